@@ -1,0 +1,353 @@
+//! The syntax tree: plain values (Clone, Eq) with a span on every node and no database inside.
+//!
+//! Broken code is data: a node the parser could not make sense of becomes an `Error`
+//! variant with its span, and the rest of the tree is still there.
+
+use crate::span::Span;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+/// A string literal: its value (escapes processed) and its span (quotes included).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StrLit {
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct SourceFile {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Item {
+    Import(Import),
+    Artifact(Artifact),
+    Op(Op),
+    Pipeline(Pipeline),
+    /// Text that could not be read as an item; the error is in `Parse::errors`.
+    Error(Span),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Import(i) => i.span,
+            Item::Artifact(a) => a.span,
+            Item::Op(o) => o.span,
+            Item::Pipeline(p) => p.span,
+            Item::Error(span) => *span,
+        }
+    }
+
+    /// The name the item defines in its file, if any (imports define namespaces).
+    pub fn name(&self) -> Option<&Name> {
+        match self {
+            Item::Import(_) | Item::Error(_) => None,
+            Item::Artifact(a) => Some(&a.name),
+            Item::Op(o) => Some(&o.name),
+            Item::Pipeline(p) => Some(&p.name),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Import {
+    pub path: StrLit,
+    pub alias: Option<Name>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Artifact {
+    pub doc: Option<String>,
+    pub name: Name,
+    /// The kind this one is a subtype of; `File` when absent.
+    pub base: Option<TypeRef>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Op {
+    pub doc: Option<String>,
+    pub name: Name,
+    pub params: Vec<Param>,
+    pub outputs: Vec<OutputDecl>,
+    pub attrs: Vec<Attribute>,
+    /// Exactly one is required; that rule is checked by analysis, so that a missing or
+    /// doubled body is one clear diagnostic instead of a syntax error.
+    pub bodies: Vec<Body>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Pipeline {
+    pub doc: Option<String>,
+    pub name: Name,
+    pub params: Vec<Param>,
+    /// `-> (…)`, when given.
+    pub outputs: Option<Vec<OutputDecl>>,
+    pub attrs: Vec<Attribute>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Param {
+    pub doc: Option<String>,
+    pub name: Name,
+    pub ty: TypeRef,
+    pub default: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OutputDecl {
+    pub doc: Option<String>,
+    pub name: Name,
+    pub ty: TypeRef,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    /// `float`, `Dataset`, or `ns.Kind` for a kind declared in an imported file.
+    Named {
+        namespace: Option<Name>,
+        name: Name,
+        span: Span,
+    },
+    /// `list<T>`
+    List {
+        elem: Box<TypeRef>,
+        span: Span,
+    },
+    /// `T?`
+    Optional {
+        inner: Box<TypeRef>,
+        span: Span,
+    },
+    Error(Span),
+}
+
+impl TypeRef {
+    pub fn span(&self) -> Span {
+        match self {
+            TypeRef::Named { span, .. }
+            | TypeRef::List { span, .. }
+            | TypeRef::Optional { span, .. } => *span,
+            TypeRef::Error(span) => *span,
+        }
+    }
+}
+
+/// `name = value` or `name { name = value … }`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Attribute {
+    pub name: Name,
+    pub value: AttrValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AttrValue {
+    Expr(Expr),
+    Block(Vec<Attribute>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BodyLang {
+    Python,
+    Shell,
+}
+
+impl BodyLang {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BodyLang::Python => "python",
+            BodyLang::Shell => "shell",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Body {
+    pub lang: BodyLang,
+    pub source: BodySource,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BodySource {
+    /// The raw text between the triple quotes; `text_span` covers exactly that text.
+    Inline { text: String, text_span: Span },
+    /// `file "path"`, relative to the `.mlf` file.
+    File(StrLit),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Stmt {
+    Step(Step),
+    For(For),
+    If(If),
+    Output(OutputStmt),
+    /// A statement the parser could not read; the error is in `Parse::errors`.
+    Error(Span),
+}
+
+impl Stmt {
+    pub fn span(&self) -> Span {
+        match self {
+            Stmt::Step(s) => s.span,
+            Stmt::For(f) => f.span,
+            Stmt::If(i) => i.span,
+            Stmt::Output(o) => o.span,
+            Stmt::Error(span) => *span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Step {
+    pub doc: Option<String>,
+    pub name: Name,
+    pub callee: Callee,
+    pub args: Vec<Arg>,
+    /// The span of `( … )`, for diagnostics about missing arguments.
+    pub args_span: Span,
+    pub after: Vec<Name>,
+    pub span: Span,
+}
+
+/// `name` or `namespace.name`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Callee {
+    pub namespace: Option<Name>,
+    pub name: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Arg {
+    pub name: Name,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct For {
+    pub var: Name,
+    pub iter: Expr,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct If {
+    pub cond: Expr,
+    pub then_body: Vec<Stmt>,
+    /// `else { … }`; `else if` is an else body holding one `if`.
+    pub else_body: Option<Vec<Stmt>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OutputStmt {
+    pub doc: Option<String>,
+    pub name: Name,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExprKind {
+    Int(i64),
+    /// The literal's text; its value is `Expr::float_value`. Kept as text so the tree is `Eq`.
+    Float(String),
+    Str(String),
+    Bool(bool),
+    /// A duration literal as written (`30m`); analysis checks its unit.
+    Duration(String),
+    List(Vec<Expr>),
+    /// A param or loop variable.
+    Name(Name),
+    /// `step.output`, or `namespace.item` where a namespace is allowed.
+    Field {
+        base: Name,
+        field: Name,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Error,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+        )
+    }
+}
+
+impl Expr {
+    pub fn float_value(text: &str) -> f64 {
+        text.parse().unwrap_or(f64::NAN)
+    }
+}
