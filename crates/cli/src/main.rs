@@ -1,1 +1,80 @@
-fn main() {}
+//! The `mlforge` command: a thin shell that turns flags into calls to the layers below and
+//! their results into text, JSON and exit codes (0 clean, 1 problems found, 2 bad usage or
+//! unreadable input).
+
+mod check;
+mod explain;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "mlforge",
+    version,
+    about = "Write, check, run and review ML pipelines written in the MLForge language (.mlf)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check .mlf files for errors and warnings.
+    Check {
+        /// Files or folders to check (folders are searched for .mlf files). Defaults to the current folder.
+        paths: Vec<PathBuf>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Explain a diagnostic code, with an example and its fix. Without a code, list every code.
+    Explain {
+        /// A code like E0401.
+        code: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Reports for people, in colour on a terminal (NO_COLOR turns colour off).
+    Text,
+    /// One JSON document for machines.
+    Json,
+}
+
+/// How a command ended, mapped to the process exit code.
+pub enum Outcome {
+    /// Nothing wrong (warnings allowed).
+    Clean,
+    /// The input has errors.
+    Problems,
+    /// Bad usage or unreadable input; the message says which.
+    Failed(String),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check { paths, format } => check::run(&paths, format),
+        Command::Explain { code } => explain::run(code.as_deref()),
+    };
+    match outcome {
+        Outcome::Clean => ExitCode::SUCCESS,
+        Outcome::Problems => ExitCode::from(1),
+        Outcome::Failed(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

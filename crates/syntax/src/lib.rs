@@ -5,6 +5,7 @@
 //! spans; doc comments are attached to the node they document.
 
 pub mod ast;
+pub mod body;
 mod docs;
 pub mod lexer;
 mod parser;

@@ -1,0 +1,245 @@
+//! All diagnostics of one file: syntax, imports, items, and the per-op and per-pipeline
+//! checks, gathered in source order.
+
+use std::collections::{HashMap, HashSet};
+
+use mlforge_syntax::ast::{Item, TypeRef};
+use mlforge_syntax::{Span, SyntaxErrorKind};
+
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, Sink};
+use crate::items::{import_cycle, imports, parse, ImportProblem, ItemKey};
+use crate::op_check::check_op;
+use crate::pipeline::analyze_pipeline;
+use crate::signature::{declared_kind, TypeProblem};
+use crate::{Db, SourceFile};
+
+#[salsa::tracked(returns(ref))]
+pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
+    let mut sink = Sink::new(file);
+    if file.text(db).is_none() {
+        sink.error(
+            Code::ImportNotFound,
+            Span::default(),
+            "this file does not exist or cannot be read",
+        );
+        return sink.diagnostics;
+    }
+    let parsed = parse(db, file);
+    for error in &parsed.errors {
+        let code = match error.kind {
+            SyntaxErrorKind::Unexpected => Code::SyntaxError,
+            SyntaxErrorKind::Unterminated => Code::Unterminated,
+            SyntaxErrorKind::InvalidCharacter => Code::InvalidCharacter,
+            SyntaxErrorKind::InvalidEscape => Code::InvalidEscape,
+        };
+        sink.error(code, error.span, error.message.clone());
+    }
+    check_imports(db, file, &mut sink);
+    check_item_names(db, file, &mut sink);
+
+    let mut defined = HashSet::new();
+    for item in &parsed.file.items {
+        let Some(name) = item.name() else { continue };
+        if !defined.insert(name.text.as_str()) {
+            continue;
+        }
+        let key = ItemKey::new(db, file, name.text.clone());
+        match item {
+            Item::Op(op) => {
+                let offset = op.span.start as i64;
+                sink.diagnostics
+                    .extend(check_op(db, key).iter().map(|d| d.clone().shifted(offset)));
+            }
+            Item::Pipeline(_) => sink
+                .diagnostics
+                .extend(analyze_pipeline(db, key).diagnostics.iter().cloned()),
+            Item::Artifact(artifact) => {
+                if let Err(TypeProblem::Invalid(message) | TypeProblem::Unknown(message)) =
+                    declared_kind(db, file, &artifact.name.text)
+                {
+                    let span = artifact
+                        .base
+                        .as_ref()
+                        .map_or(artifact.name.span, TypeRef::span);
+                    sink.error(Code::UnresolvedType, span, message);
+                }
+            }
+            Item::Import(_) | Item::Error(_) => {}
+        }
+    }
+    let mut diagnostics = sink.diagnostics;
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end, d.code));
+    diagnostics
+}
+
+fn check_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
+    let resolved = imports(db, file);
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for (index, import) in resolved.iter().enumerate() {
+        if let Some(first) = seen.insert(&import.namespace, import.namespace_span) {
+            let d = sink
+                .at(
+                    Code::Duplicate,
+                    import.namespace_span,
+                    format!("the namespace `{}` is already imported", import.namespace),
+                )
+                .with_related(file, first, "first imported here")
+                .with_help("give one of them another name with `as NAME`");
+            sink.push(d);
+        }
+        match &import.problem {
+            Some(ImportProblem::NotFound) => {
+                let d = sink
+                    .at(
+                        Code::ImportNotFound,
+                        import.path_span,
+                        "this file does not exist or cannot be read",
+                    )
+                    .with_help("import paths are relative to the importing file");
+                sink.push(d);
+            }
+            Some(ImportProblem::UnknownStdModule) => {
+                let d = sink
+                    .at(Code::ImportNotFound, import.path_span, "the standard library has no such module")
+                    .with_help("this version of mlforge ships no `std/` modules yet; import a file of your own instead");
+                sink.push(d);
+            }
+            Some(ImportProblem::BadNamespace) => {
+                let d = sink
+                    .at(
+                        Code::SyntaxError,
+                        import.path_span,
+                        format!(
+                            "the file name `{}` cannot be used as a namespace",
+                            import.namespace
+                        ),
+                    )
+                    .with_help("name the namespace with `as NAME`, using letters, digits and `_`");
+                sink.push(d);
+            }
+            None => {}
+        }
+        if let Some(cycle) = import_cycle(db, file, index) {
+            let names: Vec<String> = cycle
+                .iter()
+                .map(|f| {
+                    f.path(db)
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                })
+                .collect();
+            let d = sink
+                .at(
+                    Code::ImportCycle,
+                    import.path_span,
+                    format!("this import makes a cycle: {}", names.join(" → ")),
+                )
+                .with_help("move what both files need into a third file that both import");
+            sink.push(d);
+        }
+    }
+    warn_unused_imports(db, file, sink);
+}
+
+fn warn_unused_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
+    let mut used: HashSet<&str> = HashSet::new();
+    let note_type = |ty: &'_ TypeRef, used: &mut HashSet<String>| {
+        let mut stack = vec![ty];
+        while let Some(ty) = stack.pop() {
+            match ty {
+                TypeRef::Named {
+                    namespace: Some(ns),
+                    ..
+                } => {
+                    used.insert(ns.text.clone());
+                }
+                TypeRef::List { elem, .. } => stack.push(elem),
+                TypeRef::Optional { inner, .. } => stack.push(inner),
+                _ => {}
+            }
+        }
+    };
+    let mut used_owned: HashSet<String> = HashSet::new();
+    for item in &parse(db, file).file.items {
+        match item {
+            Item::Op(op) => {
+                for p in &op.params {
+                    note_type(&p.ty, &mut used_owned);
+                }
+                for o in &op.outputs {
+                    note_type(&o.ty, &mut used_owned);
+                }
+            }
+            Item::Pipeline(p) => {
+                for param in &p.params {
+                    note_type(&param.ty, &mut used_owned);
+                }
+                for o in p.outputs.iter().flatten() {
+                    note_type(&o.ty, &mut used_owned);
+                }
+                crate::pipeline::visit_steps(&p.body, &mut |step| {
+                    if let Some(ns) = &step.callee.namespace {
+                        used.insert(ns.text.as_str());
+                    }
+                });
+            }
+            Item::Artifact(a) => {
+                if let Some(base) = &a.base {
+                    note_type(base, &mut used_owned);
+                }
+            }
+            Item::Import(_) | Item::Error(_) => {}
+        }
+    }
+    for import in imports(db, file) {
+        if import.problem.is_none()
+            && !used.contains(import.namespace.as_str())
+            && !used_owned.contains(&import.namespace)
+        {
+            let d = sink
+                .at(
+                    Code::UnusedImport,
+                    import.span,
+                    format!("the import `{}` is never used", import.namespace),
+                )
+                .with_help("remove it, or use its ops as `namespace.op`");
+            sink.push(d);
+        }
+    }
+}
+
+/// Ops, pipelines and artifact kinds share one namespace per file.
+fn check_item_names(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
+    let mut seen: HashMap<&str, (&'static str, Span)> = HashMap::new();
+    for item in &parse(db, file).file.items {
+        let (Some(name), kind) = (item.name(), item_kind(item)) else {
+            continue;
+        };
+        if let Some((first_kind, first_span)) = seen.get(name.text.as_str()) {
+            let d = sink
+                .at(
+                    Code::Duplicate,
+                    name.span,
+                    format!(
+                        "`{}` is already defined in this file, as {first_kind}",
+                        name.text
+                    ),
+                )
+                .with_related(file, *first_span, "first defined here")
+                .with_help("rename one of them");
+            sink.push(d);
+        } else {
+            seen.insert(&name.text, (kind, name.span));
+        }
+    }
+}
+
+fn item_kind(item: &Item) -> &'static str {
+    match item {
+        Item::Op(_) => "an op",
+        Item::Pipeline(_) => "a pipeline",
+        Item::Artifact(_) => "an artifact kind",
+        Item::Import(_) | Item::Error(_) => "an import",
+    }
+}

@@ -1,0 +1,248 @@
+//! Per-file queries: the parse, the imports, and finding items by name.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use mlforge_syntax::ast::{self, Item};
+use mlforge_syntax::{Parse, Span};
+
+use crate::db::{Db, SourceFile};
+
+#[salsa::tracked(returns(ref))]
+pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
+    let text = file.text(db).as_deref().unwrap_or("");
+    mlforge_syntax::parse(text)
+}
+
+/// An item of a file, named: the key of per-item queries.
+#[salsa::interned(debug)]
+pub struct ItemKey<'db> {
+    #[returns(copy)]
+    pub file: SourceFile,
+    #[returns(ref)]
+    pub name: String,
+}
+
+/// The index of the first item defining each name, in the file's item list.
+#[salsa::tracked(returns(ref))]
+pub fn item_index(db: &dyn Db, file: SourceFile) -> BTreeMap<String, usize> {
+    let mut index = BTreeMap::new();
+    for (i, item) in parse(db, file).file.items.iter().enumerate() {
+        if let Some(name) = item.name() {
+            index.entry(name.text.clone()).or_insert(i);
+        }
+    }
+    index
+}
+
+/// The item a file defines under `name` (the first, if it is defined twice).
+pub fn find_item<'db>(db: &'db dyn Db, file: SourceFile, name: &str) -> Option<&'db Item> {
+    let i = *item_index(db, file).get(name)?;
+    parse(db, file).file.items.get(i)
+}
+
+pub fn find_op<'db>(db: &'db dyn Db, file: SourceFile, name: &str) -> Option<&'db ast::Op> {
+    match find_item(db, file, name)? {
+        Item::Op(op) => Some(op),
+        _ => None,
+    }
+}
+
+pub fn find_pipeline<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    name: &str,
+) -> Option<&'db ast::Pipeline> {
+    match find_item(db, file, name)? {
+        Item::Pipeline(p) => Some(p),
+        _ => None,
+    }
+}
+
+/// One `import` of a file, resolved.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ResolvedImport {
+    /// The alias, or the imported file's stem.
+    pub namespace: String,
+    /// The alias, or the path literal when there is none.
+    pub namespace_span: Span,
+    pub path_span: Span,
+    pub span: Span,
+    /// `None` when the file does not exist or cannot be read.
+    pub target: Option<SourceFile>,
+    pub problem: Option<ImportProblem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ImportProblem {
+    NotFound,
+    UnknownStdModule,
+    /// The file's stem is not an identifier, so it needs `as NAME`.
+    BadNamespace,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn imports(db: &dyn Db, file: SourceFile) -> Vec<ResolvedImport> {
+    let dir = file
+        .path(db)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    let mut resolved = Vec::new();
+    for item in &parse(db, file).file.items {
+        let Item::Import(import) = item else { continue };
+        let path_text = &import.path.value;
+        let stem = Path::new(path_text)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
+        let (namespace, namespace_span) = match &import.alias {
+            Some(alias) => (alias.text.clone(), alias.span),
+            None => (stem.clone(), import.path.span),
+        };
+        let mut problem = None;
+        let target = if path_text.starts_with("std/") {
+            // The library of ready-made ops ships with a later release; until then every
+            // `std/` module is unknown.
+            problem = Some(ImportProblem::UnknownStdModule);
+            None
+        } else {
+            let target = db.file(&dir.join(path_text));
+            if target.text(db).is_some() {
+                Some(target)
+            } else {
+                problem = Some(ImportProblem::NotFound);
+                None
+            }
+        };
+        if problem.is_none()
+            && import.alias.is_none()
+            && !mlforge_syntax::body::is_identifier(&stem)
+        {
+            problem = Some(ImportProblem::BadNamespace);
+        }
+        resolved.push(ResolvedImport {
+            namespace,
+            namespace_span,
+            path_span: import.path.span,
+            span: import.span,
+            target,
+            problem,
+        });
+    }
+    resolved
+}
+
+/// The file an import namespace of `file` refers to.
+pub fn namespace_target(
+    db: &dyn Db,
+    file: SourceFile,
+    namespace: &str,
+) -> Option<Option<SourceFile>> {
+    imports(db, file)
+        .iter()
+        .find(|i| i.namespace == namespace)
+        .map(|i| i.target)
+}
+
+/// The import cycle through `file` that its import number `index` starts, as the list of
+/// files from `file` back to `file`, if there is one.
+pub fn import_cycle(db: &dyn Db, file: SourceFile, index: usize) -> Option<Vec<SourceFile>> {
+    let start = imports(db, file).get(index)?.target?;
+    // Depth-first search over the import graph, with the path kept for the message.
+    let mut path = vec![file, start];
+    let mut visited = std::collections::HashSet::from([start]);
+    let mut stack = vec![0usize];
+    while let Some(next_child) = stack.last_mut() {
+        let current = *path.last()?;
+        let children = imports(db, current);
+        let Some(child) = children.get(*next_child) else {
+            stack.pop();
+            path.pop();
+            continue;
+        };
+        *next_child += 1;
+        let Some(target) = child.target else { continue };
+        if target == file {
+            path.push(file);
+            return Some(path);
+        }
+        if visited.insert(target) {
+            path.push(target);
+            stack.push(0);
+        }
+    }
+    None
+}
+
+/// What a step's callee (`name` or `namespace.name`) refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CalleeKind {
+    Op,
+    Pipeline,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CalleeRef {
+    pub kind: CalleeKind,
+    pub file: SourceFile,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CalleeError {
+    /// No such item; the candidates are the names that do exist there.
+    NotFound { candidates: Vec<String> },
+    /// `ns.name` where `ns` is not an import of this file.
+    UnknownNamespace { candidates: Vec<String> },
+    /// The namespace's file could not be imported (already reported at the import).
+    BrokenImport,
+    /// The name is an artifact kind, not something a step can run.
+    NotCallable,
+}
+
+pub fn resolve_callee(
+    db: &dyn Db,
+    file: SourceFile,
+    callee: &ast::Callee,
+) -> Result<CalleeRef, CalleeError> {
+    let target = match &callee.namespace {
+        None => file,
+        Some(ns) => match namespace_target(db, file, &ns.text) {
+            Some(Some(target)) => target,
+            Some(None) => return Err(CalleeError::BrokenImport),
+            None => {
+                let candidates = imports(db, file)
+                    .iter()
+                    .map(|i| i.namespace.clone())
+                    .collect();
+                return Err(CalleeError::UnknownNamespace { candidates });
+            }
+        },
+    };
+    let name = &callee.name.text;
+    match find_item(db, target, name) {
+        Some(Item::Op(_)) => Ok(CalleeRef {
+            kind: CalleeKind::Op,
+            file: target,
+            name: name.clone(),
+        }),
+        Some(Item::Pipeline(_)) => Ok(CalleeRef {
+            kind: CalleeKind::Pipeline,
+            file: target,
+            name: name.clone(),
+        }),
+        Some(_) => Err(CalleeError::NotCallable),
+        None => {
+            let candidates = parse(db, target)
+                .file
+                .items
+                .iter()
+                .filter(|i| matches!(i, Item::Op(_) | Item::Pipeline(_)))
+                .filter_map(|i| i.name().map(|n| n.text.clone()))
+                .collect();
+            Err(CalleeError::NotFound { candidates })
+        }
+    }
+}

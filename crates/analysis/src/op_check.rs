@@ -1,0 +1,222 @@
+//! Checks of one op: its signature's types and defaults, attributes, and body.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use mlforge_syntax::ast::{BodySource, Name, Op};
+use mlforge_syntax::body::interpolations;
+use mlforge_syntax::Span;
+
+use crate::attributes::{check_attributes, OP_ATTRIBUTES};
+use crate::codes::Code;
+use crate::diagnostic::{suggest, Diagnostic, Sink};
+use crate::exprs::{infer, is_constant, report_mismatch, NoNames};
+use crate::items::ItemKey;
+use crate::signature::{op_syntax, resolve_type};
+use crate::types::assignable;
+use crate::Db;
+
+/// Diagnostics of the op `key`, with spans relative to the op's start.
+#[salsa::tracked(returns(ref))]
+pub fn check_op(db: &dyn Db, key: ItemKey<'_>) -> Vec<Diagnostic> {
+    let file = key.file(db);
+    let mut sink = Sink::new(file);
+    let Some(op) = op_syntax(db, key) else {
+        return Vec::new();
+    };
+    check_names(op, &mut sink);
+    for param in &op.params {
+        let ty = resolve_type(db, file, &param.ty, Some(&mut sink));
+        let Some(default) = &param.default else {
+            continue;
+        };
+        if ty.is_artifact() {
+            sink.push(
+                sink.at(
+                    Code::InvalidDefault,
+                    default.span,
+                    format!("`{}` is an artifact (`{ty}`), and artifacts cannot have defaults", param.name.text),
+                )
+                .with_help("remove the default; a step passes the artifact, or the pipeline gets it with --param"),
+            );
+        } else if !is_constant(default) {
+            sink.push(
+                sink.at(
+                    Code::InvalidDefault,
+                    default.span,
+                    "a default must be a constant, like 0.5 or \"text\"",
+                )
+                .with_help(
+                    "pass values that depend on other things as arguments of the step instead",
+                ),
+            );
+        } else {
+            let found = infer(default, &mut NoNames, &mut sink);
+            if let Err(mismatch) = assignable(&found, &ty) {
+                let what = format!("the default of `{}`", param.name.text);
+                let d = report_mismatch(&mut sink, default, mismatch, &found, &ty, &what)
+                    .with_related(file, param.ty.span(), "the type is declared here");
+                sink.push(d);
+            }
+        }
+    }
+    for output in &op.outputs {
+        resolve_type(db, file, &output.ty, Some(&mut sink));
+    }
+    check_attributes(&op.attrs, OP_ATTRIBUTES, "ops", &mut sink);
+    check_body(db, op, &mut sink);
+    sink.diagnostics
+}
+
+/// Inputs and outputs share one namespace: `${name}` must mean one thing.
+fn check_names(op: &Op, sink: &mut Sink) {
+    let mut seen: HashMap<&str, &Name> = HashMap::new();
+    let names = op
+        .params
+        .iter()
+        .map(|p| &p.name)
+        .chain(op.outputs.iter().map(|o| &o.name));
+    for name in names {
+        if let Some(first) = seen.insert(&name.text, name) {
+            let d = sink
+                .at(
+                    Code::Duplicate,
+                    name.span,
+                    format!(
+                        "`{}` is already an input or output of `{}`",
+                        name.text, op.name.text
+                    ),
+                )
+                .with_related(sink.file, first.span, "first defined here")
+                .with_help("rename one of them");
+            sink.push(d);
+        }
+    }
+}
+
+fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
+    match op.bodies.as_slice() {
+        [] => sink.push(
+            sink.at(
+                Code::BodyCount,
+                op.name.span,
+                format!("the op `{}` has no body", op.name.text),
+            )
+            .with_help(
+                "add `python \"\"\"…\"\"\"`, `shell \"\"\"…\"\"\"`, or `python file \"script.py\"`",
+            ),
+        ),
+        [_] => {}
+        [first, rest @ ..] => {
+            for extra in rest {
+                let d = sink
+                    .at(
+                        Code::BodyCount,
+                        extra.span,
+                        format!("the op `{}` has more than one body", op.name.text),
+                    )
+                    .with_related(sink.file, first.span, "the first body is here")
+                    .with_help("an op runs one program: keep one body, or split the op in two");
+                sink.push(d);
+            }
+        }
+    }
+    let Some(body) = op.bodies.first() else {
+        return;
+    };
+    match &body.source {
+        BodySource::Inline { text, text_span } => check_interpolations(op, text, *text_span, sink),
+        BodySource::File(path) => {
+            let file_path = sink
+                .file
+                .path(db)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(&path.value);
+            if db.file(&file_path).text(db).is_none() {
+                sink.push(
+                    sink.at(
+                        Code::BodyFileNotFound,
+                        path.span,
+                        format!("the body file `{}` does not exist", path.value),
+                    )
+                    .with_help(
+                        "the path is relative to this .mlf file; create the file or fix the path",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn check_interpolations(op: &Op, text: &str, text_span: Span, sink: &mut Sink) {
+    let found = interpolations(text);
+    let known = || {
+        op.params
+            .iter()
+            .map(|p| p.name.text.as_str())
+            .chain(op.outputs.iter().map(|o| o.name.text.as_str()))
+    };
+    let at = |range: std::ops::Range<usize>| {
+        Span::new(
+            text_span.start as usize + range.start,
+            text_span.start as usize + range.end,
+        )
+    };
+    for interp in &found {
+        if interp.unterminated {
+            sink.push(
+                sink.at(
+                    Code::UnknownInterpolation,
+                    at(interp.range.clone()),
+                    "this `${` is never closed",
+                )
+                .with_help("close it with `}` on the same line, or write `$${` for a literal `${`"),
+            );
+            continue;
+        }
+        if known().any(|n| n == interp.name) {
+            continue;
+        }
+        let help = suggest(&interp.name, known()).unwrap_or_else(|| {
+            let names: Vec<String> = known().map(|n| format!("`{n}`")).collect();
+            if names.is_empty() {
+                "this op has no inputs or outputs to interpolate".to_string()
+            } else {
+                format!(
+                    "`${{…}}` can name this op's inputs and outputs: {}",
+                    names.join(", ")
+                )
+            }
+        });
+        sink.push(
+            sink.at(
+                Code::UnknownInterpolation,
+                at(interp.range.clone()),
+                format!(
+                    "`{}` is not an input or output of `{}`",
+                    interp.name, op.name.text
+                ),
+            )
+            .with_help(help),
+        );
+    }
+    for output in &op.outputs {
+        if !found.iter().any(|i| i.name == output.name.text) {
+            sink.push(
+                sink.at(
+                    Code::OutputNotWritten,
+                    output.name.span,
+                    format!(
+                        "the body never mentions the output `{}`, so it cannot write it",
+                        output.name.text
+                    ),
+                )
+                .with_help(format!(
+                    "write the output to the path `${{{}}}` in the body",
+                    output.name.text
+                )),
+            );
+        }
+    }
+}
