@@ -47,7 +47,7 @@ pub(crate) fn check_attributes(
             "timeout" => check_timeout(attr, sink),
             "cache" => check_cache(attr, sink),
             "schedule" => check_schedule(attr, sink),
-            "resources" => check_block(attr, sink, |entries, sink| check_resources(entries, sink)),
+            "resources" => check_block(attr, sink, check_resources),
             "env" => check_block(attr, sink, |entries, sink| {
                 check_duplicates(entries, sink);
                 for entry in entries {

@@ -526,7 +526,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if let Some(signature) = signature {
+        if let Some(signature) = signature.filter(|_| !step.args_broken) {
             let missing: Vec<_> = signature
                 .inputs
                 .iter()

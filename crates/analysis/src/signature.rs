@@ -154,7 +154,7 @@ pub(crate) fn resolve_type(
     db: &dyn Db,
     file: SourceFile,
     ty: &TypeRef,
-    mut sink: Option<&mut Sink>,
+    sink: Option<&mut Sink>,
 ) -> Ty {
     match ty {
         TypeRef::Error(_) => Ty::Unknown,
@@ -187,7 +187,7 @@ pub(crate) fn resolve_type(
             match result {
                 Ok(ty) => ty,
                 Err(problem) => {
-                    if let Some(sink) = sink.as_deref_mut() {
+                    if let Some(sink) = sink {
                         let (message, help) = match problem {
                             TypeProblem::Unknown(message) => {
                                 let candidates = type_names(db, file);

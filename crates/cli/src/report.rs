@@ -77,10 +77,7 @@ pub fn render_text(
                 .with_label({
                     let label = Label::new((path.clone(), clamp(db, d.file, d.span)))
                         .with_color(main_color);
-                    match &d.label {
-                        Some(text) => label.with_message(text),
-                        None => label,
-                    }
+                    label.with_message(d.label.as_deref().unwrap_or(d.code.title()))
                 });
             for related in &d.related {
                 report = report.with_label(

@@ -217,6 +217,8 @@ pub struct Step {
     pub name: Name,
     pub callee: Callee,
     pub args: Vec<Arg>,
+    /// The argument list was too broken to read; `args` is then empty.
+    pub args_broken: bool,
     /// The span of `( … )`, for diagnostics about missing arguments.
     pub args_span: Span,
     pub after: Vec<Name>,

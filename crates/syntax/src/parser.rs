@@ -293,18 +293,27 @@ fn parenthesized_list<'t, 's: 't, I, T: 't>(
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
+    checked_parenthesized_list(item).map(|(items, _)| items)
+}
+
+/// Like `parenthesized_list`, and says whether the list was too broken to read (then it is
+/// empty), so that analysis does not pile "missing" errors on top of the syntax error.
+fn checked_parenthesized_list<'t, 's: 't, I, T: 't>(
+    item: impl Parser<'t, I, T, Extra<'t, 's>> + Clone + 't,
+) -> impl Parser<'t, I, (Vec<T>, bool), Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
     item.separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
+        .map(|items| (items, false))
         .delimited_by(just(Token::LParen), just(Token::RParen))
         .recover_with(via_parser(nested_delimiters(
             Token::LParen,
             Token::RParen,
-            [
-                (Token::LBracket, Token::RBracket),
-                (Token::LBrace, Token::RBrace),
-            ],
-            |_| Vec::new(),
+            [(Token::LBracket, Token::RBracket), (Token::LBrace, Token::RBrace)],
+            |_| (Vec::new(), true),
         )))
 }
 
@@ -471,9 +480,13 @@ where
                 },
             })
             .labelled("an op or pipeline name");
+        let missing_value = empty().map_with(|_, e| Expr {
+            kind: ExprKind::Error,
+            span: span_of(e.span()),
+        });
         let arg = name()
             .then_ignore(just(Token::Colon))
-            .then(expr())
+            .then(expr().recover_with(via_parser(missing_value)))
             .map_with(|(name, value), e| Arg {
                 name,
                 value,
@@ -489,14 +502,15 @@ where
             .ignore_then(name())
             .then_ignore(just(Token::Assign))
             .then(callee)
-            .then(parenthesized_list(arg).map_with(|args, e| (args, span_of(e.span()))))
+            .then(checked_parenthesized_list(arg).map_with(|args, e| (args, span_of(e.span()))))
             .then(after.or_not())
-            .map_with(|(((name, callee), (args, args_span)), after), e| {
+            .map_with(|(((name, callee), ((args, args_broken), args_span)), after), e| {
                 Stmt::Step(Step {
                     doc: None,
                     name,
                     callee,
                     args,
+                    args_broken,
                     args_span,
                     after: after.unwrap_or_default(),
                     span: span_of(e.span()),
