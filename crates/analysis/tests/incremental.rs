@@ -34,7 +34,11 @@ op local(data: Dataset, n: int) -> (count: int) {{
 }
 
 fn executed(log: &mlforge_analysis::db::EventLog, query: &str) -> usize {
-    log.lock().unwrap().iter().filter(|e| e.starts_with(&format!("{query}("))).count()
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.starts_with(&format!("{query}(")))
+        .count()
 }
 
 #[test]
@@ -51,7 +55,12 @@ fn editing_a_step_argument_reruns_only_that_file_and_pipeline() {
     let main = db.reload(Path::new("/w/main.mlf"));
     let first = check_files(&db, &[main]);
     assert!(first.iter().all(|(_, ds)| ds.is_empty()), "{first:?}");
-    assert_eq!(executed(&log, "parse"), 2, "both files parsed once: {:?}", log.lock().unwrap());
+    assert_eq!(
+        executed(&log, "parse"),
+        2,
+        "both files parsed once: {:?}",
+        log.lock().unwrap()
+    );
     assert_eq!(executed(&log, "check_op"), 2);
     log.lock().unwrap().clear();
 
@@ -61,12 +70,36 @@ fn editing_a_step_argument_reruns_only_that_file_and_pipeline() {
     assert!(second.iter().all(|(_, ds)| ds.is_empty()), "{second:?}");
 
     let ran = log.lock().unwrap().clone();
-    assert_eq!(executed(&log, "parse"), 1, "only the edited file is parsed again: {ran:?}");
-    assert_eq!(executed(&log, "analyze_pipeline"), 1, "the edited pipeline is checked again: {ran:?}");
-    assert_eq!(executed(&log, "check_op"), 0, "no op is checked again: {ran:?}");
-    assert_eq!(executed(&log, "op_syntax"), 0, "the moved op is not re-read: {ran:?}");
-    assert_eq!(executed(&log, "op_signature"), 0, "no signature is recomputed: {ran:?}");
-    assert_eq!(executed(&log, "file_diagnostics"), 1, "the imported file's diagnostics are reused: {ran:?}");
+    assert_eq!(
+        executed(&log, "parse"),
+        1,
+        "only the edited file is parsed again: {ran:?}"
+    );
+    assert_eq!(
+        executed(&log, "analyze_pipeline"),
+        1,
+        "the edited pipeline is checked again: {ran:?}"
+    );
+    assert_eq!(
+        executed(&log, "check_op"),
+        0,
+        "no op is checked again: {ran:?}"
+    );
+    assert_eq!(
+        executed(&log, "op_syntax"),
+        0,
+        "the moved op is not re-read: {ran:?}"
+    );
+    assert_eq!(
+        executed(&log, "op_signature"),
+        0,
+        "no signature is recomputed: {ran:?}"
+    );
+    assert_eq!(
+        executed(&log, "file_diagnostics"),
+        1,
+        "the imported file's diagnostics are reused: {ran:?}"
+    );
 }
 
 #[test]

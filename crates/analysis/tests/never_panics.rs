@@ -24,8 +24,14 @@ fn check_text(name: &str, text: String) {
         // Every span lies inside its file and on character boundaries.
         for d in &found {
             let t = d.file.text(&db).clone().unwrap_or_default();
-            assert!(d.span.end as usize <= t.len(), "{d:?} is past the end of the text");
-            assert!(t.is_char_boundary(d.span.start as usize) && t.is_char_boundary(d.span.end as usize));
+            assert!(
+                d.span.end as usize <= t.len(),
+                "{d:?} is past the end of the text"
+            );
+            assert!(
+                t.is_char_boundary(d.span.start as usize)
+                    && t.is_char_boundary(d.span.end as usize)
+            );
         }
         let _ = db.file(&path);
         done.send(()).unwrap();
@@ -53,10 +59,63 @@ fn example(name: &str) -> String {
 /// Characters that make up the language, so random strings reach deep into the parser.
 fn language_soup() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "op ", "pipeline ", "step ", "for ", " in ", "if ", "else ", "after ", "output ", "import ", "artifact ",
-        "python ", "shell ", "file ", "x", "y", "data", "(", ")", "{", "}", "[", "]", ",", ":", ".", "=", "->",
-        "<", ">", "?", "\"", "\"\"\"", "${", "}", "1", "2.5", "30m", "list", "float", "Model", "\n", " ", "//",
-        "/*", "*/", "///", "é", "😀", "-", "+", "*", "/", "==", "and", "not", "true",
+        "op ",
+        "pipeline ",
+        "step ",
+        "for ",
+        " in ",
+        "if ",
+        "else ",
+        "after ",
+        "output ",
+        "import ",
+        "artifact ",
+        "python ",
+        "shell ",
+        "file ",
+        "x",
+        "y",
+        "data",
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        ".",
+        "=",
+        "->",
+        "<",
+        ">",
+        "?",
+        "\"",
+        "\"\"\"",
+        "${",
+        "}",
+        "1",
+        "2.5",
+        "30m",
+        "list",
+        "float",
+        "Model",
+        "\n",
+        " ",
+        "//",
+        "/*",
+        "*/",
+        "///",
+        "é",
+        "😀",
+        "-",
+        "+",
+        "*",
+        "/",
+        "==",
+        "and",
+        "not",
+        "true",
     ]);
     prop::collection::vec(pieces, 0..80).prop_map(|p| p.concat())
 }

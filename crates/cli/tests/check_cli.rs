@@ -24,7 +24,8 @@ fn stdout(output: &Output) -> String {
 }
 
 fn json_codes(output: &Output) -> BTreeSet<String> {
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
     report["diagnostics"]
         .as_array()
         .expect("a diagnostics array")
@@ -36,12 +37,24 @@ fn json_codes(output: &Output) -> BTreeSet<String> {
 #[test]
 fn the_spec_examples_check_clean() {
     let examples = root().join("examples");
-    for file in ["quickstart.mlf", "compose.mlf", "wine/pipeline.mlf", "wine/ops.mlf"] {
+    for file in [
+        "quickstart.mlf",
+        "compose.mlf",
+        "wine/pipeline.mlf",
+        "wine/ops.mlf",
+    ] {
         let output = mlforge(&examples, &["check", "--format", "json", file]);
         assert_eq!(output.status.code(), Some(0), "{file}: {}", stdout(&output));
-        assert!(json_codes(&output).is_empty(), "{file} has diagnostics: {}", stdout(&output));
+        assert!(
+            json_codes(&output).is_empty(),
+            "{file} has diagnostics: {}",
+            stdout(&output)
+        );
     }
-    let output = mlforge(&examples, &["check", "quickstart.mlf", "compose.mlf", "wine"]);
+    let output = mlforge(
+        &examples,
+        &["check", "quickstart.mlf", "compose.mlf", "wine"],
+    );
     assert_eq!(stdout(&output), "0 errors, 0 warnings in 4 files\n");
 }
 
@@ -50,8 +63,17 @@ fn every_code_has_an_example_that_reports_exactly_that_code() {
     for code in Code::ALL {
         let dir = root().join("examples/errors").join(code.as_str());
         let output = mlforge(&dir, &["check", "--format", "json", "bad.mlf"]);
-        let expected_exit = if code.severity() == mlforge_analysis::Severity::Error { 1 } else { 0 };
-        assert_eq!(output.status.code(), Some(expected_exit), "{code}: {}", stdout(&output));
+        let expected_exit = if code.severity() == mlforge_analysis::Severity::Error {
+            1
+        } else {
+            0
+        };
+        assert_eq!(
+            output.status.code(),
+            Some(expected_exit),
+            "{code}: {}",
+            stdout(&output)
+        );
         assert_eq!(
             json_codes(&output),
             BTreeSet::from([code.to_string()]),
@@ -60,8 +82,17 @@ fn every_code_has_an_example_that_reports_exactly_that_code() {
         );
 
         let fixed = mlforge(&dir, &["check", "--format", "json", "fixed.mlf"]);
-        assert_eq!(fixed.status.code(), Some(0), "{code} fixed.mlf: {}", stdout(&fixed));
-        assert!(json_codes(&fixed).is_empty(), "{code}'s fixed.mlf must check clean: {}", stdout(&fixed));
+        assert_eq!(
+            fixed.status.code(),
+            Some(0),
+            "{code} fixed.mlf: {}",
+            stdout(&fixed)
+        );
+        assert!(
+            json_codes(&fixed).is_empty(),
+            "{code}'s fixed.mlf must check clean: {}",
+            stdout(&fixed)
+        );
     }
 }
 
@@ -94,7 +125,11 @@ fn errors_in_several_places_are_all_reported() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         json_codes(&output),
-        BTreeSet::from(["E0101".to_string(), "E0203".to_string(), "E0401".to_string()])
+        BTreeSet::from([
+            "E0101".to_string(),
+            "E0203".to_string(),
+            "E0401".to_string()
+        ])
     );
 }
 
@@ -104,7 +139,10 @@ fn explain_prints_a_page_for_every_code() {
         let output = mlforge(&root(), &["explain", code.as_str()]);
         assert_eq!(output.status.code(), Some(0));
         let page = stdout(&output);
-        assert!(page.starts_with(&format!("# {code}: {}", code.title())), "{page}");
+        assert!(
+            page.starts_with(&format!("# {code}: {}", code.title())),
+            "{page}"
+        );
         assert!(page.contains("## Example") && page.contains("## Fixed"));
     }
     let listing = stdout(&mlforge(&root(), &["explain"]));
@@ -119,18 +157,33 @@ fn bad_usage_and_unreadable_input_exit_2() {
 
     let empty = tempdir("empty");
     assert_eq!(mlforge(&empty, &["check", "."]).status.code(), Some(2));
-    assert_eq!(mlforge(&root(), &["explain", "E9999"]).status.code(), Some(2));
-    assert_eq!(mlforge(&root(), &["check", "--format", "yaml"]).status.code(), Some(2));
+    assert_eq!(
+        mlforge(&root(), &["explain", "E9999"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        mlforge(&root(), &["check", "--format", "yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(mlforge(&root(), &["frobnicate"]).status.code(), Some(2));
 }
 
 #[test]
 fn binary_junk_gets_diagnostics_not_a_crash() {
     let dir = tempdir("junk");
-    let junk: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(dir.join("junk.mlf"), junk).unwrap();
     let output = mlforge(&dir, &["check", "junk.mlf"]);
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn tempdir(name: &str) -> PathBuf {

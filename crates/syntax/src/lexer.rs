@@ -346,7 +346,11 @@ impl<'s> Lexer<'s> {
                 Some(b'"') => break,
                 Some(b'\\') => {
                     self.check_escape(i);
-                    i += 2;
+                    // Skip the backslash and the whole character after it.
+                    i += 1;
+                    if let Some(ch) = self.text[i..].chars().next() {
+                        i += ch.len_utf8();
+                    }
                 }
                 Some(_) => i += 1,
             }

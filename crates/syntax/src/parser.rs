@@ -312,7 +312,10 @@ where
         .recover_with(via_parser(nested_delimiters(
             Token::LParen,
             Token::RParen,
-            [(Token::LBracket, Token::RBracket), (Token::LBrace, Token::RBrace)],
+            [
+                (Token::LBracket, Token::RBracket),
+                (Token::LBrace, Token::RBrace),
+            ],
             |_| (Vec::new(), true),
         )))
 }
@@ -504,18 +507,20 @@ where
             .then(callee)
             .then(checked_parenthesized_list(arg).map_with(|args, e| (args, span_of(e.span()))))
             .then(after.or_not())
-            .map_with(|(((name, callee), ((args, args_broken), args_span)), after), e| {
-                Stmt::Step(Step {
-                    doc: None,
-                    name,
-                    callee,
-                    args,
-                    args_broken,
-                    args_span,
-                    after: after.unwrap_or_default(),
-                    span: span_of(e.span()),
-                })
-            });
+            .map_with(
+                |(((name, callee), ((args, args_broken), args_span)), after), e| {
+                    Stmt::Step(Step {
+                        doc: None,
+                        name,
+                        callee,
+                        args,
+                        args_broken,
+                        args_span,
+                        after: after.unwrap_or_default(),
+                        span: span_of(e.span()),
+                    })
+                },
+            );
 
         let for_ = just(Token::For)
             .ignore_then(name())

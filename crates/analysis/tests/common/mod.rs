@@ -19,7 +19,10 @@ pub fn example_files() -> Vec<(PathBuf, String)> {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "mlf") {
                 let text = std::fs::read_to_string(&path).unwrap();
-                files.push((Path::new("/ex").join(path.strip_prefix(&root).unwrap()), text));
+                files.push((
+                    Path::new("/ex").join(path.strip_prefix(&root).unwrap()),
+                    text,
+                ));
             }
         }
     }
@@ -35,5 +38,8 @@ pub fn database(files: &[(PathBuf, String)]) -> RootDatabase {
 }
 
 pub fn diagnostics(db: &dyn Db, roots: &[SourceFile]) -> Vec<Diagnostic> {
-    check_files(db, roots).into_iter().flat_map(|(_, ds)| ds).collect()
+    check_files(db, roots)
+        .into_iter()
+        .flat_map(|(_, ds)| ds)
+        .collect()
 }
