@@ -442,6 +442,20 @@ impl<'s> Lexer<'s> {
                 _ => {
                     let ch = self.text[start..].chars().next().unwrap_or('\u{fffd}');
                     let end = start + ch.len_utf8();
+                    self.pos = end;
+                    // A run of invalid characters is one mistake, reported once.
+                    if let Some(last) = self.out.errors.last_mut() {
+                        if last.kind == SyntaxErrorKind::InvalidCharacter
+                            && last.span.end as usize == start
+                        {
+                            last.span.end = end as u32;
+                            last.message = format!(
+                                "the characters {:?} cannot appear here; remove them or put them inside a string",
+                                &self.text[last.span.range()]
+                            );
+                            return;
+                        }
+                    }
                     self.error(
                         SyntaxErrorKind::InvalidCharacter,
                         Span::new(start, end),

@@ -34,10 +34,11 @@ fn is_member_start(t: &Token) -> bool {
 }
 
 /// Skips a broken construct: at least one token, then whole brace groups and tokens up to
-/// (not including) a token for which `stop` holds or an unmatched `}`.
+/// (not including) a token for which `stop` holds or, inside braces (`at_top_level` false),
+/// an unmatched `}`.
 fn skip_broken<'t, 's: 't, I>(
     stop: fn(&Token) -> bool,
-    may_start_at_close: bool,
+    at_top_level: bool,
 ) -> impl Parser<'t, I, SimpleSpan, Extra<'t, 's>> + Clone
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
@@ -52,12 +53,15 @@ where
             .ignored())
     });
     let first = tree.clone().or(any()
-        .filter(move |t: &Token| may_start_at_close || *t != Token::RBrace)
+        .filter(move |t: &Token| at_top_level || *t != Token::RBrace)
         .ignored());
+    let stray_close = any()
+        .filter(move |t: &Token| at_top_level && *t == Token::RBrace)
+        .ignored();
     let rest = any()
-        .filter(move |t: &Token| !stop(t) && *t != Token::RBrace)
+        .filter(move |t: &Token| !stop(t) && (at_top_level || *t != Token::RBrace))
         .rewind()
-        .ignore_then(tree)
+        .ignore_then(tree.or(stray_close))
         .repeated();
     first.then(rest).map_with(|_, e| e.span())
 }
