@@ -28,6 +28,8 @@ pub struct StepNode {
     pub callee: Option<CalleeRef>,
     /// Arguments given, with the input's declared type.
     pub inputs: Vec<(String, Ty)>,
+    /// Arguments as written: input name and the argument's source text.
+    pub args: Vec<(String, String)>,
     /// Outputs with their types inside the step's own block.
     pub outputs: Vec<(String, Ty)>,
 }
@@ -48,12 +50,19 @@ pub struct Block {
     pub label: String,
     /// Steps the block's list or condition reads, with the reference's span.
     pub deps: Vec<(usize, Span)>,
+    /// For a `for`, the number of elements when its list is a literal or a param's default.
+    pub size: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum EdgeKind {
-    /// `to` reads an output of `from` through its input `input`.
-    Data { input: String },
+    /// `to` reads the output `output` of `from` through its input `input`; `ty` is the
+    /// value's type where it is read (a list outside a `for`, optional outside an `if`).
+    Data {
+        input: String,
+        output: String,
+        ty: Ty,
+    },
     /// `to` has `after from`.
     After,
 }
@@ -81,6 +90,7 @@ impl StepGraph {
             block,
             callee: None,
             inputs: Vec::new(),
+            args: Vec::new(),
             outputs: Vec::new(),
         });
         self.steps.len() - 1
@@ -98,6 +108,7 @@ impl StepGraph {
             parent,
             label: String::new(),
             deps: Vec::new(),
+            size: None,
         });
         self.blocks.len() - 1
     }

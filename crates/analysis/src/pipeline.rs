@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use mlforge_syntax::ast::{self, Expr, Name, Stmt};
+use mlforge_syntax::ast::{self, Expr, ExprKind, Name, Stmt};
 use mlforge_syntax::Span;
 
 use crate::attributes::{check_attributes, PIPELINE_ATTRIBUTES};
@@ -96,7 +96,7 @@ struct Checker<'a> {
     /// Loop variables in scope, innermost last.
     loop_vars: Vec<(&'a Name, Ty)>,
     /// Steps referenced by the expression being checked, with the reference's span.
-    deps: Vec<(usize, Span)>,
+    deps: Vec<Reference>,
     /// Steps that pipeline outputs use.
     output_deps: HashSet<usize>,
     /// The type of each `output` statement's value, by the statement's start.
@@ -349,6 +349,7 @@ impl<'a> Checker<'a> {
                         }
                     };
                     self.graph.blocks[id].label = expr_text(self.db, self.file, block.iter.span);
+                    self.graph.blocks[id].size = self.list_size(&block.iter);
                     if let Some((param, _)) = self.params.get(block.var.text.as_str()) {
                         let d = self
                             .sink
@@ -404,11 +405,27 @@ impl<'a> Checker<'a> {
                     }
                     let ty = self.infer_with_deps(&output.value);
                     self.output_types.insert(output.span.start, ty);
-                    let deps: Vec<_> = self.deps.drain(..).map(|(s, _)| s).collect();
+                    let deps: Vec<_> = self.deps.drain(..).map(|r| r.step).collect();
                     self.output_deps.extend(deps);
                 }
                 Stmt::Error(_) => {}
             }
+        }
+    }
+
+    /// The number of elements of a `for` list, when the text says it: a list literal, or a
+    /// param whose default is one (a run may pass another list).
+    fn list_size(&self, list: &Expr) -> Option<usize> {
+        match &list.kind {
+            ExprKind::List(items) => Some(items.len()),
+            ExprKind::Name(name) if !self.loop_vars.iter().any(|(v, _)| v.text == name.text) => {
+                let (param, _) = self.params.get(name.text.as_str())?;
+                match &param.default.as_ref()?.kind {
+                    ExprKind::List(items) => Some(items.len()),
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -450,8 +467,9 @@ impl<'a> Checker<'a> {
     }
 
     fn block_depends_on_deps(&mut self, block: usize) {
-        for (step, span) in std::mem::take(&mut self.deps) {
-            self.graph.add_block_dep(block, (step, span));
+        for reference in std::mem::take(&mut self.deps) {
+            self.graph
+                .add_block_dep(block, (reference.step, reference.span));
         }
     }
 
@@ -461,16 +479,18 @@ impl<'a> Checker<'a> {
         let mut given: HashMap<&str, &ast::Arg> = HashMap::new();
         for arg in &step.args {
             let ty = self.infer_with_deps(&arg.value);
-            for (dep, span) in std::mem::take(&mut self.deps) {
-                self.graph.add_edge(
-                    dep,
-                    i,
-                    EdgeKind::Data {
-                        input: arg.name.text.clone(),
-                    },
-                    span,
-                );
+            for reference in std::mem::take(&mut self.deps) {
+                let kind = EdgeKind::Data {
+                    input: arg.name.text.clone(),
+                    output: reference.output,
+                    ty: reference.ty,
+                };
+                self.graph.add_edge(reference.step, i, kind, reference.span);
             }
+            let arg_text = expr_text(self.db, self.file, arg.value.span);
+            self.graph.steps[i]
+                .args
+                .push((arg.name.text.clone(), arg_text));
             if let Some(first) = given.insert(&arg.name.text, arg) {
                 let d = self
                     .sink
@@ -850,13 +870,13 @@ impl Scope for Checker<'_> {
     fn field_type(&mut self, base: &Name, field: &Name, sink: &mut Sink) -> Ty {
         let span = base.span.cover(field.span);
         if let Some(&step) = self.step_index.get(base.text.as_str()) {
-            self.deps.push((step, span));
-            let Some(signature) = self.steps[step].signature else {
-                return Ty::Unknown;
-            };
-            return match signature.output(&field.text) {
-                Some(output) => self.seen_from_here(step, output.ty.clone()),
-                None => {
+            let ty = match self.steps[step]
+                .signature
+                .map(|s| (s, s.output(&field.text)))
+            {
+                None => Ty::Unknown,
+                Some((_, Some(output))) => self.seen_from_here(step, output.ty.clone()),
+                Some((signature, None)) => {
                     let callee = &self.steps[step].ast.callee.name.text;
                     let names: Vec<&str> =
                         signature.outputs.iter().map(|o| o.name.as_str()).collect();
@@ -888,6 +908,13 @@ impl Scope for Checker<'_> {
                     Ty::Unknown
                 }
             };
+            self.deps.push(Reference {
+                step,
+                output: field.text.clone(),
+                ty: ty.clone(),
+                span,
+            });
+            return ty;
         }
         let is_value = self.loop_vars.iter().any(|(v, _)| v.text == base.text)
             || self.params.contains_key(base.text.as_str());
@@ -923,6 +950,15 @@ impl Scope for Checker<'_> {
         sink.push(d);
         Ty::Unknown
     }
+}
+
+/// A step output that an expression reads.
+struct Reference {
+    step: usize,
+    output: String,
+    /// The type where it is read.
+    ty: Ty,
+    span: Span,
 }
 
 fn describe_inputs(signature: &Signature) -> String {
