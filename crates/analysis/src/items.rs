@@ -246,3 +246,41 @@ pub fn resolve_callee(
         }
     }
 }
+
+/// The pipeline a command works on: the one named, or the file's only pipeline.
+pub fn select_pipeline<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    wanted: Option<&str>,
+) -> Result<ItemKey<'db>, String> {
+    let names: Vec<&str> = parse(db, file)
+        .file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Pipeline(p) => Some(p.name.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let path = file.path(db).display();
+    match (wanted, names.as_slice()) {
+        (Some(name), _) if names.contains(&name) => Ok(ItemKey::new(db, file, name.to_string())),
+        (Some(name), []) => Err(format!(
+            "`{path}` defines no pipeline, so it has no pipeline `{name}`"
+        )),
+        (Some(name), _) => Err(format!(
+            "`{path}` has no pipeline `{name}`; its pipelines are {}",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        (None, [only]) => Ok(ItemKey::new(db, file, only.to_string())),
+        (None, []) => Err(format!("`{path}` defines no pipeline")),
+        (None, _) => Err(format!(
+            "`{path}` defines several pipelines; choose one with --pipeline ({})",
+            names.join(", ")
+        )),
+    }
+}
