@@ -30,6 +30,8 @@ pub struct StepNode {
     pub inputs: Vec<(String, Ty)>,
     /// Arguments as written: input name and the argument's source text.
     pub args: Vec<(String, String)>,
+    /// Arguments' types as inferred where the step stands.
+    pub arg_types: Vec<(String, Ty)>,
     /// Outputs with their types inside the step's own block.
     pub outputs: Vec<(String, Ty)>,
 }
@@ -52,6 +54,8 @@ pub struct Block {
     pub deps: Vec<(usize, Span)>,
     /// For a `for`, the number of elements when its list is a literal or a param's default.
     pub size: Option<usize>,
+    /// For a `for`, the type of its loop variable.
+    pub elem_ty: Option<Ty>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -91,6 +95,7 @@ impl StepGraph {
             callee: None,
             inputs: Vec::new(),
             args: Vec::new(),
+            arg_types: Vec::new(),
             outputs: Vec::new(),
         });
         self.steps.len() - 1
@@ -109,6 +114,7 @@ impl StepGraph {
             label: String::new(),
             deps: Vec::new(),
             size: None,
+            elem_ty: None,
         });
         self.blocks.len() - 1
     }

@@ -23,6 +23,8 @@ use crate::{Db, SourceFile};
 pub struct PipelineAnalysis {
     pub diagnostics: Vec<Diagnostic>,
     pub graph: StepGraph,
+    /// The type of each `output` statement's value, in source order.
+    pub outputs: Vec<(String, Ty)>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -32,14 +34,31 @@ pub fn analyze_pipeline(db: &dyn Db, key: ItemKey<'_>) -> PipelineAnalysis {
         return PipelineAnalysis {
             diagnostics: Vec::new(),
             graph: StepGraph::default(),
+            outputs: Vec::new(),
         };
     };
     let mut checker = Checker::new(db, file, pipeline);
     checker.run();
+    let outputs = pipeline
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Output(o) => Some((
+                o.name.text.clone(),
+                checker
+                    .output_types
+                    .get(&o.span.start)
+                    .cloned()
+                    .unwrap_or(Ty::Unknown),
+            )),
+            _ => None,
+        })
+        .collect();
     let Checker { sink, graph, .. } = checker;
     PipelineAnalysis {
         diagnostics: sink.diagnostics,
         graph,
+        outputs,
     }
 }
 
@@ -366,6 +385,7 @@ impl<'a> Checker<'a> {
                         self.sink.push(d);
                     }
                     self.path.push(id);
+                    self.graph.blocks[id].elem_ty = Some(elem.clone());
                     self.loop_vars.push((&block.var, elem));
                     self.check_stmts_at(&block.body, step_no, block_no);
                     self.loop_vars.pop();
@@ -487,6 +507,9 @@ impl<'a> Checker<'a> {
                 };
                 self.graph.add_edge(reference.step, i, kind, reference.span);
             }
+            self.graph.steps[i]
+                .arg_types
+                .push((arg.name.text.clone(), ty.clone()));
             let arg_text = expr_text(self.db, self.file, arg.value.span);
             self.graph.steps[i]
                 .args
