@@ -1,5 +1,6 @@
 //! `mlforge check`: finds the files, asks analysis for their diagnostics, prints them.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -91,4 +92,41 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A database over the disk with one root file loaded, or why the file cannot be read.
+pub fn load_root(path: &Path) -> Result<(RootDatabase, SourceFile), String> {
+    let db = RootDatabase::new(Arc::new(DiskLoader));
+    let file = db.file(path);
+    if file.text(&db).is_none() {
+        return Err(format!(
+            "cannot read `{}`; check that it exists and is readable",
+            path.display()
+        ));
+    }
+    Ok((db, file))
+}
+
+/// Prints the diagnostics of `file` and its imports to standard error, for commands whose
+/// standard output is their product (IR, graphs).
+pub fn print_problems(db: &RootDatabase, file: SourceFile) {
+    let results = check_files(db, &[file]);
+    let summary = Summary::of(&results);
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    eprint!("{}", render_text(db, &results, &summary, color));
+}
+
+/// Writes a command's product to `output`, or to standard output.
+pub fn emit(text: &str, output: Option<&Path>) -> Outcome {
+    match output {
+        None => {
+            print!("{text}");
+            Outcome::Clean
+        }
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => Outcome::Clean,
+            Err(e) => Outcome::Failed(format!("cannot write `{}`: {e}", path.display())),
+        },
+    }
 }

@@ -4,6 +4,7 @@
 
 mod check;
 mod explain;
+mod ir;
 mod report;
 
 use std::path::PathBuf;
@@ -31,6 +32,21 @@ enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Compile a pipeline to the IR (JSON) that every back end consumes.
+    Ir {
+        /// The .mlf file that defines the pipeline.
+        #[arg(required_unless_present = "schema")]
+        file: Option<PathBuf>,
+        /// The pipeline to compile; needed when the file defines several.
+        #[arg(long)]
+        pipeline: Option<String>,
+        /// Write the IR to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print the IR's JSON Schema instead.
+        #[arg(long, conflicts_with_all = ["pipeline", "output"])]
+        schema: bool,
     },
     /// Explain a diagnostic code, with an example and its fix. Without a code, list every code.
     Explain {
@@ -68,6 +84,17 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Ir {
+            file,
+            pipeline,
+            output,
+            schema,
+        } => ir::run(
+            file.as_deref(),
+            pipeline.as_deref(),
+            output.as_deref(),
+            schema,
+        ),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

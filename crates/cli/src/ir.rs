@@ -1,0 +1,39 @@
+//! `mlforge ir`: compile a pipeline and print its IR.
+
+use std::path::Path;
+
+use mlforge_analysis::items::select_pipeline;
+use mlforge_ir::CompileError;
+
+use crate::check::{load_root, print_problems};
+use crate::Outcome;
+
+pub fn run(
+    file: Option<&Path>,
+    pipeline: Option<&str>,
+    output: Option<&Path>,
+    schema: bool,
+) -> Outcome {
+    if schema {
+        print!("{}", mlforge_ir::json_schema());
+        return Outcome::Clean;
+    }
+    let Some(path) = file else {
+        return Outcome::Failed("name the .mlf file to compile".to_string());
+    };
+    let (db, file) = match load_root(path) {
+        Ok(loaded) => loaded,
+        Err(message) => return Outcome::Failed(message),
+    };
+    let key = match select_pipeline(&db, file, pipeline) {
+        Ok(key) => key,
+        Err(message) => return Outcome::Failed(message),
+    };
+    match mlforge_ir::compile(&db, key) {
+        Ok(program) => crate::check::emit(&mlforge_ir::to_json(&program), output),
+        Err(CompileError::Invalid(_)) => {
+            print_problems(&db, file);
+            Outcome::Problems
+        }
+    }
+}

@@ -1,0 +1,944 @@
+//! From a checked pipeline to IR: resolve every name, apply defaults, inline sub-pipelines.
+//!
+//! Analysis has already proven the program well-formed, so this walk only translates. It
+//! follows the pipeline's statements in the same order as analysis did, so the n-th step
+//! and block here are the n-th of `PipelineAnalysis::graph`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use mlforge_analysis::graph::StepGraph;
+use mlforge_analysis::items::{
+    find_op, find_pipeline, resolve_callee, CalleeKind, CalleeRef, ItemKey,
+};
+use mlforge_analysis::pipeline::{analyze_pipeline, PipelineAnalysis};
+use mlforge_analysis::signature::callee_signature;
+use mlforge_analysis::types::Ty;
+use mlforge_analysis::{check_files, duration_seconds, memory_bytes, Db, Diagnostic, SourceFile};
+use mlforge_syntax::ast::{self, AttrValue, BodySource, ExprKind, Stmt, UnaryOp};
+use mlforge_syntax::{LineIndex, Span};
+
+use crate::hash::{op_hash, step_hash};
+use crate::types::*;
+
+#[derive(Debug)]
+pub enum CompileError {
+    /// The program has errors; they are the diagnostics to show.
+    Invalid(Vec<Diagnostic>),
+}
+
+/// Compiles the pipeline `key` and everything it uses.
+pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
+    let file = key.file(db);
+    let errors: Vec<Diagnostic> = check_files(db, &[file])
+        .into_iter()
+        .flat_map(|(_, ds)| ds)
+        .filter(Diagnostic::is_error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(CompileError::Invalid(errors));
+    }
+    let pipeline = find_pipeline(db, file, key.name(db)).expect("select_pipeline found it");
+    let analysis = analyze_pipeline(db, key);
+    let mut compiler = Compiler {
+        db,
+        ops: BTreeMap::new(),
+        op_ids: HashMap::new(),
+        blocks: BTreeMap::new(),
+        for_blocks: Default::default(),
+        line_indexes: HashMap::new(),
+    };
+    let defaults = Defaults::default().overridden_by(&pipeline.attrs);
+    let params: HashMap<String, Expr> = signature_params(db, file, &pipeline.name.text)
+        .into_iter()
+        .map(|(name, ty)| (name.clone(), Expr::Param { name, ty }))
+        .collect();
+    let frame = Frame {
+        file,
+        pipeline,
+        analysis,
+        prefix: String::new(),
+        params,
+        outer_scope: Vec::new(),
+        outer_after: Vec::new(),
+        defaults: defaults.clone(),
+    };
+    let compiled = compiler.frame(&frame);
+
+    let param_types: HashMap<String, Ty> = signature_params_ty(db, file, &pipeline.name.text);
+    let params = pipeline
+        .params
+        .iter()
+        .map(|p| Param {
+            name: p.name.text.clone(),
+            ty: ir_type(&param_types[&p.name.text]),
+            default: p
+                .default
+                .as_ref()
+                .map(|d| constant(d, Some(&param_types[&p.name.text]))),
+            doc: p.doc.clone(),
+            source: compiler.source(file, p.span),
+        })
+        .collect();
+    let outputs = compiled
+        .outputs
+        .into_iter()
+        .map(|(name, value)| PipelineOutput {
+            ty: expr_type(&value),
+            name,
+            value,
+        })
+        .collect();
+    Ok(Program {
+        version: IR_VERSION.to_string(),
+        pipeline: pipeline.name.text.clone(),
+        file: file.path(db).display().to_string(),
+        doc: pipeline.doc.clone(),
+        schedule: defaults.schedule,
+        params,
+        outputs,
+        ops: compiler.ops,
+        blocks: compiler.blocks,
+        steps: compiled.steps,
+    })
+}
+
+fn signature_params_ty(db: &dyn Db, file: SourceFile, name: &str) -> HashMap<String, Ty> {
+    let callee = CalleeRef {
+        kind: CalleeKind::Pipeline,
+        file,
+        name: name.to_string(),
+    };
+    callee_signature(db, &callee)
+        .map(|s| {
+            s.inputs
+                .iter()
+                .map(|i| (i.name.clone(), i.ty.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn signature_params(db: &dyn Db, file: SourceFile, name: &str) -> Vec<(String, Type)> {
+    let mut params: Vec<(String, Type)> = signature_params_ty(db, file, name)
+        .into_iter()
+        .map(|(n, t)| (n, ir_type(&t)))
+        .collect();
+    params.sort_by(|a, b| a.0.cmp(&b.0));
+    params
+}
+
+/// Pipeline attributes that become op defaults, and the schedule.
+#[derive(Clone, Default, PartialEq)]
+struct Defaults {
+    image: Option<String>,
+    retries: Option<u32>,
+    timeout_seconds: Option<u64>,
+    schedule: Option<String>,
+}
+
+impl Defaults {
+    fn overridden_by(&self, attrs: &[ast::Attribute]) -> Defaults {
+        let mut out = self.clone();
+        for attr in attrs {
+            let AttrValue::Expr(value) = &attr.value else {
+                continue;
+            };
+            match (attr.name.text.as_str(), &value.kind) {
+                ("image", ExprKind::Str(s)) => out.image = Some(s.clone()),
+                ("retries", ExprKind::Int(n)) => out.retries = Some(*n as u32),
+                ("timeout", ExprKind::Duration(d)) => {
+                    out.timeout_seconds = duration_seconds(d).ok()
+                }
+                ("schedule", ExprKind::Str(s)) => out.schedule = Some(s.clone()),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// One pipeline being compiled: the root, or a sub-pipeline inlined by a step.
+struct Frame<'a> {
+    file: SourceFile,
+    pipeline: &'a ast::Pipeline,
+    analysis: &'a PipelineAnalysis,
+    /// `""` for the root; `"te."` for the steps of sub-pipeline step `te`.
+    prefix: String,
+    /// What each param stands for here: the param itself at the root, the calling step's
+    /// argument (or the default) in a sub-pipeline.
+    params: HashMap<String, Expr>,
+    /// Blocks around the calling step.
+    outer_scope: Vec<String>,
+    /// Steps the calling step waits for.
+    outer_after: Vec<String>,
+    defaults: Defaults,
+}
+
+/// What a step name of a frame stands for.
+#[derive(Clone)]
+enum StepTarget {
+    Step {
+        id: String,
+        scope: Vec<String>,
+        outputs: HashMap<String, Type>,
+    },
+    /// An inlined sub-pipeline: its outputs (as expressions seen from its caller's
+    /// scope), the scope of the calling step, and all its steps.
+    Pipeline {
+        outputs: HashMap<String, Expr>,
+        scope: Vec<String>,
+        steps: Vec<String>,
+    },
+}
+
+struct CompiledFrame {
+    steps: Vec<Step>,
+    outputs: Vec<(String, Expr)>,
+}
+
+struct Compiler<'db> {
+    db: &'db dyn Db,
+    ops: BTreeMap<String, Op>,
+    op_ids: HashMap<(SourceFile, String, u64), String>,
+    blocks: BTreeMap<String, Block>,
+    /// Ids of the `for` blocks (the others are `if` branches).
+    for_blocks: std::collections::HashSet<String>,
+    line_indexes: HashMap<SourceFile, LineIndex>,
+}
+
+/// Where an expression stands: its blocks and the loop variables in scope.
+#[derive(Clone, Default)]
+struct Site {
+    scope: Vec<String>,
+    loop_vars: Vec<(String, String, Type)>,
+}
+
+impl<'db> Compiler<'db> {
+    fn frame(&mut self, frame: &Frame<'_>) -> CompiledFrame {
+        let graph = &frame.analysis.graph;
+        // Statements in analysis order give each step and block its number.
+        let mut layout = Layout::default();
+        layout.walk(&frame.pipeline.body);
+
+        let block_ids: Vec<String> = (0..graph.blocks.len())
+            .map(|b| format!("{}b{b}", frame.prefix))
+            .collect();
+        for (id, block) in block_ids.iter().zip(&layout.blocks) {
+            if let LayoutBlock::For(_) = block {
+                self.for_blocks.insert(id.clone());
+            }
+        }
+        let scope_of = |block: Option<usize>| -> Vec<String> {
+            let mut scope = frame.outer_scope.clone();
+            scope.extend(
+                graph
+                    .block_path(block)
+                    .into_iter()
+                    .map(|b| block_ids[b].clone()),
+            );
+            scope
+        };
+
+        let mut targets: HashMap<String, StepTarget> = HashMap::new();
+        let mut compiled: Vec<Option<Vec<Step>>> = vec![None; graph.steps.len()];
+        for index in topological_order(graph) {
+            let step = layout.steps[index];
+            let node = &graph.steps[index];
+            let scope = scope_of(node.block);
+            let site = self.site(frame, &layout, graph, &block_ids, node.block);
+            let callee =
+                resolve_callee(self.db, frame.file, &step.callee).expect("checked program");
+            let mut after: Vec<String> = frame.outer_after.clone();
+            for name in &step.after {
+                match &targets[&name.text] {
+                    StepTarget::Step { id, .. } => after.push(id.clone()),
+                    StepTarget::Pipeline { steps, .. } => after.extend(steps.iter().cloned()),
+                }
+            }
+            let id = format!("{}{}", frame.prefix, step.name.text);
+            match callee.kind {
+                CalleeKind::Op => {
+                    let (op_id, op) = self.op(&callee, &frame.defaults);
+                    let op_inputs = op.inputs.clone();
+                    let op_hash = op.hash.clone();
+                    let outputs = op
+                        .outputs
+                        .iter()
+                        .map(|o| (o.name.clone(), o.ty.clone()))
+                        .collect();
+                    let bindings = op_inputs
+                        .iter()
+                        .map(|input| {
+                            let value = match step.args.iter().find(|a| a.name.text == input.name) {
+                                Some(arg) => BindingValue::Given {
+                                    expr: self.expr(
+                                        &arg.value,
+                                        frame,
+                                        &site,
+                                        &targets,
+                                        Some(&input.ty),
+                                    ),
+                                },
+                                None => match &input.default {
+                                    Some(value) => BindingValue::Default {
+                                        value: value.clone(),
+                                    },
+                                    None => BindingValue::Absent,
+                                },
+                            };
+                            Binding {
+                                input: input.name.clone(),
+                                ty: input.ty.clone(),
+                                value,
+                            }
+                        })
+                        .collect::<Vec<_>>();
+                    let hash = step_hash(&op_hash, &bindings, &after, &scope);
+                    targets.insert(
+                        step.name.text.clone(),
+                        StepTarget::Step {
+                            id: id.clone(),
+                            scope: scope.clone(),
+                            outputs,
+                        },
+                    );
+                    compiled[index] = Some(vec![Step {
+                        id,
+                        op: op_id,
+                        scope,
+                        bindings,
+                        after,
+                        hash,
+                        doc: step.doc.clone(),
+                        source: self.source(frame.file, step.span),
+                    }]);
+                }
+                CalleeKind::Pipeline => {
+                    let inner_pipeline =
+                        find_pipeline(self.db, callee.file, &callee.name).expect("checked program");
+                    let inner_key = ItemKey::new(self.db, callee.file, callee.name.clone());
+                    let mut params = HashMap::new();
+                    let param_types = signature_params_ty(self.db, callee.file, &callee.name);
+                    for param in &inner_pipeline.params {
+                        let ty = ir_type(&param_types[&param.name.text]);
+                        let value = match step.args.iter().find(|a| a.name.text == param.name.text)
+                        {
+                            Some(arg) => self.expr(&arg.value, frame, &site, &targets, Some(&ty)),
+                            None => match &param.default {
+                                Some(default) => Expr::Literal {
+                                    value: constant(default, Some(&param_types[&param.name.text])),
+                                    ty,
+                                },
+                                None => unreachable!("analysis reports missing arguments"),
+                            },
+                        };
+                        params.insert(param.name.text.clone(), value);
+                    }
+                    let inner = Frame {
+                        file: callee.file,
+                        pipeline: inner_pipeline,
+                        analysis: analyze_pipeline(self.db, inner_key),
+                        prefix: format!("{id}."),
+                        params,
+                        outer_scope: scope.clone(),
+                        outer_after: after,
+                        defaults: frame.defaults.overridden_by(&inner_pipeline.attrs),
+                    };
+                    let result = self.frame(&inner);
+                    targets.insert(
+                        step.name.text.clone(),
+                        StepTarget::Pipeline {
+                            outputs: result.outputs.into_iter().collect(),
+                            scope,
+                            steps: result.steps.iter().map(|s| s.id.clone()).collect(),
+                        },
+                    );
+                    compiled[index] = Some(result.steps);
+                }
+            }
+        }
+
+        // Blocks, now that every step they read is known.
+        for (b, block) in graph.blocks.iter().enumerate() {
+            let site = self.site(frame, &layout, graph, &block_ids, block.parent);
+            let parent = block
+                .parent
+                .map(|p| block_ids[p].clone())
+                .or_else(|| frame.outer_scope.last().cloned());
+            let source = self.source(frame.file, block.span);
+            let ir_block = match &layout.blocks[b] {
+                LayoutBlock::For(f) => Block::For {
+                    parent,
+                    var: f.var.text.clone(),
+                    element: block.elem_ty.as_ref().map(ir_type).unwrap_or(Type::String),
+                    over: self.expr(&f.iter, frame, &site, &targets, None),
+                    source,
+                },
+                LayoutBlock::If(i, branch) => Block::If {
+                    parent,
+                    condition: self.expr(&i.cond, frame, &site, &targets, None),
+                    branch: *branch,
+                    source,
+                },
+            };
+            self.blocks.insert(block_ids[b].clone(), ir_block);
+        }
+
+        let top = self.site(frame, &layout, graph, &block_ids, None);
+        let outputs = frame
+            .pipeline
+            .body
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Output(o) => Some((
+                    o.name.text.clone(),
+                    self.expr(&o.value, frame, &top, &targets, None),
+                )),
+                _ => None,
+            })
+            .collect();
+        CompiledFrame {
+            steps: compiled.into_iter().flatten().flatten().collect(),
+            outputs,
+        }
+    }
+
+    /// The site inside block `innermost` of a frame: its scope and loop variables.
+    fn site(
+        &self,
+        frame: &Frame<'_>,
+        layout: &Layout<'_>,
+        graph: &StepGraph,
+        block_ids: &[String],
+        innermost: Option<usize>,
+    ) -> Site {
+        let mut site = Site {
+            scope: frame.outer_scope.clone(),
+            loop_vars: Vec::new(),
+        };
+        for b in graph.block_path(innermost) {
+            site.scope.push(block_ids[b].clone());
+            if let LayoutBlock::For(f) = &layout.blocks[b] {
+                let ty = graph.blocks[b]
+                    .elem_ty
+                    .as_ref()
+                    .map(ir_type)
+                    .unwrap_or(Type::String);
+                site.loop_vars
+                    .push((f.var.text.clone(), block_ids[b].clone(), ty));
+            }
+        }
+        site
+    }
+
+    fn expr(
+        &self,
+        expr: &ast::Expr,
+        frame: &Frame<'_>,
+        site: &Site,
+        targets: &HashMap<String, StepTarget>,
+        expected: Option<&Type>,
+    ) -> Expr {
+        match &expr.kind {
+            ExprKind::Name(name) => {
+                if let Some((n, block, ty)) = site
+                    .loop_vars
+                    .iter()
+                    .rev()
+                    .find(|(n, _, _)| *n == name.text)
+                {
+                    return Expr::LoopVar {
+                        block: block.clone(),
+                        name: n.clone(),
+                        ty: ty.clone(),
+                    };
+                }
+                frame.params[&name.text].clone()
+            }
+            ExprKind::Field { base, field } => match &targets[&base.text] {
+                StepTarget::Step { id, scope, outputs } => Expr::StepOutput {
+                    step: id.clone(),
+                    output: field.text.clone(),
+                    ty: self.seen_from(outputs[&field.text].clone(), scope, &site.scope),
+                },
+                StepTarget::Pipeline { outputs, scope, .. } => {
+                    self.retype(outputs[&field.text].clone(), scope, &site.scope)
+                }
+            },
+            ExprKind::List(items) => {
+                let elem = match expected {
+                    Some(Type::List { of }) => Some(&**of),
+                    _ => None,
+                };
+                let items: Vec<Expr> = items
+                    .iter()
+                    .map(|i| self.expr(i, frame, site, targets, elem))
+                    .collect();
+                if items.iter().all(|i| matches!(i, Expr::Literal { .. })) {
+                    let values = items
+                        .iter()
+                        .map(|i| match i {
+                            Expr::Literal { value, .. } => value.clone(),
+                            _ => unreachable!(),
+                        })
+                        .collect();
+                    let elem_ty = items
+                        .iter()
+                        .map(expr_type)
+                        .reduce(join_types)
+                        .or_else(|| elem.cloned());
+                    return Expr::Literal {
+                        value: Value::List(values),
+                        ty: Type::List {
+                            of: Box::new(elem_ty.unwrap_or(Type::String)),
+                        },
+                    };
+                }
+                Expr::List { items }
+            }
+            ExprKind::Unary { op, operand } => {
+                let operand = self.expr(operand, frame, site, targets, None);
+                if let (UnaryOp::Neg, Expr::Literal { value, ty }) = (op, &operand) {
+                    let negated = match value {
+                        Value::Int(n) => Some(Value::Int(-n)),
+                        Value::Float(f) => Some(Value::Float(-f)),
+                        _ => None,
+                    };
+                    if let Some(value) = negated {
+                        return Expr::Literal {
+                            value,
+                            ty: ty.clone(),
+                        };
+                    }
+                }
+                Expr::Unary {
+                    op: match op {
+                        UnaryOp::Neg => "-".into(),
+                        UnaryOp::Not => "not".into(),
+                    },
+                    operand: Box::new(operand),
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => Expr::Binary {
+                op: op.symbol().to_string(),
+                lhs: Box::new(self.expr(lhs, frame, site, targets, None)),
+                rhs: Box::new(self.expr(rhs, frame, site, targets, None)),
+            },
+            _ => {
+                let value = constant(expr, None);
+                let ty = match (&value, expected) {
+                    (Value::Int(_), Some(Type::Float)) => Type::Float,
+                    _ => value_type(&value),
+                };
+                Expr::Literal { value, ty }
+            }
+        }
+    }
+
+    /// The IR op for a callee with the pipeline's defaults applied; ops that end up with
+    /// different settings in different sub-pipelines get distinct ids.
+    fn op(&mut self, callee: &CalleeRef, defaults: &Defaults) -> (String, &Op) {
+        let ast_op = find_op(self.db, callee.file, &callee.name).expect("checked program");
+        let op = self.build_op(callee.file, ast_op, defaults);
+        let key = (callee.file, callee.name.clone(), fingerprint(&op.hash));
+        let id = match self.op_ids.get(&key) {
+            Some(id) => id.clone(),
+            None => {
+                let mut id = callee.name.clone();
+                let mut n = 2;
+                while self.ops.contains_key(&id) {
+                    id = format!("{}~{n}", callee.name);
+                    n += 1;
+                }
+                self.op_ids.insert(key, id.clone());
+                self.ops.insert(id.clone(), op);
+                id
+            }
+        };
+        (id.clone(), &self.ops[&id])
+    }
+
+    fn build_op(&mut self, file: SourceFile, op: &ast::Op, defaults: &Defaults) -> Op {
+        let callee = CalleeRef {
+            kind: CalleeKind::Op,
+            file,
+            name: op.name.text.clone(),
+        };
+        let signature = callee_signature(self.db, &callee).expect("checked program");
+        let inputs = op
+            .params
+            .iter()
+            .zip(&signature.inputs)
+            .map(|(p, s)| OpInput {
+                name: s.name.clone(),
+                ty: ir_type(&s.ty),
+                default: p.default.as_ref().map(|d| constant(d, Some(&s.ty))),
+            })
+            .collect();
+        let outputs = signature
+            .outputs
+            .iter()
+            .map(|o| OpOutput {
+                name: o.name.clone(),
+                ty: ir_type(&o.ty),
+            })
+            .collect();
+        let body = &op.bodies[0];
+        let interpreter = match body.lang {
+            ast::BodyLang::Python => Interpreter::Python,
+            ast::BodyLang::Shell => Interpreter::Shell,
+        };
+        let body = match &body.source {
+            BodySource::Inline { text, .. } => Body {
+                text: mlforge_syntax::body::dedent(text),
+                path: None,
+                interpolations: mlforge_syntax::body::interpolations(text)
+                    .into_iter()
+                    .map(|i| i.name)
+                    .collect(),
+            },
+            BodySource::File(path) => {
+                let full = file
+                    .path(self.db)
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join(&path.value);
+                Body {
+                    text: self
+                        .db
+                        .file(&full)
+                        .text(self.db)
+                        .as_deref()
+                        .unwrap_or("")
+                        .to_string(),
+                    path: Some(path.value.clone()),
+                    interpolations: Vec::new(),
+                }
+            }
+        };
+        let own = Defaults::default().overridden_by(&op.attrs);
+        let mut resources = Resources::default();
+        let mut env = BTreeMap::new();
+        let mut cache = true;
+        for attr in &op.attrs {
+            match (&*attr.name.text, &attr.value) {
+                ("cache", AttrValue::Expr(e)) => cache = !matches!(e.kind, ExprKind::Bool(false)),
+                ("resources", AttrValue::Block(entries)) => {
+                    for entry in entries {
+                        let AttrValue::Expr(e) = &entry.value else {
+                            continue;
+                        };
+                        match (&*entry.name.text, constant(e, None)) {
+                            ("cpu", Value::Int(n)) => resources.cpu = Some(n as f64),
+                            ("cpu", Value::Float(f)) => resources.cpu = Some(f),
+                            ("memory", Value::String(m)) => {
+                                resources.memory_bytes = memory_bytes(&m).ok();
+                                resources.memory = Some(m);
+                            }
+                            ("gpu", Value::Int(n)) => resources.gpu = Some(n as u32),
+                            _ => {}
+                        }
+                    }
+                }
+                ("env", AttrValue::Block(entries)) => {
+                    for entry in entries {
+                        if let AttrValue::Expr(ast::Expr {
+                            kind: ExprKind::Str(value),
+                            ..
+                        }) = &entry.value
+                        {
+                            env.insert(entry.name.text.clone(), value.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut op = Op {
+            name: op.name.text.clone(),
+            doc: op.doc.clone(),
+            inputs,
+            outputs,
+            interpreter,
+            body,
+            image: own.image.or_else(|| defaults.image.clone()),
+            retries: own.retries.or(defaults.retries).unwrap_or(0),
+            timeout_seconds: own.timeout_seconds.or(defaults.timeout_seconds),
+            cache,
+            resources,
+            env,
+            hash: String::new(),
+            source: self.source(file, op.span),
+        };
+        op.hash = op_hash(&op);
+        op
+    }
+
+    /// A type as seen from a site: one list per `for` and one optional per `if` branch that
+    /// holds the producer (`scope`) but not the site.
+    fn seen_from(&self, ty: Type, scope: &[String], site: &[String]) -> Type {
+        let common = scope.iter().zip(site).take_while(|(a, b)| a == b).count();
+        scope[common..].iter().rev().fold(ty, |ty, block| {
+            if self.for_blocks.contains(block) {
+                Type::List { of: Box::new(ty) }
+            } else if let Type::Optional { .. } = ty {
+                ty
+            } else {
+                Type::Optional { of: Box::new(ty) }
+            }
+        })
+    }
+
+    /// A sub-pipeline output, re-typed for a site outside the calling step's blocks.
+    fn retype(&self, expr: Expr, scope: &[String], site: &[String]) -> Expr {
+        match expr {
+            Expr::StepOutput { step, output, ty } => Expr::StepOutput {
+                step,
+                output,
+                ty: self.seen_from(ty, scope, site),
+            },
+            other => other,
+        }
+    }
+
+    fn source(&mut self, file: SourceFile, span: Span) -> Source {
+        let text = file.text(self.db).as_deref().unwrap_or("");
+        let index = self
+            .line_indexes
+            .entry(file)
+            .or_insert_with(|| LineIndex::new(text));
+        let at = index.line_col(text, span.start as usize);
+        Source {
+            file: file.path(self.db).display().to_string(),
+            start: span.start,
+            end: span.end,
+            line: at.line + 1,
+            column: at.char_col + 1,
+        }
+    }
+}
+
+fn fingerprint(hash: &str) -> u64 {
+    u64::from_str_radix(&hash[..16], 16).unwrap_or(0)
+}
+
+/// The statements of a pipeline in analysis order.
+#[derive(Default)]
+struct Layout<'a> {
+    steps: Vec<&'a ast::Step>,
+    blocks: Vec<LayoutBlock<'a>>,
+}
+
+enum LayoutBlock<'a> {
+    For(&'a ast::For),
+    If(&'a ast::If, Branch),
+}
+
+impl<'a> Layout<'a> {
+    fn walk(&mut self, stmts: &'a [Stmt]) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Step(step) => self.steps.push(step),
+                Stmt::For(f) => {
+                    self.blocks.push(LayoutBlock::For(f));
+                    self.walk(&f.body);
+                }
+                Stmt::If(i) => {
+                    self.blocks.push(LayoutBlock::If(i, Branch::Then));
+                    self.walk(&i.then_body);
+                    if let Some(else_body) = &i.else_body {
+                        self.blocks.push(LayoutBlock::If(i, Branch::Else));
+                        self.walk(else_body);
+                    }
+                }
+                Stmt::Output(_) | Stmt::Error(_) => {}
+            }
+        }
+    }
+}
+
+/// Steps in an order where each comes after the steps it reads or waits for (ties in
+/// source order).
+fn topological_order(graph: &StepGraph) -> Vec<usize> {
+    let n = graph.steps.len();
+    let mut incoming = vec![0usize; n];
+    let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (from, to, _) in graph.dependencies() {
+        if from != to {
+            incoming[to] += 1;
+            outgoing[from].push(to);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..n).filter(|&i| incoming[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(next) = ready.pop_first() {
+        order.push(next);
+        for &to in &outgoing[next] {
+            incoming[to] -= 1;
+            if incoming[to] == 0 {
+                ready.insert(to);
+            }
+        }
+    }
+    order
+}
+
+pub(crate) fn ir_type(ty: &Ty) -> Type {
+    match ty {
+        Ty::Int => Type::Int,
+        Ty::Float => Type::Float,
+        Ty::Bool => Type::Bool,
+        Ty::Str | Ty::Duration | Ty::Unknown => Type::String,
+        Ty::Artifact(kind) => Type::Artifact {
+            kinds: kind.chain.iter().map(|k| k.name().to_string()).collect(),
+        },
+        Ty::List(elem) => Type::List {
+            of: Box::new(ir_type(elem)),
+        },
+        Ty::Optional(inner) => Type::Optional {
+            of: Box::new(ir_type(inner)),
+        },
+    }
+}
+
+fn value_type(value: &Value) -> Type {
+    match value {
+        Value::Bool(_) => Type::Bool,
+        Value::Int(_) => Type::Int,
+        Value::Float(_) => Type::Float,
+        Value::String(_) => Type::String,
+        Value::List(items) => Type::List {
+            of: Box::new(
+                items
+                    .iter()
+                    .map(value_type)
+                    .reduce(join_types)
+                    .unwrap_or(Type::String),
+            ),
+        },
+    }
+}
+
+fn join_types(a: Type, b: Type) -> Type {
+    match (&a, &b) {
+        (Type::Int, Type::Float) | (Type::Float, Type::Int) => Type::Float,
+        _ => a,
+    }
+}
+
+pub(crate) fn expr_type(expr: &Expr) -> Type {
+    match expr {
+        Expr::Literal { ty, .. }
+        | Expr::Param { ty, .. }
+        | Expr::LoopVar { ty, .. }
+        | Expr::StepOutput { ty, .. } => ty.clone(),
+        Expr::List { items } => Type::List {
+            of: Box::new(
+                items
+                    .iter()
+                    .map(expr_type)
+                    .reduce(join_types)
+                    .unwrap_or(Type::String),
+            ),
+        },
+        Expr::Unary { op, operand } if op == "not" => {
+            let _ = operand;
+            Type::Bool
+        }
+        Expr::Unary { operand, .. } => expr_type(operand),
+        Expr::Binary { op, lhs, rhs } => match op.as_str() {
+            "+" | "-" | "*" => join_types(expr_type(lhs), expr_type(rhs)),
+            "/" => Type::Float,
+            _ => Type::Bool,
+        },
+    }
+}
+
+/// The value of a constant expression (checked by analysis to be one).
+fn constant(expr: &ast::Expr, expected: Option<&Ty>) -> Value {
+    let value = match &expr.kind {
+        ExprKind::Int(n) => Value::Int(*n),
+        ExprKind::Float(text) => Value::Float(ast::Expr::float_value(text)),
+        ExprKind::Str(s) => Value::String(s.clone()),
+        ExprKind::Bool(b) => Value::Bool(*b),
+        ExprKind::Duration(d) => Value::String(d.clone()),
+        ExprKind::List(items) => {
+            let elem = match expected {
+                Some(Ty::List(elem)) => Some(&**elem),
+                _ => None,
+            };
+            Value::List(items.iter().map(|i| constant(i, elem)).collect())
+        }
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => match constant(operand, expected) {
+            Value::Int(n) => Value::Int(-n),
+            Value::Float(f) => Value::Float(-f),
+            other => other,
+        },
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            operand,
+        } => match constant(operand, expected) {
+            Value::Bool(b) => Value::Bool(!b),
+            other => other,
+        },
+        ExprKind::Binary { op, lhs, rhs } => {
+            arithmetic(*op, constant(lhs, None), constant(rhs, None))
+        }
+        ExprKind::Name(_) | ExprKind::Field { .. } | ExprKind::Error => {
+            Value::String(String::new())
+        }
+    };
+    // An `int` literal where a `float` is declared is a float.
+    match (value, expected) {
+        (Value::Int(n), Some(Ty::Float)) => Value::Float(n as f64),
+        (value, _) => value,
+    }
+}
+
+fn arithmetic(op: ast::BinaryOp, lhs: Value, rhs: Value) -> Value {
+    use ast::BinaryOp::*;
+    match (lhs, rhs) {
+        (Value::Int(a), Value::Int(b)) if op != Div => match op {
+            Add => Value::Int(a.wrapping_add(b)),
+            Sub => Value::Int(a.wrapping_sub(b)),
+            Mul => Value::Int(a.wrapping_mul(b)),
+            _ => Value::Bool(compare(op, a as f64, b as f64)),
+        },
+        (a, b) => {
+            let (a, b) = (number(&a), number(&b));
+            match op {
+                Add => Value::Float(a + b),
+                Sub => Value::Float(a - b),
+                Mul => Value::Float(a * b),
+                Div => Value::Float(a / b),
+                _ => Value::Bool(compare(op, a, b)),
+            }
+        }
+    }
+}
+
+fn number(value: &Value) -> f64 {
+    match value {
+        Value::Int(n) => *n as f64,
+        Value::Float(f) => *f,
+        _ => f64::NAN,
+    }
+}
+
+fn compare(op: ast::BinaryOp, a: f64, b: f64) -> bool {
+    use ast::BinaryOp::*;
+    match op {
+        Eq => a == b,
+        Ne => a != b,
+        Lt => a < b,
+        Le => a <= b,
+        Gt => a > b,
+        Ge => a >= b,
+        _ => false,
+    }
+}

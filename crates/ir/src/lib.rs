@@ -1,0 +1,26 @@
+//! MLForge IR: the compiled, typed, flattened pipeline that every back end consumes.
+//!
+//! [`compile`] turns a checked pipeline into a [`Program`]; [`to_json`] writes it in its
+//! canonical form (same program, same bytes); [`json_schema`] describes the format.
+
+mod compile;
+mod hash;
+mod types;
+
+pub use crate::compile::{compile, CompileError};
+pub use crate::types::*;
+
+/// The canonical JSON of a program: pretty-printed, fields in declaration order, maps sorted.
+pub fn to_json(program: &Program) -> String {
+    let mut text = serde_json::to_string_pretty(program).expect("IR values serialize");
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of the IR, as checked in at `schemas/ir.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Program);
+    let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
+    text.push('\n');
+    text
+}

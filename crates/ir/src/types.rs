@@ -1,0 +1,299 @@
+//! The IR: what every back end (local runner, Airflow, Kubeflow Pipelines, Argo, diff)
+//! consumes. Everything is resolved: names are ids, types are explicit, defaults applied,
+//! sub-pipelines inlined. Maps are `BTreeMap`s and lists keep source order, so the same
+//! program always serializes to the same bytes.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The IR format's version. Bump it on any change a consumer could notice.
+pub const IR_VERSION: &str = "1";
+
+/// One compiled pipeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// The IR format's version (`IR_VERSION`).
+    pub version: String,
+    /// The pipeline's name.
+    pub pipeline: String,
+    /// The file that defines it, as given to the compiler.
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    /// A cron text or `@daily`-style alias, when the pipeline has a `schedule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    pub params: Vec<Param>,
+    pub outputs: Vec<PipelineOutput>,
+    /// The ops steps use, by id, with the pipeline's defaults applied.
+    pub ops: BTreeMap<String, Op>,
+    /// `for` and `if`/`else` scopes, by id.
+    pub blocks: BTreeMap<String, Block>,
+    /// Steps in source order, sub-pipelines inlined.
+    pub steps: Vec<Step>,
+}
+
+/// A value's type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Type {
+    Int,
+    Float,
+    Bool,
+    String,
+    /// A file or folder; `kinds` lists the kind and its ancestors, e.g. `["Features",
+    /// "Dataset", "File"]`. A kind whose root is `Dir` is a folder.
+    Artifact {
+        kinds: Vec<String>,
+    },
+    List {
+        of: Box<Type>,
+    },
+    Optional {
+        of: Box<Type>,
+    },
+}
+
+/// A constant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    List(Vec<Value>),
+}
+
+/// Where something is written, so that tools can point back at the text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub file: String,
+    /// Byte offsets.
+    pub start: u32,
+    pub end: u32,
+    /// 1-based line and column (in characters) of `start`.
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// Absent for params that must be given at run time (`--param name=value`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineOutput {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    pub value: Expr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Interpreter {
+    Python,
+    Shell,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Op {
+    /// The op's name in its file.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    pub inputs: Vec<OpInput>,
+    pub outputs: Vec<OpOutput>,
+    pub interpreter: Interpreter,
+    pub body: Body,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    pub retries: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    pub cache: bool,
+    pub resources: Resources,
+    pub env: BTreeMap<String, String>,
+    /// sha256 of everything that decides what the op does (body, interpreter, image,
+    /// environment, signature), hex. Not its name or where it is written.
+    pub hash: String,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpInput {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpOutput {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    /// The code: an inline body with its common indentation removed, or the body file's
+    /// content. `${name}` is still to be substituted by the back end.
+    pub text: String,
+    /// For `python file "…"`: the path as written, relative to the `.mlf` file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Every `${name}` in an inline body, in order (empty for file bodies).
+    pub interpolations: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<f64>,
+    /// As written, e.g. `4Gi`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<u32>,
+}
+
+/// A `for` or one branch of an `if`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Block {
+    /// Runs its steps once per element of `over`, in parallel.
+    For {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<String>,
+        var: String,
+        #[serde(rename = "element_type")]
+        element: Type,
+        over: Expr,
+        source: Source,
+    },
+    /// Runs its steps when `condition` is true (`then`) or false (`else`).
+    If {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<String>,
+        condition: Expr,
+        branch: Branch,
+        source: Source,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Branch {
+    Then,
+    Else,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// The step's path: its name, prefixed by the calling steps' names for inlined
+    /// sub-pipelines (`te.fit`).
+    pub id: String,
+    /// The op it runs (a key of `Program::ops`).
+    pub op: String,
+    /// The blocks around it, outermost first.
+    pub scope: Vec<String>,
+    /// One binding per op input, in the op's input order.
+    pub bindings: Vec<Binding>,
+    /// Steps it waits for without reading their outputs.
+    pub after: Vec<String>,
+    /// sha256 of the op's hash, the bindings and the ordering, hex: equal hashes mean the
+    /// same work on the same inputs.
+    pub hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Binding {
+    pub input: String,
+    /// The input's declared type.
+    #[serde(rename = "type")]
+    pub ty: Type,
+    pub value: BindingValue,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BindingValue {
+    /// The step passes this expression.
+    Given { expr: Expr },
+    /// Not passed: the op's default.
+    Default { value: Value },
+    /// Not passed, optional, no default: absent (`None` in python, `''` in shell).
+    Absent,
+}
+
+/// An expression, with names resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expr {
+    Literal {
+        value: Value,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+    Param {
+        name: String,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+    /// The loop variable of the `for` block `block`.
+    LoopVar {
+        block: String,
+        name: String,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+    /// An output of a step; `type` is as seen where it is read (a list outside the step's
+    /// `for`, optional outside its `if`).
+    StepOutput {
+        step: String,
+        output: String,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+    List {
+        items: Vec<Expr>,
+    },
+    Unary {
+        op: String,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: String,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+}

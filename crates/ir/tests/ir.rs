@@ -1,0 +1,160 @@
+//! The IR of every example, its schema, its determinism and its hashes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mlforge_analysis::items::select_pipeline;
+use mlforge_analysis::{Db, MemoryLoader, RootDatabase};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The examples folder in memory, under the stable path `/examples`.
+fn database() -> RootDatabase {
+    let dir = root().join("examples");
+    let mut files = std::collections::HashMap::new();
+    let mut dirs = vec![dir.clone()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                files.insert(
+                    Path::new("/examples").join(path.strip_prefix(&dir).unwrap()),
+                    text,
+                );
+            }
+        }
+    }
+    RootDatabase::new(Arc::new(MemoryLoader { files }))
+}
+
+fn ir_of(db: &RootDatabase, file: &str, pipeline: Option<&str>) -> mlforge_ir::Program {
+    let file = db.file(&Path::new("/examples").join(file));
+    let key = select_pipeline(db, file, pipeline).unwrap();
+    match mlforge_ir::compile(db, key) {
+        Ok(program) => program,
+        Err(e) => panic!("{file:?} does not compile: {e:?}"),
+    }
+}
+
+const EXAMPLES: &[(&str, Option<&str>)] = &[
+    ("quickstart.mlf", None),
+    ("compose.mlf", Some("nightly")),
+    ("compose.mlf", Some("train_eval")),
+    ("wine/pipeline.mlf", None),
+];
+
+#[test]
+fn ir_of_every_example_matches_its_snapshot() {
+    let db = database();
+    for (file, pipeline) in EXAMPLES {
+        let program = ir_of(&db, file, *pipeline);
+        let name = format!("{}_{}", file.replace(['/', '.'], "_"), program.pipeline);
+        insta::assert_snapshot!(name, mlforge_ir::to_json(&program));
+    }
+}
+
+#[test]
+fn the_ir_validates_against_its_checked_in_schema_and_round_trips() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/ir.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema");
+    let db = database();
+    for (file, pipeline) in EXAMPLES {
+        let program = ir_of(&db, file, *pipeline);
+        let json = mlforge_ir::to_json(&program);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{file}: {errors:#?}");
+        let mut broken = value.clone();
+        broken["steps"][0]["bindings"] = serde_json::json!("not a list");
+        assert!(
+            !validator.is_valid(&broken),
+            "the schema must reject a malformed program"
+        );
+        let back: mlforge_ir::Program = serde_json::from_str(&json).expect("the IR reads back");
+        assert_eq!(back, program);
+    }
+}
+
+#[test]
+fn checked_in_schema_is_current() {
+    let path = root().join("schemas/ir.schema.json");
+    let current = mlforge_ir::json_schema();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &current).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == current,
+        "schemas/ir.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test -p mlforge-ir` (or `mlforge ir --schema > schemas/ir.schema.json`) and commit it"
+    );
+}
+
+#[test]
+fn compiling_twice_gives_identical_bytes() {
+    for (file, pipeline) in EXAMPLES {
+        let a = mlforge_ir::to_json(&ir_of(&database(), file, *pipeline));
+        let b = mlforge_ir::to_json(&ir_of(&database(), file, *pipeline));
+        assert_eq!(a, b, "{file}");
+    }
+}
+
+#[test]
+fn hashes_follow_what_a_step_does_not_how_it_is_written() {
+    let mut db = database();
+    let original = ir_of(&db, "quickstart.mlf", None);
+    let path = Path::new("/examples/quickstart.mlf");
+    let text = db.file(path).text(&db).as_deref().unwrap().to_string();
+
+    // Comments and layout change no hash.
+    let commented = text.replace(
+        "step parts = split(data: data.table)",
+        "// split it\n  step parts = split(\n    data: data.table)",
+    );
+    db.set_file_text(path, Some(commented));
+    let relaid = ir_of(&db, "quickstart.mlf", None);
+    for (a, b) in original.steps.iter().zip(&relaid.steps) {
+        assert_eq!(a.hash, b.hash, "{}", a.id);
+    }
+
+    // A changed body changes its op's hash and the hash of every step that runs it.
+    let edited = text.replace("random.seed(${seed})", "random.seed(${seed} + 1)");
+    db.set_file_text(path, Some(edited));
+    let changed = ir_of(&db, "quickstart.mlf", None);
+    assert_ne!(
+        original.ops["make_data"].hash,
+        changed.ops["make_data"].hash
+    );
+    assert_eq!(original.ops["fit"].hash, changed.ops["fit"].hash);
+    let step = |p: &mlforge_ir::Program, id: &str| {
+        p.steps.iter().find(|s| s.id == id).unwrap().hash.clone()
+    };
+    assert_ne!(step(&original, "data"), step(&changed, "data"));
+    assert_eq!(step(&original, "best"), step(&changed, "best"));
+}
+
+#[test]
+fn a_program_with_errors_does_not_compile() {
+    let mut db = database();
+    let path = Path::new("/examples/quickstart.mlf");
+    let text = db.file(path).text(&db).as_deref().unwrap().to_string();
+    db.set_file_text(path, Some(text.replace("lr: lr", "lr: \"fast\"")));
+    let file = db.file(path);
+    let key = select_pipeline(&db, file, None).unwrap();
+    match mlforge_ir::compile(&db, key) {
+        Err(mlforge_ir::CompileError::Invalid(errors)) => {
+            assert_eq!(errors.len(), 1);
+            assert_eq!(errors[0].code.as_str(), "E0401");
+        }
+        Ok(_) => panic!("a program with a type error compiled"),
+    }
+}
