@@ -22,15 +22,14 @@ pub(crate) fn check_attributes(
     for attr in attrs {
         let name = attr.name.text.as_str();
         if let Some(first) = seen.insert(name, attr) {
-            let d = sink
-                .at(
-                    Code::Duplicate,
-                    attr.name.span,
-                    format!("the attribute `{name}` is set twice"),
-                )
-                .with_related(sink.file, first.name.span, "first set here")
-                .with_help("remove one of them");
-            sink.push(d);
+            sink.twice(
+                Code::Duplicate,
+                attr.name.span,
+                format!("the attribute `{name}` is set twice"),
+                first.name.span,
+                "first set here",
+                "remove one of them",
+            );
             continue;
         }
         if !allowed.contains(&name) {
@@ -340,14 +339,14 @@ fn check_duplicates(entries: &[Attribute], sink: &mut Sink) {
     let mut seen: HashMap<&str, &Attribute> = HashMap::new();
     for entry in entries {
         if let Some(first) = seen.insert(&entry.name.text, entry) {
-            let d = sink
-                .at(
-                    Code::Duplicate,
-                    entry.name.span,
-                    format!("`{}` is set twice", entry.name.text),
-                )
-                .with_related(sink.file, first.name.span, "first set here");
-            sink.push(d);
+            sink.twice(
+                Code::Duplicate,
+                entry.name.span,
+                format!("`{}` is set twice", entry.name.text),
+                first.name.span,
+                "first set here",
+                "remove one of them",
+            );
         }
     }
 }

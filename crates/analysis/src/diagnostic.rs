@@ -108,6 +108,23 @@ impl Sink {
         self.diagnostics.push(diagnostic);
     }
 
+    /// Reports a second definition of something, pointing at the first one.
+    pub fn twice(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+        first: Span,
+        first_label: &str,
+        help: &str,
+    ) {
+        let d = self
+            .at(code, span, message)
+            .with_related(self.file, first, first_label)
+            .with_help(help);
+        self.push(d);
+    }
+
     pub fn error(&mut self, code: Code, span: Span, message: impl Into<String>) {
         let d = self.at(code, span, message);
         self.push(d);

@@ -78,15 +78,14 @@ fn check_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for (index, import) in resolved.iter().enumerate() {
         if let Some(first) = seen.insert(&import.namespace, import.namespace_span) {
-            let d = sink
-                .at(
-                    Code::Duplicate,
-                    import.namespace_span,
-                    format!("the namespace `{}` is already imported", import.namespace),
-                )
-                .with_related(file, first, "first imported here")
-                .with_help("give one of them another name with `as NAME`");
-            sink.push(d);
+            sink.twice(
+                Code::Duplicate,
+                import.namespace_span,
+                format!("the namespace `{}` is already imported", import.namespace),
+                first,
+                "first imported here",
+                "give one of them another name with `as NAME`",
+            );
         }
         match &import.problem {
             Some(ImportProblem::NotFound) => {
@@ -217,18 +216,17 @@ fn check_item_names(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
             continue;
         };
         if let Some((first_kind, first_span)) = seen.get(name.text.as_str()) {
-            let d = sink
-                .at(
-                    Code::Duplicate,
-                    name.span,
-                    format!(
-                        "`{}` is already defined in this file, as {first_kind}",
-                        name.text
-                    ),
-                )
-                .with_related(file, *first_span, "first defined here")
-                .with_help("rename one of them");
-            sink.push(d);
+            sink.twice(
+                Code::Duplicate,
+                name.span,
+                format!(
+                    "`{}` is already defined in this file, as {first_kind}",
+                    name.text
+                ),
+                *first_span,
+                "first defined here",
+                "rename one of them",
+            );
         } else {
             seen.insert(&name.text, (kind, name.span));
         }

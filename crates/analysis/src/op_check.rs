@@ -78,18 +78,17 @@ fn check_names(op: &Op, sink: &mut Sink) {
         .chain(op.outputs.iter().map(|o| &o.name));
     for name in names {
         if let Some(first) = seen.insert(&name.text, name) {
-            let d = sink
-                .at(
-                    Code::Duplicate,
-                    name.span,
-                    format!(
-                        "`{}` is already an input or output of `{}`",
-                        name.text, op.name.text
-                    ),
-                )
-                .with_related(sink.file, first.span, "first defined here")
-                .with_help("rename one of them");
-            sink.push(d);
+            sink.twice(
+                Code::Duplicate,
+                name.span,
+                format!(
+                    "`{}` is already an input or output of `{}`",
+                    name.text, op.name.text
+                ),
+                first.span,
+                "first defined here",
+                "rename one of them",
+            );
         }
     }
 }
@@ -109,15 +108,14 @@ fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
         [_] => {}
         [first, rest @ ..] => {
             for extra in rest {
-                let d = sink
-                    .at(
-                        Code::BodyCount,
-                        extra.span,
-                        format!("the op `{}` has more than one body", op.name.text),
-                    )
-                    .with_related(sink.file, first.span, "the first body is here")
-                    .with_help("an op runs one program: keep one body, or split the op in two");
-                sink.push(d);
+                sink.twice(
+                    Code::BodyCount,
+                    extra.span,
+                    format!("the op `{}` has more than one body", op.name.text),
+                    first.span,
+                    "the first body is here",
+                    "an op runs one program: keep one body, or split the op in two",
+                );
             }
         }
     }

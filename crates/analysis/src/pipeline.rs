@@ -163,15 +163,14 @@ impl<'a> Checker<'a> {
         for param in &self.pipeline.params {
             let ty = resolve_type(self.db, self.file, &param.ty, Some(&mut self.sink));
             if let Some((first, _)) = self.params.get(param.name.text.as_str()) {
-                let d = self
-                    .sink
-                    .at(
-                        Code::Duplicate,
-                        param.name.span,
-                        format!("the param `{}` is defined twice", param.name.text),
-                    )
-                    .with_related(self.file, first.name.span, "first defined here");
-                self.sink.push(d);
+                self.sink.twice(
+                    Code::Duplicate,
+                    param.name.span,
+                    format!("the param `{}` is defined twice", param.name.text),
+                    first.name.span,
+                    "first defined here",
+                    "remove one of them",
+                );
                 continue;
             }
             if let Some(default) = &param.default {
@@ -218,16 +217,17 @@ impl<'a> Checker<'a> {
             match stmt {
                 Stmt::Step(step) => {
                     if let Some(&first) = self.step_index.get(step.name.text.as_str()) {
-                        let d = self
-                            .sink
-                            .at(
-                                Code::Duplicate,
-                                step.name.span,
-                                format!("a step named `{}` already exists in this pipeline", step.name.text),
-                            )
-                            .with_related(self.file, self.steps[first].ast.name.span, "first defined here")
-                            .with_help("step names are unique in a pipeline, blocks included: rename this one");
-                        self.sink.push(d);
+                        self.sink.twice(
+                            Code::Duplicate,
+                            step.name.span,
+                            format!(
+                                "a step named `{}` already exists in this pipeline",
+                                step.name.text
+                            ),
+                            self.steps[first].ast.name.span,
+                            "first defined here",
+                            "step names are unique in a pipeline, blocks included: rename this one",
+                        );
                     } else {
                         self.step_index.insert(&step.name.text, self.steps.len());
                     }
@@ -370,19 +370,17 @@ impl<'a> Checker<'a> {
                     self.graph.blocks[id].label = expr_text(self.db, self.file, block.iter.span);
                     self.graph.blocks[id].size = self.list_size(&block.iter);
                     if let Some((param, _)) = self.params.get(block.var.text.as_str()) {
-                        let d = self
-                            .sink
-                            .at(
-                                Code::ShadowedParam,
-                                block.var.span,
-                                format!(
-                                    "the loop variable `{}` hides the param of the same name",
-                                    block.var.text
-                                ),
-                            )
-                            .with_related(self.file, param.name.span, "the param is declared here")
-                            .with_help("rename the loop variable");
-                        self.sink.push(d);
+                        self.sink.twice(
+                            Code::ShadowedParam,
+                            block.var.span,
+                            format!(
+                                "the loop variable `{}` hides the param of the same name",
+                                block.var.text
+                            ),
+                            param.name.span,
+                            "the param is declared here",
+                            "rename the loop variable",
+                        );
                     }
                     self.path.push(id);
                     self.graph.blocks[id].elem_ty = Some(elem.clone());
@@ -515,16 +513,14 @@ impl<'a> Checker<'a> {
                 .args
                 .push((arg.name.text.clone(), arg_text));
             if let Some(first) = given.insert(&arg.name.text, arg) {
-                let d = self
-                    .sink
-                    .at(
-                        Code::DuplicateArgument,
-                        arg.name.span,
-                        format!("the argument `{}` is given twice", arg.name.text),
-                    )
-                    .with_related(self.file, first.name.span, "first given here")
-                    .with_help("remove one of them");
-                self.sink.push(d);
+                self.sink.twice(
+                    Code::DuplicateArgument,
+                    arg.name.span,
+                    format!("the argument `{}` is given twice", arg.name.text),
+                    first.name.span,
+                    "first given here",
+                    "remove one of them",
+                );
                 continue;
             }
             let Some(signature) = signature else { continue };
@@ -647,15 +643,14 @@ impl<'a> Checker<'a> {
         let mut seen: HashMap<&str, &ast::OutputStmt> = HashMap::new();
         for output in &stmts {
             if let Some(first) = seen.insert(&output.name.text, output) {
-                let d = self
-                    .sink
-                    .at(
-                        Code::Duplicate,
-                        output.name.span,
-                        format!("the output `{}` is set twice", output.name.text),
-                    )
-                    .with_related(self.file, first.name.span, "first set here");
-                self.sink.push(d);
+                self.sink.twice(
+                    Code::Duplicate,
+                    output.name.span,
+                    format!("the output `{}` is set twice", output.name.text),
+                    first.name.span,
+                    "first set here",
+                    "remove one of them",
+                );
             }
         }
         let Some(decls) = &self.pipeline.outputs else {

@@ -79,24 +79,30 @@ pub fn op_signature(db: &dyn Db, key: ItemKey<'_>) -> Option<Signature> {
     let op = op_syntax(db, key).as_ref()?;
     let file = key.file(db);
     Some(Signature {
-        inputs: op
-            .params
-            .iter()
-            .map(|p| InputSig {
-                name: p.name.text.clone(),
-                ty: resolve_type(db, file, &p.ty, None),
-                has_default: p.default.is_some(),
-            })
-            .collect(),
-        outputs: op
-            .outputs
-            .iter()
-            .map(|o| OutputSig {
-                name: o.name.text.clone(),
-                ty: resolve_type(db, file, &o.ty, None),
-            })
-            .collect(),
+        inputs: input_sigs(db, file, &op.params),
+        outputs: output_sigs(db, file, &op.outputs),
     })
+}
+
+fn input_sigs(db: &dyn Db, file: SourceFile, params: &[ast::Param]) -> Vec<InputSig> {
+    params
+        .iter()
+        .map(|p| InputSig {
+            name: p.name.text.clone(),
+            ty: resolve_type(db, file, &p.ty, None),
+            has_default: p.default.is_some(),
+        })
+        .collect()
+}
+
+fn output_sigs(db: &dyn Db, file: SourceFile, outputs: &[ast::OutputDecl]) -> Vec<OutputSig> {
+    outputs
+        .iter()
+        .map(|o| OutputSig {
+            name: o.name.text.clone(),
+            ty: resolve_type(db, file, &o.ty, None),
+        })
+        .collect()
 }
 
 /// A pipeline's signature. Outputs are those of `-> (…)`; a pipeline without it exposes its
@@ -107,13 +113,7 @@ pub fn pipeline_signature(db: &dyn Db, key: ItemKey<'_>) -> Option<Signature> {
     let file = key.file(db);
     let pipeline = find_pipeline(db, file, key.name(db))?;
     let outputs = match &pipeline.outputs {
-        Some(decls) => decls
-            .iter()
-            .map(|o| OutputSig {
-                name: o.name.text.clone(),
-                ty: resolve_type(db, file, &o.ty, None),
-            })
-            .collect(),
+        Some(decls) => output_sigs(db, file, decls),
         None => pipeline
             .body
             .iter()
@@ -127,15 +127,7 @@ pub fn pipeline_signature(db: &dyn Db, key: ItemKey<'_>) -> Option<Signature> {
             .collect(),
     };
     Some(Signature {
-        inputs: pipeline
-            .params
-            .iter()
-            .map(|p| InputSig {
-                name: p.name.text.clone(),
-                ty: resolve_type(db, file, &p.ty, None),
-                has_default: p.default.is_some(),
-            })
-            .collect(),
+        inputs: input_sigs(db, file, &pipeline.params),
         outputs,
     })
 }

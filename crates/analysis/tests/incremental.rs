@@ -33,16 +33,12 @@ op local(data: Dataset, n: int) -> (count: int) {{
     )
 }
 
-fn executed(log: &mlforge_analysis::db::EventLog, query: &str) -> usize {
-    log.lock()
-        .unwrap()
-        .iter()
-        .filter(|e| e.starts_with(&format!("{query}(")))
-        .count()
-}
-
-#[test]
-fn editing_a_step_argument_reruns_only_that_file_and_pipeline() {
+/// Two files, `main.mlf` importing `ops.mlf`, in a database that logs what runs.
+fn workspace() -> (
+    RootDatabase,
+    mlforge_analysis::db::EventLog,
+    mlforge_analysis::SourceFile,
+) {
     let loader = MemoryLoader {
         files: [
             ("/w/ops.mlf".into(), OPS.to_string()),
@@ -53,6 +49,20 @@ fn editing_a_step_argument_reruns_only_that_file_and_pipeline() {
     };
     let (mut db, log) = RootDatabase::with_event_log(Arc::new(loader));
     let main = db.reload(Path::new("/w/main.mlf"));
+    (db, log, main)
+}
+
+fn executed(log: &mlforge_analysis::db::EventLog, query: &str) -> usize {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.starts_with(&format!("{query}(")))
+        .count()
+}
+
+#[test]
+fn editing_a_step_argument_reruns_only_that_file_and_pipeline() {
+    let (mut db, log, main) = workspace();
     let first = check_files(&db, &[main]);
     assert!(first.iter().all(|(_, ds)| ds.is_empty()), "{first:?}");
     assert_eq!(
@@ -104,16 +114,7 @@ fn editing_a_step_argument_reruns_only_that_file_and_pipeline() {
 
 #[test]
 fn editing_an_op_body_rechecks_that_op_only() {
-    let loader = MemoryLoader {
-        files: [
-            ("/w/ops.mlf".into(), OPS.to_string()),
-            ("/w/main.mlf".into(), main_text(100)),
-        ]
-        .into_iter()
-        .collect(),
-    };
-    let (mut db, log) = RootDatabase::with_event_log(Arc::new(loader));
-    let main = db.reload(Path::new("/w/main.mlf"));
+    let (mut db, log, main) = workspace();
     check_files(&db, &[main]);
     log.lock().unwrap().clear();
 

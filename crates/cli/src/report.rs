@@ -136,13 +136,8 @@ struct JsonReport {
 
 #[derive(Serialize)]
 struct JsonDiagnostic {
-    file: String,
-    /// 1-based line.
-    line: u32,
-    /// 1-based column, in characters.
-    column: u32,
-    end_line: u32,
-    end_column: u32,
+    #[serde(flatten)]
+    at: JsonRange,
     code: String,
     severity: &'static str,
     message: String,
@@ -153,19 +148,33 @@ struct JsonDiagnostic {
 
 #[derive(Serialize)]
 struct JsonRelated {
+    #[serde(flatten)]
+    at: JsonRange,
+    message: String,
+}
+
+/// A span as a file with 1-based lines and columns (columns count characters).
+#[derive(Serialize)]
+struct JsonRange {
     file: String,
     line: u32,
     column: u32,
     end_line: u32,
     end_column: u32,
-    message: String,
 }
 
-/// 1-based line and character column of an offset.
-fn position(db: &dyn Db, file: SourceFile, offset: u32) -> (u32, u32) {
+fn json_range(db: &dyn Db, file: SourceFile, span: mlforge_syntax::Span) -> JsonRange {
     let text = file.text(db).as_deref().unwrap_or("");
-    let lc = LineIndex::new(text).line_col(text, offset as usize);
-    (lc.line + 1, lc.char_col + 1)
+    let index = LineIndex::new(text);
+    let start = index.line_col(text, span.start as usize);
+    let end = index.line_col(text, span.end as usize);
+    JsonRange {
+        file: display_path(db, file),
+        line: start.line + 1,
+        column: start.char_col + 1,
+        end_line: end.line + 1,
+        end_column: end.char_col + 1,
+    }
 }
 
 pub fn render_json(
@@ -176,36 +185,20 @@ pub fn render_json(
     let diagnostics = results
         .iter()
         .flat_map(|(_, ds)| ds)
-        .map(|d| {
-            let (line, column) = position(db, d.file, d.span.start);
-            let (end_line, end_column) = position(db, d.file, d.span.end);
-            JsonDiagnostic {
-                file: display_path(db, d.file),
-                line,
-                column,
-                end_line,
-                end_column,
-                code: d.code.to_string(),
-                severity: d.severity.as_str(),
-                message: d.message.clone(),
-                help: d.help.clone(),
-                related: d
-                    .related
-                    .iter()
-                    .map(|r| {
-                        let (line, column) = position(db, r.file, r.span.start);
-                        let (end_line, end_column) = position(db, r.file, r.span.end);
-                        JsonRelated {
-                            file: display_path(db, r.file),
-                            line,
-                            column,
-                            end_line,
-                            end_column,
-                            message: r.message.clone(),
-                        }
-                    })
-                    .collect(),
-            }
+        .map(|d| JsonDiagnostic {
+            at: json_range(db, d.file, d.span),
+            code: d.code.to_string(),
+            severity: d.severity.as_str(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            related: d
+                .related
+                .iter()
+                .map(|r| JsonRelated {
+                    at: json_range(db, r.file, r.span),
+                    message: r.message.clone(),
+                })
+                .collect(),
         })
         .collect();
     let report = JsonReport {
