@@ -1,0 +1,732 @@
+//! From analysis to the [`GraphModel`]: the pipeline's `StepGraph`, with every step that
+//! calls a pipeline replaced by a cluster holding the callee's steps (recursively, stopping
+//! at a pipeline already being inlined), and the diagnostics placed on the steps and blocks
+//! they lie in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use mlforge_analysis::codes::Code;
+use mlforge_analysis::graph::{BlockKind, EdgeKind as AEdgeKind, StepGraph};
+use mlforge_analysis::items::{find_pipeline, parse, CalleeKind, ItemKey};
+use mlforge_analysis::pipeline::analyze_pipeline;
+use mlforge_analysis::types::Ty;
+use mlforge_analysis::{Db, Severity, SourceFile};
+use mlforge_syntax::ast::{self, Expr, ExprKind, Stmt};
+use mlforge_syntax::{LineIndex, Span, SyntaxErrorKind};
+
+use crate::model::{
+    Arg, Cluster, ClusterKind, Edge, EdgeKind, GraphModel, Node, NodeDiagnostic, Port, Range,
+};
+
+/// The graph of the pipeline `key`, with sub-pipelines inlined.
+pub fn build(db: &dyn Db, key: ItemKey<'_>) -> GraphModel {
+    let file = key.file(db);
+    let name = key.name(db).clone();
+    let mut builder = Builder {
+        db,
+        files: HashMap::new(),
+        nodes: Vec::new(),
+        edges: Vec::new(),
+        clusters: Vec::new(),
+        diagnostics: Vec::new(),
+        edge_ids: HashMap::default(),
+        ids: HashSet::default(),
+        types: Vec::new(),
+        inlining: vec![(file, name.clone())],
+    };
+    builder.instance(key, "", None);
+    GraphModel {
+        pipeline: name,
+        file: builder.file_info(file).path.clone(),
+        nodes: builder.nodes,
+        edges: builder.edges,
+        clusters: builder.clusters,
+        diagnostics: builder.diagnostics,
+    }
+}
+
+struct FileInfo {
+    path: Arc<str>,
+    text: Arc<str>,
+    lines: LineIndex,
+}
+
+struct Builder<'db> {
+    db: &'db dyn Db,
+    files: HashMap<SourceFile, Arc<FileInfo>>,
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+    clusters: Vec<Cluster>,
+    diagnostics: Vec<NodeDiagnostic>,
+    /// How many edges use each id, to make repeats unique.
+    edge_ids: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+    /// Node and pipeline-cluster ids given so far.
+    ids: HashSet<String, BuildHasherDefault<FxHasher>>,
+    /// Each type's text, made once (programs use few distinct types; a scan beats hashing).
+    types: Vec<(Ty, Arc<str>)>,
+    /// The pipelines being inlined, outermost first: a step calling one of them stays a node.
+    inlining: Vec<(SourceFile, String)>,
+}
+
+/// An endpoint (node or cluster id) and the port there (an input or output name).
+type End = (String, String);
+
+/// How a step of a pipeline looks from outside: one node, or an inlined pipeline whose
+/// inputs are read and outputs produced by steps inside.
+enum Ends {
+    Node(String),
+    Pipeline {
+        cluster: String,
+        /// Param name → the inner ends that read it.
+        inputs: BTreeMap<String, Vec<End>>,
+        /// Output name → the inner ends that produce it.
+        outputs: BTreeMap<String, Vec<End>>,
+    },
+}
+
+impl Ends {
+    fn whole(&self) -> &str {
+        match self {
+            Ends::Node(id) => id,
+            Ends::Pipeline { cluster, .. } => cluster,
+        }
+    }
+
+    /// Where a value given to the input `input` lands: ends and their ports.
+    fn ins<'a>(&'a self, input: &'a str) -> Vec<(&'a str, &'a str)> {
+        match self {
+            Ends::Pipeline { inputs, .. } => match inputs.get(input) {
+                Some(ends) if !ends.is_empty() => {
+                    ends.iter().map(|(e, p)| (e.as_str(), p.as_str())).collect()
+                }
+                _ => vec![(self.whole(), input)],
+            },
+            Ends::Node(id) => vec![(id, input)],
+        }
+    }
+
+    /// Where the output `output` comes from: ends and their ports.
+    fn outs<'a>(&'a self, output: &'a str) -> Vec<(&'a str, &'a str)> {
+        match self {
+            Ends::Pipeline { outputs, .. } => match outputs.get(output) {
+                Some(ends) if !ends.is_empty() => {
+                    ends.iter().map(|(e, p)| (e.as_str(), p.as_str())).collect()
+                }
+                _ => vec![(self.whole(), output)],
+            },
+            Ends::Node(id) => vec![(id, output)],
+        }
+    }
+}
+
+/// What the syntax tree says about one block of the `StepGraph`.
+struct AstBlock<'a> {
+    id_stem: String,
+    /// The list or the condition.
+    expr: &'a Expr,
+    /// The `else` branch's own extent (the `StepGraph` gives both branches the `if`'s span).
+    else_span: Option<Span>,
+}
+
+/// The steps and blocks of a pipeline's body in the order analysis numbers them.
+#[derive(Default)]
+struct AstIndex<'a> {
+    steps: Vec<&'a ast::Step>,
+    blocks: Vec<AstBlock<'a>>,
+    fors: usize,
+    ifs: usize,
+}
+
+impl<'a> AstIndex<'a> {
+    fn walk(&mut self, stmts: &'a [Stmt]) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Step(step) => self.steps.push(step),
+                Stmt::For(block) => {
+                    self.fors += 1;
+                    self.blocks.push(AstBlock {
+                        id_stem: format!("for#{}", self.fors),
+                        expr: &block.iter,
+                        else_span: None,
+                    });
+                    self.walk(&block.body);
+                }
+                Stmt::If(block) => {
+                    self.ifs += 1;
+                    let n = self.ifs;
+                    self.blocks.push(AstBlock {
+                        id_stem: format!("if#{n}"),
+                        expr: &block.cond,
+                        else_span: None,
+                    });
+                    self.walk(&block.then_body);
+                    if let Some(else_body) = &block.else_body {
+                        let span = match (else_body.first(), else_body.last()) {
+                            (Some(first), Some(last)) => first.span().cover(last.span()),
+                            _ => block.span,
+                        };
+                        self.blocks.push(AstBlock {
+                            id_stem: format!("else#{n}"),
+                            expr: &block.cond,
+                            else_span: Some(span),
+                        });
+                        self.walk(else_body);
+                    }
+                }
+                Stmt::Output(_) | Stmt::Error(_) => {}
+            }
+        }
+    }
+
+    /// Whether this index lines up with the step graph (it always should; if it does not,
+    /// the graph is drawn without what only the tree knows).
+    fn matches(&self, graph: &StepGraph) -> bool {
+        self.steps.len() == graph.steps.len()
+            && self.blocks.len() == graph.blocks.len()
+            && self
+                .steps
+                .iter()
+                .zip(&graph.steps)
+                .all(|(a, g)| a.name.text == g.name && a.span == g.span)
+    }
+}
+
+impl Builder<'_> {
+    fn file_info(&mut self, file: SourceFile) -> Arc<FileInfo> {
+        let db = self.db;
+        self.files
+            .entry(file)
+            .or_insert_with(|| {
+                let text: Arc<str> = file.text(db).clone().unwrap_or_else(|| Arc::from(""));
+                Arc::new(FileInfo {
+                    path: Arc::from(file.path(db).display().to_string()),
+                    lines: LineIndex::new(&text),
+                    text,
+                })
+            })
+            .clone()
+    }
+
+    /// Adds the steps, blocks and edges of one pipeline, its step ids prefixed by `prefix`,
+    /// inside the cluster `parent` (a calling step's: its id and index). Returns which ends read each param
+    /// and produce each output.
+    fn instance(
+        &mut self,
+        key: ItemKey<'_>,
+        prefix: &str,
+        parent: Option<(&str, usize)>,
+    ) -> (BTreeMap<String, Vec<End>>, BTreeMap<String, Vec<End>>) {
+        let db = self.db;
+        let file = key.file(db);
+        let info = self.file_info(file);
+        let analysis = analyze_pipeline(db, key);
+        let graph = &analysis.graph;
+        let pipeline = find_pipeline(db, file, key.name(db));
+        let mut index = AstIndex::default();
+        if let Some(p) = pipeline {
+            index.walk(&p.body);
+        }
+        let tree = index.matches(graph).then_some(&index);
+
+        // Blocks, as clusters.
+        let block_ids: Vec<String> = (0..graph.blocks.len())
+            .map(|b| match tree {
+                Some(t) => format!("{prefix}{}", t.blocks[b].id_stem),
+                None => format!("{prefix}block#{}", b + 1),
+            })
+            .collect();
+        let first_cluster = self.clusters.len();
+        let mut block_spans = Vec::with_capacity(graph.blocks.len());
+        for (b, block) in graph.blocks.iter().enumerate() {
+            let (kind, label) = match &block.kind {
+                BlockKind::For { var } => {
+                    (ClusterKind::For, format!("for {var} in {}", block.label))
+                }
+                BlockKind::Then => (ClusterKind::If, format!("if {}", block.label)),
+                BlockKind::Else => (ClusterKind::Else, format!("else: {}", block.label)),
+            };
+            let span = tree
+                .and_then(|t| t.blocks[b].else_span)
+                .unwrap_or(block.span);
+            block_spans.push(span);
+            self.clusters.push(Cluster {
+                id: block_ids[b].clone(),
+                kind,
+                label,
+                source: block.label.clone(),
+                size: block.size,
+                parent: block
+                    .parent
+                    .map(|p| block_ids[p].clone())
+                    .or_else(|| parent.map(|(id, _)| id.to_string())),
+                file: info.path.clone(),
+                range: range(&info, span),
+                diagnostics: Vec::new(),
+                broken: false,
+            });
+        }
+
+        // Steps: a node each, or a cluster holding a sub-pipeline.
+        let mut ends: Vec<Ends> = Vec::with_capacity(graph.steps.len());
+        // Where each step's diagnostics go: a node index or a cluster index.
+        let mut slots: Vec<Slot> = Vec::with_capacity(graph.steps.len());
+        for (i, step) in graph.steps.iter().enumerate() {
+            let id = self.unique_id(format!("{prefix}{}", step.name));
+            let cluster = step
+                .block
+                .map(|b| block_ids[b].clone())
+                .or_else(|| parent.map(|(id, _)| id.to_string()));
+            let op = match tree {
+                Some(t) => callee_text(&t.steps[i].callee),
+                None => step
+                    .callee
+                    .as_ref()
+                    .map_or_else(String::new, |c| c.name.clone()),
+            };
+            let inline = step.callee.as_ref().filter(|c| {
+                c.kind == CalleeKind::Pipeline
+                    && !self.inlining.contains(&(c.file, c.name.clone()))
+                    && find_pipeline(db, c.file, &c.name).is_some()
+            });
+            if let Some(callee) = inline {
+                let index = self.clusters.len();
+                self.clusters.push(Cluster {
+                    id: id.clone(),
+                    kind: ClusterKind::Pipeline,
+                    label: step.name.clone(),
+                    source: op,
+                    size: None,
+                    parent: cluster,
+                    file: info.path.clone(),
+                    range: range(&info, step.span),
+                    diagnostics: Vec::new(),
+                    broken: false,
+                });
+                self.inlining.push((callee.file, callee.name.clone()));
+                let callee_key = ItemKey::new(db, callee.file, callee.name.clone());
+                let (inputs, outputs) =
+                    self.instance(callee_key, &format!("{id}."), Some((&id, index)));
+                self.inlining.pop();
+                slots.push(Slot::Cluster(index));
+                ends.push(Ends::Pipeline {
+                    cluster: id,
+                    inputs,
+                    outputs,
+                });
+            } else {
+                let op_kind = step.callee.as_ref().map(|c| match c.kind {
+                    CalleeKind::Op => "op",
+                    CalleeKind::Pipeline => "pipeline",
+                });
+                let inputs = self.ports(&step.inputs);
+                let outputs = self.ports(&step.outputs);
+                slots.push(Slot::Node(self.nodes.len()));
+                self.nodes.push(Node {
+                    id: id.clone(),
+                    kind: "step",
+                    label: step.name.clone(),
+                    op,
+                    op_kind,
+                    file: info.path.clone(),
+                    range: range(&info, step.span),
+                    name_range: range(&info, step.name_span),
+                    cluster,
+                    inputs,
+                    outputs,
+                    args: step
+                        .args
+                        .iter()
+                        .map(|(name, value)| Arg {
+                            name: name.clone(),
+                            value: value.clone(),
+                        })
+                        .collect(),
+                    diagnostics: Vec::new(),
+                    broken: false,
+                });
+                ends.push(Ends::Node(id));
+            }
+        }
+
+        // Edges between steps, and from steps into the blocks whose list or condition
+        // reads them.
+        for edge in &graph.edges {
+            let edge_range = range(&info, edge.span);
+            match &edge.kind {
+                AEdgeKind::Data { input, output, ty } => {
+                    let ty = self.type_text(ty);
+                    for (from, out) in ends[edge.from].outs(output) {
+                        for (to, inp) in ends[edge.to].ins(input) {
+                            self.add_edge(Edge {
+                                id: String::new(),
+                                from: from.to_string(),
+                                to: to.to_string(),
+                                kind: EdgeKind::Data,
+                                label: Some(out.to_string()),
+                                input: Some(inp.to_string()),
+                                ty: Some(ty.clone()),
+                                file: info.path.clone(),
+                                range: edge_range,
+                            });
+                        }
+                    }
+                }
+                AEdgeKind::After => self.add_edge(Edge {
+                    id: String::new(),
+                    from: ends[edge.from].whole().to_string(),
+                    to: ends[edge.to].whole().to_string(),
+                    kind: EdgeKind::After,
+                    label: None,
+                    input: None,
+                    ty: None,
+                    file: info.path.clone(),
+                    range: edge_range,
+                }),
+            }
+        }
+        for (b, block) in graph.blocks.iter().enumerate() {
+            let port = control_port(&block.kind);
+            for &(dep, span) in &block.deps {
+                let output = field_of(&info.text, span);
+                for (from, out) in ends[dep].outs(&output) {
+                    self.add_edge(Edge {
+                        id: String::new(),
+                        from: from.to_string(),
+                        to: block_ids[b].clone(),
+                        kind: EdgeKind::Control,
+                        label: Some(out.to_string()),
+                        input: Some(port.to_string()),
+                        ty: None,
+                        file: info.path.clone(),
+                        range: range(&info, span),
+                    });
+                }
+            }
+        }
+
+        // Diagnostics: on the step they lie in, else on the innermost block, else on the
+        // calling step's cluster, else on the model.
+        let mut diagnostics: Vec<(Span, NodeDiagnostic)> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == file)
+            .map(|d| {
+                let nd = NodeDiagnostic {
+                    code: d.code.to_string(),
+                    severity: d.severity.as_str(),
+                    message: d.message.clone(),
+                    file: info.path.clone(),
+                    range: range(&info, d.span),
+                };
+                (d.span, nd)
+            })
+            .collect();
+        if let Some(p) = pipeline {
+            for error in &parse(db, file).errors {
+                if within(error.span, p.span) {
+                    let code = syntax_code(error.kind);
+                    diagnostics.push((
+                        error.span,
+                        NodeDiagnostic {
+                            code: code.to_string(),
+                            severity: code.severity().as_str(),
+                            message: error.message.clone(),
+                            file: info.path.clone(),
+                            range: range(&info, error.span),
+                        },
+                    ));
+                }
+            }
+            diagnostics.sort_by_key(|(span, d)| (span.start, span.end, d.code.clone()));
+        }
+        let parent_slot = parent.map(|(_, index)| Slot::Cluster(index));
+        for (span, d) in diagnostics {
+            let step = graph
+                .steps
+                .iter()
+                .position(|s| within(span, s.span))
+                .map(|i| slots[i]);
+            let block = || {
+                block_spans
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| within(span, **b))
+                    .min_by_key(|(b, s)| (s.len(), *b))
+                    .map(|(b, _)| Slot::Cluster(first_cluster + b))
+            };
+            match step.or_else(block).or(parent_slot) {
+                Some(Slot::Node(n)) => {
+                    let node = &mut self.nodes[n];
+                    node.broken |= d.severity == Severity::Error.as_str();
+                    node.diagnostics.push(d);
+                }
+                Some(Slot::Cluster(c)) => {
+                    let cluster = &mut self.clusters[c];
+                    cluster.broken |= d.severity == Severity::Error.as_str();
+                    cluster.diagnostics.push(d);
+                }
+                None => self.diagnostics.push(d),
+            }
+        }
+
+        // The pipeline's interface, for a caller that inlines it.
+        let mut inputs: BTreeMap<String, Vec<End>> = BTreeMap::new();
+        let mut outputs: BTreeMap<String, Vec<End>> = BTreeMap::new();
+        let (Some(t), Some(p), Some(_)) = (tree, pipeline, parent) else {
+            // Nothing inlines the top pipeline, so nobody asks for its interface.
+            return (inputs, outputs);
+        };
+        let mut seen: HashSet<(String, End)> = HashSet::new();
+        let mut add = |map: &mut BTreeMap<String, Vec<End>>, key: &str, end: End| {
+            if seen.insert((key.to_string(), end.clone())) {
+                map.entry(key.to_string()).or_default().push(end);
+            }
+        };
+        let is_param = |name: &str| p.params.iter().any(|q| q.name.text == name);
+        let loop_vars = |innermost: Option<usize>| -> Vec<&str> {
+            graph
+                .block_path(innermost)
+                .into_iter()
+                .filter_map(|b| match &graph.blocks[b].kind {
+                    BlockKind::For { var } => Some(var.as_str()),
+                    _ => None,
+                })
+                .collect()
+        };
+        for (i, step) in t.steps.iter().enumerate() {
+            let vars = loop_vars(graph.steps[i].block);
+            for arg in &step.args {
+                for_each_name(&arg.value, &mut |name| {
+                    if is_param(name) && !vars.contains(&name) {
+                        for (end, port) in ends[i].ins(&arg.name.text) {
+                            add(&mut inputs, name, (end.to_string(), port.to_string()));
+                        }
+                    }
+                });
+            }
+        }
+        for (b, block) in t.blocks.iter().enumerate() {
+            let vars = loop_vars(graph.blocks[b].parent);
+            let port = control_port(&graph.blocks[b].kind);
+            for_each_name(block.expr, &mut |name| {
+                if is_param(name) && !vars.contains(&name) {
+                    add(&mut inputs, name, (block_ids[b].clone(), port.to_string()));
+                }
+            });
+        }
+        for stmt in &p.body {
+            let Stmt::Output(output) = stmt else { continue };
+            for_each_field(&output.value, &mut |base, field| {
+                if let Some(i) = graph.steps.iter().position(|s| s.name == base) {
+                    for (end, port) in ends[i].outs(field) {
+                        add(
+                            &mut outputs,
+                            &output.name.text,
+                            (end.to_string(), port.to_string()),
+                        );
+                    }
+                }
+            });
+        }
+        (inputs, outputs)
+    }
+
+    /// `id`, or `id~2`, `id~3`… when a step of the same name came first (a duplicate step
+    /// name is an error, but both steps are drawn).
+    fn unique_id(&mut self, id: String) -> String {
+        if self.ids.insert(id.clone()) {
+            return id;
+        }
+        let unique = (2..)
+            .map(|n| format!("{id}~{n}"))
+            .find(|candidate| !self.ids.contains(candidate))
+            .expect("some suffix is free");
+        self.ids.insert(unique.clone());
+        unique
+    }
+
+    fn type_text(&mut self, ty: &Ty) -> Arc<str> {
+        if let Some((_, text)) = self.types.iter().find(|(t, _)| t == ty) {
+            return text.clone();
+        }
+        let text: Arc<str> = Arc::from(ty.to_string());
+        if self.types.len() < 64 {
+            self.types.push((ty.clone(), text.clone()));
+        }
+        text
+    }
+
+    fn ports(&mut self, items: &[(String, Ty)]) -> Vec<Port> {
+        items
+            .iter()
+            .map(|(name, ty)| Port {
+                name: name.clone(),
+                ty: self.type_text(ty),
+            })
+            .collect()
+    }
+
+    /// Adds an edge, with its id: `KIND:FROM.OUTPUT->TO.INPUT`, or `after:FROM->TO`.
+    fn add_edge(&mut self, mut edge: Edge) {
+        let parts: [&str; 4] = match edge.kind {
+            EdgeKind::After => [&edge.from, "", &edge.to, ""],
+            _ => [
+                &edge.from,
+                edge.label.as_deref().unwrap_or(""),
+                &edge.to,
+                edge.input.as_deref().unwrap_or(""),
+            ],
+        };
+        let kind = edge.kind.as_str();
+        let mut base =
+            String::with_capacity(kind.len() + parts.iter().map(|p| p.len()).sum::<usize>() + 6);
+        base.push_str(kind);
+        base.push(':');
+        base.push_str(parts[0]);
+        if edge.kind != EdgeKind::After {
+            base.push('.');
+            base.push_str(parts[1]);
+        }
+        base.push_str("->");
+        base.push_str(parts[2]);
+        if edge.kind != EdgeKind::After {
+            base.push('.');
+            base.push_str(parts[3]);
+        }
+        let count = self.edge_ids.entry(base.clone()).or_insert(0);
+        *count += 1;
+        edge.id = if *count == 1 {
+            base
+        } else {
+            format!("{base}~{count}")
+        };
+        self.edges.push(edge);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    Node(usize),
+    Cluster(usize),
+}
+
+fn range(info: &FileInfo, span: Span) -> Range {
+    let start = info.lines.line_col(&info.text, span.start as usize);
+    let end = info.lines.line_col(&info.text, span.end as usize);
+    Range {
+        start_line: start.line + 1,
+        start_column: start.char_col + 1,
+        end_line: end.line + 1,
+        end_column: end.char_col + 1,
+        start_offset: span.start,
+        end_offset: span.end,
+    }
+}
+
+fn within(inner: Span, outer: Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+fn callee_text(callee: &ast::Callee) -> String {
+    match &callee.namespace {
+        Some(ns) => format!("{}.{}", ns.text, callee.name.text),
+        None => callee.name.text.clone(),
+    }
+}
+
+fn control_port(kind: &BlockKind) -> &'static str {
+    match kind {
+        BlockKind::For { .. } => "list",
+        BlockKind::Then | BlockKind::Else => "condition",
+    }
+}
+
+/// The output named by a `step.output` reference.
+fn field_of(text: &str, span: Span) -> String {
+    let reference = text.get(span.range()).unwrap_or("");
+    match reference.split_once('.') {
+        Some((_, field)) => field.trim().to_string(),
+        None => String::new(),
+    }
+}
+
+fn syntax_code(kind: SyntaxErrorKind) -> Code {
+    match kind {
+        SyntaxErrorKind::Unexpected => Code::SyntaxError,
+        SyntaxErrorKind::Unterminated => Code::Unterminated,
+        SyntaxErrorKind::InvalidCharacter => Code::InvalidCharacter,
+        SyntaxErrorKind::InvalidEscape => Code::InvalidEscape,
+    }
+}
+
+fn walk_expr<'a>(expr: &'a Expr, f: &mut impl FnMut(&'a ExprKind)) {
+    f(&expr.kind);
+    match &expr.kind {
+        ExprKind::List(items) => items.iter().for_each(|e| walk_expr(e, f)),
+        ExprKind::Unary { operand, .. } => walk_expr(operand, f),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            walk_expr(lhs, f);
+            walk_expr(rhs, f);
+        }
+        _ => {}
+    }
+}
+
+/// Every bare name (a param or loop variable) an expression reads.
+fn for_each_name(expr: &Expr, f: &mut impl FnMut(&str)) {
+    walk_expr(expr, &mut |kind| {
+        if let ExprKind::Name(name) = kind {
+            f(&name.text);
+        }
+    });
+}
+
+/// Every `base.field` an expression reads.
+fn for_each_field(expr: &Expr, f: &mut impl FnMut(&str, &str)) {
+    walk_expr(expr, &mut |kind| {
+        if let ExprKind::Field { base, field } = kind {
+            f(&base.text, &field.text);
+        }
+    });
+}
+
+/// The Fx hash of rustc (`rustc-hash`): much faster than SipHash on short keys like edge
+/// ids, and no attacker picks them.
+#[derive(Default)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        for &byte in chunks.remainder() {
+            self.add(u64::from(byte));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}

@@ -1,0 +1,212 @@
+//! The graph of one pipeline as plain serde values: what `mlforge graph --format json`
+//! prints and what the editor's live preview consumes.
+//!
+//! Ids are stable across edits that do not touch the thing they name:
+//! - a step node's id is its path: `fit`, or `te.fit` for the step `fit` of the
+//!   pipeline that the step `te` calls (inlined);
+//! - a pipeline cluster's id is the calling step's path (`te`): the calling step is drawn
+//!   as the cluster holding the callee's steps, never also as a node;
+//! - a block cluster's id is `for#N`, `if#N` or `else#N` (the `else` of `if#N`), numbered
+//!   in source order within its pipeline and prefixed like steps (`te.for#1`); `#` never
+//!   occurs in a step name, so node and cluster ids never collide;
+//! - an edge's id names its kind, ends and ports; a repeat gets `~2`, `~3`, ….
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// One pipeline's graph: steps (inlined through sub-pipelines), blocks and edges.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GraphModel {
+    /// The pipeline drawn.
+    pub pipeline: String,
+    /// The file that defines it, as the database knows it.
+    pub file: Arc<str>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    pub clusters: Vec<Cluster>,
+    /// Diagnostics of the drawn pipelines that lie in no step and no block (a param, an
+    /// output, an attribute of the pipeline).
+    pub diagnostics: Vec<NodeDiagnostic>,
+}
+
+/// A step that runs an op (or a pipeline that could not be inlined).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Node {
+    pub id: String,
+    /// Always `"step"` for now.
+    pub kind: &'static str,
+    /// The step's name.
+    pub label: String,
+    /// The callee as written: `train`, or `ops.train` with its namespace.
+    pub op: String,
+    /// `"op"` or `"pipeline"`; `None` when the callee does not resolve.
+    pub op_kind: Option<&'static str>,
+    /// The file holding the step (a sub-pipeline's steps may live in another file).
+    pub file: Arc<str>,
+    /// The whole `step … = …(…)` statement.
+    pub range: Range,
+    /// The step's name.
+    pub name_range: Range,
+    /// The innermost cluster holding the node.
+    pub cluster: Option<String>,
+    /// Inputs given, with their declared types.
+    pub inputs: Vec<Port>,
+    /// Outputs, with their types inside the step's block.
+    pub outputs: Vec<Port>,
+    /// Arguments as written, in order.
+    pub args: Vec<Arg>,
+    /// Errors and warnings whose primary span lies inside the step.
+    pub diagnostics: Vec<NodeDiagnostic>,
+    /// The step has at least one error.
+    pub broken: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Port {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Arc<str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Arg {
+    pub name: String,
+    /// The argument's source text.
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeDiagnostic {
+    /// Like `E0401`.
+    pub code: String,
+    /// `"error"` or `"warning"`.
+    pub severity: &'static str,
+    pub message: String,
+    pub file: Arc<str>,
+    pub range: Range,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeKind {
+    /// A value or artifact flows: `to` reads `from`'s output `label` through its input
+    /// `input`.
+    Data,
+    /// `to` waits for `from` (`after`).
+    After,
+    /// A block's list (`for`) or condition (`if`/`else`) reads `from`'s output `label`;
+    /// `to` is the block's cluster and `input` is `"list"` or `"condition"`.
+    Control,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    pub id: String,
+    /// A node id, or a cluster id when the edge leaves a whole cluster (`after te`, or an
+    /// output of a sub-pipeline that no inner step produces).
+    pub from: String,
+    /// A node id, or a cluster id (a control edge, `after` a whole sub-pipeline, or an input
+    /// of a sub-pipeline that no inner step reads).
+    pub to: String,
+    pub kind: EdgeKind,
+    /// The output that flows (`None` for `after`).
+    pub label: Option<String>,
+    /// The input of `to` that reads it (`None` for `after`).
+    pub input: Option<String>,
+    /// The value's type where it is read (`None` for `after` and control edges).
+    #[serde(rename = "type")]
+    pub ty: Option<Arc<str>>,
+    pub file: Arc<str>,
+    /// The reference that makes the edge (`fit.model`, or the name after `after`).
+    pub range: Range,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterKind {
+    For,
+    If,
+    Else,
+    /// A step calling a pipeline, drawn as the callee's steps.
+    Pipeline,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cluster {
+    pub id: String,
+    pub kind: ClusterKind,
+    /// `for lr in rates`, `if best.mse <= max_mse`, `else: not (…)`, or the calling step's
+    /// name for a pipeline.
+    pub label: String,
+    /// The list of a `for` or the condition of an `if` as written (negated for `else`); the
+    /// callee as written for a pipeline.
+    pub source: String,
+    /// The number of elements of a `for`'s list, when the text says it.
+    pub size: Option<usize>,
+    pub parent: Option<String>,
+    pub file: Arc<str>,
+    /// The block (the `if` statement for both branches), or the calling step.
+    pub range: Range,
+    /// Diagnostics inside the block or calling step but in none of its steps.
+    pub diagnostics: Vec<NodeDiagnostic>,
+    pub broken: bool,
+}
+
+/// A source range: 1-based lines and columns (columns in characters), and byte offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Range {
+    pub start_line: u32,
+    pub start_column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub start_offset: u32,
+    pub end_offset: u32,
+}
+
+impl GraphModel {
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    pub fn cluster(&self, id: &str) -> Option<&Cluster> {
+        self.clusters.iter().find(|c| c.id == id)
+    }
+
+    /// The number of steps (nodes) with errors, and of clusters with errors.
+    pub fn broken_count(&self) -> usize {
+        self.nodes.iter().filter(|n| n.broken).count()
+            + self.clusters.iter().filter(|c| c.broken).count()
+    }
+
+    /// The model as compact JSON, for machines (deterministic: same model, same bytes).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("the graph model serializes to JSON")
+    }
+
+    /// The model as indented JSON, for people and snapshots.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the graph model serializes to JSON")
+    }
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Data => "data",
+            EdgeKind::After => "after",
+            EdgeKind::Control => "control",
+        }
+    }
+}
+
+impl ClusterKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterKind::For => "for",
+            ClusterKind::If => "if",
+            ClusterKind::Else => "else",
+            ClusterKind::Pipeline => "pipeline",
+        }
+    }
+}
