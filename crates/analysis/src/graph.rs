@@ -148,13 +148,17 @@ impl StepGraph {
         path
     }
 
-    /// Whether anything waits for the step: another step, or a block's list or condition.
-    pub fn has_dependents(&self, step: usize) -> bool {
-        self.edges.iter().any(|e| e.from == step)
-            || self
-                .blocks
-                .iter()
-                .any(|b| b.deps.iter().any(|(s, _)| *s == step))
+    /// For each step, whether anything waits for it: another step, or a block's list or
+    /// condition.
+    pub fn steps_with_dependents(&self) -> Vec<bool> {
+        let mut waited_for = vec![false; self.steps.len()];
+        for edge in &self.edges {
+            waited_for[edge.from] = true;
+        }
+        for (step, _) in self.blocks.iter().flat_map(|b| &b.deps) {
+            waited_for[*step] = true;
+        }
+        waited_for
     }
 
     /// Every ordering constraint as `(before, after, span)`: the edges, plus one from each

@@ -23,13 +23,29 @@ pub struct ItemKey<'db> {
     pub name: String,
 }
 
-/// The index of the first item defining each name, in the file's item list.
+/// What kind of item a name defines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    Op,
+    Pipeline,
+    Artifact,
+}
+
+/// For each name a file defines, the index of its first definition in the file's item list
+/// and its kind. It stays equal while edits change only the insides of items, so queries
+/// that only resolve names in another file do not re-run when that file is edited.
 #[salsa::tracked(returns(ref))]
-pub fn item_index(db: &dyn Db, file: SourceFile) -> BTreeMap<String, usize> {
+pub fn item_index(db: &dyn Db, file: SourceFile) -> BTreeMap<String, (usize, ItemKind)> {
     let mut index = BTreeMap::new();
     for (i, item) in parse(db, file).file.items.iter().enumerate() {
+        let kind = match item {
+            Item::Op(_) => ItemKind::Op,
+            Item::Pipeline(_) => ItemKind::Pipeline,
+            Item::Artifact(_) => ItemKind::Artifact,
+            Item::Import(_) | Item::Error(_) => continue,
+        };
         if let Some(name) = item.name() {
-            index.entry(name.text.clone()).or_insert(i);
+            index.entry(name.text.clone()).or_insert((i, kind));
         }
     }
     index
@@ -37,7 +53,7 @@ pub fn item_index(db: &dyn Db, file: SourceFile) -> BTreeMap<String, usize> {
 
 /// The item a file defines under `name` (the first, if it is defined twice).
 pub fn find_item<'db>(db: &'db dyn Db, file: SourceFile, name: &str) -> Option<&'db Item> {
-    let i = *item_index(db, file).get(name)?;
+    let (i, _) = *item_index(db, file).get(name)?;
     parse(db, file).file.items.get(i)
 }
 
@@ -222,29 +238,25 @@ pub fn resolve_callee(
         },
     };
     let name = &callee.name.text;
-    match find_item(db, target, name) {
-        Some(Item::Op(_)) => Ok(CalleeRef {
-            kind: CalleeKind::Op,
-            file: target,
-            name: name.clone(),
-        }),
-        Some(Item::Pipeline(_)) => Ok(CalleeRef {
-            kind: CalleeKind::Pipeline,
-            file: target,
-            name: name.clone(),
-        }),
-        Some(_) => Err(CalleeError::NotCallable),
+    let index = item_index(db, target);
+    let kind = match index.get(name) {
+        Some((_, ItemKind::Op)) => CalleeKind::Op,
+        Some((_, ItemKind::Pipeline)) => CalleeKind::Pipeline,
+        Some((_, ItemKind::Artifact)) => return Err(CalleeError::NotCallable),
         None => {
-            let candidates = parse(db, target)
-                .file
-                .items
+            let candidates = index
                 .iter()
-                .filter(|i| matches!(i, Item::Op(_) | Item::Pipeline(_)))
-                .filter_map(|i| i.name().map(|n| n.text.clone()))
+                .filter(|(_, (_, kind))| *kind != ItemKind::Artifact)
+                .map(|(name, _)| name.clone())
                 .collect();
-            Err(CalleeError::NotFound { candidates })
+            return Err(CalleeError::NotFound { candidates });
         }
-    }
+    };
+    Ok(CalleeRef {
+        kind,
+        file: target,
+        name: name.clone(),
+    })
 }
 
 /// The pipeline a command works on: the one named, or the file's only pipeline.

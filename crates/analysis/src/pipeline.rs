@@ -790,8 +790,9 @@ impl<'a> Checker<'a> {
             self.sink.push(d);
         }
         if self.pipeline.outputs.is_some() {
+            let waited_for = self.graph.steps_with_dependents();
             for (i, entry) in self.steps.iter().enumerate() {
-                if self.graph.has_dependents(i) || self.output_deps.contains(&i) {
+                if waited_for[i] || self.output_deps.contains(&i) {
                     continue;
                 }
                 let d = self

@@ -202,6 +202,7 @@ pub(crate) fn resolve_type(
     }
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TypeProblem {
     Unknown(String),
     Invalid(String),
@@ -221,6 +222,14 @@ fn resolve_local_type(db: &dyn Db, file: SourceFile, name: &str) -> Result<Ty, T
 
 /// The artifact kind `name` as seen from `file`: a built-in kind, or one declared in `file`.
 pub fn declared_kind(db: &dyn Db, file: SourceFile, name: &str) -> Result<Kind, TypeProblem> {
+    kind_named(db, ItemKey::new(db, file, name.to_string())).clone()
+}
+
+/// The kind behind a type name, as a query: its result holds no spans, so the many users
+/// of a kind do not re-run when the file declaring it is edited elsewhere.
+#[salsa::tracked(returns(ref))]
+fn kind_named(db: &dyn Db, key: ItemKey<'_>) -> Result<Kind, TypeProblem> {
+    let (file, name) = (key.file(db), key.name(db).as_str());
     let mut chain = Vec::new();
     let (mut file, mut name) = (file, name.to_string());
     loop {

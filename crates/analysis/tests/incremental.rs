@@ -128,3 +128,25 @@ fn editing_an_op_body_rechecks_that_op_only() {
     // The pipeline stands in the edited file, so it is checked again; its callees are not.
     assert_eq!(executed(&log, "analyze_pipeline"), 1, "{ran:?}");
 }
+
+#[test]
+fn editing_an_imported_op_body_does_not_recheck_the_importing_pipeline() {
+    let (mut db, log, main) = workspace();
+    check_files(&db, &[main]);
+    log.lock().unwrap().clear();
+
+    db.set_file_text(
+        Path::new("/w/ops.mlf"),
+        Some(OPS.replace("\"x\\n\"", "\"y\\n\"")),
+    );
+    let result = check_files(&db, &[main]);
+    assert!(result.iter().all(|(_, ds)| ds.is_empty()), "{result:?}");
+    let ran = log.lock().unwrap().clone();
+    assert_eq!(executed(&log, "parse"), 1, "{ran:?}");
+    assert_eq!(executed(&log, "check_op"), 1, "{ran:?}");
+    assert_eq!(
+        executed(&log, "analyze_pipeline"),
+        0,
+        "the signature is unchanged: {ran:?}"
+    );
+}
