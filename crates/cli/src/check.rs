@@ -48,7 +48,7 @@ pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
 }
 
 /// The .mlf files named, and those under the folders named, sorted per folder.
-fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| {

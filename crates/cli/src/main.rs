@@ -4,6 +4,8 @@
 
 mod check;
 mod explain;
+mod fmt;
+mod graph;
 mod ir;
 mod report;
 
@@ -48,6 +50,19 @@ enum Command {
         #[arg(long, conflicts_with_all = ["pipeline", "output"])]
         schema: bool,
     },
+    /// Draw a pipeline's graph as Graphviz DOT, SVG (needs Graphviz's `dot`) or JSON. Steps with
+    /// errors are drawn and marked broken.
+    Graph(graph::GraphArgs),
+    /// Rewrite .mlf files in the canonical layout (comments kept), or check that they are in it.
+    Fmt {
+        /// Files or folders (folders are searched for .mlf files); `-` reads standard input and
+        /// writes standard output. Defaults to the current folder.
+        paths: Vec<PathBuf>,
+        /// Change nothing: list the files that would change (`would reformat PATH`) and exit with
+        /// 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
     /// Explain a diagnostic code, with an example and its fix. Without a code, list every code.
     Explain {
         /// A code like E0401.
@@ -84,6 +99,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Graph(args) => graph::run(&args),
         Command::Ir {
             file,
             pipeline,

@@ -24,3 +24,26 @@ pub fn json_schema() -> String {
     text.push('\n');
     text
 }
+
+/// A program as JSON without anything that says where it is written (`source` positions
+/// and the file name): two programs that mean the same are equal in this form.
+pub fn without_positions(program: &Program) -> serde_json::Value {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.get("source").is_some_and(|s| s.get("line").is_some()) {
+                    map.remove("source");
+                }
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(program).expect("IR values serialize");
+    if let serde_json::Value::Object(map) = &mut value {
+        map.remove("file");
+    }
+    strip(&mut value);
+    value
+}

@@ -1,0 +1,131 @@
+//! `mlforge graph`: draws one pipeline as DOT, SVG (through Graphviz's `dot`) or JSON.
+//!
+//! The graph is drawn whenever the pipeline can be found: steps with errors are drawn and
+//! marked broken, and the command still succeeds (one line on stderr says how many are
+//! broken; warnings print nothing).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use mlforge_analysis::items::select_pipeline;
+use mlforge_analysis::{Db, DiskLoader, RootDatabase};
+use mlforge_graph::{build, to_dot_with, to_svg, DotOptions};
+
+use crate::Outcome;
+
+#[derive(Args)]
+pub struct GraphArgs {
+    /// The .mlf file that defines the pipeline.
+    file: PathBuf,
+    /// The pipeline to draw; needed when the file defines more than one.
+    #[arg(long, value_name = "NAME")]
+    pipeline: Option<String>,
+    /// What to write: Graphviz DOT, SVG (needs Graphviz's `dot` program), or the graph as
+    /// JSON (nodes, edges and clusters with ids, types, source ranges and diagnostics).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// Draw this cluster (a sub-pipeline's calling step like `te`, or a block like `for#1`)
+    /// as a single node. Repeat to collapse several. DOT and SVG only.
+    #[arg(long, value_name = "ID")]
+    collapse: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Graphviz DOT text.
+    Dot,
+    /// SVG, rendered by Graphviz's `dot` program.
+    Svg,
+    /// The graph model as JSON.
+    Json,
+}
+
+pub fn run(args: &GraphArgs) -> Outcome {
+    let db = RootDatabase::new(Arc::new(DiskLoader));
+    let file = db.file(&args.file);
+    if file.text(&db).is_none() {
+        return Outcome::Failed(format!(
+            "cannot read `{}`; check that it exists and is readable",
+            args.file.display()
+        ));
+    }
+    let key = match select_pipeline(&db, file, args.pipeline.as_deref()) {
+        Ok(key) => key,
+        Err(message) => return Outcome::Failed(message),
+    };
+    let model = build(&db, key);
+    if let Some(unknown) = args
+        .collapse
+        .iter()
+        .find(|id| model.cluster(id.as_str()).is_none())
+    {
+        let known: Vec<String> = model
+            .clusters
+            .iter()
+            .map(|c| format!("`{}`", c.id))
+            .collect();
+        return Outcome::Failed(if known.is_empty() {
+            format!(
+                "cannot collapse `{unknown}`: the pipeline `{}` has no clusters",
+                model.pipeline
+            )
+        } else {
+            format!(
+                "cannot collapse `{unknown}`: the clusters of `{}` are {}",
+                model.pipeline,
+                known.join(", ")
+            )
+        });
+    }
+    let options = DotOptions {
+        collapse: args.collapse.clone(),
+    };
+    let bytes = match args.format {
+        GraphFormat::Json => {
+            let mut json = model.to_json_pretty();
+            json.push('\n');
+            json.into_bytes()
+        }
+        GraphFormat::Dot => to_dot_with(&model, &options).into_bytes(),
+        GraphFormat::Svg => match to_svg(&to_dot_with(&model, &options)) {
+            Ok(svg) => svg,
+            Err(e) => return Outcome::Failed(e.to_string()),
+        },
+    };
+    if let Err(message) = write_out(args.output.as_deref(), &bytes) {
+        return Outcome::Failed(message);
+    }
+    let broken = model.broken_count();
+    if broken > 0 {
+        eprintln!(
+            "note: {broken} {} errors and {} marked broken; `mlforge check {}` lists them",
+            if broken == 1 {
+                "part has"
+            } else {
+                "parts have"
+            },
+            if broken == 1 { "is" } else { "are" },
+            args.file.display()
+        );
+    }
+    Outcome::Clean
+}
+
+fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
+    match output {
+        Some(path) => std::fs::write(path, bytes)
+            .map_err(|e| format!("cannot write `{}`: {}", path.display(), e)),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("cannot write to standard output: {e}"))
+        }
+    }
+}
