@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== Graphviz (the graph tests render SVG with \`dot\`)"
+command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
