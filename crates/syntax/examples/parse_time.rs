@@ -8,6 +8,12 @@ fn main() {
         let t = std::time::Instant::now();
         let parse = mlforge_syntax::parse(&text);
         let all = t.elapsed();
-        println!("tokens {} lex {:?} lex+parse {:?} errors {}", lexed.tokens.len(), lex, all, parse.errors.len());
+        println!(
+            "tokens {} lex {:?} lex+parse {:?} errors {}",
+            lexed.tokens.len(),
+            lex,
+            all,
+            parse.errors.len()
+        );
     }
 }
