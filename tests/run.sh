@@ -14,6 +14,15 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== Python environment for the runner's tests (.venv, tests/python-requirements.txt)"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+wanted="$(sha256sum tests/python-requirements.txt | cut -d' ' -f1)"
+if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/python-requirements.txt
+  echo "$wanted" > .venv/.requirements.sha256
+fi
+export MLFORGE_PYTHON="$PWD/.venv/bin/python"
+
 echo "== cargo test"
 cargo test --workspace --locked
 

@@ -7,7 +7,11 @@ mod explain;
 mod fmt;
 mod graph;
 mod ir;
+mod plan;
 mod report;
+mod run;
+mod run_events;
+mod runs;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +67,18 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run a pipeline locally: steps in parallel, cached by content, recorded in the lineage
+    /// store (.mlforge/). Exit 0 when it succeeded, 1 when a step failed or it was cancelled.
+    Run(run::RunArgs),
+    /// Say what `mlforge run` would do, without running: each step cached, will run (and why),
+    /// or waiting on a result not yet known.
+    Plan(plan::PlanArgs),
+    /// List recorded runs, latest first.
+    Runs(runs::RunsArgs),
+    /// Show one run: its params, steps, outputs and metrics.
+    Show(runs::ShowArgs),
+    /// Print the log of a step of a run.
+    Logs(runs::LogsArgs),
     /// Explain a diagnostic code, with an example and its fix. Without a code, list every code.
     Explain {
         /// A code like E0401.
@@ -101,6 +117,11 @@ fn main() -> ExitCode {
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Graph(args) => graph::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Runs(args) => runs::runs(&args),
+        Command::Show(args) => runs::show(&args),
+        Command::Logs(args) => runs::logs(&args),
         Command::Ir {
             file,
             pipeline,

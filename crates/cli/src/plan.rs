@@ -1,0 +1,115 @@
+//! `mlforge plan`: what `mlforge run` would do, without running anything: each step
+//! cached, will run (and why), depends on a result not yet known, or skipped.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use mlforge_runner::events::instance_name;
+use mlforge_runner::{PlanStatus, RunOptions};
+use mlforge_store::Store;
+
+use crate::run::{compile, parse_params, python};
+use crate::{Format, Outcome};
+
+#[derive(Args)]
+pub struct PlanArgs {
+    /// The .mlf file that defines the pipeline.
+    pub file: PathBuf,
+    /// The pipeline to plan; needed when the file defines several.
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    /// A param value, `NAME=VALUE`, as for `mlforge run`.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Plan as `mlforge run --no-cache` would run.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Plan as `mlforge run --only STEP` would run.
+    #[arg(long, value_name = "STEP", conflicts_with = "from")]
+    pub only: Option<String>,
+    /// Plan as `mlforge run --from STEP` would run.
+    #[arg(long, value_name = "STEP")]
+    pub from: Option<String>,
+    /// The Python interpreter a run would use (part of the cache key).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
+    /// The store folder.
+    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    pub store: PathBuf,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(args: &PlanArgs) -> Outcome {
+    let params = match parse_params(&args.params) {
+        Ok(p) => p,
+        Err(outcome) => return outcome,
+    };
+    let (program, json) = match compile(&args.file, args.pipeline.as_deref()) {
+        Ok(compiled) => compiled,
+        Err(outcome) => return outcome,
+    };
+    let opened = match Store::open_existing(&args.store) {
+        Ok(Some(store)) => Ok(store),
+        Ok(None) => Store::ephemeral(&args.store),
+        Err(e) => Err(e),
+    };
+    let mut store = match opened {
+        Ok(store) => store,
+        Err(e) => {
+            return Outcome::Failed(format!(
+                "cannot open the store `{}`: {e}",
+                args.store.display()
+            ))
+        }
+    };
+    let options = RunOptions {
+        file: args.file.clone(),
+        program_json: json,
+        params,
+        no_cache: args.no_cache,
+        only: args.only.clone(),
+        from: args.from.clone(),
+        python: python(args.python.as_deref()),
+        ..RunOptions::default()
+    };
+    let plan = match mlforge_runner::plan(&program, &options, &mut store) {
+        Ok(plan) => plan,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    match args.format {
+        Format::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&plan).expect("plans serialize")
+            );
+        }
+        Format::Text => {
+            let count = |s: PlanStatus| plan.entries.iter().filter(|e| e.status == s).count();
+            println!(
+                "plan for pipeline `{}` ({}): {} cached, {} will run, {} not yet known, {} skipped",
+                plan.pipeline,
+                args.file.display(),
+                count(PlanStatus::Cached),
+                count(PlanStatus::WillRun),
+                count(PlanStatus::Unknown),
+                count(PlanStatus::Skipped),
+            );
+            let names: Vec<String> = plan
+                .entries
+                .iter()
+                .map(|e| instance_name(&e.step, e.element.as_deref().unwrap_or(&[])))
+                .collect();
+            let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+            for (entry, name) in plan.entries.iter().zip(&names) {
+                println!(
+                    "  {:<13}  {name:<width$}  {}",
+                    entry.status.label(),
+                    entry.note
+                );
+            }
+        }
+    }
+    Outcome::Clean
+}

@@ -1,0 +1,230 @@
+//! `mlforge run`: compile a pipeline, run it with the local runner, record it in the
+//! store, and report (progress on a terminal, plain lines otherwise, JSON events on
+//! request). Exit 0 when the run succeeded, 1 when a step failed or the run was
+//! cancelled, 2 on bad usage.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use mlforge_analysis::items::select_pipeline;
+use mlforge_ir::{CompileError, Program};
+use mlforge_runner::events::instance_name;
+use mlforge_runner::{RunError, RunOptions};
+use mlforge_store::{RunStatus, Store};
+
+use crate::check::{load_root, print_problems};
+use crate::run_events::{JsonLines, PlainLines, Progress};
+use crate::Outcome;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The .mlf file that defines the pipeline.
+    pub file: PathBuf,
+    /// The pipeline to run; needed when the file defines several.
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    /// A param value, `NAME=VALUE` (lists as JSON: `rates=[0.1,1]`; artifacts as paths).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Steps to run at once (default: the number of cores).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Run every step, even those with a cached result.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Run only this step; what it reads comes from the cache or the latest run.
+    #[arg(long, value_name = "STEP", conflicts_with = "from")]
+    pub only: Option<String>,
+    /// Run this step and everything downstream of it; the rest comes from the cache or the
+    /// latest run.
+    #[arg(long, value_name = "STEP")]
+    pub from: Option<String>,
+    /// Resume a run: reuse what succeeded in it, run the rest (with the same params).
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["only", "from"])]
+    pub resume: Option<i64>,
+    /// Print one JSON event per line on standard output (see the runner's EVENTS.md).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub events: Option<EventsFormat>,
+    /// The Python interpreter for `python` bodies (default: $MLFORGE_PYTHON, else python3).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
+    /// The store folder (lineage database and artifacts).
+    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    pub store: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum EventsFormat {
+    /// One JSON object per line.
+    Json,
+}
+
+/// Compiles the pipeline, or says why it cannot (problems printed to standard error).
+pub fn compile(file: &Path, pipeline: Option<&str>) -> Result<(Program, String), Outcome> {
+    let (db, root) = load_root(file).map_err(Outcome::Failed)?;
+    let key = select_pipeline(&db, root, pipeline).map_err(Outcome::Failed)?;
+    match mlforge_ir::compile(&db, key) {
+        Ok(program) => {
+            let json = mlforge_ir::to_json(&program);
+            Ok((program, json))
+        }
+        Err(CompileError::Invalid(_)) => {
+            print_problems(&db, root);
+            Err(Outcome::Problems)
+        }
+    }
+}
+
+/// `NAME=VALUE` pairs.
+pub fn parse_params(params: &[String]) -> Result<Vec<(String, String)>, Outcome> {
+    params
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                Ok((name.trim().to_string(), value.to_string()))
+            }
+            _ => Err(Outcome::Failed(format!(
+                "--param takes NAME=VALUE, got `{p}`"
+            ))),
+        })
+        .collect()
+}
+
+/// The Python interpreter: the flag, else $MLFORGE_PYTHON, else python3. A relative
+/// path (`.venv/bin/python`) is made absolute: steps run in their own folders.
+pub fn python(flag: Option<&str>) -> String {
+    let chosen = flag
+        .map(str::to_string)
+        .or_else(|| {
+            std::env::var("MLFORGE_PYTHON")
+                .ok()
+                .filter(|p| !p.is_empty())
+        })
+        .unwrap_or_else(|| "python3".to_string());
+    let path = Path::new(&chosen);
+    if chosen.contains('/') && path.is_relative() {
+        if let Ok(dir) = std::env::current_dir() {
+            return dir.join(path).display().to_string();
+        }
+    }
+    chosen
+}
+
+pub fn run(args: &RunArgs) -> Outcome {
+    let params = match parse_params(&args.params) {
+        Ok(p) => p,
+        Err(outcome) => return outcome,
+    };
+    if args.jobs == Some(0) {
+        return Outcome::Failed("--jobs must be at least 1".into());
+    }
+    let (program, json) = match compile(&args.file, args.pipeline.as_deref()) {
+        Ok(compiled) => compiled,
+        Err(outcome) => return outcome,
+    };
+    let mut store = match Store::open(&args.store) {
+        Ok(store) => store,
+        Err(e) => {
+            return Outcome::Failed(format!(
+                "cannot open the store `{}`: {e}",
+                args.store.display()
+            ))
+        }
+    };
+    let defaults = RunOptions::default();
+    let options = RunOptions {
+        file: args.file.clone(),
+        program_json: json,
+        params,
+        jobs: args.jobs.unwrap_or(defaults.jobs),
+        no_cache: args.no_cache,
+        only: args.only.clone(),
+        from: args.from.clone(),
+        resume: args.resume,
+        python: python(args.python.as_deref()),
+        handle_signals: true,
+        ..defaults
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return Outcome::Failed(format!("cannot start the runtime: {e}")),
+    };
+    let json_events = args.events == Some(EventsFormat::Json);
+    let result = if json_events {
+        let mut sink = JsonLines::new();
+        runtime.block_on(mlforge_runner::run(
+            &program, &options, &mut store, &mut sink,
+        ))
+    } else if std::io::stderr().is_terminal() {
+        let mut sink = Progress::new();
+        let result = runtime.block_on(mlforge_runner::run(
+            &program, &options, &mut store, &mut sink,
+        ));
+        sink.finish();
+        result
+    } else {
+        let mut sink = PlainLines;
+        runtime.block_on(mlforge_runner::run(
+            &program, &options, &mut store, &mut sink,
+        ))
+    };
+    // Steps killed on cancellation are gone; do not wait for stray tasks.
+    runtime.shutdown_background();
+    let report = match result {
+        Ok(report) => report,
+        Err(RunError::Usage(message)) => return Outcome::Failed(message),
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    let counts = &report.counts;
+    let seconds = report.duration_ms as f64 / 1000.0;
+    let summary = format!(
+        "{} ran, {} cached, {} skipped, {} failed",
+        counts.succeeded, counts.cached, counts.skipped, counts.failed
+    );
+    for failure in &report.failures {
+        let name = instance_name(&failure.step, failure.element.as_deref().unwrap_or(&[]));
+        eprintln!(
+            "\nerror: step `{name}` failed (attempt {}): {}",
+            failure.attempt, failure.error
+        );
+        if !failure.log_tail.is_empty() {
+            eprintln!("  last lines of its log:");
+            for line in &failure.log_tail {
+                eprintln!("  | {line}");
+            }
+        }
+        eprintln!("  log: {}", failure.log_path.display());
+        eprintln!("  attempt folder (kept): {}", failure.work_dir.display());
+    }
+    let mut resume = format!("mlforge run {}", args.file.display());
+    if let Some(pipeline) = &args.pipeline {
+        resume.push_str(&format!(" --pipeline {pipeline}"));
+    }
+    if args.store.as_os_str() != mlforge_store::DEFAULT_DIR {
+        resume.push_str(&format!(" --store {}", args.store.display()));
+    }
+    resume.push_str(&format!(" --resume {}", report.run_id));
+    let id = report.run_id;
+    match report.status {
+        RunStatus::Succeeded => {
+            eprintln!("run {id} succeeded in {seconds:.2}s: {summary}");
+            Outcome::Clean
+        }
+        RunStatus::Cancelled => {
+            eprintln!("run {id} cancelled after {seconds:.2}s: {summary}; resume with: {resume}");
+            Outcome::Problems
+        }
+        _ => {
+            if let Some(error) = &report.error {
+                eprintln!("error: {error}");
+            }
+            eprintln!("run {id} failed after {seconds:.2}s: {summary}; resume with: {resume}");
+            Outcome::Problems
+        }
+    }
+}

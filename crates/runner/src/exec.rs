@@ -1,0 +1,595 @@
+//! One attempt of one step: a fresh folder, staged inputs, the body run in its own
+//! process group, outputs checked and moved into the store.
+//!
+//! The attempt folder is the body's working folder. It holds only what the step needs:
+//!
+//! ```text
+//! <attempt>/
+//!   body.py             python bodies, `${…}` substituted (inline shell bodies run with
+//!                       `sh -e -c`; very long ones are written to body.sh)
+//!   io.json             file bodies: {"inputs": {...}, "outputs": {...}}, named by MLFORGE_IO
+//!   in/<input>[.ext]    read-only copies of input artifacts (lists: in/<input>/<i>[.ext])
+//!   out/<output>        where each output is written (Dir outputs: an empty folder)
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mlforge_ir::{Interpreter, Op, Type};
+use mlforge_store::{force_remove_dir, ArtifactKind, ArtifactStore, Stored};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use tokio::sync::watch;
+
+use crate::body::render;
+use crate::value::{a_type, is_metrics, kind_of, parse_scalar_output, ArtifactRef, RValue};
+
+/// Everything one attempt needs.
+pub struct AttemptSpec {
+    pub op: Arc<Op>,
+    /// The attempt folder (absolute; must not exist yet).
+    pub dir: PathBuf,
+    pub log_path: PathBuf,
+    /// Input values; artifacts as store references.
+    pub inputs: BTreeMap<String, RValue>,
+    /// The Python interpreter.
+    pub python: String,
+    pub timeout: Option<Duration>,
+    pub artifacts: ArtifactStore,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecStatus {
+    Succeeded,
+    Failed,
+    TimedOut,
+    Cancelled,
+}
+
+/// An output written by an attempt.
+#[derive(Clone, Debug)]
+pub struct Produced {
+    pub name: String,
+    pub value: RValue,
+    /// The stored object, for artifact outputs.
+    pub stored: Option<Stored>,
+    /// The declared kind, e.g. `Model`.
+    pub type_name: String,
+    /// Entries of a `Metrics` output.
+    pub metrics: Vec<(String, f64)>,
+}
+
+/// What an attempt did.
+#[derive(Clone, Debug)]
+pub struct AttemptResult {
+    pub status: ExecStatus,
+    pub exit_code: Option<i32>,
+    pub error: Option<String>,
+    pub outputs: Vec<Produced>,
+    pub duration_ms: u64,
+}
+
+impl AttemptResult {
+    fn failed(error: String, exit_code: Option<i32>, started: Instant) -> AttemptResult {
+        AttemptResult {
+            status: ExecStatus::Failed,
+            exit_code,
+            error: Some(error),
+            outputs: Vec::new(),
+            duration_ms: started.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+/// Prepared on the blocking pool: the command to run.
+struct Prepared {
+    program: String,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    work: PathBuf,
+    log: fs::File,
+}
+
+/// Runs one attempt. `cancel` turning true kills it.
+pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -> AttemptResult {
+    let started = Instant::now();
+    let spec = Arc::new(spec);
+    let prepared = {
+        let spec = spec.clone();
+        tokio::task::spawn_blocking(move || prepare(&spec))
+            .await
+            .unwrap_or_else(|e| Err(format!("preparing the attempt panicked: {e}")))
+    };
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(error) => return AttemptResult::failed(error, None, started),
+    };
+    let stderr = match prepared.log.try_clone() {
+        Ok(f) => f,
+        Err(e) => return AttemptResult::failed(format!("cannot open the log: {e}"), None, started),
+    };
+    let mut command = tokio::process::Command::new(&prepared.program);
+    command
+        .args(&prepared.args)
+        .current_dir(&prepared.work)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(prepared.log))
+        .stderr(Stdio::from(stderr))
+        .envs(prepared.env.iter().map(|(k, v)| (k, v)))
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                " (is it installed? set --python or MLFORGE_PYTHON to choose another)"
+            } else {
+                ""
+            };
+            return AttemptResult::failed(
+                format!("cannot start `{}`: {e}{hint}", prepared.program),
+                None,
+                started,
+            );
+        }
+    };
+    let group = child.id().map(|id| Pid::from_raw(id as i32));
+    let kill_group = || {
+        if let Some(group) = group {
+            let _ = killpg(group, Signal::SIGKILL);
+        }
+    };
+    let timeout = spec.timeout;
+    let waited = tokio::select! {
+        status = child.wait() => Ok(status),
+        _ = async {
+            match timeout {
+                Some(t) => tokio::time::sleep(t).await,
+                None => std::future::pending().await,
+            }
+        } => Err(ExecStatus::TimedOut),
+        _ = cancelled(&mut cancel) => Err(ExecStatus::Cancelled),
+    };
+    // Whatever happened, nothing of the step's process group outlives the attempt.
+    kill_group();
+    let status = match waited {
+        Ok(status) => status,
+        Err(kind) => {
+            let _ = child.wait().await;
+            let error = match kind {
+                ExecStatus::TimedOut => format!(
+                    "timed out after {}",
+                    crate::describe_duration(timeout.unwrap_or_default())
+                ),
+                _ => "cancelled".to_string(),
+            };
+            return AttemptResult {
+                status: kind,
+                exit_code: None,
+                error: Some(error),
+                outputs: Vec::new(),
+                duration_ms: started.elapsed().as_millis() as u64,
+            };
+        }
+    };
+    let status = match status {
+        Ok(status) => status,
+        Err(e) => {
+            return AttemptResult::failed(format!("waiting for the step: {e}"), None, started)
+        }
+    };
+    if !status.success() {
+        let error = match (status.code(), status.signal()) {
+            (Some(code), _) => format!("exited with status {code}"),
+            (None, Some(signal)) => format!("was killed by signal {signal}"),
+            _ => "failed".to_string(),
+        };
+        return AttemptResult::failed(error, status.code(), started);
+    }
+    let collected = {
+        let spec = spec.clone();
+        tokio::task::spawn_blocking(move || collect(&spec))
+            .await
+            .unwrap_or_else(|e| Err(format!("collecting outputs panicked: {e}")))
+    };
+    match collected {
+        Ok(outputs) => AttemptResult {
+            status: ExecStatus::Succeeded,
+            exit_code: Some(0),
+            error: None,
+            outputs,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+        Err(error) => AttemptResult::failed(error, Some(0), started),
+    }
+}
+
+async fn cancelled(rx: &mut watch::Receiver<bool>) {
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Removes an attempt folder (after success).
+pub fn remove_attempt_dir(dir: &Path) {
+    let _ = force_remove_dir(dir);
+}
+
+/// Removes folders without making the run wait: they are renamed into `trash` (cheap),
+/// and a detached `rm -rf` deletes them in the background. Freeing blocks can be slow
+/// (file systems mounted with `discard` trim each one), and a run's result does not
+/// depend on it. Anything left in `trash` (a killed `rm`) goes with the next call.
+pub fn discard_later(dirs: Vec<PathBuf>, trash: &Path) {
+    if dirs.is_empty() {
+        return;
+    }
+    let bin = trash.join(format!(
+        "{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    if fs::create_dir_all(&bin).is_err() {
+        dirs.iter().for_each(|d| remove_attempt_dir(d));
+        return;
+    }
+    for (i, dir) in dirs.iter().enumerate() {
+        if fs::rename(dir, bin.join(i.to_string())).is_err() {
+            remove_attempt_dir(dir);
+        }
+    }
+    // Staged inputs are read-only folders; `chmod -R u+w` first so `rm` can enter them.
+    let spawned = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "chmod -R u+w -- \"$1\" 2>/dev/null; rm -rf -- \"$1\"/*",
+            "mlforge-cleanup",
+        ])
+        .arg(trash)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn();
+    match spawned {
+        // Not waited for: it outlives this process if it must (and is reaped by init).
+        Ok(child) => drop(child),
+        Err(_) => {
+            let _ = force_remove_dir(&bin);
+        }
+    }
+}
+
+fn extension(name: Option<&str>) -> String {
+    name.and_then(|n| Path::new(n).extension())
+        .and_then(|e| e.to_str())
+        .filter(|e| !e.is_empty() && e.len() <= 12)
+        .map(|e| format!(".{e}"))
+        .unwrap_or_default()
+}
+
+/// Stages a value's artifacts under `base`, returning the value with artifacts replaced
+/// by their staged paths.
+fn stage(value: &RValue, base: &Path, store: &ArtifactStore) -> Result<RValue, String> {
+    match value {
+        RValue::Artifact(a) => {
+            let path = PathBuf::from(format!(
+                "{}{}",
+                base.display(),
+                extension(a.name.as_deref())
+            ));
+            store.stage(&a.hash, a.kind, &path).map_err(|e| {
+                format!(
+                    "cannot stage artifact {} at {}: {e}",
+                    &a.hash[..a.hash.len().min(12)],
+                    path.display()
+                )
+            })?;
+            Ok(RValue::Str(path.display().to_string()))
+        }
+        RValue::List(items) => {
+            if items.iter().any(|i| !i.artifacts().is_empty()) {
+                fs::create_dir_all(base).map_err(|e| e.to_string())?;
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| stage(item, &base.join(i.to_string()), store))
+                .collect::<Result<_, _>>()
+                .map(RValue::List)
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// A value as an environment variable's text: strings as they are, lists as JSON.
+fn env_text(value: &RValue) -> Option<String> {
+    match value {
+        RValue::Absent => None,
+        RValue::Str(s) => Some(s.clone()),
+        RValue::Bool(b) => Some(b.to_string()),
+        RValue::Int(n) => Some(n.to_string()),
+        RValue::Float(f) => Some(crate::quote::float_text(*f)),
+        other => Some(plain_json(other).to_string()),
+    }
+}
+
+/// JSON of a staged value (paths are strings).
+fn plain_json(value: &RValue) -> serde_json::Value {
+    match value {
+        RValue::List(items) => serde_json::Value::Array(items.iter().map(plain_json).collect()),
+        other => other.to_json(),
+    }
+}
+
+/// Inline shell bodies up to this size are passed with `sh -c` (no file to create);
+/// longer ones are written to `body.sh` (arguments are limited to 128 KiB).
+const MAX_INLINE_ARG: usize = 100_000;
+
+fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
+    let dir = &spec.dir;
+    let io = |what: &str, e: std::io::Error| format!("cannot {what}: {e}");
+    let op = &spec.op;
+    // Only what is needed is created: every file costs an inode, and a run of many
+    // small steps is dominated by that cost.
+    fs::create_dir_all(dir).map_err(|e| io(&format!("create {}", dir.display()), e))?;
+    let (inputs_dir, outputs_dir) = (dir.join("in"), dir.join("out"));
+    let has_artifact_inputs = op.inputs.iter().any(|i| {
+        spec.inputs
+            .get(&i.name)
+            .is_some_and(|v| !v.artifacts().is_empty())
+    });
+    if has_artifact_inputs {
+        fs::create_dir(&inputs_dir).map_err(|e| io("create the inputs folder", e))?;
+    }
+    if !op.outputs.is_empty() {
+        fs::create_dir(&outputs_dir).map_err(|e| io("create the outputs folder", e))?;
+    }
+    if let Some(parent) = spec.log_path.parent() {
+        fs::create_dir_all(parent).map_err(|e| io("create the log folder", e))?;
+    }
+    let log = fs::File::create(&spec.log_path).map_err(|e| io("create the log", e))?;
+
+    let mut values: BTreeMap<String, RValue> = BTreeMap::new();
+    let mut env: Vec<(String, String)> = Vec::new();
+    let mut io_inputs = serde_json::Map::new();
+    let mut io_outputs = serde_json::Map::new();
+    for input in &op.inputs {
+        let value = spec
+            .inputs
+            .get(&input.name)
+            .cloned()
+            .unwrap_or(RValue::Absent);
+        let staged = stage(&value, &inputs_dir.join(&input.name), &spec.artifacts)?;
+        if let Some(text) = env_text(&staged) {
+            env.push((format!("MLFORGE_IN_{}", input.name.to_uppercase()), text));
+        }
+        io_inputs.insert(input.name.clone(), plain_json(&staged));
+        values.insert(input.name.clone(), staged);
+    }
+    for output in &op.outputs {
+        let path = outputs_dir.join(&output.name);
+        if matches!(output.ty, Type::Artifact { .. }) && kind_of(&output.ty) == ArtifactKind::Dir {
+            fs::create_dir(&path).map_err(|e| io("create an output folder", e))?;
+        }
+        let text = path.display().to_string();
+        env.push((
+            format!("MLFORGE_OUT_{}", output.name.to_uppercase()),
+            text.clone(),
+        ));
+        io_outputs.insert(output.name.clone(), serde_json::Value::String(text.clone()));
+        values.insert(output.name.clone(), RValue::Str(text));
+    }
+    let inline = op.body.path.is_none();
+    if !inline {
+        let io_path = dir.join("io.json");
+        let io_json = serde_json::json!({"inputs": io_inputs, "outputs": io_outputs});
+        fs::write(&io_path, io_json.to_string()).map_err(|e| io("write io.json", e))?;
+        env.push(("MLFORGE_IO".into(), io_path.display().to_string()));
+    }
+    let text = if inline {
+        render(op.interpreter, &op.body.text, &values)?
+    } else {
+        op.body.text.clone()
+    };
+    let (program, args) = match op.interpreter {
+        Interpreter::Python => {
+            let body_path = dir.join("body.py");
+            fs::write(&body_path, text).map_err(|e| io("write the body", e))?;
+            (spec.python.clone(), vec![body_path.display().to_string()])
+        }
+        // `-e`: the step fails at the first command that fails.
+        Interpreter::Shell if text.len() <= MAX_INLINE_ARG => (
+            shell_program(),
+            vec!["-e".into(), "-c".into(), text, op.name.clone()],
+        ),
+        Interpreter::Shell => {
+            let body_path = dir.join("body.sh");
+            fs::write(&body_path, text).map_err(|e| io("write the body", e))?;
+            (
+                shell_program(),
+                vec!["-e".into(), body_path.display().to_string()],
+            )
+        }
+    };
+    if !op.env.contains_key("PYTHONUNBUFFERED") {
+        env.push(("PYTHONUNBUFFERED".into(), "1".into()));
+    }
+    for (k, v) in &op.env {
+        env.push((k.clone(), v.clone()));
+    }
+    Ok(Prepared {
+        program,
+        args,
+        env,
+        work: dir.clone(),
+        log,
+    })
+}
+
+/// `sh`, resolved once to a full path (saves a search of PATH per step).
+fn shell_program() -> String {
+    static SHELL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SHELL
+        .get_or_init(|| {
+            ["/bin/sh", "/usr/bin/sh"]
+                .into_iter()
+                .find(|p| Path::new(p).exists())
+                .unwrap_or("sh")
+                .to_string()
+        })
+        .clone()
+}
+
+/// Scalar output files larger than this are refused.
+const MAX_SCALAR_BYTES: u64 = 16 << 20;
+
+fn collect(spec: &AttemptSpec) -> Result<Vec<Produced>, String> {
+    let outputs_dir = spec.dir.join("out");
+    // Check every output before storing any.
+    // (output index, its value when a scalar, its metrics)
+    type Checked = (usize, Option<RValue>, Vec<(String, f64)>);
+    let mut checked: Vec<Checked> = Vec::new();
+    for (i, output) in spec.op.outputs.iter().enumerate() {
+        let name = &output.name;
+        let path = outputs_dir.join(name);
+        let Ok(meta) = fs::metadata(&path) else {
+            return Err(format!("output `{name}` was not written"));
+        };
+        match &output.ty {
+            Type::Artifact { .. } => {
+                let want_dir = kind_of(&output.ty) == ArtifactKind::Dir;
+                if want_dir && !meta.is_dir() {
+                    return Err(format!(
+                        "output `{name}` must be a folder, but a file was written"
+                    ));
+                }
+                if !want_dir && !meta.is_file() {
+                    return Err(format!(
+                        "output `{name}` must be a file, but a folder was written"
+                    ));
+                }
+                let metrics = if is_metrics(&output.ty) {
+                    read_metrics(&path).map_err(|e| format!("output `{name}` (Metrics) {e}"))?
+                } else {
+                    Vec::new()
+                };
+                checked.push((i, None, metrics));
+            }
+            Type::List { of } if matches!(**of, Type::Artifact { .. }) => {
+                return Err(format!(
+                    "output `{name}` is a list of artifacts, which the local runner cannot collect"
+                ));
+            }
+            ty => {
+                if !meta.is_file() {
+                    return Err(format!(
+                        "output `{name}` must be a file holding {}",
+                        a_type(ty)
+                    ));
+                }
+                if meta.len() > MAX_SCALAR_BYTES {
+                    return Err(format!("output `{name}` is larger than 16 MiB"));
+                }
+                let mut text = String::new();
+                fs::File::open(&path)
+                    .and_then(|mut f| f.read_to_string(&mut text))
+                    .map_err(|e| format!("output `{name}` cannot be read as text: {e}"))?;
+                let value =
+                    parse_scalar_output(&text, ty).map_err(|e| format!("output `{name}` {e}"))?;
+                checked.push((i, Some(value), Vec::new()));
+            }
+        }
+    }
+    let mut produced = Vec::new();
+    for (i, scalar, metrics) in checked {
+        let output = &spec.op.outputs[i];
+        let type_name = crate::value::type_name(&output.ty);
+        match scalar {
+            Some(value) => produced.push(Produced {
+                name: output.name.clone(),
+                value,
+                stored: None,
+                type_name,
+                metrics,
+            }),
+            None => {
+                let kind = kind_of(&output.ty);
+                let stored = spec
+                    .artifacts
+                    .ingest(&outputs_dir.join(&output.name), kind)
+                    .map_err(|e| format!("cannot store output `{}`: {e}", output.name))?;
+                produced.push(Produced {
+                    name: output.name.clone(),
+                    value: RValue::Artifact(ArtifactRef {
+                        hash: stored.hash.clone(),
+                        kind,
+                        name: Some(output.name.clone()),
+                    }),
+                    stored: Some(stored),
+                    type_name,
+                    metrics,
+                });
+            }
+        }
+    }
+    Ok(produced)
+}
+
+fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("is not JSON ({e}); write an object of name → number"))?;
+    let serde_json::Value::Object(object) = json else {
+        return Err("must be a JSON object of name → number".into());
+    };
+    let mut metrics = Vec::new();
+    for (name, value) in object {
+        let number = match &value {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            _ => None,
+        };
+        match number {
+            Some(n) => metrics.push((name, n)),
+            None => {
+                return Err(format!(
+                    "holds `{name}: {value}`; every entry must be a number"
+                ))
+            }
+        }
+    }
+    Ok(metrics)
+}
+
+/// The last `n` lines of a log file.
+pub fn log_tail(path: &Path, n: usize) -> Vec<String> {
+    let Ok(mut file) = fs::File::open(path) else {
+        return Vec::new();
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let start = len.saturating_sub(16 * 1024);
+    use std::io::Seek;
+    if file.seek(std::io::SeekFrom::Start(start)).is_err() {
+        return Vec::new();
+    }
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    let skip = lines.len().saturating_sub(n);
+    lines[skip..].iter().map(|l| l.to_string()).collect()
+}

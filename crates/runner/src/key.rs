@@ -1,0 +1,165 @@
+//! Cache keys of step attempts.
+//!
+//! A step's key is sha256 over: the IR op hash (body, interpreter, image, env, resources,
+//! signature, settings), the environment the runner adds (the interpreter program), the
+//! resolved scalar inputs, and the hashes of the input artifacts. Each part is also kept
+//! on its own (see [`KeyParts`]) so that `plan` and `runs diff` can say which changed.
+
+use std::collections::BTreeMap;
+
+use mlforge_ir::{Interpreter, Op};
+use mlforge_store::{sha256_hex, KeyParts};
+use serde_json::json;
+
+use crate::value::{holds_artifact, RValue};
+
+/// Bump when the key's recipe changes, so that old entries stop matching.
+const KEY_VERSION: u32 = 1;
+
+/// sha256 of what the op's code is: interpreter, body, signature.
+pub fn code_hash(op: &Op) -> String {
+    let content = json!({
+        "interpreter": op.interpreter,
+        "body": op.body.text,
+        "inputs": op.inputs,
+        "outputs": op.outputs,
+    });
+    sha256_hex(content.to_string().as_bytes())
+}
+
+/// What the op runs in: the interpreter program, image, env and resources.
+pub fn environment(op: &Op, python: &str) -> serde_json::Value {
+    let program = match op.interpreter {
+        Interpreter::Python => python,
+        Interpreter::Shell => "sh",
+    };
+    json!({
+        "program": program,
+        "image": op.image,
+        "env": op.env,
+        "resources": op.resources,
+    })
+}
+
+/// The key of one attempt of a step with these inputs.
+pub fn key_parts(op: &Op, python: &str, inputs: &BTreeMap<String, RValue>) -> KeyParts {
+    let mut scalars = serde_json::Map::new();
+    let mut artifacts = serde_json::Map::new();
+    for input in &op.inputs {
+        let value = inputs.get(&input.name).cloned().unwrap_or(RValue::Absent);
+        if holds_artifact(&input.ty) {
+            artifacts.insert(input.name.clone(), artifact_hashes(&value));
+        } else {
+            scalars.insert(input.name.clone(), value.to_json());
+        }
+    }
+    let scalars = serde_json::Value::Object(scalars).to_string();
+    let inputs = serde_json::Value::Object(artifacts).to_string();
+    let environment = environment(op, python).to_string();
+    let env_hash = sha256_hex(environment.as_bytes());
+    let code_hash = code_hash(op);
+    let cache_key = sha256_hex(
+        json!([KEY_VERSION, op.hash, env_hash, scalars, inputs])
+            .to_string()
+            .as_bytes(),
+    );
+    KeyParts {
+        cache_key,
+        op_hash: op.hash.clone(),
+        code_hash,
+        env_hash,
+        scalars,
+        inputs,
+        environment,
+    }
+}
+
+/// Artifact inputs as their hashes only (names and kinds do not change content).
+fn artifact_hashes(value: &RValue) -> serde_json::Value {
+    match value {
+        RValue::Artifact(a) => json!(a.hash),
+        RValue::List(items) => {
+            serde_json::Value::Array(items.iter().map(artifact_hashes).collect())
+        }
+        other => other.to_json(),
+    }
+}
+
+/// Why a step's key differs from an earlier one: `code`, `param`, `input`,
+/// `environment`, `settings` (retries, timeout, cache), with details.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    /// `code`, `param`, `input`, `environment` or `settings`.
+    pub part: &'static str,
+    /// What changed, for people: `lr: 0.01 → 0.05`.
+    pub detail: String,
+}
+
+/// The parts of `now` that differ from `before`.
+pub fn changes(before: &KeyParts, now: &KeyParts) -> Vec<Change> {
+    let mut out = Vec::new();
+    if before.code_hash != now.code_hash {
+        out.push(Change {
+            part: "code",
+            detail: "the op's body or signature changed".into(),
+        });
+    }
+    if before.env_hash != now.env_hash {
+        out.push(Change {
+            part: "environment",
+            detail: describe_object_changes(&before.environment, &now.environment),
+        });
+    }
+    if before.op_hash != now.op_hash
+        && before.code_hash == now.code_hash
+        && before.env_hash == now.env_hash
+    {
+        out.push(Change {
+            part: "settings",
+            detail: "the op's retries, timeout or cache setting changed".into(),
+        });
+    }
+    if before.scalars != now.scalars {
+        out.push(Change {
+            part: "param",
+            detail: describe_object_changes(&before.scalars, &now.scalars),
+        });
+    }
+    if before.inputs != now.inputs {
+        out.push(Change {
+            part: "input",
+            detail: describe_object_changes(&before.inputs, &now.inputs),
+        });
+    }
+    out
+}
+
+fn describe_object_changes(before: &str, now: &str) -> String {
+    let parse = |text: &str| -> BTreeMap<String, serde_json::Value> {
+        serde_json::from_str(text).unwrap_or_default()
+    };
+    let (before, now) = (parse(before), parse(now));
+    let short = |v: Option<&serde_json::Value>| -> String {
+        match v {
+            None => "(none)".into(),
+            Some(serde_json::Value::String(s)) if s.len() == 64 => s[..12].to_string(),
+            Some(v) => {
+                let text = v.to_string();
+                if text.chars().count() > 40 {
+                    format!("{}…", text.chars().take(40).collect::<String>())
+                } else {
+                    text
+                }
+            }
+        }
+    };
+    let mut names: Vec<&String> = before.keys().chain(now.keys()).collect();
+    names.sort();
+    names.dedup();
+    let parts: Vec<String> = names
+        .into_iter()
+        .filter(|n| before.get(*n) != now.get(*n))
+        .map(|n| format!("{n}: {} → {}", short(before.get(n)), short(now.get(n))))
+        .collect();
+    parts.join(", ")
+}

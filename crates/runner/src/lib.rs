@@ -1,0 +1,516 @@
+//! MLForge's local runner: executes a compiled pipeline ([`mlforge_ir::Program`]) with
+//! tokio, content-addressed caching and a lineage record of everything it does.
+//!
+//! - [`run`] executes a program: steps in parallel up to `jobs`, `for` fan-out and fan-in
+//!   and `if` conditions decided at run time, retries with back-off, timeouts and Ctrl-C
+//!   that kill whole process groups. Every state change is a transaction in the lineage
+//!   store; every output is an object in the artifact store.
+//! - [`plan`] says, without running anything, what a run would do and why.
+//! - Events ([`events::Event`]) report progress; `EVENTS.md` documents their JSON form.
+
+pub mod body;
+mod engine;
+pub mod events;
+pub mod exec;
+pub mod key;
+mod params;
+mod provenance;
+pub mod quote;
+pub mod value;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use mlforge_ir::Program;
+use mlforge_store::{now_ms, sha256_hex, NewArtifact, NewRun, RunStatus, Store};
+use serde::Serialize;
+
+use crate::engine::{analyze, Engine, Mode, Settings, StepInfo};
+use crate::events::{Counts, Element, Envelope, Event, EventSink};
+use crate::key::Change;
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The `.mlf` file (for its hash and the git commit), as given.
+    pub file: PathBuf,
+    /// The IR JSON of `program` (recorded with the run).
+    pub program_json: String,
+    /// `--param NAME=VALUE`, as given.
+    pub params: Vec<(String, String)>,
+    /// Steps run at once.
+    pub jobs: usize,
+    /// Run every step even when a cached result exists.
+    pub no_cache: bool,
+    /// Run only this step (its upstream results come from the cache or the latest run).
+    pub only: Option<String>,
+    /// Run this step and everything downstream of it.
+    pub from: Option<String>,
+    /// Resume this run: what succeeded in it is reused, the rest runs.
+    pub resume: Option<i64>,
+    /// The Python interpreter.
+    pub python: String,
+    /// Delay before the first retry (doubling each time, at most 30 s).
+    pub retry_base: Duration,
+    /// Cancel on SIGINT and SIGTERM.
+    pub handle_signals: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            file: PathBuf::new(),
+            program_json: String::new(),
+            params: Vec::new(),
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            no_cache: false,
+            only: None,
+            from: None,
+            resume: None,
+            python: "python3".into(),
+            retry_base: Duration::from_millis(500),
+            handle_signals: false,
+        }
+    }
+}
+
+/// Why a run could not start (or stopped for a reason that is not a step's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// Bad usage: unknown param, bad value, unknown step, unknown run.
+    Usage(String),
+    /// The lineage or artifact store failed.
+    Store(String),
+    /// The IR is not what the runner expects.
+    Internal(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Usage(m) | RunError::Internal(m) => f.write_str(m),
+            RunError::Store(m) => write!(f, "store: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// A step that failed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Failure {
+    pub step: String,
+    pub element: Option<Element>,
+    pub attempt: u32,
+    pub error: String,
+    pub log_path: PathBuf,
+    pub log_tail: Vec<String>,
+    /// The attempt's folder, kept for inspection.
+    pub work_dir: PathBuf,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub run_id: i64,
+    pub status: RunStatus,
+    pub counts: Counts,
+    pub failures: Vec<Failure>,
+    /// A reason that is not one step's failure.
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    pub outputs: serde_json::Value,
+}
+
+/// What `plan` says about one step instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    Cached,
+    WillRun,
+    /// Depends on a result not yet known (a step that will run).
+    Unknown,
+    Skipped,
+}
+
+impl PlanStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            PlanStatus::Cached => "cached",
+            PlanStatus::WillRun => "will run",
+            PlanStatus::Unknown => "not yet known",
+            PlanStatus::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanEntry {
+    pub step: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<Element>,
+    pub status: PlanStatus,
+    /// For steps that will run: which parts of the cache key changed.
+    pub changes: Vec<Change>,
+    /// Why, for people.
+    pub note: String,
+}
+
+/// What a run would do.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub pipeline: String,
+    pub entries: Vec<PlanEntry>,
+}
+
+/// `30s`, `2m`, `1h 30m`.
+pub fn describe_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{} ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h}h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m}m"));
+    }
+    if s > 0 {
+        parts.push(format!("{s}s"));
+    }
+    parts.join(" ")
+}
+
+fn steps_named(steps: &[StepInfo], name: &str, pipeline: &str) -> Result<usize, RunError> {
+    steps.iter().position(|s| s.id == name).ok_or_else(|| {
+        let names: Vec<&str> = steps.iter().map(|s| s.id.as_str()).take(20).collect();
+        let more = if steps.len() > 20 { ", …" } else { "" };
+        RunError::Usage(format!(
+            "pipeline `{pipeline}` has no step `{name}`; its steps are {}{more}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Steps `--only`/`--from` run, the steps they need, and the option's name.
+type Selection = (Option<HashSet<usize>>, Option<HashSet<usize>>, &'static str);
+
+/// Selected steps and the steps they need, for `--only`/`--from`.
+fn selection(
+    program: &Program,
+    steps: &[StepInfo],
+    options: &RunOptions,
+) -> Result<Selection, RunError> {
+    let (selected, option) = match (&options.only, &options.from) {
+        (Some(_), Some(_)) => {
+            return Err(RunError::Usage("choose one of --only and --from".into()))
+        }
+        (Some(name), None) => {
+            let i = steps_named(steps, name, &program.pipeline)?;
+            (HashSet::from([i]), "--only")
+        }
+        (None, Some(name)) => {
+            let i = steps_named(steps, name, &program.pipeline)?;
+            let mut set = HashSet::from([i]);
+            let mut todo = vec![i];
+            while let Some(s) = todo.pop() {
+                let mut next: Vec<usize> = steps[s].dependents.clone();
+                for block in &steps[s].block_dependents {
+                    next.extend(
+                        steps
+                            .iter()
+                            .filter(|t| t.scope.contains(block))
+                            .map(|t| t.index),
+                    );
+                }
+                for n in next {
+                    if set.insert(n) {
+                        todo.push(n);
+                    }
+                }
+            }
+            (set, "--from")
+        }
+        (None, None) => return Ok((None, None, "")),
+    };
+    let mut needed = selected.clone();
+    let mut todo: Vec<usize> = selected.iter().copied().collect();
+    while let Some(s) = todo.pop() {
+        for &u in &steps[s].upstream {
+            if needed.insert(u) {
+                todo.push(u);
+            }
+        }
+    }
+    Ok((Some(selected), Some(needed), option))
+}
+
+/// Runs a program, recording it in `store` and reporting to `sink`.
+pub async fn run(
+    program: &Program,
+    options: &RunOptions,
+    store: &mut Store,
+    sink: &mut dyn EventSink,
+) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let (steps, blocks) = analyze(program).map_err(RunError::Internal)?;
+    let (selected, needed, option_name) = selection(program, &steps, options)?;
+    let root = store
+        .root()
+        .canonicalize()
+        .map_err(|e| RunError::Store(format!("{}: {e}", store.root().display())))?;
+
+    // Params: as given, or as the resumed run had them.
+    let mut resume = HashMap::new();
+    let params = match options.resume {
+        Some(previous) => {
+            if !options.params.is_empty() {
+                return Err(RunError::Usage(
+                    "--resume runs with the params of the run it resumes; drop --param".into(),
+                ));
+            }
+            let record = store
+                .lineage
+                .run(previous)
+                .map_err(|e| RunError::Store(e.to_string()))?
+                .ok_or_else(|| RunError::Usage(format!("there is no run {previous} to resume")))?;
+            if record.pipeline != program.pipeline {
+                return Err(RunError::Usage(format!(
+                    "run {previous} ran pipeline `{}`, not `{}`",
+                    record.pipeline, program.pipeline
+                )));
+            }
+            for attempt in store
+                .lineage
+                .attempts(previous)
+                .map_err(|e| RunError::Store(e.to_string()))?
+            {
+                if attempt.status.has_outputs() {
+                    resume.insert((attempt.step.clone(), attempt.element.clone()), attempt);
+                }
+            }
+            params::from_record(program, &record.params, &store.artifacts, &store.lineage)?
+        }
+        None => params::resolve(
+            program,
+            &options.params,
+            params::Import::Store(&store.artifacts),
+        )?,
+    };
+
+    let file_hash = std::fs::read(&options.file)
+        .map(|bytes| sha256_hex(&bytes))
+        .unwrap_or_default();
+    let program_hash = sha256_hex(options.program_json.as_bytes());
+    let uuid = provenance::uuid_v4();
+    let user = provenance::user();
+    let host = mlforge_store::host_name();
+    let git = provenance::git_commit(options.file.parent().unwrap_or(Path::new(".")));
+    let run_options = serde_json::json!({
+        "jobs": options.jobs,
+        "no_cache": options.no_cache,
+        "only": options.only,
+        "from": options.from,
+        "resume": options.resume,
+        "python": options.python,
+    });
+    let file_label = options.file.display().to_string();
+    let run_id = store
+        .lineage
+        .write(|w| {
+            for import in &params.imports {
+                w.add_artifact(&NewArtifact {
+                    hash: &import.stored.hash,
+                    kind: import.stored.kind,
+                    size: import.stored.size,
+                    type_name: &import.type_name,
+                    name: import.name.as_deref(),
+                    produced_by: None,
+                })?;
+            }
+            let run_id = w.begin_run(&NewRun {
+                uuid: &uuid,
+                pipeline: &program.pipeline,
+                file: &file_label,
+                file_hash: &file_hash,
+                program_hash: &program_hash,
+                program_json: &options.program_json,
+                params: &params.json,
+                options: &run_options,
+                resumed_from: options.resume,
+                started_ms: now_ms(),
+                user: user.as_deref(),
+                host: host.as_deref(),
+                pid: Some(std::process::id() as i64),
+                git_commit: git.as_deref(),
+            })?;
+            for import in &params.imports {
+                w.add_run_input(
+                    run_id,
+                    &import.param,
+                    &import.position,
+                    &import.stored.hash,
+                    &import.source,
+                )?;
+            }
+            Ok(run_id)
+        })
+        .map_err(|e| RunError::Store(e.to_string()))?;
+
+    sink.emit(&Envelope {
+        event: &Event::RunStarted {
+            uuid: uuid.clone(),
+            pipeline: program.pipeline.clone(),
+            file: file_label.clone(),
+            params: params.json.clone(),
+            jobs: options.jobs,
+            steps: program.steps.len(),
+            resumed_from: options.resume,
+        },
+        run_id,
+        time_ms: now_ms(),
+    });
+
+    let settings = Settings {
+        mode: Mode::Run,
+        jobs: options.jobs.max(1),
+        no_cache: options.no_cache,
+        python: options.python.clone(),
+        selected,
+        needed,
+        resume,
+        retry_base: options.retry_base,
+        handle_signals: options.handle_signals,
+        option_name,
+    };
+    let (status, counts, failures, error, outputs) = {
+        let mut engine = Engine::new(
+            program,
+            steps,
+            blocks,
+            params.values,
+            settings,
+            store,
+            sink,
+            run_id,
+            root,
+        );
+        let result = engine.run().await;
+        let mut error = match result {
+            Ok(()) => engine.fatal.clone(),
+            Err(e) => Some(e.to_string()),
+        };
+        let mut status = engine.status();
+        if error.is_some() && status == RunStatus::Succeeded {
+            status = RunStatus::Failed;
+        }
+        if status == RunStatus::Succeeded {
+            let stuck = engine.stuck();
+            if !stuck.is_empty() {
+                status = RunStatus::Failed;
+                error = Some(format!(
+                    "these steps never got their inputs: {}",
+                    stuck.join(", ")
+                ));
+            }
+        }
+        if status == RunStatus::Cancelled && error.is_none() {
+            error = Some("cancelled".into());
+        }
+        (
+            status,
+            engine.counts.clone(),
+            engine.failures.clone(),
+            error,
+            engine.pipeline_outputs(),
+        )
+    };
+    let end_error = error.clone().or_else(|| {
+        failures.first().map(|f| {
+            format!(
+                "step `{}` failed: {}",
+                events::instance_name(&f.step, f.element.as_deref().unwrap_or(&[])),
+                f.error
+            )
+        })
+    });
+    store
+        .lineage
+        .write(|w| w.end_run(run_id, status, end_error.as_deref()))
+        .map_err(|e| RunError::Store(e.to_string()))?;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    sink.emit(&Envelope {
+        event: &Event::RunFinished {
+            status: status.as_str().to_string(),
+            duration_ms,
+            counts: counts.clone(),
+            error: end_error,
+            outputs: outputs.clone(),
+        },
+        run_id,
+        time_ms: now_ms(),
+    });
+    Ok(RunReport {
+        run_id,
+        status,
+        counts,
+        failures,
+        error,
+        duration_ms,
+        outputs,
+    })
+}
+
+/// Says what `run` would do, without running or recording anything.
+pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Result<Plan, RunError> {
+    let (steps, blocks) = analyze(program).map_err(RunError::Internal)?;
+    let (selected, needed, option_name) = selection(program, &steps, options)?;
+    let params = params::resolve(program, &options.params, params::Import::HashOnly)?;
+    let root = store.root().to_path_buf();
+    let settings = Settings {
+        mode: Mode::Plan,
+        jobs: 1,
+        no_cache: options.no_cache,
+        python: options.python.clone(),
+        selected,
+        needed,
+        resume: HashMap::new(),
+        retry_base: options.retry_base,
+        handle_signals: false,
+        option_name,
+    };
+    let mut sink = events::NoEvents;
+    let mut engine = Engine::new(
+        program,
+        steps,
+        blocks,
+        params.values,
+        settings,
+        store,
+        &mut sink,
+        0,
+        root,
+    );
+    engine.plan();
+    if let Some(fatal) = engine.fatal.clone() {
+        return Err(RunError::Usage(fatal));
+    }
+    let order: HashMap<&str, usize> = program
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let mut entries = engine.plan.clone();
+    entries.sort_by(|a, b| {
+        (order.get(a.step.as_str()), &a.element).cmp(&(order.get(b.step.as_str()), &b.element))
+    });
+    Ok(Plan {
+        pipeline: program.pipeline.clone(),
+        entries,
+    })
+}

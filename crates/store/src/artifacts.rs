@@ -1,0 +1,655 @@
+//! The content-addressed artifact store.
+//!
+//! Every artifact lives at `artifacts/<first two hex digits>/<sha256>` and is read-only.
+//! A file's address is the sha256 of its bytes; a folder's is the sha256 of a manifest of
+//! its sorted relative paths, entry kinds, executable bits and file hashes (see
+//! [`hash_tree`]). Objects only ever appear by `rename` of a complete file or folder, so
+//! a crash at any moment leaves no half-written object: copies are made under `tmp/`
+//! (beside `artifacts/`, on the same file system) and renamed into place when complete.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Whether an artifact is one file or a folder tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactKind {
+    File,
+    Dir,
+}
+
+impl ArtifactKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactKind::File => "file",
+            ArtifactKind::Dir => "dir",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ArtifactKind> {
+        match text {
+            "file" => Some(ArtifactKind::File),
+            "dir" => Some(ArtifactKind::Dir),
+            _ => None,
+        }
+    }
+}
+
+/// An object in the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    /// sha256, hex.
+    pub hash: String,
+    pub kind: ArtifactKind,
+    /// Bytes: the file's size, or the sum of a folder's file sizes.
+    pub size: u64,
+}
+
+/// The objects folder and its temporary folder.
+#[derive(Clone, Debug)]
+pub struct ArtifactStore {
+    objects: PathBuf,
+    tmp: PathBuf,
+}
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The prefix of a folder manifest, so that no file's bytes can be mistaken for one.
+const TREE_MAGIC: &[u8] = b"mlforge-tree-v1\0";
+
+impl ArtifactStore {
+    /// Opens (creating if needed) the store under `root`: `root/artifacts` and `root/tmp`.
+    /// Temporary entries left by processes that no longer run are removed.
+    pub fn open(root: &Path) -> io::Result<ArtifactStore> {
+        let store = ArtifactStore {
+            objects: root.join("artifacts"),
+            tmp: root.join("tmp"),
+        };
+        fs::create_dir_all(&store.objects)?;
+        fs::create_dir_all(&store.tmp)?;
+        store.clean_stale_tmp();
+        Ok(store)
+    }
+
+    /// The store under `root`, without creating or cleaning anything (for read-only use:
+    /// a store that does not exist contains nothing).
+    pub fn at(root: &Path) -> ArtifactStore {
+        ArtifactStore {
+            objects: root.join("artifacts"),
+            tmp: root.join("tmp"),
+        }
+    }
+
+    /// The objects folder.
+    pub fn objects_dir(&self) -> &Path {
+        &self.objects
+    }
+
+    /// Where the object with this hash lives (whether or not it exists).
+    pub fn path_of(&self, hash: &str) -> PathBuf {
+        let prefix = hash.get(..2).unwrap_or("__");
+        self.objects.join(prefix).join(hash)
+    }
+
+    /// Whether the object exists, as the given kind.
+    pub fn contains(&self, hash: &str, kind: ArtifactKind) -> bool {
+        match fs::symlink_metadata(self.path_of(hash)) {
+            Ok(meta) => match kind {
+                ArtifactKind::File => meta.is_file(),
+                ArtifactKind::Dir => meta.is_dir(),
+            },
+            Err(_) => false,
+        }
+    }
+
+    /// A fresh temporary path (not created) on the store's file system.
+    pub fn temp_path(&self) -> PathBuf {
+        let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        self.tmp.join(format!("{}.{n}", std::process::id()))
+    }
+
+    /// Moves a step's output into the store: it is hashed where it is and renamed into
+    /// place (it must be on the store's file system). Symbolic links are followed and
+    /// copied. `path` no longer exists afterwards.
+    pub fn ingest(&self, path: &Path, kind: ArtifactKind) -> io::Result<Stored> {
+        let meta = fs::symlink_metadata(path)?;
+        if meta.file_type().is_symlink() {
+            let stored = self.import(path, kind)?;
+            fs::remove_file(path)?;
+            return Ok(stored);
+        }
+        match kind {
+            ArtifactKind::File => {
+                if !meta.is_file() {
+                    return Err(io::Error::other("is a folder, not a file"));
+                }
+                let (hash, size) = hash_file(path)?;
+                let dest = self.path_of(&hash);
+                if fs::symlink_metadata(&dest).is_ok() {
+                    fs::remove_file(path)?;
+                } else {
+                    let exec = meta.permissions().mode() & 0o111 != 0;
+                    fs::set_permissions(path, read_only(exec))?;
+                    fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
+                    fs::rename(path, &dest)?;
+                }
+                Ok(Stored { hash, kind, size })
+            }
+            ArtifactKind::Dir => {
+                if !meta.is_dir() {
+                    return Err(io::Error::other("is a file, not a folder"));
+                }
+                let scan = scan_tree(path)?;
+                if !scan.plain {
+                    let stored = self.import(path, kind)?;
+                    force_remove_dir(path)?;
+                    return Ok(stored);
+                }
+                let dest = self.path_of(&scan.hash);
+                if fs::symlink_metadata(&dest).is_ok() {
+                    force_remove_dir(path)?;
+                } else {
+                    fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
+                    match fs::rename(path, &dest) {
+                        Ok(()) => make_tree_read_only(&dest)?,
+                        // Another process stored the same folder first.
+                        Err(_) if dest.is_dir() => force_remove_dir(path)?,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(Stored {
+                    hash: scan.hash,
+                    kind,
+                    size: scan.size,
+                })
+            }
+        }
+    }
+
+    /// Copies a file or folder into the store (symbolic links followed), leaving the
+    /// original untouched: for artifacts given by path at run time.
+    pub fn import(&self, path: &Path, kind: ArtifactKind) -> io::Result<Stored> {
+        let meta = fs::metadata(path)?;
+        // Most imports are of data already stored (the same file, run after run): hash
+        // first, copy only when the store lacks it.
+        let known = match kind {
+            ArtifactKind::File if meta.is_file() => Some(hash_file(path)?),
+            ArtifactKind::Dir if meta.is_dir() => Some(hash_tree(path)?),
+            _ => None,
+        };
+        if let Some((hash, size)) = known {
+            if self.contains(&hash, kind) {
+                return Ok(Stored { hash, kind, size });
+            }
+        }
+        let tmp = self.temp_path();
+        let result = (|| match kind {
+            ArtifactKind::File => {
+                if !meta.is_file() {
+                    return Err(io::Error::other("is a folder, not a file"));
+                }
+                let (hash, size) = copy_hashing(path, &tmp)?;
+                let exec = meta.permissions().mode() & 0o111 != 0;
+                fs::set_permissions(&tmp, read_only(exec))?;
+                let dest = self.path_of(&hash);
+                if fs::symlink_metadata(&dest).is_ok() {
+                    fs::remove_file(&tmp)?;
+                } else {
+                    fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
+                    fs::rename(&tmp, &dest)?;
+                }
+                Ok(Stored { hash, kind, size })
+            }
+            ArtifactKind::Dir => {
+                if !meta.is_dir() {
+                    return Err(io::Error::other("is a file, not a folder"));
+                }
+                copy_tree(path, &tmp)?;
+                let scan = scan_tree(&tmp)?;
+                let dest = self.path_of(&scan.hash);
+                if fs::symlink_metadata(&dest).is_ok() {
+                    force_remove_dir(&tmp)?;
+                } else {
+                    fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
+                    match fs::rename(&tmp, &dest) {
+                        Ok(()) => make_tree_read_only(&dest)?,
+                        Err(_) if dest.is_dir() => force_remove_dir(&tmp)?,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(Stored {
+                    hash: scan.hash,
+                    kind,
+                    size: scan.size,
+                })
+            }
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp).or_else(|_| force_remove_dir(&tmp));
+        }
+        result
+    }
+
+    /// Puts a read-only copy of an object at `dest` (which must not exist): hard links
+    /// where the file system allows, copies otherwise.
+    pub fn stage(&self, hash: &str, kind: ArtifactKind, dest: &Path) -> io::Result<()> {
+        let source = self.path_of(hash);
+        match kind {
+            ArtifactKind::File => link_or_copy(&source, dest),
+            ArtifactKind::Dir => {
+                stage_tree(&source, dest)?;
+                make_tree_read_only(dest)
+            }
+        }
+    }
+
+    /// Removes temporary entries whose process has ended (left by a killed run).
+    pub fn clean_stale_tmp(&self) {
+        let Ok(entries) = fs::read_dir(&self.tmp) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let pid = name.split('.').next().and_then(|p| p.parse::<i32>().ok());
+            let alive = pid.is_some_and(process_alive);
+            if !alive {
+                let path = entry.path();
+                let _ = fs::remove_file(&path).or_else(|_| force_remove_dir(&path));
+            }
+        }
+    }
+
+    /// Checks every object: its address must be its hash. Returns one line per problem.
+    pub fn verify(&self) -> io::Result<Vec<String>> {
+        let mut problems = Vec::new();
+        for prefix in fs::read_dir(&self.objects)? {
+            let prefix = prefix?;
+            let prefix_path = prefix.path();
+            if !prefix_path.is_dir() {
+                problems.push(format!("unexpected file {}", prefix_path.display()));
+                continue;
+            }
+            for object in fs::read_dir(&prefix_path)? {
+                let path = object?.path();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let meta = fs::symlink_metadata(&path)?;
+                let actual = if meta.is_dir() {
+                    scan_tree(&path)?.hash
+                } else if meta.is_file() {
+                    hash_file(&path)?.0
+                } else {
+                    String::from("(not a file or folder)")
+                };
+                if actual != name || !name.starts_with(prefix.file_name().to_str().unwrap_or("")) {
+                    problems.push(format!(
+                        "{} holds content with hash {actual}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// Whether a process with this id runs (on this machine).
+pub fn process_alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    if pid as u32 == std::process::id() {
+        return true;
+    }
+    !matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+        Err(nix::errno::Errno::ESRCH)
+    )
+}
+
+fn read_only(exec: bool) -> fs::Permissions {
+    fs::Permissions::from_mode(if exec { 0o555 } else { 0o444 })
+}
+
+fn hex(digest: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        text.push(DIGITS[(b >> 4) as usize] as char);
+        text.push(DIGITS[(b & 15) as usize] as char);
+    }
+    text
+}
+
+/// sha256 of a string, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// sha256 (hex) and size of a file's bytes.
+pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex(&hasher.finalize()), size))
+}
+
+fn copy_hashing(from: &Path, to: &Path) -> io::Result<(String, u64)> {
+    let mut input = fs::File::open(from)?;
+    let mut output = fs::File::create(to)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+        output.write_all(&buf[..n])?;
+    }
+    output.flush()?;
+    Ok((hex(&hasher.finalize()), size))
+}
+
+struct TreeScan {
+    hash: String,
+    size: u64,
+    /// Only plain files and folders (no symbolic links or special files).
+    plain: bool,
+}
+
+/// The hash of a folder tree: sha256 over a magic prefix and, for every entry sorted by
+/// relative path (bytes, `/`-separated), `D\0path\0` for a folder or
+/// `F\0x|-\0sha256\0path\0` for a file. Symbolic links are followed.
+pub fn hash_tree(path: &Path) -> io::Result<(String, u64)> {
+    let scan = scan_tree(path)?;
+    Ok((scan.hash, scan.size))
+}
+
+fn scan_tree(root: &Path) -> io::Result<TreeScan> {
+    let mut entries: Vec<(Vec<u8>, PathBuf)> = Vec::new();
+    let mut plain = true;
+    collect(root, Vec::new(), &mut entries, &mut plain)?;
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut manifest = Vec::with_capacity(TREE_MAGIC.len() + entries.len() * 100);
+    manifest.extend_from_slice(TREE_MAGIC);
+    let mut size = 0u64;
+    for (rel, full) in &entries {
+        let meta = fs::metadata(full)?;
+        if meta.is_dir() {
+            manifest.extend_from_slice(b"D\0");
+        } else {
+            let (hash, n) = hash_file(full)?;
+            size += n;
+            let exec = meta.permissions().mode() & 0o111 != 0;
+            manifest.extend_from_slice(if exec { b"F\0x\0" } else { b"F\0-\0" });
+            manifest.extend_from_slice(hash.as_bytes());
+            manifest.push(0);
+        }
+        manifest.extend_from_slice(rel);
+        manifest.push(0);
+    }
+    Ok(TreeScan {
+        hash: sha256_hex(&manifest),
+        size,
+        plain,
+    })
+}
+
+fn collect(
+    dir: &Path,
+    prefix: Vec<u8>,
+    out: &mut Vec<(Vec<u8>, PathBuf)>,
+    plain: &mut bool,
+) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let mut rel = prefix.clone();
+        if !rel.is_empty() {
+            rel.push(b'/');
+        }
+        rel.extend_from_slice(entry.file_name().as_bytes());
+        let path = entry.path();
+        let file_type = entry.file_type()?;
+        if !file_type.is_dir() && !file_type.is_file() {
+            *plain = false;
+        }
+        let meta = fs::metadata(&path)?;
+        if meta.is_dir() {
+            out.push((rel.clone(), path.clone()));
+            collect(&path, rel, out, plain)?;
+        } else if meta.is_file() {
+            out.push((rel, path));
+        } else {
+            return Err(io::Error::other(format!(
+                "{} is neither a file nor a folder",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let source = entry.path();
+        let dest = to.join(entry.file_name());
+        let meta = fs::metadata(&source)?;
+        if meta.is_dir() {
+            copy_tree(&source, &dest)?;
+        } else {
+            fs::copy(&source, &dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn stage_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let source = entry.path();
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            stage_tree(&source, &dest)?;
+        } else {
+            link_or_copy(&source, &dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn link_or_copy(source: &Path, dest: &Path) -> io::Result<()> {
+    if fs::hard_link(source, dest).is_ok() {
+        return Ok(());
+    }
+    fs::copy(source, dest)?;
+    let exec = fs::metadata(source)?.permissions().mode() & 0o111 != 0;
+    fs::set_permissions(dest, read_only(exec))
+}
+
+/// Makes every folder of a tree 0555 (its files are made read-only one by one).
+fn make_tree_read_only(root: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(root)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            make_tree_read_only(&path)?;
+        } else {
+            let exec = entry.metadata()?.permissions().mode() & 0o111 != 0;
+            fs::set_permissions(&path, read_only(exec))?;
+        }
+    }
+    fs::set_permissions(root, fs::Permissions::from_mode(0o555))
+}
+
+/// Removes a folder tree, first making its folders writable (staged inputs and stored
+/// folders are read-only).
+pub fn force_remove_dir(root: &Path) -> io::Result<()> {
+    fn open_up(dir: &Path) {
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o755));
+        if let Ok(entries) = fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    open_up(&entry.path());
+                }
+            }
+        }
+    }
+    match fs::symlink_metadata(root) {
+        Ok(meta) if meta.is_dir() => {
+            open_up(root);
+            fs::remove_dir_all(root)
+        }
+        Ok(_) => fs::remove_file(root),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, ArtifactStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ArtifactStore::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn files_are_addressed_by_their_sha256_and_deduplicated() {
+        let (dir, store) = store();
+        let a = dir.path().join("a");
+        fs::write(&a, "hello").unwrap();
+        let stored = store.ingest(&a, ArtifactKind::File).unwrap();
+        assert_eq!(
+            stored.hash,
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(stored.size, 5);
+        assert!(!a.exists());
+        assert!(store.contains(&stored.hash, ArtifactKind::File));
+        let b = dir.path().join("b");
+        fs::write(&b, "hello").unwrap();
+        assert_eq!(store.ingest(&b, ArtifactKind::File).unwrap(), stored);
+        assert!(!b.exists());
+        let c = dir.path().join("c");
+        fs::write(&c, "hello").unwrap();
+        assert_eq!(store.import(&c, ArtifactKind::File).unwrap(), stored);
+        assert!(c.exists(), "import leaves the original");
+        assert!(store.verify().unwrap().is_empty());
+        let mode = fs::metadata(store.path_of(&stored.hash))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o222, 0, "objects are read-only");
+    }
+
+    #[test]
+    fn folders_hash_by_content_not_by_order_or_location() {
+        let (dir, store) = store();
+        let make = |name: &str, order: &[&str]| {
+            let root = dir.path().join(name);
+            fs::create_dir_all(root.join("sub")).unwrap();
+            for f in order {
+                fs::write(root.join(f), format!("content of {f}")).unwrap();
+            }
+            root
+        };
+        let one = make("one", &["x", "sub/y"]);
+        let two = make("two", &["sub/y", "x"]);
+        assert_eq!(hash_tree(&one).unwrap(), hash_tree(&two).unwrap());
+        let stored = store.ingest(&one, ArtifactKind::Dir).unwrap();
+        assert!(store.contains(&stored.hash, ArtifactKind::Dir));
+        let again = store.import(&two, ArtifactKind::Dir).unwrap();
+        assert_eq!(again, stored);
+        fs::write(two.join("sub/y"), "changed").unwrap();
+        assert_ne!(hash_tree(&two).unwrap().0, stored.hash);
+        // Staging makes a read-only copy with the same hash.
+        let staged = dir.path().join("staged");
+        store
+            .stage(&stored.hash, ArtifactKind::Dir, &staged)
+            .unwrap();
+        assert_eq!(hash_tree(&staged).unwrap().0, stored.hash);
+        force_remove_dir(&staged).unwrap();
+        assert!(!staged.exists());
+        assert!(store.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_empty_folder_differs_from_an_empty_file() {
+        let (dir, _store) = store();
+        let empty_dir = dir.path().join("d");
+        fs::create_dir(&empty_dir).unwrap();
+        let empty_file = dir.path().join("f");
+        fs::write(&empty_file, "").unwrap();
+        assert_ne!(
+            hash_tree(&empty_dir).unwrap().0,
+            hash_file(&empty_file).unwrap().0
+        );
+    }
+
+    #[test]
+    fn symlinked_outputs_are_copied_not_moved() {
+        let (dir, store) = store();
+        let target = dir.path().join("target");
+        fs::write(&target, "data").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let stored = store.ingest(&link, ArtifactKind::File).unwrap();
+        assert!(target.exists());
+        assert!(fs::symlink_metadata(store.path_of(&stored.hash))
+            .unwrap()
+            .is_file());
+    }
+
+    #[test]
+    fn stale_temporaries_are_removed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ArtifactStore::open(dir.path()).unwrap();
+        // A pid that cannot run: beyond the kernel's maximum.
+        let stale = dir.path().join("tmp").join("2147483646.0");
+        fs::write(&stale, "half").unwrap();
+        let mine = store.temp_path();
+        fs::write(&mine, "mine").unwrap();
+        let _again = ArtifactStore::open(dir.path()).unwrap();
+        assert!(!stale.exists());
+        assert!(mine.exists());
+    }
+
+    #[test]
+    fn verify_reports_a_corrupted_object() {
+        let (dir, store) = store();
+        let a = dir.path().join("a");
+        fs::write(&a, "x").unwrap();
+        let stored = store.ingest(&a, ArtifactKind::File).unwrap();
+        let path = store.path_of(&stored.hash);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&path, "y").unwrap();
+        assert_eq!(store.verify().unwrap().len(), 1);
+    }
+}

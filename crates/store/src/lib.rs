@@ -1,0 +1,84 @@
+//! MLForge's stores: the lineage database ([`Lineage`], SQLite) and the content-addressed
+//! artifact store ([`ArtifactStore`]), together under one folder (`.mlforge/` by default):
+//!
+//! ```text
+//! .mlforge/
+//!   lineage.db          runs, attempts, artifacts, edges, metrics (insert-only)
+//!   artifacts/ab/ab…    read-only objects, named by sha256
+//!   tmp/                copies in progress (renamed into artifacts/ when complete)
+//!   work/               one folder per step attempt
+//!   logs/               one log per step attempt
+//! ```
+
+mod artifacts;
+mod lineage;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+pub use crate::artifacts::{
+    force_remove_dir, hash_file, hash_tree, process_alive, sha256_hex, ArtifactKind, ArtifactStore,
+    Stored,
+};
+pub use crate::lineage::{
+    host_name, now_ms, ArtifactRecord, AttemptRecord, AttemptStatus, ConsumedRecord, KeyParts,
+    Lineage, MetricRecord, NewArtifact, NewAttempt, NewRun, OutputRecord, Result, RunFilter,
+    RunInputRecord, RunRecord, RunStatus, StoreError, Writer,
+};
+pub use crate::schema::MIGRATIONS;
+
+/// The default store folder, in the current folder.
+pub const DEFAULT_DIR: &str = ".mlforge";
+
+/// Both stores under one root folder.
+pub struct Store {
+    root: PathBuf,
+    pub artifacts: ArtifactStore,
+    pub lineage: Lineage,
+}
+
+impl Store {
+    /// Opens (creating if needed) the stores under `root`.
+    pub fn open(root: &Path) -> Result<Store> {
+        std::fs::create_dir_all(root)?;
+        let artifacts = ArtifactStore::open(root)?;
+        let lineage = Lineage::open(&root.join("lineage.db"))?;
+        Ok(Store {
+            root: root.to_path_buf(),
+            artifacts,
+            lineage,
+        })
+    }
+
+    /// Opens the stores under `root` only if they exist (for commands that only read).
+    pub fn open_existing(root: &Path) -> Result<Option<Store>> {
+        if !root.join("lineage.db").exists() {
+            return Ok(None);
+        }
+        Self::open(root).map(Some)
+    }
+
+    /// An empty store that writes nothing to disk (its lineage lives in memory): what
+    /// `plan` reads when no store exists yet.
+    pub fn ephemeral(root: &Path) -> Result<Store> {
+        Ok(Store {
+            root: root.to_path_buf(),
+            artifacts: ArtifactStore::at(root),
+            lineage: Lineage::open_in_memory()?,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where attempt folders go.
+    pub fn work_dir(&self) -> PathBuf {
+        self.root.join("work")
+    }
+
+    /// Where attempt logs go.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+}
