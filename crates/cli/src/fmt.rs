@@ -81,8 +81,8 @@ fn format_file(path: &Path, check: bool) -> Result<bool, String> {
     if formatted == text {
         return Ok(false);
     }
-    same_ir(path, &text, &formatted)?;
     if !check {
+        same_ir(path, &text, &formatted)?;
         write_atomically(path, &formatted)
             .map_err(|e| format!("{}: cannot write it: {e}", path.display()))?;
     }

@@ -44,6 +44,7 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         db,
         ops: BTreeMap::new(),
         op_ids: HashMap::new(),
+        op_uses: HashMap::new(),
         blocks: BTreeMap::new(),
         for_blocks: Default::default(),
         line_indexes: HashMap::new(),
@@ -129,7 +130,7 @@ fn signature_params(db: &dyn Db, file: SourceFile, name: &str) -> Vec<(String, T
 }
 
 /// Pipeline attributes that become op defaults, and the schedule.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 struct Defaults {
     image: Option<String>,
     retries: Option<u32>,
@@ -201,6 +202,8 @@ struct Compiler<'db> {
     db: &'db dyn Db,
     ops: BTreeMap<String, Op>,
     op_ids: HashMap<(SourceFile, String, u64), String>,
+    /// The op id each (op, pipeline defaults) pair compiled to, so each op is built once.
+    op_uses: HashMap<(SourceFile, String, Defaults), String>,
     blocks: BTreeMap<String, Block>,
     /// Ids of the `for` blocks (the others are `if` branches).
     for_blocks: std::collections::HashSet<String>,
@@ -539,6 +542,10 @@ impl<'db> Compiler<'db> {
     /// The IR op for a callee with the pipeline's defaults applied; ops that end up with
     /// different settings in different sub-pipelines get distinct ids.
     fn op(&mut self, callee: &CalleeRef, defaults: &Defaults) -> (String, &Op) {
+        let use_key = (callee.file, callee.name.clone(), defaults.clone());
+        if let Some(id) = self.op_uses.get(&use_key) {
+            return (id.clone(), &self.ops[id]);
+        }
         let ast_op = find_op(self.db, callee.file, &callee.name).expect("checked program");
         let op = self.build_op(callee.file, ast_op, defaults);
         let key = (callee.file, callee.name.clone(), fingerprint(&op.hash));
@@ -556,6 +563,7 @@ impl<'db> Compiler<'db> {
                 id
             }
         };
+        self.op_uses.insert(use_key, id.clone());
         (id.clone(), &self.ops[&id])
     }
 

@@ -7,8 +7,14 @@ use crate::types::{Binding, Body, Interpreter, Op, OpInput, OpOutput, Resources}
 
 fn sha256_json(value: &impl Serialize) -> String {
     let bytes = serde_json::to_vec(value).expect("IR values serialize");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(&bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push(HEX[usize::from(byte >> 4)] as char);
+        hex.push(HEX[usize::from(byte & 15)] as char);
+    }
+    hex
 }
 
 /// What decides an op's behaviour: not its name, doc or position.

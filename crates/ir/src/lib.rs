@@ -10,8 +10,16 @@ mod types;
 pub use crate::compile::{compile, CompileError};
 pub use crate::types::*;
 
-/// The canonical JSON of a program: pretty-printed, fields in declaration order, maps sorted.
+/// The canonical JSON of a program: one line, fields in declaration order, maps sorted.
+/// This is what back ends read; the same program always gives the same bytes.
 pub fn to_json(program: &Program) -> String {
+    let mut text = serde_json::to_string(program).expect("IR values serialize");
+    text.push('\n');
+    text
+}
+
+/// The same JSON indented for people to read (`mlforge ir --pretty`, snapshots).
+pub fn to_json_pretty(program: &Program) -> String {
     let mut text = serde_json::to_string_pretty(program).expect("IR values serialize");
     text.push('\n');
     text

@@ -53,7 +53,7 @@ fn ir_of_every_example_matches_its_snapshot() {
     for (file, pipeline) in EXAMPLES {
         let program = ir_of(&db, file, *pipeline);
         let name = format!("{}_{}", file.replace(['/', '.'], "_"), program.pipeline);
-        insta::assert_snapshot!(name, mlforge_ir::to_json(&program));
+        insta::assert_snapshot!(name, mlforge_ir::to_json_pretty(&program));
     }
 }
 
