@@ -1,0 +1,10 @@
+//! Editor features, through the one `check(fixture, expect)` helper.
+
+mod support;
+
+mod actions;
+mod completion;
+mod features;
+mod hover;
+mod navigation;
+mod robustness;
