@@ -13,6 +13,7 @@ pub fn run(
     pipeline: Option<&str>,
     output: Option<&Path>,
     schema: bool,
+    pretty: bool,
 ) -> Outcome {
     if schema {
         print!("{}", mlforge_ir::json_schema());
@@ -30,7 +31,14 @@ pub fn run(
         Err(message) => return Outcome::Failed(message),
     };
     match mlforge_ir::compile(&db, key) {
-        Ok(program) => crate::check::emit(&mlforge_ir::to_json(&program), output),
+        Ok(program) => {
+            let json = if pretty {
+                mlforge_ir::to_json_pretty(&program)
+            } else {
+                mlforge_ir::to_json(&program)
+            };
+            crate::check::emit(&json, output)
+        }
         Err(CompileError::Invalid(_)) => {
             print_problems(&db, file);
             Outcome::Problems

@@ -7,6 +7,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod ir;
+mod lineage;
 mod plan;
 mod report;
 mod run;
@@ -53,6 +54,9 @@ enum Command {
         /// Print the IR's JSON Schema instead.
         #[arg(long, conflicts_with_all = ["pipeline", "output"])]
         schema: bool,
+        /// Indent the JSON for people to read (the default is one line, for machines).
+        #[arg(long)]
+        pretty: bool,
     },
     /// Draw a pipeline's graph as Graphviz DOT, SVG (needs Graphviz's `dot`) or JSON. Steps with
     /// errors are drawn and marked broken.
@@ -73,12 +77,15 @@ enum Command {
     /// Say what `mlforge run` would do, without running: each step cached, will run (and why),
     /// or waiting on a result not yet known.
     Plan(plan::PlanArgs),
-    /// List recorded runs, latest first.
-    Runs(runs::RunsArgs),
+    /// List recorded runs, latest first; `runs diff A B` compares two runs step by step.
+    Runs(lineage::RunsCli),
     /// Show one run: its params, steps, outputs and metrics.
     Show(runs::ShowArgs),
     /// Print the log of a step of a run.
     Logs(runs::LogsArgs),
+    /// Show what produced an artifact (or, with --downstream, everything that used it) as a
+    /// tree, JSON or DOT; `lineage export --openlineage RUN` writes OpenLineage events.
+    Lineage(lineage::LineageArgs),
     /// Explain a diagnostic code, with an example and its fix. Without a code, list every code.
     Explain {
         /// A code like E0401.
@@ -119,7 +126,11 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Plan(args) => plan::run(&args),
-        Command::Runs(args) => runs::runs(&args),
+        Command::Runs(args) => match &args.command {
+            Some(lineage::RunsCommand::Diff(diff)) => lineage::diff(diff),
+            None => runs::runs(&args.list),
+        },
+        Command::Lineage(args) => lineage::run(&args),
         Command::Show(args) => runs::show(&args),
         Command::Logs(args) => runs::logs(&args),
         Command::Ir {
@@ -127,11 +138,13 @@ fn main() -> ExitCode {
             pipeline,
             output,
             schema,
+            pretty,
         } => ir::run(
             file.as_deref(),
             pipeline.as_deref(),
             output.as_deref(),
             schema,
+            pretty,
         ),
     };
     match outcome {

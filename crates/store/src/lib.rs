@@ -12,6 +12,7 @@
 
 mod artifacts;
 mod lineage;
+mod queries;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,9 @@ pub use crate::lineage::{
     host_name, now_ms, ArtifactRecord, AttemptRecord, AttemptStatus, ConsumedRecord, KeyParts,
     Lineage, MetricRecord, NewArtifact, NewAttempt, NewRun, OutputRecord, Result, RunFilter,
     RunInputRecord, RunRecord, RunStatus, StoreError, Writer,
+};
+pub use crate::queries::{
+    ArtifactMatch, LineageArtifact, LineageAttempt, LineageEdge, LineageGraph, LineageNode, NodeKey,
 };
 pub use crate::schema::MIGRATIONS;
 

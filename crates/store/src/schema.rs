@@ -139,4 +139,11 @@ CREATE TRIGGER consumed_immutable_d BEFORE DELETE ON consumed BEGIN SELECT RAISE
 CREATE TRIGGER metrics_immutable_u BEFORE UPDATE ON metrics BEGIN SELECT RAISE(ABORT, 'lineage records are immutable'); END;
 CREATE TRIGGER metrics_immutable_d BEFORE DELETE ON metrics BEGIN SELECT RAISE(ABORT, 'lineage records are immutable'); END;
 "#,
+    // 2: covering indexes for lineage walks (`mlforge lineage`): each hop reads an index
+    // alone, not the index and then the table.
+    r#"
+CREATE INDEX consumed_by_artifact ON consumed(artifact_hash, attempt_id, input, position);
+DROP INDEX consumed_artifact;                -- a prefix of consumed_by_artifact
+CREATE INDEX outputs_by_attempt ON outputs(attempt_id, artifact_hash, name);
+"#,
 ];
