@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 echo "== Graphviz (the graph tests render SVG with \`dot\`)"
 command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
 
+echo "== Neovim (the language server's headless client test, tests/lsp/neovim.lua)"
+command -v nvim >/dev/null || { apt-get update -qq && apt-get install -y -qq neovim; }
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -23,8 +26,26 @@ if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
 fi
 export MLFORGE_PYTHON="$PWD/.venv/bin/python"
 
+echo "== Python packages for the language server's tests (.venv, tests/lsp/requirements.txt)"
+wanted="$(sha256sum tests/lsp/requirements.txt | cut -d' ' -f1)"
+if [ "$(cat .venv/.lsp-requirements.sha256 2>/dev/null)" != "$wanted" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/lsp/requirements.txt
+  echo "$wanted" > .venv/.lsp-requirements.sha256
+fi
+
 echo "== cargo test"
 cargo test --workspace --locked
+
+# `cargo test` built the binary the language server's end-to-end tests start.
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+export MLFORGE_BIN="$target_dir/debug/mlforge"
+
+echo "== Language server through pytest-lsp (VS Code and Neovim capabilities, tests/lsp)"
+.venv/bin/python -m pytest tests/lsp -q -p no:cacheprovider
+
+echo "== Language server in headless Neovim (tests/lsp/neovim.lua)"
+nvim --headless -u NONE -c 'luafile tests/lsp/neovim.lua'
 
 echo "== TextMate grammar (node --test)"
 (cd grammar/test && npm ci --no-audit --no-fund --loglevel=error && npm test)

@@ -8,6 +8,7 @@ mod fmt;
 mod graph;
 mod ir;
 mod lineage;
+mod lsp;
 mod plan;
 mod report;
 mod run;
@@ -86,6 +87,8 @@ enum Command {
     /// Show what produced an artifact (or, with --downstream, everything that used it) as a
     /// tree, JSON or DOT; `lineage export --openlineage RUN` writes OpenLineage events.
     Lineage(lineage::LineageArgs),
+    /// Start the language server (LSP over standard input and output) for editors.
+    Lsp(lsp::LspArgs),
     /// Explain a diagnostic code, with an example and its fix. Without a code, list every code.
     Explain {
         /// A code like E0401.
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Graph(args) => graph::run(&args),
         Command::Run(args) => run::run(&args),

@@ -1,0 +1,226 @@
+//! `mlforge/graph` and `mlforge/graphChanged`: a pipeline's graph for the editor's preview.
+//!
+//! The graph is built by `mlforge_graph::build` from the current analysis, which already
+//! keeps every step it can and marks broken ones. The server keeps, per document and
+//! pipeline, the last graph built while the pipeline could be found; when an edit loses the
+//! pipeline entirely (an unclosed brace swallowing it, say), the request answers that last
+//! graph with `stale: true` instead of failing, so the preview keeps showing something.
+//!
+//! Graphs are remembered with the world generation (see [`crate::world::World`]) they were
+//! built at: a request at the same generation is answered from memory. After an analysis,
+//! once the document has been idle for a moment, the graphs of its pipelines are rebuilt
+//! (their DOT too when a preview has asked for this document's graph before) and
+//! `mlforge/graphChanged` is sent when one differs from the last.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use mlforge_analysis::items::{parse, select_pipeline};
+use mlforge_graph::GraphModel;
+use mlforge_syntax::ast::Item;
+use serde::{Deserialize, Serialize};
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::notification::Notification;
+use tower_lsp_server::ls_types::Uri;
+
+use crate::handlers::{doc, request_failed};
+use crate::world::Snapshot;
+
+/// `mlforge/graph` parameters.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct GraphParams {
+    pub uri: Uri,
+    /// The pipeline; may be left out when the document defines exactly one.
+    #[serde(default)]
+    pub pipeline: Option<String>,
+    /// Whether to include the DOT text (default true). A preview that lays out the JSON
+    /// itself can save the time.
+    #[serde(default)]
+    pub dot: Option<bool>,
+}
+
+/// `mlforge/graph` result.
+#[derive(Debug, Serialize)]
+pub struct GraphResponse {
+    /// The pipeline drawn.
+    pub pipeline: String,
+    /// The graph model (`mlforge graph --format json`).
+    pub graph: Arc<GraphModel>,
+    /// The same graph as Graphviz DOT (`null` when `dot: false` was asked).
+    pub dot: Option<Arc<str>>,
+    /// True when the document's current text has lost the pipeline and this is the last
+    /// graph built before that.
+    pub stale: bool,
+}
+
+/// `mlforge/graphChanged`: the graph of a document's pipeline(s) changed; ask again.
+pub enum GraphChanged {}
+
+#[derive(Debug, Deserialize, Serialize)]
+pub struct GraphChangedParams {
+    pub uri: Uri,
+}
+
+impl Notification for GraphChanged {
+    type Params = GraphChangedParams;
+    const METHOD: &'static str = "mlforge/graphChanged";
+}
+
+/// A graph, its DOT text once made, and the world generation it was built at.
+#[derive(Clone)]
+pub struct Entry {
+    pub model: Arc<GraphModel>,
+    pub dot: Option<Arc<str>>,
+    pub generation: u64,
+}
+
+/// What the server remembers of one document's graphs.
+#[derive(Default)]
+pub struct DocGraphs {
+    /// The last graph built for each pipeline while it could be found.
+    pub last_good: HashMap<String, Entry>,
+    /// The pipeline answered last (for requests that name none, once the text lost it).
+    pub last_pipeline: Option<String>,
+    /// Pipelines found in the text at the last refresh, and that refresh's generation.
+    pub current: Vec<String>,
+    pub current_generation: u64,
+}
+
+/// Every document's graphs, and the documents a preview has asked about.
+#[derive(Default)]
+pub struct GraphCache {
+    pub docs: HashMap<Uri, DocGraphs>,
+    pub subscribed: HashSet<Uri>,
+}
+
+/// The names of the pipelines a file defines.
+pub fn pipelines(snap: &Snapshot, uri: &Uri) -> Result<Vec<String>> {
+    let doc = doc(snap, uri)?;
+    Ok(parse(&snap.db, doc.file)
+        .file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Pipeline(p) => Some(p.name.text.clone()),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The current graph of `pipeline` (or of the only pipeline), or why there is none.
+pub fn build(
+    snap: &Snapshot,
+    uri: &Uri,
+    pipeline: Option<&str>,
+) -> Result<std::result::Result<Arc<GraphModel>, String>> {
+    let doc = doc(snap, uri)?;
+    Ok(match select_pipeline(&snap.db, doc.file, pipeline) {
+        Ok(key) => Ok(Arc::new(mlforge_graph::build(&snap.db, key))),
+        Err(message) => Err(message.replace("--pipeline", "the `pipeline` parameter")),
+    })
+}
+
+pub fn dot_of(model: &GraphModel) -> Arc<str> {
+    Arc::from(mlforge_graph::to_dot(model))
+}
+
+/// Every pipeline's current graph, reusing `previous` entries (and their DOT) when the graph
+/// is the same, and making DOT for changed graphs when `with_dot`.
+pub fn refresh(
+    snap: &Snapshot,
+    uri: &Uri,
+    previous: &HashMap<String, Entry>,
+    with_dot: bool,
+) -> Result<Vec<(String, Entry)>> {
+    let mut out = Vec::new();
+    for name in pipelines(snap, uri)? {
+        let Ok(model) = build(snap, uri, Some(&name))? else {
+            continue;
+        };
+        let entry = match previous.get(&name) {
+            Some(old) if old.model == model => Entry {
+                model: old.model.clone(),
+                dot: old
+                    .dot
+                    .clone()
+                    .or_else(|| with_dot.then(|| dot_of(&old.model))),
+                generation: snap.generation,
+            },
+            _ => Entry {
+                dot: with_dot.then(|| dot_of(&model)),
+                model,
+                generation: snap.generation,
+            },
+        };
+        out.push((name, entry));
+    }
+    Ok(out)
+}
+
+impl DocGraphs {
+    /// Records the graphs of a refresh at `generation`; whether anything a preview shows
+    /// changed.
+    pub fn update(&mut self, generation: u64, graphs: Vec<(String, Entry)>) -> bool {
+        let current: Vec<String> = graphs.iter().map(|(n, _)| n.clone()).collect();
+        let mut changed = current != self.current;
+        for (name, entry) in graphs {
+            if self
+                .last_good
+                .get(&name)
+                .is_none_or(|old| !Arc::ptr_eq(&old.model, &entry.model))
+            {
+                changed = true;
+            }
+            self.last_good.insert(name, entry);
+        }
+        self.current = current;
+        self.current_generation = generation;
+        changed
+    }
+
+    /// The graph for a request at `generation`, when one was built at that generation.
+    pub fn fresh(&self, generation: u64, wanted: Option<&str>) -> Option<Entry> {
+        let name = match wanted {
+            Some(name) => name,
+            None if self.current_generation == generation && self.current.len() == 1 => {
+                self.current[0].as_str()
+            }
+            None => return None,
+        };
+        self.last_good
+            .get(name)
+            .filter(|e| e.generation == generation)
+            .cloned()
+    }
+
+    /// Records a graph built for a request; `only` when the request named no pipeline (so
+    /// this is the document's only one at that generation).
+    pub fn answered(&mut self, entry: Entry, only: bool) {
+        let name = entry.model.pipeline.clone();
+        self.last_pipeline = Some(name.clone());
+        if only {
+            self.current = vec![name.clone()];
+            self.current_generation = entry.generation;
+        }
+        self.last_good.insert(name, entry);
+    }
+
+    /// The last good graph for a request whose pipeline the current text lacks (its DOT
+    /// may still have to be made).
+    pub fn stale(&self, wanted: Option<&str>) -> Option<Entry> {
+        let name = match wanted {
+            Some(name) => name.to_string(),
+            None => self.last_pipeline.clone().or_else(|| {
+                (self.last_good.len() == 1)
+                    .then(|| self.last_good.keys().next().cloned())
+                    .flatten()
+            })?,
+        };
+        self.last_good.get(&name).cloned()
+    }
+}
+
+/// The error for a document with no graph at all.
+pub fn no_graph(message: String) -> tower_lsp_server::jsonrpc::Error {
+    request_failed(message)
+}

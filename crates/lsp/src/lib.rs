@@ -1,0 +1,89 @@
+//! The MLForge language server (`mlforge lsp`): LSP 3.17 over stdio.
+//!
+//! A thin shell over the same layers as the CLI: the salsa database of `mlforge_analysis`
+//! (open buffers override the disk), editor features from `mlforge_ide`, graphs from
+//! `mlforge_graph`, formatting from `mlforge_fmt`. This is the only crate that knows LSP
+//! types.
+//!
+//! ```text
+//! stdin ─ tower-lsp-server ─ server.rs ─┬ notifications: world.rs (ropes + salsa inputs, under one lock)
+//!                                       └ requests: dispatch.rs (snapshot, spawn_blocking,
+//!                                           panic boundary, salsa cancellation)
+//!                                           ─ handlers.rs / formatting.rs / graph.rs
+//!                                           ─ mlforge_ide ─ position.rs + to_proto.rs
+//! ```
+//!
+//! See `README.md` beside this crate for the custom request `mlforge/graph`, the
+//! notification `mlforge/graphChanged`, and editor setup.
+
+mod config;
+mod diagnostics;
+pub mod dispatch;
+mod formatting;
+pub mod graph;
+mod handlers;
+mod memory;
+pub mod position;
+mod semantic_tokens;
+mod server;
+mod to_proto;
+mod world;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower_lsp_server::{ClientSocket, LspService, Server};
+
+pub use crate::server::Backend;
+pub use crate::to_proto::EXPLAIN_URL;
+
+/// How many requests may run at once. Handlers spend their time in `spawn_blocking`, so a
+/// generous limit keeps a slow request (a rename across the workspace) from holding up the
+/// edits queued behind it.
+const CONCURRENCY: usize = 64;
+
+/// The service and the socket for messages to the client, for driving the server in-process.
+pub fn service() -> (LspService<Backend>, ClientSocket) {
+    LspService::build(Backend::new)
+        .custom_method("mlforge/graph", Backend::graph)
+        .custom_method("mlforge/debugPanic", Backend::debug_panic)
+        .finish()
+}
+
+/// Serves one client over `input`/`output` until it sends `exit` or closes the stream.
+/// Returns whether the client sent `shutdown` first (the exit code is 0 then, 1 otherwise).
+pub async fn serve<I, O>(input: I, output: O) -> bool
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite,
+{
+    let (service, socket) = service();
+    let backend = service.inner().clone();
+    Server::new(input, output, socket)
+        .concurrency_level(CONCURRENCY)
+        .serve(service)
+        .await;
+    backend.shutdown_requested()
+}
+
+/// Runs the server on standard input and output; returns the process exit code.
+pub fn run_stdio() -> i32 {
+    memory::limit_arenas();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("mlforge-lsp")
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the language server's runtime: {e}");
+            return 2;
+        }
+    };
+    let clean = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Work still running on a snapshot is of no use any more: do not wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    if clean {
+        0
+    } else {
+        1
+    }
+}
