@@ -176,7 +176,7 @@ pub(crate) fn report_mismatch(
         Mismatch::List => match (found, expected) {
             (Ty::List(_), _) => (
                 format!("{what} takes one `{expected}`, but this is a list, `{found}`"),
-                Some("its step is inside a `for`, so outside the loop it is a list: pass it to a `list<…>` input, or use it inside the loop"),
+                Some("pass it to a `list<…>` input, or use one element inside a `for` over it (outputs of steps inside a `for` are lists outside it)"),
             ),
             _ => (
                 format!("{what} takes a list, `{expected}`, but this is one `{found}`"),
