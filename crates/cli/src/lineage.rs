@@ -10,9 +10,10 @@ use mlforge_runner::events::instance_name;
 use mlforge_runner::key::{changes, Change};
 use mlforge_store::{
     sha256_hex, ArtifactMatch, AttemptRecord, AttemptStatus, LineageGraph, LineageNode, NodeKey,
-    RunFilter, RunRecord, Store,
+    Store,
 };
 
+use crate::runs::find_run;
 use crate::{Format, Outcome};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -114,32 +115,6 @@ fn open(store: &Path) -> Result<Store, Outcome> {
 
 fn failed(e: mlforge_store::StoreError) -> Outcome {
     Outcome::Failed(e.to_string())
-}
-
-fn find_run(store: &Store, text: &str) -> Result<RunRecord, Outcome> {
-    if text == "latest" || text == "last" {
-        let runs = store
-            .lineage
-            .runs(&RunFilter {
-                limit: Some(1),
-                ..RunFilter::default()
-            })
-            .map_err(failed)?;
-        return runs
-            .into_iter()
-            .next()
-            .ok_or_else(|| Outcome::Failed("no runs recorded yet".into()));
-    }
-    let id: i64 = text.trim_start_matches('#').parse().map_err(|_| {
-        Outcome::Failed(format!(
-            "`{text}` is not a run number; `mlforge runs` lists them"
-        ))
-    })?;
-    store
-        .lineage
-        .run(id)
-        .map_err(failed)?
-        .ok_or_else(|| Outcome::Failed(format!("there is no run {id}; `mlforge runs` lists them")))
 }
 
 fn element_path(element: &str) -> Vec<u32> {

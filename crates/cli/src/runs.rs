@@ -67,7 +67,8 @@ fn open(store: &Path) -> Result<Store, Outcome> {
     }
 }
 
-fn find_run(store: &Store, text: &str) -> Result<RunRecord, Outcome> {
+/// The run `text` names: a run number (`3`, `#3`) or `latest`.
+pub(crate) fn find_run(store: &Store, text: &str) -> Result<RunRecord, Outcome> {
     let failed = |e: mlforge_store::StoreError| Outcome::Failed(e.to_string());
     if text == "latest" || text == "last" {
         let runs = store
