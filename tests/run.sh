@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, the Rust tests (unit, snapshot, property and
-# end-to-end tests of the real binary), and the TextMate grammar's tests in Node.
-# Installs what the tests need (npm packages, pinned by package-lock.json) by itself.
+# end-to-end tests of the real binary, the runner on the examples), the language server
+# through pytest-lsp and headless Neovim, and the TextMate grammar's tests in Node.
+# Installs what the tests need by itself: Graphviz and Neovim (Debian), the pinned Python
+# packages (tests/python-requirements.txt, tests/lsp/requirements.txt) into .venv, and the
+# npm packages pinned by grammar/test/package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
