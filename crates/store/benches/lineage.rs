@@ -6,9 +6,7 @@
 //!     cargo bench -p mlforge-store --bench lineage
 
 use divan::Bencher;
-use mlforge_store::{
-    now_ms, sha256_hex, ArtifactKind, AttemptStatus, Lineage, NewArtifact, NewAttempt, NewRun,
-};
+use mlforge_store::{sha256_hex, Lineage};
 
 const CHAINS: usize = 1_000;
 const LENGTH: usize = 100;
@@ -24,66 +22,7 @@ fn hash(c: usize, k: usize) -> String {
 fn generate() -> (tempfile::TempDir, Lineage) {
     let dir = tempfile::tempdir().unwrap();
     let mut db = Lineage::open(&dir.path().join("lineage.db")).unwrap();
-    let params = serde_json::json!({});
-    db.begin_batch().unwrap();
-    let run = db
-        .write(|w| {
-            w.begin_run(&NewRun {
-                uuid: "bench",
-                pipeline: "bench",
-                file: "bench.mlf",
-                file_hash: "fh",
-                program_hash: "ph",
-                program_json: "{}",
-                params: &params,
-                options: &params,
-                resumed_from: None,
-                started_ms: now_ms(),
-                user: None,
-                host: None,
-                pid: None,
-                git_commit: None,
-            })
-        })
-        .unwrap();
-    for k in 0..LENGTH {
-        let step = format!("s{k}");
-        for c in 0..CHAINS {
-            let h = hash(c, k);
-            let element = c.to_string();
-            db.write(|w| {
-                let id = w.start_attempt(&NewAttempt {
-                    run_id: run,
-                    step: &step,
-                    element: &element,
-                    attempt: 1,
-                    op: "op",
-                    started_ms: 0,
-                    key: None,
-                    cached_from: None,
-                    log_path: None,
-                })?;
-                if k > 0 {
-                    w.add_consumed(id, "data", "", &hash(c, k - 1))?;
-                    if k % 10 == 0 && c + 1 < CHAINS {
-                        w.add_consumed(id, "extra", "", &hash(c + 1, k - 1))?;
-                    }
-                }
-                w.add_artifact(&NewArtifact {
-                    hash: &h,
-                    kind: ArtifactKind::File,
-                    size: 1,
-                    type_name: "Dataset",
-                    name: Some("out"),
-                    produced_by: Some(id),
-                })?;
-                w.add_output(id, "out", &serde_json::json!({ "artifact": h }), Some(&h))?;
-                w.end_attempt(id, AttemptStatus::Succeeded, Some(0), None)
-            })
-            .unwrap();
-        }
-    }
-    db.commit_batch().unwrap();
+    mlforge_store::synthetic_chains(&mut db, CHAINS, LENGTH);
     let count: i64 = db
         .connection()
         .query_row("SELECT COUNT(*) FROM artifacts", [], |r| r.get(0))

@@ -14,6 +14,7 @@ mod artifacts;
 mod lineage;
 mod queries;
 mod schema;
+mod synthetic;
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,8 @@ pub use crate::queries::{
     ArtifactMatch, LineageArtifact, LineageAttempt, LineageEdge, LineageGraph, LineageNode, NodeKey,
 };
 pub use crate::schema::MIGRATIONS;
+#[doc(hidden)]
+pub use crate::synthetic::synthetic_chains;
 
 /// The default store folder, in the current folder.
 pub const DEFAULT_DIR: &str = ".mlforge";
