@@ -8,7 +8,7 @@ use std::time::Duration;
 use mlforge_store::{AttemptStatus, RunStatus};
 use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::Pid;
-use run_support::{status_of, wait_for_file, Scratch};
+use run_support::{group_alive, status_of, wait_for_file, Scratch};
 
 const SLEEPER: &str = r#"
 op first() -> (out: File) {
@@ -61,8 +61,15 @@ fn sigkill_mid_run_leaves_a_consistent_store_and_resume_finishes() {
     let sleeper: i32 = wait_for_file(&pids).trim().parse().unwrap();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
     child.wait().unwrap();
-    // The step was in its own process group, which outlives a SIGKILLed runner.
+    // The step runs in its own process group (`sh` and its `sleep`); the runner's
+    // watchdog kills that group once the runner is gone.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while group_alive(sleeper) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let survived = group_alive(sleeper);
     let _ = killpg(Pid::from_raw(sleeper), Signal::SIGKILL);
+    assert!(!survived, "the running step outlived the SIGKILLed runner");
 
     s.assert_store_consistent();
     let crashed = s.latest_run();

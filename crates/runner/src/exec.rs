@@ -140,10 +140,14 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
             );
         }
     };
-    let group = child.id().map(|id| Pid::from_raw(id as i32));
+    let group = child.id();
+    if let Some(group) = group {
+        crate::reaper::guard(group);
+    }
     let kill_group = || {
         if let Some(group) = group {
-            let _ = killpg(group, Signal::SIGKILL);
+            let _ = killpg(Pid::from_raw(group as i32), Signal::SIGKILL);
+            crate::reaper::release(group);
         }
     };
     let timeout = spec.timeout;

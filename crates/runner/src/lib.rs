@@ -16,6 +16,7 @@ pub mod key;
 mod params;
 mod provenance;
 pub mod quote;
+mod reaper;
 pub mod value;
 
 use std::collections::{HashMap, HashSet};

@@ -236,6 +236,22 @@ pub fn alive(pid: i32) -> bool {
     mlforge_store::process_alive(pid)
 }
 
+/// Whether any live (not zombie) process is in process group `group`.
+pub fn group_alive(group: i32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
+    })
+}
+
 /// Waits until a file exists and holds text; returns it.
 pub fn wait_for_file(path: &Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
