@@ -9,9 +9,27 @@ use mlforge_syntax::{Parse, Span};
 use crate::db::{Db, SourceFile};
 
 #[salsa::tracked(returns(ref))]
-pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
+pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
     let text = file.text(db).as_deref().unwrap_or("");
-    mlforge_syntax::parse(text)
+    ParsedFile(mlforge_syntax::parse(text))
+}
+
+/// A file's [`Parse`], freed off the edit path when an edit replaces it (see
+/// `drop_later`). It dereferences to the [`Parse`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ParsedFile(Parse);
+
+impl std::ops::Deref for ParsedFile {
+    type Target = Parse;
+    fn deref(&self) -> &Parse {
+        &self.0
+    }
+}
+
+impl Drop for ParsedFile {
+    fn drop(&mut self) {
+        crate::drop_later::drop_later(std::mem::take(&mut self.0.file.items));
+    }
 }
 
 /// An item of a file, named: the key of per-item queries.

@@ -15,6 +15,7 @@ mod attributes;
 pub mod codes;
 pub mod db;
 mod diagnostic;
+mod drop_later;
 mod exprs;
 mod file_check;
 pub mod graph;

@@ -27,6 +27,15 @@ pub struct PipelineAnalysis {
     pub outputs: Vec<(String, Ty)>,
 }
 
+impl Drop for PipelineAnalysis {
+    fn drop(&mut self) {
+        crate::drop_later::drop_later((
+            std::mem::take(&mut self.graph),
+            std::mem::take(&mut self.diagnostics),
+        ));
+    }
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn analyze_pipeline(db: &dyn Db, key: ItemKey<'_>) -> PipelineAnalysis {
     let file = key.file(db);
@@ -103,6 +112,8 @@ struct StepEntry<'a> {
 struct Checker<'a> {
     db: &'a dyn Db,
     file: SourceFile,
+    /// The file's text, read from the database once rather than per label.
+    text: &'a str,
     pipeline: &'a ast::Pipeline,
     sink: Sink,
     graph: StepGraph,
@@ -127,6 +138,7 @@ impl<'a> Checker<'a> {
         Checker {
             db,
             file,
+            text: file.text(db).as_deref().unwrap_or(""),
             pipeline,
             sink: Sink::new(file),
             graph: StepGraph::default(),
@@ -367,7 +379,7 @@ impl<'a> Checker<'a> {
                             Ty::Unknown
                         }
                     };
-                    self.graph.blocks[id].label = expr_text(self.db, self.file, block.iter.span);
+                    self.graph.blocks[id].label = self.source_text(block.iter.span);
                     self.graph.blocks[id].size = self.list_size(&block.iter);
                     if let Some((param, _)) = self.params.get(block.var.text.as_str()) {
                         self.sink.twice(
@@ -395,7 +407,7 @@ impl<'a> Checker<'a> {
                     let cond_ty = self.infer_with_deps(&block.cond);
                     self.block_depends_on_deps(then_id);
                     self.check_condition(&block.cond, &cond_ty);
-                    let label = expr_text(self.db, self.file, block.cond.span);
+                    let label = self.source_text(block.cond.span);
                     self.graph.blocks[then_id].label = label.clone();
                     self.path.push(then_id);
                     self.check_stmts_at(&block.then_body, step_no, block_no);
@@ -476,6 +488,11 @@ impl<'a> Checker<'a> {
     }
 
     /// Infers an expression's type, leaving the steps it references in `self.deps`.
+    /// The source text of a span, for labels like a `for` block's list.
+    fn source_text(&self, span: Span) -> String {
+        self.text.get(span.range()).unwrap_or("").to_string()
+    }
+
     fn infer_with_deps(&mut self, expr: &Expr) -> Ty {
         self.deps.clear();
         let mut sink = std::mem::replace(&mut self.sink, Sink::new(self.file));
@@ -494,7 +511,8 @@ impl<'a> Checker<'a> {
     fn check_step(&mut self, i: usize, step: &'a ast::Step) {
         let signature = self.steps[i].signature;
         let callee_name = step.callee.name.text.clone();
-        let mut given: HashMap<&str, &ast::Arg> = HashMap::new();
+        // A handful of arguments: a list beats a hash map.
+        let mut given: Vec<(&str, &ast::Arg)> = Vec::with_capacity(step.args.len());
         for arg in &step.args {
             let ty = self.infer_with_deps(&arg.value);
             for reference in std::mem::take(&mut self.deps) {
@@ -508,11 +526,11 @@ impl<'a> Checker<'a> {
             self.graph.steps[i]
                 .arg_types
                 .push((arg.name.text.clone(), ty.clone()));
-            let arg_text = expr_text(self.db, self.file, arg.value.span);
+            let arg_text = self.source_text(arg.value.span);
             self.graph.steps[i]
                 .args
                 .push((arg.name.text.clone(), arg_text));
-            if let Some(first) = given.insert(&arg.name.text, arg) {
+            if let Some(&(_, first)) = given.iter().find(|(name, _)| *name == arg.name.text) {
                 self.sink.twice(
                     Code::DuplicateArgument,
                     arg.name.span,
@@ -523,6 +541,7 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
+            given.push((&arg.name.text, arg));
             let Some(signature) = signature else { continue };
             match signature.input(&arg.name.text) {
                 None => {
@@ -569,7 +588,9 @@ impl<'a> Checker<'a> {
             let missing: Vec<_> = signature
                 .inputs
                 .iter()
-                .filter(|input| input.is_required() && !given.contains_key(input.name.as_str()))
+                .filter(|input| {
+                    input.is_required() && !given.iter().any(|(name, _)| *name == input.name)
+                })
                 .collect();
             if !missing.is_empty() {
                 let list: Vec<String> = missing
@@ -990,13 +1011,4 @@ fn describe_inputs(signature: &Signature) -> String {
         .map(|i| format!("`{}`", i.name))
         .collect();
     format!("its inputs are {}", names.join(", "))
-}
-
-/// The source text of a span, for labels like a `for` block's list.
-fn expr_text(db: &dyn Db, file: SourceFile, span: Span) -> String {
-    file.text(db)
-        .as_deref()
-        .and_then(|t| t.get(span.range()))
-        .unwrap_or("")
-        .to_string()
 }

@@ -55,7 +55,14 @@ pub fn parse(text: &str) -> Parse {
         .map(|&(t, s)| (t, SimpleSpan::from(s.range())))
         .collect();
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
-    let (file, parse_errors) = parser::source_file().parse(input).into_output_errors();
+    let fast = parser::fast::source_file().parse(input);
+    let (file, parse_errors) = if fast.has_errors() {
+        parser::rich::source_file()
+            .parse(input)
+            .into_output_errors()
+    } else {
+        (fast.into_output(), Vec::new())
+    };
     let mut file = file.unwrap_or_default();
     docs::attach(&mut file, &lexed.docs);
 
