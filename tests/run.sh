@@ -3,8 +3,9 @@
 # end-to-end tests of the real binary, the runner on the examples), the language server
 # through pytest-lsp and headless Neovim, and the TextMate grammar's tests in Node.
 # Installs what the tests need by itself: Graphviz and Neovim (Debian), the pinned Python
-# packages (tests/python-requirements.txt, tests/lsp/requirements.txt) into .venv, and the
-# npm packages pinned by grammar/test/package-lock.json.
+# packages (tests/python-requirements.txt, tests/lsp/requirements.txt) into .venv, an MLflow
+# tracking server (tests/mlflow/requirements.txt) into .venv-mlflow, and the npm packages
+# pinned by grammar/test/package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,19 @@ if [ "$(cat .venv/.lsp-requirements.sha256 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/lsp/requirements.txt
   echo "$wanted" > .venv/.lsp-requirements.sha256
 fi
+
+echo "== MLflow tracking server for the mirror tests (.venv-mlflow, tests/mlflow/requirements.txt)"
+# Its own environment: ~850 MB that installs in minutes, kept between runs and apart from
+# the runner's pandas.
+[ -x .venv-mlflow/bin/python ] || python3 -m venv .venv-mlflow
+wanted="$(sha256sum tests/mlflow/requirements.txt | cut -d' ' -f1)"
+if [ "$(cat .venv-mlflow/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
+  .venv-mlflow/bin/python -m pip install -q --disable-pip-version-check -r tests/mlflow/requirements.txt
+  echo "$wanted" > .venv-mlflow/.requirements.sha256
+fi
+export MLFORGE_MLFLOW="$PWD/.venv-mlflow/bin/mlflow"
+# The server tests fail, rather than skip, if the variable above ever goes missing.
+export MLFORGE_REQUIRE_MLFLOW=1
 
 echo "== cargo test"
 cargo test --workspace --locked

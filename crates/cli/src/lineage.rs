@@ -83,6 +83,9 @@ pub enum RunsCommand {
     /// Compare two runs step by step: same, different (and which part of the cache key
     /// changed: code, param, input, environment, settings), or only in one of them.
     Diff(DiffArgs),
+    /// Copy a finished run (params, metrics, tags, artifact list) to an MLflow tracking
+    /// server; a run mirrored before is reported, not copied again.
+    Mirror(crate::runs::MirrorArgs),
 }
 
 #[derive(Args)]

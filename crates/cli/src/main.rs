@@ -73,12 +73,14 @@ enum Command {
         check: bool,
     },
     /// Run a pipeline locally: steps in parallel, cached by content, recorded in the lineage
-    /// store (.mlforge/). Exit 0 when it succeeded, 1 when a step failed or it was cancelled.
+    /// store (.mlforge/). Exit 0 when it succeeded, 1 when a step failed or it was cancelled
+    /// (or the mirror asked for with --mlflow failed).
     Run(run::RunArgs),
     /// Say what `mlforge run` would do, without running: each step cached, will run (and why),
     /// or waiting on a result not yet known.
     Plan(plan::PlanArgs),
-    /// List recorded runs, latest first; `runs diff A B` compares two runs step by step.
+    /// List recorded runs, latest first; `runs diff A B` compares two runs step by step;
+    /// `runs mirror RUN --mlflow URI` copies a run to MLflow.
     Runs(lineage::RunsCli),
     /// Show one run: its params, steps, outputs and metrics.
     Show(runs::ShowArgs),
@@ -132,6 +134,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         Command::Runs(args) => match &args.command {
             Some(lineage::RunsCommand::Diff(diff)) => lineage::diff(diff),
+            Some(lineage::RunsCommand::Mirror(mirror)) => runs::mirror(mirror),
             None => runs::runs(&args.list),
         },
         Command::Lineage(args) => lineage::run(&args),

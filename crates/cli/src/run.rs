@@ -1,7 +1,8 @@
 //! `mlforge run`: compile a pipeline, run it with the local runner, record it in the
 //! store, and report (progress on a terminal, plain lines otherwise, JSON events on
-//! request). Exit 0 when the run succeeded, 1 when a step failed or the run was
-//! cancelled, 2 on bad usage.
+//! request), and with `--mlflow` mirror the ended run to MLflow. Exit 0 when the run
+//! succeeded, 1 when a step failed or the run was cancelled (or, with `--mlflow`, the
+//! mirror failed), 2 on bad usage.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use mlforge_store::{RunStatus, Store};
 
 use crate::check::{load_root, print_problems};
 use crate::run_events::{JsonLines, PlainLines, Progress};
-use crate::Outcome;
+use crate::{runs, Outcome};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -52,6 +53,13 @@ pub struct RunArgs {
     /// The store folder (lineage database and artifacts).
     #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
     pub store: PathBuf,
+    /// When the run has ended, mirror it (params, metrics, tags, artifact list) to this MLflow
+    /// tracking server, like http://127.0.0.1:5000.
+    #[arg(long, value_name = "URI")]
+    pub mlflow: Option<String>,
+    /// The MLflow experiment (default: the pipeline's name).
+    #[arg(long, value_name = "NAME", requires = "mlflow")]
+    pub mlflow_experiment: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -119,6 +127,15 @@ pub fn run(args: &RunArgs) -> Outcome {
     if args.jobs == Some(0) {
         return Outcome::Failed("--jobs must be at least 1".into());
     }
+    // Only when asked: a run never touches the network otherwise (MLFLOW_TRACKING_URI
+    // alone does not count, since it is often set for other tools).
+    let mlflow = match &args.mlflow {
+        Some(uri) => match runs::mlflow_target(uri, args.mlflow_experiment.as_deref()) {
+            Ok(target) => Some(target),
+            Err(outcome) => return outcome,
+        },
+        None => None,
+    };
     let (program, json) = match compile(&args.file, args.pipeline.as_deref()) {
         Ok(compiled) => compiled,
         Err(outcome) => return outcome,
@@ -210,7 +227,7 @@ pub fn run(args: &RunArgs) -> Outcome {
     }
     resume.push_str(&format!(" --resume {}", report.run_id));
     let id = report.run_id;
-    match report.status {
+    let outcome = match report.status {
         RunStatus::Succeeded => {
             eprintln!("run {id} succeeded in {seconds:.2}s: {summary}");
             Outcome::Clean
@@ -224,6 +241,26 @@ pub fn run(args: &RunArgs) -> Outcome {
                 eprintln!("error: {error}");
             }
             eprintln!("run {id} failed after {seconds:.2}s: {summary}; resume with: {resume}");
+            Outcome::Problems
+        }
+    };
+    let Some(target) = mlflow else {
+        return outcome;
+    };
+    match runs::mirror_run(&store.lineage, id, &target) {
+        Ok(()) => outcome,
+        Err(message) => {
+            eprintln!("error: {message}");
+            let mut retry = format!("mlforge runs mirror {id} --mlflow {}", target.uri);
+            if let Some(experiment) = &target.experiment {
+                retry.push_str(&format!(" --mlflow-experiment '{experiment}'"));
+            }
+            if args.store.as_os_str() != mlforge_store::DEFAULT_DIR {
+                retry.push_str(&format!(" --store {}", args.store.display()));
+            }
+            eprintln!("  run {id} is recorded; mirror it later with: {retry}");
+            // The run's own failure decides the exit status; a mirror failure alone makes
+            // it 1, since the user asked for the mirror.
             Outcome::Problems
         }
     }

@@ -1,10 +1,14 @@
-//! `mlforge runs`, `mlforge show RUN`, `mlforge logs RUN STEP`: reading the lineage store.
+//! `mlforge runs`, `mlforge show RUN`, `mlforge logs RUN STEP`: reading the lineage store;
+//! `mlforge runs mirror RUN`: copying a run to MLflow (the work is `mlforge_mlflow`'s).
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use mlforge_mlflow::{Auth, MirrorKind, Target};
 use mlforge_runner::events::instance_name;
-use mlforge_store::{AttemptRecord, AttemptStatus, RunFilter, RunRecord, RunStatus, Store};
+use mlforge_store::{
+    AttemptRecord, AttemptStatus, Lineage, RunFilter, RunRecord, RunStatus, Store,
+};
 
 use crate::{Format, Outcome};
 
@@ -53,6 +57,21 @@ pub struct LogsArgs {
     pub store: PathBuf,
 }
 
+#[derive(Args)]
+pub struct MirrorArgs {
+    /// The run's number, or `latest`.
+    pub run: String,
+    /// The MLflow tracking server, like http://127.0.0.1:5000 (default: $MLFLOW_TRACKING_URI).
+    #[arg(long, value_name = "URI")]
+    pub mlflow: Option<String>,
+    /// The MLflow experiment (default: the pipeline's name).
+    #[arg(long, value_name = "NAME")]
+    pub mlflow_experiment: Option<String>,
+    /// The store folder.
+    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    pub store: PathBuf,
+}
+
 fn open(store: &Path) -> Result<Store, Outcome> {
     match Store::open_existing(store) {
         Ok(Some(store)) => Ok(store),
@@ -65,6 +84,13 @@ fn open(store: &Path) -> Result<Store, Outcome> {
             store.display()
         ))),
     }
+}
+
+/// The store under `dir` and the run `text` names in it.
+fn open_run(dir: &Path, text: &str) -> Result<(Store, RunRecord), Outcome> {
+    let store = open(dir)?;
+    let run = find_run(&store, text)?;
+    Ok((store, run))
 }
 
 /// The run `text` names: a run number (`3`, `#3`) or `latest`.
@@ -229,12 +255,8 @@ fn short(value: &serde_json::Value) -> String {
 }
 
 pub fn show(args: &ShowArgs) -> Outcome {
-    let store = match open(&args.store) {
-        Ok(s) => s,
-        Err(outcome) => return outcome,
-    };
-    let run = match find_run(&store, &args.run) {
-        Ok(run) => run,
+    let (store, run) = match open_run(&args.store, &args.run) {
+        Ok(found) => found,
         Err(outcome) => return outcome,
     };
     let attempts = store.lineage.attempts(run.id).unwrap_or_default();
@@ -374,12 +396,8 @@ fn parse_step(text: &str) -> Result<(String, Option<String>), Outcome> {
 }
 
 pub fn logs(args: &LogsArgs) -> Outcome {
-    let store = match open(&args.store) {
-        Ok(s) => s,
-        Err(outcome) => return outcome,
-    };
-    let run = match find_run(&store, &args.run) {
-        Ok(run) => run,
+    let (store, run) = match open_run(&args.store, &args.run) {
+        Ok(found) => found,
         Err(outcome) => return outcome,
     };
     let (step, element) = match parse_step(&args.step) {
@@ -457,6 +475,72 @@ pub fn logs(args: &LogsArgs) -> Outcome {
         Outcome::Problems
     } else {
         Outcome::Clean
+    }
+}
+
+/// Where `--mlflow URI` points, checked before any work is done (a typo should not cost a
+/// run).
+pub(crate) fn mlflow_target(uri: &str, experiment: Option<&str>) -> Result<Target, Outcome> {
+    let uri = mlforge_mlflow::normalize_uri(uri).map_err(|e| Outcome::Failed(e.to_string()))?;
+    Ok(Target {
+        uri,
+        experiment: experiment.map(str::to_string),
+        auth: Auth::from_env(),
+    })
+}
+
+/// Mirrors run `id` and says what was done on standard error (standard output may carry
+/// JSON events); the error message when it failed.
+pub(crate) fn mirror_run(lineage: &Lineage, id: i64, target: &Target) -> Result<(), String> {
+    let mirrored = mlforge_mlflow::mirror(lineage, id, target).map_err(|e| e.to_string())?;
+    let experiment = &mirrored.experiment;
+    match mirrored.kind {
+        MirrorKind::AlreadyMirrored => eprintln!(
+            "run {id} was mirrored to MLflow (experiment `{experiment}`) before; nothing sent: {}",
+            mirrored.url
+        ),
+        kind => {
+            eprintln!(
+            "{} run {id} in MLflow (experiment `{experiment}`): {} params, {} metrics, {} tags: {}",
+            if kind == MirrorKind::Created { "mirrored" } else { "completed the mirror of" },
+            mirrored.params,
+            mirrored.metrics,
+            mirrored.tags,
+            mirrored.url
+        )
+        }
+    }
+    for note in &mirrored.notes {
+        eprintln!("  note: {note}");
+    }
+    Ok(())
+}
+
+pub fn mirror(args: &MirrorArgs) -> Outcome {
+    // Here, unlike in `mlforge run`, the environment may name the server: this command
+    // exists to talk to MLflow, so MLflow's own variable is an explicit enough request.
+    let from_env = std::env::var("MLFLOW_TRACKING_URI")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let Some(uri) = args.mlflow.clone().or(from_env) else {
+        return Outcome::Failed(
+            "which MLflow server? give it with --mlflow URI (or set MLFLOW_TRACKING_URI)".into(),
+        );
+    };
+    let target = match mlflow_target(&uri, args.mlflow_experiment.as_deref()) {
+        Ok(target) => target,
+        Err(outcome) => return outcome,
+    };
+    let (store, run) = match open_run(&args.store, &args.run) {
+        Ok(found) => found,
+        Err(outcome) => return outcome,
+    };
+    match mirror_run(&store.lineage, run.id, &target) {
+        Ok(()) => Outcome::Clean,
+        Err(message) => {
+            eprintln!("error: {message}");
+            Outcome::Problems
+        }
     }
 }
 
