@@ -614,6 +614,10 @@ impl<'a> Checker<'a> {
                 }
                 self.sink.push(d);
             }
+        }
+        // Outputs come from the callee alone: a step whose arguments do not parse still
+        // has them, so the graph and completion keep showing what it produces.
+        if let Some(signature) = signature {
             self.graph.steps[i].outputs = signature
                 .outputs
                 .iter()

@@ -321,6 +321,25 @@ where
         )))
 }
 
+/// An argument list being typed: an unclosed `[` or string inside it, or no `)` yet. It
+/// ends at the first `)`, or before the next statement or brace, so that the step (with
+/// its callee and name) survives for the graph and for completion.
+fn unclosed_arguments<'t, 's: 't, I>() -> impl Parser<'t, I, (Vec<Arg>, bool), Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    just(Token::LParen)
+        .then(
+            any()
+                .filter(|t: &Token| {
+                    !matches!(t, Token::RParen | Token::LBrace | Token::RBrace) && !is_stmt_start(t)
+                })
+                .repeated(),
+        )
+        .then(just(Token::RParen).or_not())
+        .map(|_| (Vec::new(), true))
+}
+
 fn params<'t, 's: 't, I>() -> impl Parser<'t, I, Vec<Param>, Extra<'t, 's>> + Clone
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
@@ -506,7 +525,11 @@ where
             .ignore_then(name())
             .then_ignore(just(Token::Assign))
             .then(callee)
-            .then(checked_parenthesized_list(arg).map_with(|args, e| (args, span_of(e.span()))))
+            .then(
+                checked_parenthesized_list(arg)
+                    .recover_with(via_parser(unclosed_arguments()))
+                    .map_with(|args, e| (args, span_of(e.span()))),
+            )
             .then(after.or_not())
             .map_with(
                 |(((name, callee), ((args, args_broken), args_span)), after), e| {
