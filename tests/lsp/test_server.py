@@ -271,7 +271,8 @@ async def test_graph_request_and_notification(session: Session):
     assert answer.dot.startswith("digraph")
     ids = {n.id for n in answer.graph.nodes}
     assert {"data", "parts", "best", "release"} <= ids
-    assert all(n.range.start_line >= 1 for n in answer.graph.nodes)
+    # A range is [start_line, start_column, end_line, end_column, start_offset, end_offset].
+    assert all(n.range[0] >= 1 and len(n.range) == 6 for n in answer.graph.nodes)
 
     # An edit that changes the graph (a new step) is announced again.
     session.graph_changed.clear()

@@ -23,7 +23,9 @@ pub struct GraphArgs {
     #[arg(long, value_name = "NAME")]
     pipeline: Option<String>,
     /// What to write: Graphviz DOT, SVG (needs Graphviz's `dot` program), or the graph as
-    /// JSON (nodes, edges and clusters with ids, types, source ranges and diagnostics).
+    /// JSON (nodes, edges and clusters with ids, types, source ranges and diagnostics; a
+    /// range is `[start_line, start_column, end_line, end_column, start_offset, end_offset]`,
+    /// and `file`, empty lists, `false` and `null` are left out).
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
     /// Write to this file instead of standard output.

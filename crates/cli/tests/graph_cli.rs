@@ -85,7 +85,10 @@ fn json_has_nodes_edges_and_clusters() {
     assert_eq!(model["clusters"][0]["id"], "te");
     assert_eq!(model["clusters"][0]["kind"], "pipeline");
     let fit = &model["nodes"][2];
-    assert_eq!(fit["range"]["start_line"], 24);
+    assert_eq!(
+        fit["range"][0], 24,
+        "ranges are [start_line, start_column, …]"
+    );
     assert_eq!(fit["op"], "ml.train");
 }
 

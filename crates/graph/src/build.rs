@@ -35,6 +35,7 @@ pub fn build(db: &dyn Db, key: ItemKey<'_>) -> GraphModel {
         ids: HashSet::default(),
         types: Vec::new(),
         inlining: vec![(file, name.clone())],
+        top: file,
     };
     builder.instance(key, "", None);
     GraphModel {
@@ -68,6 +69,8 @@ struct Builder<'db> {
     types: Vec<(Ty, Arc<str>)>,
     /// The pipelines being inlined, outermost first: a step calling one of them stays a node.
     inlining: Vec<(SourceFile, String)>,
+    /// The model's file: parts in it leave `file` out.
+    top: SourceFile,
 }
 
 /// An endpoint (node or cluster id) and the port there (an input or output name).
@@ -221,6 +224,8 @@ impl Builder<'_> {
         let db = self.db;
         let file = key.file(db);
         let info = self.file_info(file);
+        // What the parts of this pipeline say their file is (nothing in the model's file).
+        let own_file = (file != self.top).then(|| info.path.clone());
         let analysis = analyze_pipeline(db, key);
         let graph = &analysis.graph;
         let pipeline = find_pipeline(db, file, key.name(db));
@@ -261,7 +266,7 @@ impl Builder<'_> {
                     .parent
                     .map(|p| block_ids[p].clone())
                     .or_else(|| parent.map(|(id, _)| id.to_string())),
-                file: info.path.clone(),
+                file: own_file.clone(),
                 range: range(&info, span),
                 diagnostics: Vec::new(),
                 broken: false,
@@ -299,7 +304,7 @@ impl Builder<'_> {
                     source: op,
                     size: None,
                     parent: cluster,
-                    file: info.path.clone(),
+                    file: own_file.clone(),
                     range: range(&info, step.span),
                     diagnostics: Vec::new(),
                     broken: false,
@@ -329,7 +334,7 @@ impl Builder<'_> {
                     label: step.name.clone(),
                     op,
                     op_kind,
-                    file: info.path.clone(),
+                    file: own_file.clone(),
                     range: range(&info, step.span),
                     name_range: range(&info, step.name_span),
                     cluster,
@@ -367,7 +372,7 @@ impl Builder<'_> {
                                 label: Some(out.to_string()),
                                 input: Some(inp.to_string()),
                                 ty: Some(ty.clone()),
-                                file: info.path.clone(),
+                                file: own_file.clone(),
                                 range: edge_range,
                             });
                         }
@@ -381,7 +386,7 @@ impl Builder<'_> {
                     label: None,
                     input: None,
                     ty: None,
-                    file: info.path.clone(),
+                    file: own_file.clone(),
                     range: edge_range,
                 }),
             }
@@ -399,7 +404,7 @@ impl Builder<'_> {
                         label: Some(out.to_string()),
                         input: Some(port.to_string()),
                         ty: None,
-                        file: info.path.clone(),
+                        file: own_file.clone(),
                         range: range(&info, span),
                     });
                 }
@@ -417,7 +422,7 @@ impl Builder<'_> {
                     code: d.code.to_string(),
                     severity: d.severity.as_str(),
                     message: d.message.clone(),
-                    file: info.path.clone(),
+                    file: own_file.clone(),
                     range: range(&info, d.span),
                 };
                 (d.span, nd)
@@ -433,7 +438,7 @@ impl Builder<'_> {
                             code: code.to_string(),
                             severity: code.severity().as_str(),
                             message: error.message.clone(),
-                            file: info.path.clone(),
+                            file: own_file.clone(),
                             range: range(&info, error.span),
                         },
                     ));

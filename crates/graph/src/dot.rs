@@ -267,7 +267,10 @@ impl<'m> Drawing<'m> {
                 .collect();
             tooltip.push_str(&format!(" -> ({})", outs.join(", ")));
         }
-        tooltip.push_str(&format!("\n{}", location(&node.file, &node.range)));
+        tooltip.push_str(&format!(
+            "\n{}",
+            location(self.model.file_of(&node.file), &node.range)
+        ));
         for d in &node.diagnostics {
             tooltip.push_str(&format!("\n{} {}: {}", d.severity, d.code, d.message));
         }
@@ -277,7 +280,7 @@ impl<'m> Drawing<'m> {
             attr("label", &lines.join("\n")),
             attr("tooltip", &tooltip),
         ];
-        attributes.extend(source_attrs(&node.file, &node.range));
+        attributes.extend(source_attrs(self.model.file_of(&node.file), &node.range));
         if node.op_kind == Some("pipeline") {
             attributes.push(attr("shape", "box3d"));
         }
@@ -312,12 +315,18 @@ impl<'m> Drawing<'m> {
         let mut graph_attrs = vec![
             attr("id", &cluster.id),
             attr("label", &cluster_label(cluster)),
-            attr("tooltip", &cluster_tooltip(cluster)),
+            attr(
+                "tooltip",
+                &cluster_tooltip(cluster, self.model.file_of(&cluster.file)),
+            ),
             attr("labeljust", "l"),
             attr("fontsize", "10"),
             attr("style", style),
         ];
-        graph_attrs.extend(source_attrs(&cluster.file, &cluster.range));
+        graph_attrs.extend(source_attrs(
+            self.model.file_of(&cluster.file),
+            &cluster.range,
+        ));
         if cluster.kind == ClusterKind::Pipeline {
             graph_attrs.push(attr("fillcolor", "#f6f8fa"));
         }
@@ -364,10 +373,16 @@ impl<'m> Drawing<'m> {
         let mut attributes = vec![
             attr("id", &cluster.id),
             attr("label", &lines.join("\n")),
-            attr("tooltip", &cluster_tooltip(cluster)),
+            attr(
+                "tooltip",
+                &cluster_tooltip(cluster, self.model.file_of(&cluster.file)),
+            ),
             attr("shape", "folder"),
         ];
-        attributes.extend(source_attrs(&cluster.file, &cluster.range));
+        attributes.extend(source_attrs(
+            self.model.file_of(&cluster.file),
+            &cluster.range,
+        ));
         let broken = cluster.broken || self.broken_inside(c);
         if broken {
             attributes.extend([
@@ -525,7 +540,7 @@ impl<'m> Drawing<'m> {
         }
         attributes.push(attr("tooltip", &tooltip));
         attributes.push(attr("class", edge.kind.as_str()));
-        attributes.extend(source_attrs(&edge.file, &edge.range));
+        attributes.extend(source_attrs(self.model.file_of(&edge.file), &edge.range));
         match edge.kind {
             EdgeKind::Data => {}
             EdgeKind::After => {
@@ -560,11 +575,11 @@ fn cluster_label(cluster: &Cluster) -> String {
     }
 }
 
-fn cluster_tooltip(cluster: &Cluster) -> String {
+fn cluster_tooltip(cluster: &Cluster, file: &str) -> String {
     let mut tooltip = format!(
         "{}\n{}",
         cluster_label(cluster),
-        location(&cluster.file, &cluster.range)
+        location(file, &cluster.range)
     );
     for d in &cluster.diagnostics {
         tooltip.push_str(&format!("\n{} {}: {}", d.severity, d.code, d.message));

@@ -10,10 +10,20 @@
 //!   in source order within its pipeline and prefixed like steps (`te.for#1`); `#` never
 //!   occurs in a step name, so node and cluster ids never collide;
 //! - an edge's id names its kind, ends and ports; a repeat gets `~2`, `~3`, ….
+//!
+//! The JSON is kept compact because the editor's preview asks for it after every pause in
+//! typing, and a 5,000-step pipeline has 5,000 nodes and 12,000 edges:
+//! - a range is an array `[start_line, start_column, end_line, end_column, start_offset,
+//!   end_offset]` (see [`Range`]);
+//! - `file` is left out of a node, edge, cluster or diagnostic in the model's own file (it
+//!   is there only for the steps of a sub-pipeline inlined from another file);
+//! - fields at their default are left out: `diagnostics` when empty, `broken` when false,
+//!   and `op_kind`, `cluster`, `parent`, `size`, `label`, `input` and `type` when null.
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::ser::SerializeTuple;
+use serde::{Serialize, Serializer};
 
 /// One pipeline's graph: steps (inlined through sub-pipelines), blocks and edges.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,14 +51,18 @@ pub struct Node {
     /// The callee as written: `train`, or `ops.train` with its namespace.
     pub op: String,
     /// `"op"` or `"pipeline"`; `None` when the callee does not resolve.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub op_kind: Option<&'static str>,
-    /// The file holding the step (a sub-pipeline's steps may live in another file).
-    pub file: Arc<str>,
+    /// The file holding the step when it is not the model's file (a sub-pipeline's steps
+    /// may live in another file); see [`GraphModel::file_of`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Arc<str>>,
     /// The whole `step … = …(…)` statement.
     pub range: Range,
     /// The step's name.
     pub name_range: Range,
     /// The innermost cluster holding the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// Inputs given, with their declared types.
     pub inputs: Vec<Port>,
@@ -57,8 +71,10 @@ pub struct Node {
     /// Arguments as written, in order.
     pub args: Vec<Arg>,
     /// Errors and warnings whose primary span lies inside the step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<NodeDiagnostic>,
     /// The step has at least one error.
+    #[serde(skip_serializing_if = "is_false")]
     pub broken: bool,
 }
 
@@ -83,7 +99,9 @@ pub struct NodeDiagnostic {
     /// `"error"` or `"warning"`.
     pub severity: &'static str,
     pub message: String,
-    pub file: Arc<str>,
+    /// The file, when it is not the model's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Arc<str>>,
     pub range: Range,
 }
 
@@ -111,13 +129,17 @@ pub struct Edge {
     pub to: String,
     pub kind: EdgeKind,
     /// The output that flows (`None` for `after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The input of `to` that reads it (`None` for `after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
     /// The value's type where it is read (`None` for `after` and control edges).
-    #[serde(rename = "type")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub ty: Option<Arc<str>>,
-    pub file: Arc<str>,
+    /// The file, when it is not the model's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Arc<str>>,
     /// The reference that makes the edge (`fit.model`, or the name after `after`).
     pub range: Range,
 }
@@ -143,18 +165,27 @@ pub struct Cluster {
     /// callee as written for a pipeline.
     pub source: String,
     /// The number of elements of a `for`'s list, when the text says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    pub file: Arc<str>,
+    /// The file, when it is not the model's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Arc<str>>,
     /// The block (the `if` statement for both branches), or the calling step.
     pub range: Range,
     /// Diagnostics inside the block or calling step but in none of its steps.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<NodeDiagnostic>,
+    #[serde(skip_serializing_if = "is_false")]
     pub broken: bool,
 }
 
 /// A source range: 1-based lines and columns (columns in characters), and byte offsets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// In JSON, the array `[start_line, start_column, end_line, end_column, start_offset,
+/// end_offset]`: ranges are most of a big graph's JSON, and the array is a quarter of the
+/// object's size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
     pub start_line: u32,
     pub start_column: u32,
@@ -164,7 +195,33 @@ pub struct Range {
     pub end_offset: u32,
 }
 
+impl Serialize for Range {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut tuple = serializer.serialize_tuple(6)?;
+        for value in [
+            self.start_line,
+            self.start_column,
+            self.end_line,
+            self.end_column,
+            self.start_offset,
+            self.end_offset,
+        ] {
+            tuple.serialize_element(&value)?;
+        }
+        tuple.end()
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
 impl GraphModel {
+    /// The file of a node, edge, cluster or diagnostic: its own `file`, or the model's.
+    pub fn file_of<'a>(&'a self, file: &'a Option<Arc<str>>) -> &'a str {
+        file.as_deref().unwrap_or(&self.file)
+    }
+
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
     }

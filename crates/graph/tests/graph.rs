@@ -500,7 +500,13 @@ pipeline top() {
     let db = memory(&[("/w/lib.mlf", lib), ("/w/main.mlf", main)]);
     let model = model_of(&db, "/w/main.mlf", None);
     let f = model.node("mid.sweep.f").expect("two levels inlined");
-    assert_eq!(&*f.file, "/w/lib.mlf");
+    assert_eq!(model.file_of(&f.file), "/w/lib.mlf");
+    // Parts in the model's own file leave `file` out.
+    assert_eq!(model.node("src").unwrap().file, None);
+    assert_eq!(
+        model.file_of(&model.node("src").unwrap().file),
+        "/w/main.mlf"
+    );
     assert_eq!(f.cluster.as_deref(), Some("mid.sweep.for#1"));
     let sweep = model.cluster("mid.sweep").unwrap();
     assert_eq!(sweep.parent.as_deref(), Some("mid"));

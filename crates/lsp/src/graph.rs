@@ -13,7 +13,7 @@
 //! `mlforge/graphChanged` is sent when one differs from the last.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use mlforge_analysis::items::{parse, select_pipeline};
 use mlforge_graph::GraphModel;
@@ -24,6 +24,7 @@ use tower_lsp_server::ls_types::notification::Notification;
 use tower_lsp_server::ls_types::Uri;
 
 use crate::handlers::{doc, request_failed};
+use crate::raw::RawJson;
 use crate::world::Snapshot;
 
 /// `mlforge/graph` parameters.
@@ -39,18 +40,62 @@ pub struct GraphParams {
     pub dot: Option<bool>,
 }
 
-/// `mlforge/graph` result.
-#[derive(Debug, Serialize)]
-pub struct GraphResponse {
-    /// The pipeline drawn.
-    pub pipeline: String,
-    /// The graph model (`mlforge graph --format json`).
-    pub graph: Arc<GraphModel>,
-    /// The same graph as Graphviz DOT (`null` when `dot: false` was asked).
-    pub dot: Option<Arc<str>>,
-    /// True when the document's current text has lost the pipeline and this is the last
-    /// graph built before that.
-    pub stale: bool,
+/// The `mlforge/graph` result, as JSON text: `{"pipeline", "graph", "dot", "stale"}` where
+/// `graph` is the model (`mlforge graph --format json`), `dot` the same graph as Graphviz DOT
+/// (`null` when `dot: false` was asked), and `stale` is true when the document's current text
+/// has lost the pipeline and this is the last graph built before that. Assembled from the
+/// texts [`Drawn`] keeps, so a repeated request copies bytes and serialises nothing.
+pub fn response_json(drawn: &Drawn, want_dot: bool, stale: bool) -> RawJson {
+    let model = drawn.json();
+    let dot = want_dot.then(|| drawn.dot_json());
+    let mut out = Vec::with_capacity(model.len() + dot.map_or(0, |d| d.len()) + 128);
+    out.extend_from_slice(b"{\"pipeline\":");
+    serde_json::to_writer(&mut out, &drawn.model.pipeline).expect("a string serialises");
+    out.extend_from_slice(b",\"graph\":");
+    out.extend_from_slice(model);
+    out.extend_from_slice(b",\"dot\":");
+    out.extend_from_slice(dot.unwrap_or(b"null"));
+    out.extend_from_slice(if stale {
+        b",\"stale\":true}"
+    } else {
+        b",\"stale\":false}"
+    });
+    RawJson(out)
+}
+
+/// A graph as built, with its JSON and its DOT text made on first use and kept: a preview
+/// asking again at the same generation costs a copy.
+pub struct Drawn {
+    pub model: GraphModel,
+    json: OnceLock<Box<[u8]>>,
+    /// The DOT text as a JSON string (quoted and escaped): all a response needs of it.
+    dot: OnceLock<Box<[u8]>>,
+}
+
+impl Drawn {
+    pub fn new(model: GraphModel) -> Drawn {
+        Drawn {
+            model,
+            json: OnceLock::new(),
+            dot: OnceLock::new(),
+        }
+    }
+
+    /// The model as compact JSON.
+    pub fn json(&self) -> &[u8] {
+        self.json
+            .get_or_init(|| self.model.to_json().into_bytes().into_boxed_slice())
+    }
+
+    /// The DOT text, as a JSON string.
+    pub fn dot_json(&self) -> &[u8] {
+        self.dot.get_or_init(|| {
+            let dot = mlforge_graph::to_dot(&self.model);
+            serde_json::to_vec(&dot)
+                .expect("a string serialises")
+                .into_boxed_slice()
+        })
+    }
 }
 
 /// `mlforge/graphChanged`: the graph of a document's pipeline(s) changed; ask again.
@@ -66,11 +111,10 @@ impl Notification for GraphChanged {
     const METHOD: &'static str = "mlforge/graphChanged";
 }
 
-/// A graph, its DOT text once made, and the world generation it was built at.
+/// A graph and the world generation it was built at.
 #[derive(Clone)]
 pub struct Entry {
-    pub model: Arc<GraphModel>,
-    pub dot: Option<Arc<str>>,
+    pub drawn: Arc<Drawn>,
     pub generation: u64,
 }
 
@@ -112,16 +156,12 @@ pub fn build(
     snap: &Snapshot,
     uri: &Uri,
     pipeline: Option<&str>,
-) -> Result<std::result::Result<Arc<GraphModel>, String>> {
+) -> Result<std::result::Result<GraphModel, String>> {
     let doc = doc(snap, uri)?;
     Ok(match select_pipeline(&snap.db, doc.file, pipeline) {
-        Ok(key) => Ok(Arc::new(mlforge_graph::build(&snap.db, key))),
+        Ok(key) => Ok(mlforge_graph::build(&snap.db, key)),
         Err(message) => Err(message.replace("--pipeline", "the `pipeline` parameter")),
     })
-}
-
-pub fn dot_of(model: &GraphModel) -> Arc<str> {
-    Arc::from(mlforge_graph::to_dot(model))
 }
 
 /// Every pipeline's current graph, reusing `previous` entries (and their DOT) when the graph
@@ -137,22 +177,21 @@ pub fn refresh(
         let Ok(model) = build(snap, uri, Some(&name))? else {
             continue;
         };
-        let entry = match previous.get(&name) {
-            Some(old) if old.model == model => Entry {
-                model: old.model.clone(),
-                dot: old
-                    .dot
-                    .clone()
-                    .or_else(|| with_dot.then(|| dot_of(&old.model))),
-                generation: snap.generation,
-            },
-            _ => Entry {
-                dot: with_dot.then(|| dot_of(&model)),
-                model,
-                generation: snap.generation,
-            },
+        let drawn = match previous.get(&name) {
+            Some(old) if old.drawn.model == model => old.drawn.clone(),
+            _ => Arc::new(Drawn::new(model)),
         };
-        out.push((name, entry));
+        if with_dot {
+            // A preview is open: have its next answer ready.
+            drawn.dot_json();
+        }
+        out.push((
+            name,
+            Entry {
+                drawn,
+                generation: snap.generation,
+            },
+        ));
     }
     Ok(out)
 }
@@ -167,7 +206,7 @@ impl DocGraphs {
             if self
                 .last_good
                 .get(&name)
-                .is_none_or(|old| !Arc::ptr_eq(&old.model, &entry.model))
+                .is_none_or(|old| !Arc::ptr_eq(&old.drawn, &entry.drawn))
             {
                 changed = true;
             }
@@ -196,7 +235,7 @@ impl DocGraphs {
     /// Records a graph built for a request; `only` when the request named no pipeline (so
     /// this is the document's only one at that generation).
     pub fn answered(&mut self, entry: Entry, only: bool) {
-        let name = entry.model.pipeline.clone();
+        let name = entry.drawn.model.pipeline.clone();
         self.last_pipeline = Some(name.clone());
         if only {
             self.current = vec![name.clone()];
@@ -205,8 +244,7 @@ impl DocGraphs {
         self.last_good.insert(name, entry);
     }
 
-    /// The last good graph for a request whose pipeline the current text lacks (its DOT
-    /// may still have to be made).
+    /// The last good graph for a request whose pipeline the current text lacks.
     pub fn stale(&self, wanted: Option<&str>) -> Option<Entry> {
         let name = match wanted {
             Some(name) => name.to_string(),

@@ -152,6 +152,9 @@ pub fn completion(
     }
     let encoding = snap.config.encoding;
     let with_docs = items.len() <= COMPLETION_DOCS_LIMIT;
+    // Items nearly all replace the same word: convert each distinct span once (a position
+    // costs a walk of the rope, and a list can hold thousands of items).
+    let mut last: Option<(Span, lsp::Range)> = None;
     let items = items
         .into_iter()
         .map(|item| {
@@ -161,12 +164,19 @@ pub fn completion(
             } else {
                 item.insert_text
             };
-            let range = position::lsp_range(
-                &doc.rope,
-                item.replace.start as usize,
-                item.replace.end as usize,
-                encoding,
-            );
+            let range = match last {
+                Some((span, range)) if span == item.replace => range,
+                _ => {
+                    let range = position::lsp_range(
+                        &doc.rope,
+                        item.replace.start as usize,
+                        item.replace.end as usize,
+                        encoding,
+                    );
+                    last = Some((item.replace, range));
+                    range
+                }
+            };
             lsp::CompletionItem {
                 label: item.label,
                 kind: Some(to_proto::completion_kind(item.kind)),

@@ -24,6 +24,7 @@ pub mod graph;
 mod handlers;
 mod memory;
 pub mod position;
+mod raw;
 mod semantic_tokens;
 mod server;
 mod to_proto;
@@ -40,10 +41,12 @@ pub use crate::to_proto::EXPLAIN_URL;
 /// edits queued behind it.
 const CONCURRENCY: usize = 64;
 
-/// The service and the socket for messages to the client, for driving the server in-process.
-pub fn service() -> (LspService<Backend>, ClientSocket) {
+/// The service and the socket for messages to the client. Not public: its big answers are
+/// placeholders until [`serve`]'s output writer splices their JSON in (see `raw.rs`).
+fn service() -> (LspService<Backend>, ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("mlforge/graph", Backend::graph)
+        .custom_method(raw::REROUTED[0].1, Backend::raw_completion)
         .custom_method("mlforge/debugPanic", Backend::debug_panic)
         .finish()
 }
@@ -53,13 +56,14 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
 pub async fn serve<I, O>(input: I, output: O) -> bool
 where
     I: AsyncRead + Unpin,
-    O: AsyncWrite,
+    O: AsyncWrite + Unpin,
 {
     let (service, socket) = service();
     let backend = service.inner().clone();
+    let output = raw::Splice::new(output, backend.raw_table());
     Server::new(input, output, socket)
         .concurrency_level(CONCURRENCY)
-        .serve(service)
+        .serve(raw::Reroute(service))
         .await;
     backend.shutdown_requested()
 }

@@ -21,12 +21,11 @@ use crate::config::Config;
 use crate::diagnostics;
 use crate::dispatch::{self, internal_error, is_cancellation, on_snapshot};
 use crate::formatting;
-use crate::graph::{
-    self, GraphCache, GraphChanged, GraphChangedParams, GraphParams, GraphResponse,
-};
+use crate::graph::{self, GraphCache, GraphChanged, GraphChangedParams, GraphParams};
 use crate::handlers;
 use crate::memory;
 use crate::position;
+use crate::raw::{Placeholder, RawJson, RawTable};
 use crate::semantic_tokens;
 use crate::world::{scan_workspace, uri_to_path, Snapshot, World};
 
@@ -58,6 +57,8 @@ pub struct Inner {
     /// The last semantic tokens answered per document, for deltas.
     tokens: Mutex<TokenCache>,
     graphs: Mutex<GraphCache>,
+    /// Big answers serialised by their handlers, waiting to be spliced into the output.
+    raw: Arc<RawTable>,
     next_result_id: AtomicU64,
     roots: Mutex<Vec<PathBuf>>,
     /// True once the workspace folders have been scanned for `.mlf` files.
@@ -77,6 +78,7 @@ impl Backend {
                 timers: Mutex::default(),
                 tokens: Mutex::default(),
                 graphs: Mutex::default(),
+                raw: Arc::default(),
                 next_result_id: AtomicU64::new(1),
                 roots: Mutex::default(),
                 scanned: tokio::sync::watch::Sender::new(false),
@@ -91,9 +93,30 @@ impl Backend {
         self.inner.shutdown_requested.load(Ordering::SeqCst)
     }
 
-    /// `mlforge/graph`.
-    pub async fn graph(&self, params: GraphParams) -> Result<GraphResponse> {
+    /// `mlforge/graph`: answers a placeholder that [`crate::raw::Splice`] replaces by the
+    /// JSON text of the answer (see `graph::response_json`).
+    pub async fn graph(&self, params: GraphParams) -> Result<Placeholder> {
         self.inner.clone().graph(params).await
+    }
+
+    /// `textDocument/completion`, rerouted here by [`crate::raw::Reroute`]: the same answer
+    /// as [`LanguageServer::completion`], serialised on the snapshot's thread and spliced in
+    /// (a list of thousands of items is a megabyte of JSON).
+    pub async fn raw_completion(&self, params: lsp::CompletionParams) -> Result<Placeholder> {
+        let json = self
+            .inner
+            .read("completion", move |snap| {
+                let answer = handlers::completion(snap, params)?;
+                RawJson::new(&answer)
+                    .map_err(|e| internal_error(format!("completion: cannot serialise: {e}")))
+            })
+            .await?;
+        Ok(self.inner.raw.answer(json))
+    }
+
+    /// The answers a [`crate::raw::Splice`] under this server's output writes in.
+    pub fn raw_table(&self) -> Arc<RawTable> {
+        self.inner.raw.clone()
     }
 
     /// `mlforge/debugPanic`: panics inside a handler, to test the panic boundary. Answers
@@ -288,7 +311,7 @@ impl Inner {
         }
     }
 
-    async fn graph(self: Arc<Self>, params: GraphParams) -> Result<GraphResponse> {
+    async fn graph(self: Arc<Self>, params: GraphParams) -> Result<Placeholder> {
         let want_dot = params.dot.unwrap_or(true);
         let generation = self.world.lock().expect("world lock").generation;
         let cached = {
@@ -299,86 +322,60 @@ impl Inner {
                 .get(&params.uri)
                 .and_then(|g| g.fresh(generation, params.pipeline.as_deref()))
         };
-        let entry = match cached {
-            Some(entry) => entry,
-            None => {
-                let uri = params.uri.clone();
-                let wanted = params.pipeline.clone();
-                let built = self
-                    .read("mlforge/graph", move |snap| {
-                        Ok(match graph::build(snap, &uri, wanted.as_deref())? {
-                            Ok(model) => Ok(graph::Entry {
-                                dot: want_dot.then(|| graph::dot_of(&model)),
-                                model,
-                                generation: snap.generation,
-                            }),
-                            Err(message) => Err(message),
+        let (entry, stale) =
+            match cached {
+                Some(entry) => (entry, false),
+                None => {
+                    let uri = params.uri.clone();
+                    let wanted = params.pipeline.clone();
+                    let built = self
+                        .read("mlforge/graph", move |snap| {
+                            Ok(graph::build(snap, &uri, wanted.as_deref())?.map(|model| {
+                                graph::Entry {
+                                    drawn: Arc::new(graph::Drawn::new(model)),
+                                    generation: snap.generation,
+                                }
+                            }))
                         })
-                    })
-                    .await?;
-                match built {
-                    Ok(entry) => {
-                        self.graphs
-                            .lock()
-                            .expect("graph lock")
-                            .docs
-                            .entry(params.uri.clone())
-                            .or_default()
-                            .answered(entry.clone(), params.pipeline.is_none());
-                        entry
-                    }
-                    Err(message) => {
-                        let stale = self
-                            .graphs
-                            .lock()
-                            .expect("graph lock")
+                        .await?;
+                    let mut cache = self.graphs.lock().expect("graph lock");
+                    match built {
+                        Ok(entry) => {
+                            cache
+                                .docs
+                                .entry(params.uri.clone())
+                                .or_default()
+                                .answered(entry.clone(), params.pipeline.is_none());
+                            (entry, false)
+                        }
+                        Err(message) => match cache
                             .docs
                             .get(&params.uri)
-                            .and_then(|g| g.stale(params.pipeline.as_deref()));
-                        match stale {
-                            Some(entry) => {
-                                return self.answer_graph(&params.uri, entry, want_dot, true).await
-                            }
+                            .and_then(|g| g.stale(params.pipeline.as_deref()))
+                        {
+                            Some(entry) => (entry, true),
                             None => return Err(graph::no_graph(message)),
-                        }
+                        },
                     }
                 }
-            }
-        };
-        self.answer_graph(&params.uri, entry, want_dot, false).await
-    }
-
-    /// The response for `entry`, making (and remembering) its DOT when asked and missing.
-    async fn answer_graph(
-        &self,
-        uri: &Uri,
-        mut entry: graph::Entry,
-        want_dot: bool,
-        stale: bool,
-    ) -> Result<GraphResponse> {
-        if want_dot && entry.dot.is_none() {
-            let model = entry.model.clone();
-            let dot = tokio::task::spawn_blocking(move || graph::dot_of(&model))
-                .await
-                .map_err(|e| internal_error(format!("mlforge/graph: {e}")))?;
-            entry.dot = Some(dot.clone());
-            let mut cache = self.graphs.lock().expect("graph lock");
-            if let Some(stored) = cache
-                .docs
-                .get_mut(uri)
-                .and_then(|g| g.last_good.get_mut(&entry.model.pipeline))
-            {
-                if Arc::ptr_eq(&stored.model, &entry.model) {
-                    stored.dot = Some(dot);
-                }
-            }
-        }
-        Ok(GraphResponse {
-            pipeline: entry.model.pipeline.clone(),
-            graph: entry.model,
-            dot: if want_dot { entry.dot } else { None },
-            stale,
+            };
+        // The JSON and DOT are made once per graph and kept with it (see `graph::Drawn`);
+        // making them, or copying them into the answer, is work for a blocking thread.
+        self.activity.touch();
+        let started = dispatch::timing().then(std::time::Instant::now);
+        let json = tokio::task::spawn_blocking(move || {
+            graph::response_json(&entry.drawn, want_dot, stale)
         })
+        .await
+        .map_err(|e| internal_error(format!("mlforge/graph: {e}")))?;
+        if let Some(started) = started {
+            eprintln!(
+                "mlforge lsp: mlforge/graph answer: {:.2} ms ({} bytes)",
+                started.elapsed().as_secs_f64() * 1000.0,
+                json.0.len()
+            );
+        }
+        Ok(self.raw.answer(json))
     }
 
     fn next_result_id(&self) -> String {

@@ -6,6 +6,18 @@ mod support;
 use serde_json::{json, Value};
 use support::{examples, pos_of, rich_capabilities, uri, workspace, Client};
 
+/// A workspace holding the quickstart example, open in a server with VS Code-like
+/// capabilities and no debounce, its first diagnostics received.
+async fn open_quickstart() -> (tempfile::TempDir, String, String, Client) {
+    let text = read("quickstart.mlf");
+    let dir = workspace(&[("quickstart.mlf", &text)]);
+    let file = uri(&dir.path().join("quickstart.mlf"));
+    let mut client = Client::start(rich_capabilities(), json!({"debounceMs": 0}), None).await;
+    client.open(&file, &text).await;
+    client.diagnostics(&file, Some(1)).await;
+    (dir, file, text, client)
+}
+
 fn read(path: &str) -> String {
     std::fs::read_to_string(examples().join(path)).unwrap()
 }
@@ -96,12 +108,7 @@ async fn an_edit_that_breaks_then_repairs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completion_after_step_dot_lists_outputs() {
-    let text = read("quickstart.mlf");
-    let dir = workspace(&[("quickstart.mlf", &text)]);
-    let file = uri(&dir.path().join("quickstart.mlf"));
-    let mut client = Client::start(rich_capabilities(), json!({"debounceMs": 0}), None).await;
-    client.open(&file, &text).await;
-    client.diagnostics(&file, Some(1)).await;
+    let (_dir, file, text, client) = open_quickstart().await;
     // `split(data: data.table)`: replace `table` with nothing, ask after `data.`.
     let at = pos_of(&text, "data.table", 0, 5);
     let end = json!({"line": at["line"], "character": at["character"].as_u64().unwrap() + 5});
@@ -243,12 +250,7 @@ async fn the_panic_hook_is_off_without_test_hooks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graph_request_answers_json_and_dot_and_the_last_good_graph_when_the_pipeline_is_lost() {
-    let text = read("quickstart.mlf");
-    let dir = workspace(&[("quickstart.mlf", &text)]);
-    let file = uri(&dir.path().join("quickstart.mlf"));
-    let mut client = Client::start(rich_capabilities(), json!({"debounceMs": 0}), None).await;
-    client.open(&file, &text).await;
-    client.diagnostics(&file, Some(1)).await;
+    let (dir, file, text, mut client) = open_quickstart().await;
     let answer = client
         .request("mlforge/graph", json!({"uri": file}))
         .await
@@ -329,6 +331,45 @@ async fn graph_request_answers_json_and_dot_and_the_last_good_graph_when_the_pip
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_answers_are_kept_per_version_and_rebuilt_after_an_edit() {
+    let (_dir, file, text, mut client) = open_quickstart().await;
+    let params = |dot: bool| json!({"uri": file, "dot": dot});
+    let first = client.request("mlforge/graph", params(true)).await.unwrap();
+    // The same version again: the same answer (from the kept text).
+    assert_eq!(
+        client.request("mlforge/graph", params(true)).await.unwrap(),
+        first
+    );
+    // Without DOT: the same model, `dot` null.
+    let bare = client
+        .request("mlforge/graph", params(false))
+        .await
+        .unwrap();
+    assert_eq!(bare["dot"], Value::Null);
+    assert_eq!(bare["graph"], first["graph"]);
+    // An edit that adds a step: the next answer has it (nothing stale is kept).
+    let at = pos_of(&text, "step parts", 0, 0);
+    client
+        .insert(&file, 2, at, "step extra = make_data(rows: 7)\n  ")
+        .await;
+    client.diagnostics(&file, Some(2)).await;
+    for dot in [false, true] {
+        let after = client.request("mlforge/graph", params(dot)).await.unwrap();
+        let ids: Vec<&str> = after["graph"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&"extra"), "{ids:?}");
+        assert_eq!(after["dot"].is_string(), dot);
+    }
+    let again = client.request("mlforge/graph", params(true)).await.unwrap();
+    assert!(again["dot"].as_str().unwrap().contains("\"extra\""));
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graph_changed_is_sent_after_an_edit_that_changes_the_graph() {
     let text = read("quickstart.mlf");
     let dir = workspace(&[("quickstart.mlf", &text)]);
@@ -338,13 +379,7 @@ async fn graph_changed_is_sent_after_an_edit_that_changes_the_graph() {
     let first = client.notification("mlforge/graphChanged").await;
     assert_eq!(first["uri"], file);
     let at = pos_of(&text, "step data  = make_data(rows: 300)", 0, 30);
-    client
-        .change(
-            &file,
-            2,
-            json!([{"range": {"start": at, "end": at}, "text": "0"}]),
-        )
-        .await;
+    client.insert(&file, 2, at, "0").await;
     let again = client.notification("mlforge/graphChanged").await;
     assert_eq!(again["uri"], file);
     client.shutdown().await;

@@ -227,6 +227,12 @@ impl Client {
         .await;
     }
 
+    /// Inserts `text` at `at` (an LSP position) as version `version`.
+    pub async fn insert(&self, uri: &str, version: i64, at: Value, text: &str) {
+        let change = json!([{"range": {"start": at, "end": at}, "text": text}]);
+        self.change(uri, version, change).await;
+    }
+
     pub async fn change(&self, uri: &str, version: i64, changes: Value) {
         self.notify(
             "textDocument/didChange",
