@@ -1,5 +1,13 @@
 //! Giving freed memory back to the system.
 //!
+//! The `mlforge` binary allocates with mimalloc (see `crates/cli/src/main.rs`): re-checking
+//! a 5,000-step pipeline is two to four times faster than with glibc's malloc, whose
+//! arena locks the analysis, the graph builder and the thread that frees old results
+//! (`mlforge-drop`) contend for. mimalloc keeps freed pages for reuse; [`trim`] asks it to
+//! hand them back (`mi_collect`). With the 5,000-step program open that brings the idle
+//! memory from 160–190 MiB to about 120 MiB (glibc: 96–114 MiB). C code in the process
+//! (SQLite) and test binaries still use glibc's malloc, hence both below.
+//!
 //! The server's big transient allocations (a re-analysis of a 5,000-step pipeline, a graph
 //! answer of several megabytes, thousands of completion items) happen on many threads, and
 //! glibc keeps each thread's freed memory in that thread's arena: resident memory then
@@ -43,9 +51,24 @@ pub fn spawn_trimmer(activity: Activity) {
     });
 }
 
+fn trim() {
+    trim_glibc();
+    collect_mimalloc();
+}
+
+#[allow(unsafe_code)]
+fn collect_mimalloc() {
+    // SAFETY: `mi_collect` frees mimalloc's unused pages and purges its arenas; it takes no
+    // pointers and may be called from any thread. Without mimalloc as the global allocator
+    // its heaps are empty and this does nothing.
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+    }
+}
+
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
-fn trim() {
+fn trim_glibc() {
     extern "C" {
         fn malloc_trim(pad: usize) -> std::os::raw::c_int;
     }
@@ -57,10 +80,11 @@ fn trim() {
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn trim() {}
+fn trim_glibc() {}
 
 /// Caps glibc's malloc at two arenas (`mallopt(M_ARENA_MAX, 2)`); call before starting
-/// threads. On the 5,000-step program this halves the idle resident memory.
+/// threads. On the 5,000-step program this halved the idle resident memory (with glibc as
+/// the allocator; it still serves C code such as SQLite).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 pub fn limit_arenas() {
