@@ -17,6 +17,10 @@ use std::sync::Arc;
 use divan::{black_box, Bencher};
 use mlforge_analysis::{check_files, Db, FileLoader, MemoryLoader, RootDatabase, SourceFile};
 
+/// The allocator the `mlforge` binary ships with, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

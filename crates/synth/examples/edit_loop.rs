@@ -16,6 +16,10 @@ use std::sync::Arc;
 
 use mlforge_analysis::{check_files, Db, MemoryLoader, RootDatabase, SourceFile};
 
+/// The allocator the `mlforge` binary ships with, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DIR: &str = "/synth";
 
 fn path(name: &str) -> PathBuf {

@@ -11,6 +11,10 @@ use mlforge_analysis::items::{imports, parse, ItemKey};
 use mlforge_analysis::pipeline::analyze_pipeline;
 use mlforge_analysis::{check_files, Db, FileLoader, MemoryLoader, RootDatabase};
 
+/// The allocator the `mlforge` binary ships with, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DIR: &str = "/synth";
 
 fn path(name: &str) -> PathBuf {
