@@ -429,6 +429,27 @@ where
     })
 }
 
+/// What ops and pipelines share: `KEYWORD name(params) -> (outputs) { members }`.
+fn callable<'t, 's: 't, I, M: 't>(
+    keyword: Token<'s>,
+    member: impl Parser<'t, I, M, Extra<'t, 's>> + Clone + 't,
+) -> impl Parser<'t, I, (Name, Vec<Param>, Option<Vec<OutputDecl>>, Vec<M>), Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    just(keyword)
+        .ignore_then(name())
+        .then(params())
+        .then(output_decls().or_not())
+        .then(
+            member
+                .repeated()
+                .collect::<Vec<_>>()
+                .delimited_by(just(Token::LBrace), just(Token::RBrace)),
+        )
+        .map(|(((name, params), outputs), members)| (name, params, outputs, members))
+}
+
 fn op<'t, 's: 't, I>() -> impl Parser<'t, I, Op, Extra<'t, 's>> + Clone
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
@@ -445,17 +466,7 @@ where
         .recover_with(via_parser(
             skip_broken(is_member_start, false).to(Member::Broken),
         ));
-    just(Token::Op)
-        .ignore_then(name())
-        .then(params())
-        .then(output_decls().or_not())
-        .then(
-            member
-                .repeated()
-                .collect::<Vec<_>>()
-                .delimited_by(just(Token::LBrace), just(Token::RBrace)),
-        )
-        .map_with(|(((name, params), outputs), members), e| {
+    callable(Token::Op, member).map_with(|(name, params, outputs, members), e| {
             let mut attrs = Vec::new();
             let mut bodies = Vec::new();
             for member in members {
@@ -612,17 +623,7 @@ where
     let member = attribute()
         .map(Member::Attr)
         .or(statement().map(Member::Stmt));
-    just(Token::Pipeline)
-        .ignore_then(name())
-        .then(params())
-        .then(output_decls().or_not())
-        .then(
-            member
-                .repeated()
-                .collect::<Vec<_>>()
-                .delimited_by(just(Token::LBrace), just(Token::RBrace)),
-        )
-        .map_with(|(((name, params), outputs), members), e| {
+    callable(Token::Pipeline, member).map_with(|(name, params, outputs, members), e| {
             let mut attrs = Vec::new();
             let mut body = Vec::new();
             for member in members {
