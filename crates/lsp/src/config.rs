@@ -22,6 +22,8 @@ pub struct Config {
     pub hierarchical_symbols: bool,
     /// Code actions may be `CodeAction` literals (else only `Command`s).
     pub code_action_literals: bool,
+    /// The server may ask the client to apply a workspace edit (`workspace/applyEdit`).
+    pub apply_edit: bool,
     /// The client lets the server register a file watcher at run time.
     pub dynamic_watchers: bool,
     /// Diagnostics may carry `relatedInformation`.
@@ -43,6 +45,14 @@ pub struct Config {
     /// The most folding ranges the client wants.
     pub folding_limit: Option<usize>,
     pub options: Options,
+}
+
+impl Config {
+    /// Quick fixes reach a client without `CodeAction` literals as commands that the
+    /// server carries out through `workspace/applyEdit`, if the client allows that.
+    pub fn fixes_as_commands(&self) -> bool {
+        !self.code_action_literals && self.apply_edit
+    }
 }
 
 /// `initializationOptions` the server understands.
@@ -104,6 +114,7 @@ impl Config {
             code_action_literals: text
                 .and_then(|t| t.code_action.as_ref())
                 .is_some_and(|c| c.code_action_literal_support.is_some()),
+            apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
             dynamic_watchers: workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)

@@ -12,6 +12,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::ls_types::Uri;
 
+use crate::commands;
 use crate::dispatch::invalid_params;
 use crate::position;
 use crate::to_proto::{self, Converter};
@@ -623,7 +624,14 @@ pub fn code_actions(
         }
         let edit = conv.workspace_edit(&action.edits);
         if !snap.config.code_action_literals {
-            // Such a client only runs commands; we have none that applies edits, so skip.
+            // Such a client only runs commands: ours applies the edit (see `commands.rs`).
+            if snap.config.fixes_as_commands() {
+                out.push(lsp::CodeActionOrCommand::Command(commands::apply_edit(
+                    action.title,
+                    edit,
+                    snap,
+                )));
+            }
             continue;
         }
         let diagnostics: Vec<lsp::Diagnostic> = match action.fixes {

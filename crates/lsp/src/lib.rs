@@ -16,6 +16,7 @@
 //! See `README.md` beside this crate for the custom request `mlforge/graph`, the
 //! notification `mlforge/graphChanged`, and editor setup.
 
+mod commands;
 mod config;
 mod diagnostics;
 pub mod dispatch;

@@ -17,6 +17,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 use tower_lsp_server::{Client, LanguageServer};
 
+use crate::commands;
 use crate::config::Config;
 use crate::diagnostics;
 use crate::dispatch::{self, internal_error, is_cancellation, on_snapshot};
@@ -428,6 +429,10 @@ fn capabilities(config: &Config) -> lsp::ServerCapabilities {
         } else {
             CodeActionProviderCapability::Simple(true)
         }),
+        execute_command_provider: config.fixes_as_commands().then(|| ExecuteCommandOptions {
+            commands: vec![commands::APPLY_EDIT.to_string()],
+            work_done_progress_options: Default::default(),
+        }),
         code_lens_provider: Some(CodeLensOptions {
             resolve_provider: Some(false),
         }),
@@ -796,6 +801,27 @@ impl LanguageServer for Backend {
                 handlers::code_actions(snap, params)
             })
             .await
+    }
+
+    async fn execute_command(
+        &self,
+        params: lsp::ExecuteCommandParams,
+    ) -> Result<Option<lsp::LSPAny>> {
+        let edit = {
+            let world = self.inner.world.lock().expect("world lock");
+            commands::edit_to_apply(&params, |uri| world.docs.get(uri).map(|d| d.version))?
+        };
+        let answer = self.inner.client.apply_edit(edit).await?;
+        if !answer.applied {
+            let why = answer
+                .failure_reason
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            return Err(internal_error(format!(
+                "the editor did not apply the fix{why}"
+            )));
+        }
+        Ok(None)
     }
 
     async fn code_lens(&self, params: lsp::CodeLensParams) -> Result<Option<Vec<lsp::CodeLens>>> {

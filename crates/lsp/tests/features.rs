@@ -382,6 +382,75 @@ async fn code_actions_offer_quick_fixes_with_edits() {
     client.shutdown().await;
 }
 
+/// A client without `CodeAction` literals gets each fix as the command `mlforge.applyEdit`;
+/// running it makes the server send the fix's edit as `workspace/applyEdit`, and a fix
+/// offered before an edit is refused after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixes_reach_clients_without_literals_as_commands() {
+    let dir = example_workspace();
+    let capabilities = json!({"workspace": {"applyEdit": true}});
+    let mut client = Client::start(capabilities, json!({"debounceMs": 0}), Some(dir.path())).await;
+    let bad = open(&client, dir.path(), "errors/E0203/bad.mlf").await;
+    let diagnostics = client.diagnostics(&bad.uri, Some(1)).await;
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "E0203")
+        .expect("E0203")
+        .clone();
+    let params = json!({
+        "textDocument": {"uri": bad.uri},
+        "range": d["range"],
+        "context": {"diagnostics": [d]},
+    });
+    let actions = client
+        .request("textDocument/codeAction", params.clone())
+        .await
+        .unwrap();
+    let commands = actions.as_array().unwrap();
+    assert!(!commands.is_empty(), "a fix for E0203");
+    for c in commands {
+        assert_eq!(c["command"], "mlforge.applyEdit", "{c}");
+        assert!(c.get("edit").is_none(), "a command, not a CodeAction: {c}");
+    }
+    let fix = &commands[0];
+    let expected_edit = fix["arguments"][0]["edit"].clone();
+    assert!(expected_edit["changes"][&bad.uri].is_array(), "{fix}");
+    let run = json!({"command": fix["command"], "arguments": fix["arguments"]});
+    let answer = client
+        .request("workspace/executeCommand", run.clone())
+        .await;
+    assert_eq!(answer, Ok(Value::Null));
+    let sent: Vec<Value> = client.server_requests.lock().unwrap().clone();
+    let apply = sent
+        .iter()
+        .find(|r| r["method"] == "workspace/applyEdit")
+        .expect("the server asked the client to apply the edit");
+    assert_eq!(apply["params"]["edit"], expected_edit);
+
+    // After an edit of the document, the old fix no longer applies.
+    client
+        .insert(&bad.uri, 2, json!({"line": 0, "character": 0}), "\n")
+        .await;
+    let stale = client.request("workspace/executeCommand", run).await;
+    assert_eq!(stale.unwrap_err()["code"], -32801, "ContentModified");
+    // Malformed or unknown commands get errors, not a crash.
+    let unknown = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "mlforge.nope", "arguments": []}),
+        )
+        .await;
+    assert_eq!(unknown.unwrap_err()["code"], -32602);
+    let malformed = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "mlforge.applyEdit", "arguments": [{"edit": 3}]}),
+        )
+        .await;
+    assert_eq!(malformed.unwrap_err()["code"], -32602);
+    client.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_lenses_above_pipelines_and_steps() {
     let dir = example_workspace();

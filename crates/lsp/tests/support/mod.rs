@@ -23,7 +23,7 @@ pub struct Client {
     notifications: mpsc::UnboundedReceiver<Value>,
     next_id: AtomicI64,
     pub server: tokio::task::JoinHandle<bool>,
-    /// Requests the server sent us (method names), answered with `null`.
+    /// Requests the server sent us, answered with `null` (`workspace/applyEdit`: applied).
     pub server_requests: Arc<Mutex<Vec<Value>>>,
 }
 
@@ -90,9 +90,16 @@ impl Client {
                 while let Some(message) = read_message(&mut reader).await {
                     let has_id = message.get("id").is_some_and(|id| !id.is_null());
                     if message.get("method").is_some() && has_id {
-                        // A request from the server: answer null.
+                        // A request from the server: an edit is applied, anything else
+                        // answered `null`.
                         server_requests.lock().unwrap().push(message.clone());
-                        let answer = json!({"jsonrpc": "2.0", "id": message["id"], "result": null});
+                        let result = if message["method"] == "workspace/applyEdit" {
+                            json!({"applied": true})
+                        } else {
+                            Value::Null
+                        };
+                        let answer =
+                            json!({"jsonrpc": "2.0", "id": message["id"], "result": result});
                         write(&writer, &answer).await;
                     } else if message.get("method").is_some() {
                         let _ = tx.send(message);
