@@ -1,7 +1,9 @@
 //! Checks of one pipeline: names, calls, types through `for` and `if`, outputs, the step
 //! graph, and the warnings about unused things.
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: the keys are short names and step numbers, looked up for every reference of
+// every step; SipHash's resistance to crafted keys buys nothing here.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use mlforge_syntax::ast::{self, Expr, ExprKind, Name, Stmt};
 use mlforge_syntax::Span;
@@ -142,15 +144,15 @@ impl<'a> Checker<'a> {
             pipeline,
             sink: Sink::new(file),
             graph: StepGraph::default(),
-            params: HashMap::new(),
-            used_params: HashSet::new(),
+            params: HashMap::default(),
+            used_params: HashSet::default(),
             steps: Vec::new(),
-            step_index: HashMap::new(),
+            step_index: HashMap::default(),
             path: Vec::new(),
             loop_vars: Vec::new(),
             deps: Vec::new(),
-            output_deps: HashSet::new(),
-            output_types: HashMap::new(),
+            output_deps: HashSet::default(),
+            output_types: HashMap::default(),
         }
     }
 
@@ -289,11 +291,25 @@ impl<'a> Checker<'a> {
     }
 
     fn resolve_callees(&mut self) {
+        // Thousands of steps call a handful of ops: resolve each distinct name once.
+        type Resolved<'s> = Result<(CalleeRef, Option<&'s Signature>), CalleeError>;
+        let mut resolved: HashMap<(Option<&'a str>, &'a str), Resolved<'a>> = HashMap::default();
         for i in 0..self.steps.len() {
             let callee = &self.steps[i].ast.callee;
-            match resolve_callee(self.db, self.file, callee) {
-                Ok(target) => {
-                    self.steps[i].signature = callee_signature(self.db, &target);
+            let name = (
+                callee.namespace.as_ref().map(|ns| ns.text.as_str()),
+                callee.name.text.as_str(),
+            );
+            let (db, file) = (self.db, self.file);
+            let outcome = resolved.entry(name).or_insert_with(|| {
+                resolve_callee(db, file, callee).map(|target| {
+                    let signature = callee_signature(db, &target);
+                    (target, signature)
+                })
+            });
+            match outcome.clone() {
+                Ok((target, signature)) => {
+                    self.steps[i].signature = signature;
                     self.graph.steps[i].callee = Some(target.clone());
                     self.steps[i].callee = Some(target);
                 }
@@ -665,7 +681,7 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
-        let mut seen: HashMap<&str, &ast::OutputStmt> = HashMap::new();
+        let mut seen: HashMap<&str, &ast::OutputStmt> = HashMap::default();
         for output in &stmts {
             if let Some(first) = seen.insert(&output.name.text, output) {
                 self.sink.twice(
@@ -776,7 +792,7 @@ impl<'a> Checker<'a> {
         target: &(SourceFile, String),
         start: &CalleeRef,
     ) -> Option<Vec<String>> {
-        let mut visited = HashSet::new();
+        let mut visited = HashSet::default();
         let mut stack = vec![(start.clone(), vec![start.name.clone()])];
         while let Some((current, path)) = stack.pop() {
             if (current.file, current.name.clone()) == *target {
@@ -838,19 +854,19 @@ impl<'a> Checker<'a> {
 
     /// The type of a step's output seen from the current position: one `list<…>` per `for`
     /// and one `?` per `if` that holds the step but not the position.
-    fn seen_from_here(&self, step: usize, ty: Ty) -> Ty {
-        let step_path = self.graph.block_path(self.graph.steps[step].block);
-        let common = step_path
-            .iter()
-            .zip(&self.path)
-            .take_while(|(a, b)| a == b)
-            .count();
-        step_path[common..].iter().rev().fold(ty, |ty, &block| {
-            match self.graph.blocks[block].kind {
+    fn seen_from_here(&self, step: usize, mut ty: Ty) -> Ty {
+        // From the step's innermost block outwards, up to the first block that also holds
+        // the statement being checked: each `for` left makes a list, each branch an option.
+        // (A block's ancestors are unique, so the first shared block ends the walk.)
+        let mut block = self.graph.steps[step].block;
+        while let Some(b) = block.filter(|b| !self.path.contains(b)) {
+            ty = match self.graph.blocks[b].kind {
                 BlockKind::For { .. } => Ty::list(ty),
                 BlockKind::Then | BlockKind::Else => Ty::optional(ty),
-            }
-        })
+            };
+            block = self.graph.blocks[b].parent;
+        }
+        ty
     }
 }
 
