@@ -1,7 +1,8 @@
 //! `mlforge lsp` as a process, over its standard input and output, as an editor runs it:
 //! `--stdio` accepted, diagnostics for an example with an error, a hover, a bad request
-//! answered with an error, and the exit codes LSP asks for (0 after `shutdown` then `exit`,
-//! 1 after `exit` alone). The protocol in depth is tested in `crates/lsp/tests`.
+//! answered with an error, the restart that sets mimalloc's lazy commit, and the exit codes
+//! LSP asks for (0 after `shutdown` then `exit`, 1 after `exit` alone). The protocol in
+//! depth is tested in `crates/lsp/tests`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -116,6 +117,14 @@ fn diagnostics_hover_errors_and_a_clean_exit() {
     );
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
     assert_eq!(init["result"]["serverInfo"]["name"], "mlforge");
+    // The server restarted itself (same process) with mimalloc's lazy commit set.
+    let environ = std::fs::read(format!("/proc/{}/environ", server.child.id())).unwrap();
+    assert!(
+        environ
+            .split(|&b| b == 0)
+            .any(|var| var == b"MIMALLOC_ARENA_EAGER_COMMIT=0"),
+        "the server runs with MIMALLOC_ARENA_EAGER_COMMIT=0"
+    );
     server.notify("initialized", json!({}));
     server.notify(
         "textDocument/didOpen",
