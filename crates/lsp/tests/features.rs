@@ -341,6 +341,19 @@ async fn semantic_tokens_full_and_delta() {
     client.shutdown().await;
 }
 
+/// Opens the E0203 example (an unknown op, which has quick fixes) and returns it with
+/// its E0203 diagnostic.
+async fn open_e0203(client: &mut Client, root: &Path) -> (Doc, Value) {
+    let bad = open(client, root, "errors/E0203/bad.mlf").await;
+    let diagnostics = client.diagnostics(&bad.uri, Some(1)).await;
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "E0203")
+        .expect("E0203")
+        .clone();
+    (bad, d)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_actions_offer_quick_fixes_with_edits() {
     let dir = example_workspace();
@@ -350,13 +363,7 @@ async fn code_actions_offer_quick_fixes_with_edits() {
         Some(dir.path()),
     )
     .await;
-    let bad = open(&client, dir.path(), "errors/E0203/bad.mlf").await;
-    let diagnostics = client.diagnostics(&bad.uri, Some(1)).await;
-    let d = diagnostics
-        .iter()
-        .find(|d| d["code"] == "E0203")
-        .expect("E0203")
-        .clone();
+    let (bad, d) = open_e0203(&mut client, dir.path()).await;
     let actions = client
         .request(
             "textDocument/codeAction",
@@ -390,13 +397,7 @@ async fn fixes_reach_clients_without_literals_as_commands() {
     let dir = example_workspace();
     let capabilities = json!({"workspace": {"applyEdit": true}});
     let mut client = Client::start(capabilities, json!({"debounceMs": 0}), Some(dir.path())).await;
-    let bad = open(&client, dir.path(), "errors/E0203/bad.mlf").await;
-    let diagnostics = client.diagnostics(&bad.uri, Some(1)).await;
-    let d = diagnostics
-        .iter()
-        .find(|d| d["code"] == "E0203")
-        .expect("E0203")
-        .clone();
+    let (bad, d) = open_e0203(&mut client, dir.path()).await;
     let params = json!({
         "textDocument": {"uri": bad.uri},
         "range": d["range"],
