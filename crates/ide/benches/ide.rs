@@ -45,6 +45,18 @@ fn offset_after(text: &str, needle: &str) -> usize {
     text.find(needle).expect("the needle") + needle.len()
 }
 
+/// Times completion at `offset` of the program.
+fn bench_completions(bencher: Bencher, s: &Setup, offset: usize, config: &CompletionConfig) {
+    bencher.bench_local(|| {
+        black_box(mlforge_ide::completions(
+            &s.db,
+            s.main,
+            black_box(offset),
+            config,
+        ))
+    });
+}
+
 #[divan::bench]
 fn completion_after_step_dot(bencher: Bencher) {
     let s = setup();
@@ -52,14 +64,7 @@ fn completion_after_step_dot(bencher: Bencher) {
     let config = CompletionConfig { snippets: true };
     let items = mlforge_ide::completions(&s.db, s.main, offset, &config);
     assert!(items.iter().any(|i| i.label == "table"), "{items:?}");
-    bencher.bench_local(|| {
-        black_box(mlforge_ide::completions(
-            &s.db,
-            s.main,
-            black_box(offset),
-            &config,
-        ))
-    });
+    bench_completions(bencher, &s, offset, &config);
 }
 
 #[divan::bench]
@@ -78,14 +83,7 @@ fn completion_of_all_steps(bencher: Bencher) {
     let config = CompletionConfig { snippets: true };
     let items = mlforge_ide::completions(&s.db, s.main, offset, &config);
     assert!(items.len() > 4000, "{} items", items.len());
-    bencher.bench_local(|| {
-        black_box(mlforge_ide::completions(
-            &s.db,
-            s.main,
-            black_box(offset),
-            &config,
-        ))
-    });
+    bench_completions(bencher, &s, offset, &config);
 }
 
 #[divan::bench]
@@ -94,14 +92,7 @@ fn completion_of_ops_after_step_equals(bencher: Bencher) {
     let offset = offset_after(&s.text, "step s400_1 = ");
     let config = CompletionConfig { snippets: true };
     assert!(!mlforge_ide::completions(&s.db, s.main, offset, &config).is_empty());
-    bencher.bench_local(|| {
-        black_box(mlforge_ide::completions(
-            &s.db,
-            s.main,
-            black_box(offset),
-            &config,
-        ))
-    });
+    bench_completions(bencher, &s, offset, &config);
 }
 
 #[divan::bench]

@@ -341,6 +341,11 @@ async fn semantic_tokens_full_and_delta() {
     client.shutdown().await;
 }
 
+/// A client with VS Code-like capabilities on `root`, diagnostics without debounce.
+async fn eager_client(root: &Path) -> Client {
+    Client::start(rich_capabilities(), json!({"debounceMs": 0}), Some(root)).await
+}
+
 /// Opens the E0203 example (an unknown op, which has quick fixes) and returns it with
 /// its E0203 diagnostic.
 async fn open_e0203(client: &mut Client, root: &Path) -> (Doc, Value) {
@@ -357,12 +362,7 @@ async fn open_e0203(client: &mut Client, root: &Path) -> (Doc, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_actions_offer_quick_fixes_with_edits() {
     let dir = example_workspace();
-    let mut client = Client::start(
-        rich_capabilities(),
-        json!({"debounceMs": 0}),
-        Some(dir.path()),
-    )
-    .await;
+    let mut client = eager_client(dir.path()).await;
     let (bad, d) = open_e0203(&mut client, dir.path()).await;
     let actions = client
         .request(
@@ -666,12 +666,7 @@ async fn unicode_before_the_cursor_in_utf16_and_utf8() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editing_an_imported_file_updates_the_open_files_that_import_it() {
     let dir = example_workspace();
-    let mut client = Client::start(
-        rich_capabilities(),
-        json!({"debounceMs": 0}),
-        Some(dir.path()),
-    )
-    .await;
+    let mut client = eager_client(dir.path()).await;
     let pipeline = open(&client, dir.path(), "wine/pipeline.mlf").await;
     assert!(client.diagnostics(&pipeline.uri, Some(1)).await.is_empty());
     let ops = open(&client, dir.path(), "wine/ops.mlf").await;
@@ -710,12 +705,7 @@ async fn editing_an_imported_file_updates_the_open_files_that_import_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_changed_deleted_or_junk_on_disk_and_import_cycles() {
     let dir = example_workspace();
-    let mut client = Client::start(
-        rich_capabilities(),
-        json!({"debounceMs": 0}),
-        Some(dir.path()),
-    )
-    .await;
+    let mut client = eager_client(dir.path()).await;
     // The watcher is registered dynamically.
     for _ in 0..100 {
         if !client.server_requests.lock().unwrap().is_empty() {
