@@ -9,6 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A run from a fresh clone gains nothing from incremental compilation, whose caches are
+# gigabytes on disk; keep them for your own edit loop (`cargo test`) only.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 echo "== Graphviz (the graph tests render SVG with \`dot\`)"
 command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
 
