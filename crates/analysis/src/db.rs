@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use salsa::Setter;
 
+use crate::items::LastParses;
+
 /// One `.mlf` file, or any other file the language refers to (a body's script).
 #[salsa::input(debug)]
 pub struct SourceFile {
@@ -55,6 +57,9 @@ impl FileLoader for MemoryLoader {
 pub trait Db: salsa::Database {
     /// The input for `path` (normalised), loading it on first use.
     fn file(&self, path: &Path) -> SourceFile;
+
+    /// Each file's latest parse, which the next parse of that file starts from.
+    fn last_parses(&self) -> &LastParses;
 }
 
 /// A hook that sees every salsa event, for tests that check what was recomputed.
@@ -66,6 +71,7 @@ pub struct RootDatabase {
     storage: salsa::Storage<Self>,
     files: Arc<Mutex<HashMap<PathBuf, SourceFile>>>,
     loader: Arc<dyn FileLoader>,
+    last_parses: Arc<LastParses>,
 }
 
 impl RootDatabase {
@@ -74,6 +80,7 @@ impl RootDatabase {
             storage: salsa::Storage::new(None),
             files: Arc::default(),
             loader,
+            last_parses: Arc::default(),
         }
     }
 
@@ -90,6 +97,7 @@ impl RootDatabase {
             storage,
             files: Arc::default(),
             loader,
+            last_parses: Arc::default(),
         };
         (db, log)
     }
@@ -132,6 +140,10 @@ impl salsa::Database for RootDatabase {}
 
 #[salsa::db]
 impl Db for RootDatabase {
+    fn last_parses(&self) -> &LastParses {
+        &self.last_parses
+    }
+
     fn file(&self, path: &Path) -> SourceFile {
         let path = normalize(path);
         if let Some(file) = self.files.lock().unwrap().get(&path) {

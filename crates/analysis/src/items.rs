@@ -2,22 +2,37 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use rustc_hash::FxHashMap;
 
 use mlforge_syntax::ast::{self, Item};
 use mlforge_syntax::{Parse, Span};
 
 use crate::db::{Db, SourceFile};
 
-#[salsa::tracked(returns(ref))]
+/// A file's syntax tree. After an edit, only the statements the edit touched are parsed
+/// again (`mlforge_syntax::reparse`), from the file's previous tree.
+///
+/// `no_eq`: two parses of different texts are (almost) never equal, since spans or comments
+/// differ, so comparing a new tree with the old one to keep the old revision would only
+/// cost time.
+#[salsa::tracked(returns(ref), no_eq)]
 pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
-    let text = file.text(db).as_deref().unwrap_or("");
-    ParsedFile(mlforge_syntax::parse(text))
+    let text: Arc<str> = file.text(db).clone().unwrap_or_else(|| Arc::from(""));
+    let parse = match db.last_parses().get(file) {
+        Some((old_text, old)) => mlforge_syntax::reparse(&old, &old_text, &text),
+        None => mlforge_syntax::parse(&text),
+    };
+    let parse = Arc::new(parse);
+    db.last_parses().set(file, text, parse.clone());
+    ParsedFile(parse)
 }
 
 /// A file's [`Parse`], freed off the edit path when an edit replaces it (see
 /// `drop_later`). It dereferences to the [`Parse`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ParsedFile(Parse);
+pub struct ParsedFile(Arc<Parse>);
 
 impl std::ops::Deref for ParsedFile {
     type Target = Parse;
@@ -28,7 +43,31 @@ impl std::ops::Deref for ParsedFile {
 
 impl Drop for ParsedFile {
     fn drop(&mut self) {
-        crate::drop_later::drop_later(std::mem::take(&mut self.0.file.items));
+        static EMPTY: LazyLock<Arc<Parse>> = LazyLock::new(Arc::default);
+        crate::drop_later::drop_later(std::mem::replace(&mut self.0, EMPTY.clone()));
+    }
+}
+
+/// The latest parse of each file with the text it was made from: what the next parse of
+/// that file starts from. A side table, not a query: re-parsing gives the same tree a full
+/// parse would (tested in `mlforge-syntax`), so what it holds never changes a result.
+#[derive(Default)]
+pub struct LastParses(Mutex<FxHashMap<SourceFile, TextAndParse>>);
+
+/// A text and its parse.
+type TextAndParse = (Arc<str>, Arc<Parse>);
+
+impl LastParses {
+    fn get(&self, file: SourceFile) -> Option<TextAndParse> {
+        self.0.lock().ok()?.get(&file).cloned()
+    }
+
+    fn set(&self, file: SourceFile, text: Arc<str>, parse: Arc<Parse>) {
+        if let Ok(mut last) = self.0.lock() {
+            if let Some(replaced) = last.insert(file, (text, parse)) {
+                crate::drop_later::drop_later(replaced);
+            }
+        }
     }
 }
 

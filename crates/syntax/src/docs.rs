@@ -46,6 +46,22 @@ fn attach_outputs<'a>(
     }
 }
 
+/// Attaches docs to statements parsed on their own (see `reparse`).
+pub(crate) fn attach_to_stmts(stmts: &mut [Stmt], docs: &HashMap<u32, String>) {
+    if !docs.is_empty() {
+        attach_stmts(stmts, &|start| docs.get(&start).cloned());
+    }
+}
+
+/// Gives `to` the doc comment of `from`, the statement it replaces at the same place.
+pub(crate) fn copy_doc(from: &Stmt, to: &mut Stmt) {
+    match (from, to) {
+        (Stmt::Step(a), Stmt::Step(b)) => b.doc = a.doc.clone(),
+        (Stmt::Output(a), Stmt::Output(b)) => b.doc = a.doc.clone(),
+        _ => {}
+    }
+}
+
 fn attach_stmts(stmts: &mut [Stmt], doc_at: &impl Fn(u32) -> Option<String>) {
     for stmt in stmts {
         match stmt {

@@ -644,6 +644,15 @@ where
         })
 }
 
+/// Statements on their own, for re-parsing the ones an edit touched (`reparse.rs`).
+#[allow(dead_code)] // only the fast grammar re-parses
+pub(crate) fn statements<'t, 's: 't, I>() -> impl Parser<'t, I, Vec<Stmt>, Extra<'t, 's>>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    statement().repeated().collect::<Vec<_>>().then_ignore(end())
+}
+
 pub(crate) fn source_file<'t, 's: 't, I>() -> impl Parser<'t, I, SourceFile, Extra<'t, 's>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,

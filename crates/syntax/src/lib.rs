@@ -9,16 +9,19 @@ pub mod body;
 mod docs;
 pub mod lexer;
 mod parser;
+mod reparse;
+mod shift;
 pub mod span;
 
 use chumsky::input::Input as _;
 use chumsky::prelude::*;
 
 pub use crate::lexer::{Comment, CommentKind, Token};
+pub use crate::reparse::{reparse, reparse_edited_statements};
 pub use crate::span::{LineCol, LineIndex, Span};
 
 /// The result of parsing one file.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Parse {
     pub file: ast::SourceFile,
     /// Every comment, in source order.

@@ -86,6 +86,8 @@ fn main() {
     let parsed = mlforge_syntax::parse(&main_text);
     let t = time(runs, || parsed.clone(), drop);
     println!("drop the tree of main.mlf             {}", ms(t));
+    let t = time(runs, || (), |()| parsed.clone());
+    println!("clone the tree of main.mlf            {}", ms(t));
 
     println!("\n-- a fresh database, phase by phase (each includes what it needs and was not yet computed)");
     let (mut p, mut i, mut a, mut rest, mut total, mut dropping, mut cpu) =
