@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use salsa::Setter;
 
-use crate::items::LastParses;
+use crate::previous::PreviousResults;
 
 /// One `.mlf` file, or any other file the language refers to (a body's script).
 #[salsa::input(debug)]
@@ -58,8 +58,8 @@ pub trait Db: salsa::Database {
     /// The input for `path` (normalised), loading it on first use.
     fn file(&self, path: &Path) -> SourceFile;
 
-    /// Each file's latest parse, which the next parse of that file starts from.
-    fn last_parses(&self) -> &LastParses;
+    /// The latest parses and analyses, which the next ones start from.
+    fn previous(&self) -> &PreviousResults;
 }
 
 /// A hook that sees every salsa event, for tests that check what was recomputed.
@@ -71,7 +71,7 @@ pub struct RootDatabase {
     storage: salsa::Storage<Self>,
     files: Arc<Mutex<HashMap<PathBuf, SourceFile>>>,
     loader: Arc<dyn FileLoader>,
-    last_parses: Arc<LastParses>,
+    previous: Arc<PreviousResults>,
 }
 
 impl RootDatabase {
@@ -80,7 +80,7 @@ impl RootDatabase {
             storage: salsa::Storage::new(None),
             files: Arc::default(),
             loader,
-            last_parses: Arc::default(),
+            previous: Arc::default(),
         }
     }
 
@@ -97,7 +97,7 @@ impl RootDatabase {
             storage,
             files: Arc::default(),
             loader,
-            last_parses: Arc::default(),
+            previous: Arc::default(),
         };
         (db, log)
     }
@@ -140,8 +140,8 @@ impl salsa::Database for RootDatabase {}
 
 #[salsa::db]
 impl Db for RootDatabase {
-    fn last_parses(&self) -> &LastParses {
-        &self.last_parses
+    fn previous(&self) -> &PreviousResults {
+        &self.previous
     }
 
     fn file(&self, path: &Path) -> SourceFile {

@@ -2,6 +2,7 @@
 //! ordering edges between them. Cycles are found with petgraph and reported with their path.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use mlforge_syntax::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -26,14 +27,17 @@ pub struct StepNode {
     /// The innermost block holding the step.
     pub block: Option<usize>,
     pub callee: Option<CalleeRef>,
+    // The lists below are shared (`Arc`): an edit elsewhere in the pipeline copies the
+    // graph without copying them (`pipeline_patch.rs`), and steps with one callee share
+    // their outputs.
     /// Arguments given, with the input's declared type.
-    pub inputs: Vec<(String, Ty)>,
+    pub inputs: Arc<[(String, Ty)]>,
     /// Arguments as written: input name and the argument's source text.
-    pub args: Vec<(String, String)>,
+    pub args: Arc<[(String, String)]>,
     /// Arguments' types as inferred where the step stands.
-    pub arg_types: Vec<(String, Ty)>,
+    pub arg_types: Arc<[(String, Ty)]>,
     /// Outputs with their types inside the step's own block.
-    pub outputs: Vec<(String, Ty)>,
+    pub outputs: Arc<[(String, Ty)]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -63,8 +67,8 @@ pub enum EdgeKind {
     /// `to` reads the output `output` of `from` through its input `input`; `ty` is the
     /// value's type where it is read (a list outside a `for`, optional outside an `if`).
     Data {
-        input: String,
-        output: String,
+        input: Arc<str>,
+        output: Arc<str>,
         ty: Ty,
     },
     /// `to` has `after from`.
@@ -93,10 +97,10 @@ impl StepGraph {
             span,
             block,
             callee: None,
-            inputs: Vec::new(),
-            args: Vec::new(),
-            arg_types: Vec::new(),
-            outputs: Vec::new(),
+            inputs: Arc::default(),
+            args: Arc::default(),
+            arg_types: Arc::default(),
+            outputs: Arc::default(),
         });
         self.steps.len() - 1
     }

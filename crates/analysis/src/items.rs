@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, LazyLock, Mutex};
-
-use rustc_hash::FxHashMap;
+use std::sync::{Arc, LazyLock};
 
 use mlforge_syntax::ast::{self, Item};
 use mlforge_syntax::{Parse, Span};
@@ -20,12 +18,12 @@ use crate::db::{Db, SourceFile};
 #[salsa::tracked(returns(ref), no_eq)]
 pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
     let text: Arc<str> = file.text(db).clone().unwrap_or_else(|| Arc::from(""));
-    let parse = match db.last_parses().get(file) {
+    let parse = match db.previous().parses.get(&file) {
         Some((old_text, old)) => mlforge_syntax::reparse(&old, &old_text, &text),
         None => mlforge_syntax::parse(&text),
     };
     let parse = Arc::new(parse);
-    db.last_parses().set(file, text, parse.clone());
+    db.previous().parses.set(file, text, parse.clone());
     ParsedFile(parse)
 }
 
@@ -45,29 +43,6 @@ impl Drop for ParsedFile {
     fn drop(&mut self) {
         static EMPTY: LazyLock<Arc<Parse>> = LazyLock::new(Arc::default);
         crate::drop_later::drop_later(std::mem::replace(&mut self.0, EMPTY.clone()));
-    }
-}
-
-/// The latest parse of each file with the text it was made from: what the next parse of
-/// that file starts from. A side table, not a query: re-parsing gives the same tree a full
-/// parse would (tested in `mlforge-syntax`), so what it holds never changes a result.
-#[derive(Default)]
-pub struct LastParses(Mutex<FxHashMap<SourceFile, TextAndParse>>);
-
-/// A text and its parse.
-type TextAndParse = (Arc<str>, Arc<Parse>);
-
-impl LastParses {
-    fn get(&self, file: SourceFile) -> Option<TextAndParse> {
-        self.0.lock().ok()?.get(&file).cloned()
-    }
-
-    fn set(&self, file: SourceFile, text: Arc<str>, parse: Arc<Parse>) {
-        if let Ok(mut last) = self.0.lock() {
-            if let Some(replaced) = last.insert(file, (text, parse)) {
-                crate::drop_later::drop_later(replaced);
-            }
-        }
     }
 }
 

@@ -22,6 +22,8 @@ pub mod graph;
 pub mod items;
 mod op_check;
 pub mod pipeline;
+pub mod pipeline_patch;
+mod previous;
 pub mod signature;
 pub mod types;
 
@@ -31,6 +33,7 @@ pub use crate::db::{Db, DiskLoader, FileLoader, MemoryLoader, RootDatabase, Sour
 pub use crate::diagnostic::{Diagnostic, Related};
 pub use crate::file_check::file_diagnostics;
 pub use crate::op_check::check_op;
+pub use crate::previous::PreviousResults;
 
 use std::collections::HashSet;
 

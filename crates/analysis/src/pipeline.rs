@@ -3,6 +3,8 @@
 
 // Fx hashing: the keys are short names and step numbers, looked up for every reference of
 // every step; SipHash's resistance to crafted keys buys nothing here.
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use mlforge_syntax::ast::{self, Expr, ExprKind, Name, Stmt};
@@ -12,7 +14,7 @@ use crate::attributes::{check_attributes, PIPELINE_ATTRIBUTES};
 use crate::codes::Code;
 use crate::diagnostic::{suggest, Diagnostic, Sink};
 use crate::exprs::{infer, is_constant, report_mismatch, NoNames, Scope};
-use crate::graph::{BlockKind, EdgeKind, StepGraph};
+use crate::graph::{BlockKind, Edge, EdgeKind, StepGraph, StepNode};
 use crate::items::{
     find_pipeline, imports, resolve_callee, CalleeError, CalleeKind, CalleeRef, ItemKey,
 };
@@ -38,16 +40,37 @@ impl Drop for PipelineAnalysis {
     }
 }
 
+/// A pipeline's analysis. After an edit inside one step, the previous analysis is patched
+/// when it can be (`pipeline_patch.rs`) rather than the whole pipeline checked again.
 #[salsa::tracked(returns(ref))]
-pub fn analyze_pipeline(db: &dyn Db, key: ItemKey<'_>) -> PipelineAnalysis {
+pub fn analyze_pipeline(db: &dyn Db, key: ItemKey<'_>) -> Arc<PipelineAnalysis> {
     let file = key.file(db);
     let Some(pipeline) = find_pipeline(db, file, key.name(db)) else {
-        return PipelineAnalysis {
+        return Arc::new(PipelineAnalysis {
             diagnostics: Vec::new(),
             graph: StepGraph::default(),
             outputs: Vec::new(),
-        };
+        });
     };
+    let text: Arc<str> = file.text(db).clone().unwrap_or_else(|| Arc::from(""));
+    let previous_key = (file, key.name(db).clone());
+    let patched = db
+        .previous()
+        .analyses
+        .get(&previous_key)
+        .and_then(|(old_text, old)| {
+            crate::pipeline_patch::patch(db, file, pipeline, &old_text, &text, &old)
+        });
+    let analysis = Arc::new(patched.unwrap_or_else(|| check_pipeline(db, file, pipeline)));
+    db.previous()
+        .analyses
+        .set(previous_key, text, analysis.clone());
+    analysis
+}
+
+/// Checks a whole pipeline, starting from nothing (`analyze_pipeline` may start from its
+/// previous result).
+pub fn check_pipeline(db: &dyn Db, file: SourceFile, pipeline: &ast::Pipeline) -> PipelineAnalysis {
     let mut checker = Checker::new(db, file, pipeline);
     checker.run();
     let outputs = pipeline
@@ -71,6 +94,33 @@ pub fn analyze_pipeline(db: &dyn Db, key: ItemKey<'_>) -> PipelineAnalysis {
         graph,
         outputs,
     }
+}
+
+/// What checking step `i` of `pipeline` gives, with everything around it set up as the
+/// whole check does: the step's node, the edges into it, and its diagnostics.
+pub(crate) fn check_one_step(
+    db: &dyn Db,
+    file: SourceFile,
+    pipeline: &ast::Pipeline,
+    i: usize,
+) -> Option<(StepNode, Vec<Edge>, Vec<Diagnostic>)> {
+    let mut checker = Checker::new(db, file, pipeline);
+    checker.only = Some(i);
+    checker.check_params();
+    checker.collect(&pipeline.body);
+    checker.resolve_callees();
+    checker.check_stmts(&pipeline.body);
+    let range = checker.only_diagnostics.clone();
+    let Checker {
+        mut sink, graph, ..
+    } = checker;
+    let StepGraph {
+        mut steps, edges, ..
+    } = graph;
+    let node = (i < steps.len()).then(|| steps.swap_remove(i))?;
+    let diagnostics = sink.diagnostics.drain(range).collect();
+    crate::drop_later::drop_later((steps, sink.diagnostics));
+    Some((node, edges, diagnostics))
 }
 
 /// The pipelines that steps of the pipeline `key` call.
@@ -133,6 +183,12 @@ struct Checker<'a> {
     output_deps: HashSet<usize>,
     /// The type of each `output` statement's value, by the statement's start.
     output_types: HashMap<u32, Ty>,
+    /// The outputs of each callee's signature, made once and shared by its steps.
+    outputs_of: HashMap<*const Signature, Arc<[(String, Ty)]>>,
+    /// When set, only this step is checked (see [`check_one_step`]), and `only_diagnostics`
+    /// is where its diagnostics are in the sink.
+    only: Option<usize>,
+    only_diagnostics: std::ops::Range<usize>,
 }
 
 impl<'a> Checker<'a> {
@@ -153,6 +209,9 @@ impl<'a> Checker<'a> {
             deps: Vec::new(),
             output_deps: HashSet::default(),
             output_types: HashMap::default(),
+            outputs_of: HashMap::default(),
+            only: None,
+            only_diagnostics: 0..0,
         }
     }
 
@@ -377,7 +436,15 @@ impl<'a> Checker<'a> {
                 Stmt::Step(step) => {
                     let i = *step_no;
                     *step_no += 1;
-                    self.check_step(i, step);
+                    match self.only {
+                        None => self.check_step(i, step),
+                        Some(only) if only == i => {
+                            let before = self.sink.diagnostics.len();
+                            self.check_step(i, step);
+                            self.only_diagnostics = before..self.sink.diagnostics.len();
+                        }
+                        Some(_) => {}
+                    }
                 }
                 Stmt::For(block) => {
                     let id = *block_no;
@@ -526,26 +593,25 @@ impl<'a> Checker<'a> {
 
     fn check_step(&mut self, i: usize, step: &'a ast::Step) {
         let signature = self.steps[i].signature;
-        let callee_name = step.callee.name.text.clone();
+        let callee_name: &str = &step.callee.name.text;
         // A handful of arguments: a list beats a hash map.
         let mut given: Vec<(&str, &ast::Arg)> = Vec::with_capacity(step.args.len());
+        let mut inputs = Vec::with_capacity(step.args.len());
+        let mut args = Vec::with_capacity(step.args.len());
+        let mut arg_types = Vec::with_capacity(step.args.len());
         for arg in &step.args {
             let ty = self.infer_with_deps(&arg.value);
+            let input_name: Arc<str> = Arc::from(arg.name.text.as_str());
             for reference in std::mem::take(&mut self.deps) {
                 let kind = EdgeKind::Data {
-                    input: arg.name.text.clone(),
+                    input: input_name.clone(),
                     output: reference.output,
                     ty: reference.ty,
                 };
                 self.graph.add_edge(reference.step, i, kind, reference.span);
             }
-            self.graph.steps[i]
-                .arg_types
-                .push((arg.name.text.clone(), ty.clone()));
-            let arg_text = self.source_text(arg.value.span);
-            self.graph.steps[i]
-                .args
-                .push((arg.name.text.clone(), arg_text));
+            arg_types.push((arg.name.text.clone(), ty.clone()));
+            args.push((arg.name.text.clone(), self.source_text(arg.value.span)));
             if let Some(&(_, first)) = given.iter().find(|(name, _)| *name == arg.name.text) {
                 self.sink.twice(
                     Code::DuplicateArgument,
@@ -575,9 +641,7 @@ impl<'a> Checker<'a> {
                     self.sink.push(d);
                 }
                 Some(input) => {
-                    self.graph.steps[i]
-                        .inputs
-                        .push((arg.name.text.clone(), input.ty.clone()));
+                    inputs.push((arg.name.text.clone(), input.ty.clone()));
                     if let Err(mismatch) = assignable(&ty, &input.ty) {
                         let what = format!("the input `{}` of `{callee_name}`", input.name);
                         let mut d = report_mismatch(
@@ -600,6 +664,10 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let node = &mut self.graph.steps[i];
+        node.inputs = inputs.into();
+        node.args = args.into();
+        node.arg_types = arg_types.into();
         if let Some(signature) = signature.filter(|_| !step.args_broken) {
             let missing: Vec<_> = signature
                 .inputs
@@ -634,11 +702,17 @@ impl<'a> Checker<'a> {
         // Outputs come from the callee alone: a step whose arguments do not parse still
         // has them, so the graph and completion keep showing what it produces.
         if let Some(signature) = signature {
-            self.graph.steps[i].outputs = signature
-                .outputs
-                .iter()
-                .map(|o| (o.name.clone(), o.ty.clone()))
-                .collect();
+            self.graph.steps[i].outputs = self
+                .outputs_of
+                .entry(std::ptr::from_ref(signature))
+                .or_insert_with(|| {
+                    signature
+                        .outputs
+                        .iter()
+                        .map(|o| (o.name.clone(), o.ty.clone()))
+                        .collect()
+                })
+                .clone();
         }
         for after in &step.after {
             match self.step_index.get(after.text.as_str()) {
@@ -970,7 +1044,7 @@ impl Scope for Checker<'_> {
             };
             self.deps.push(Reference {
                 step,
-                output: field.text.clone(),
+                output: Arc::from(field.text.as_str()),
                 ty: ty.clone(),
                 span,
             });
@@ -1015,7 +1089,7 @@ impl Scope for Checker<'_> {
 /// A step output that an expression reads.
 struct Reference {
     step: usize,
-    output: String,
+    output: Arc<str>,
     /// The type where it is read.
     ty: Ty,
     span: Span,

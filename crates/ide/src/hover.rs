@@ -334,7 +334,7 @@ fn describe_step(db: &dyn Db, home: SourceFile, pipeline: &str, name: &str) -> O
     }
     if !node.args.is_empty() {
         md.push_str("\n\n**inputs**");
-        for (arg, value) in &node.args {
+        for (arg, value) in node.args.iter() {
             let ty = node
                 .inputs
                 .iter()

@@ -84,7 +84,7 @@ pub fn reparse_edited_statements(old: &Parse, old_text: &str, new_text: &str) ->
 
 /// The byte range of `old` that differs from `new`: the longest common prefix and suffix
 /// are taken off (the suffix not overlapping the prefix in either text).
-fn changed_region(old: &str, new: &str) -> (usize, usize) {
+pub fn changed_region(old: &str, new: &str) -> (usize, usize) {
     let (a, b) = (old.as_bytes(), new.as_bytes());
     let prefix = common_len(
         a.iter(),
@@ -189,6 +189,12 @@ fn stands_apart(text: &str, start: usize, end: usize) -> bool {
     let before_ok = start == 0 || matches!(bytes[start - 1], b' ' | b'\t' | b'\r' | b'\n' | b'{');
     let after_ok = end >= bytes.len() || matches!(bytes[end], b' ' | b'\t' | b'\r' | b'\n' | b'}');
     start < end && end <= bytes.len() && before_ok && after_ok
+}
+
+/// The statement that is exactly `text[span]`, parsed on its own, when it parses cleanly.
+pub fn parse_statement_at(text: &str, span: crate::Span) -> Option<Stmt> {
+    let (mut stmts, _) = parse_statements(text, span.start as usize, span.end as usize)?;
+    (stmts.len() == 1).then(|| stmts.remove(0))
 }
 
 /// The statements and comments of `text[start..end]`, with spans in the whole text, if that

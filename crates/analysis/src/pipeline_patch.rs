@@ -1,0 +1,187 @@
+//! Re-analysing a pipeline after an edit inside one step, by patching the previous analysis.
+//!
+//! Typing inside a step's arguments changes that step and nothing the rest of the pipeline
+//! sees, as long as the step keeps its name, its callee, its argument names and the names
+//! it refers to. Then the new analysis is the previous one with every later span moved by
+//! the edit's change in length, and with the step itself checked again: its node, the edges
+//! into it and its diagnostics. [`patch`] does that and returns `None` whenever the edit
+//! does not fit, and the caller checks the whole pipeline. The tests in
+//! `tests/pipeline_patch.rs` compare patched analyses with whole checks.
+
+use mlforge_syntax::ast::{self, Expr, ExprKind, Stmt};
+use mlforge_syntax::Span;
+
+use crate::diagnostic::Diagnostic;
+use crate::pipeline::{check_one_step, visit_steps, PipelineAnalysis};
+use crate::{Db, SourceFile};
+
+/// The analysis of `pipeline` (in `new_text`) made from `old`, the analysis of the same
+/// pipeline in `old_text`, or `None` when the edit between the texts does not fit.
+pub fn patch(
+    db: &dyn Db,
+    file: SourceFile,
+    pipeline: &ast::Pipeline,
+    old_text: &str,
+    new_text: &str,
+    old: &PipelineAnalysis,
+) -> Option<PipelineAnalysis> {
+    let (from, to) = mlforge_syntax::changed_region(old_text, new_text);
+    let (from, to) = (from as u32, to as u32);
+    let delta = new_text.len() as i64 - old_text.len() as i64;
+
+    // The edited step: the change lies strictly inside it.
+    let steps = &old.graph.steps;
+    let i = steps
+        .partition_point(|s| s.span.start < from)
+        .checked_sub(1)?;
+    let old_span = steps[i].span;
+    if to >= old_span.end {
+        return None;
+    }
+    let touches_step = |span: Span| span.start < old_span.end && old_span.start < span.end;
+    let diagnostics_clear = old.diagnostics.iter().all(|d| {
+        !(d.file == file && touches_step(d.span))
+            && d.related
+                .iter()
+                .all(|r| r.file != file || !touches_step(r.span))
+    });
+    if !diagnostics_clear {
+        return None;
+    }
+
+    // The same step in the new tree, and in the old text.
+    let mut new_steps = Vec::with_capacity(steps.len());
+    visit_steps(&pipeline.body, &mut |s| new_steps.push(s));
+    let new_step = *new_steps
+        .get(i)
+        .filter(|_| new_steps.len() == steps.len())?;
+    let moved = Shift { from: to, delta };
+    if new_step.span != moved.span(old_span) {
+        return None;
+    }
+    let Stmt::Step(old_step) = mlforge_syntax::parse_statement_at(old_text, old_span)? else {
+        return None;
+    };
+    if !same_interface(&old_step, new_step) {
+        return None;
+    }
+
+    let (node, edges, diagnostics) = check_one_step(db, file, pipeline, i)?;
+    if !diagnostics.is_empty() {
+        // Where a new diagnostic goes among the others is the whole check's business.
+        return None;
+    }
+    let mut graph = old.graph.clone();
+    for step in &mut graph.steps {
+        step.name_span = moved.span(step.name_span);
+        step.span = moved.span(step.span);
+    }
+    for block in &mut graph.blocks {
+        block.span = moved.span(block.span);
+        for (_, span) in &mut block.deps {
+            *span = moved.span(*span);
+        }
+    }
+    for edge in &mut graph.edges {
+        edge.span = moved.span(edge.span);
+    }
+    // Edges are made step by step, so those into step `i` sit together, in step order.
+    let start = graph.edges.partition_point(|e| e.to < i);
+    let end = graph.edges.partition_point(|e| e.to <= i);
+    graph.edges.splice(start..end, edges);
+    graph.steps[i] = node;
+    let diagnostics = old
+        .diagnostics
+        .iter()
+        .map(|d| moved.diagnostic(d, file))
+        .collect();
+    Some(PipelineAnalysis {
+        diagnostics,
+        graph,
+        outputs: old.outputs.clone(),
+    })
+}
+
+/// Offsets at or past `from` (the end of the edit, in the old text) move by `delta`.
+#[derive(Clone, Copy)]
+struct Shift {
+    from: u32,
+    delta: i64,
+}
+
+impl Shift {
+    fn span(self, span: Span) -> Span {
+        let move_one = |x: u32| {
+            if x >= self.from {
+                (x as i64 + self.delta) as u32
+            } else {
+                x
+            }
+        };
+        Span {
+            start: move_one(span.start),
+            end: move_one(span.end),
+        }
+    }
+
+    fn diagnostic(self, d: &Diagnostic, file: SourceFile) -> Diagnostic {
+        let mut d = d.clone();
+        if d.file == file {
+            d.span = self.span(d.span);
+        }
+        for related in &mut d.related {
+            if related.file == file {
+                related.span = self.span(related.span);
+            }
+        }
+        d
+    }
+}
+
+/// Whether the rest of the pipeline sees the two steps alike: the same name, callee,
+/// argument names, `after` list, and names read by each argument.
+fn same_interface(old: &ast::Step, new: &ast::Step) -> bool {
+    let callee = |s: &ast::Step| {
+        (
+            s.callee.namespace.as_ref().map(|n| n.text.clone()),
+            s.callee.name.text.clone(),
+        )
+    };
+    old.name.text == new.name.text
+        && callee(old) == callee(new)
+        && old.args_broken == new.args_broken
+        && old.args.len() == new.args.len()
+        && old.args.iter().zip(&new.args).all(|(a, b)| {
+            a.name.text == b.name.text && names_read(&a.value) == names_read(&b.value)
+        })
+        && old
+            .after
+            .iter()
+            .map(|n| &n.text)
+            .eq(new.after.iter().map(|n| &n.text))
+}
+
+/// The names an expression reads, in order: params, loop variables and `step.output`.
+fn names_read(expr: &Expr) -> Vec<(&str, Option<&str>)> {
+    fn walk<'e>(expr: &'e Expr, out: &mut Vec<(&'e str, Option<&'e str>)>) {
+        match &expr.kind {
+            ExprKind::Name(name) => out.push((&name.text, None)),
+            ExprKind::Field { base, field } => out.push((&base.text, Some(&field.text))),
+            ExprKind::List(items) => items.iter().for_each(|e| walk(e, out)),
+            ExprKind::Unary { operand, .. } => walk(operand, out),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                walk(lhs, out);
+                walk(rhs, out);
+            }
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Duration(_)
+            | ExprKind::Error => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(expr, &mut out);
+    out
+}

@@ -1,0 +1,49 @@
+//! The previous result of the queries that can start from it: a file's parse, a pipeline's
+//! analysis. After an edit, `parse` re-parses only the edited statements of the previous
+//! tree, and `analyze_pipeline` patches the previous analysis when only one step changed.
+//!
+//! These are side tables, not queries: starting from a previous result always gives what
+//! starting from scratch would (the tests compare the two), so what they hold never
+//! changes an answer, only how fast it comes.
+
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+use mlforge_syntax::Parse;
+use rustc_hash::FxHashMap;
+
+use crate::pipeline::PipelineAnalysis;
+use crate::SourceFile;
+
+#[derive(Default)]
+pub struct PreviousResults {
+    pub(crate) parses: Previous<SourceFile, Parse>,
+    /// By file and pipeline name.
+    pub(crate) analyses: Previous<(SourceFile, String), PipelineAnalysis>,
+}
+
+/// The latest result for each key, with the text of the file it was made from.
+pub(crate) struct Previous<K, V>(Mutex<FxHashMap<K, WithText<V>>>);
+
+/// A result and the text it was made from.
+type WithText<V> = (Arc<str>, Arc<V>);
+
+impl<K, V> Default for Previous<K, V> {
+    fn default() -> Self {
+        Previous(Mutex::default())
+    }
+}
+
+impl<K: Hash + Eq, V: Send + Sync + 'static> Previous<K, V> {
+    pub(crate) fn get(&self, key: &K) -> Option<WithText<V>> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    pub(crate) fn set(&self, key: K, text: Arc<str>, value: Arc<V>) {
+        if let Ok(mut last) = self.0.lock() {
+            if let Some(replaced) = last.insert(key, (text, value)) {
+                crate::drop_later::drop_later(replaced);
+            }
+        }
+    }
+}

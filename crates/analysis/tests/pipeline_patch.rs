@@ -1,0 +1,173 @@
+//! A patched analysis (`pipeline_patch`) must equal a whole check of the edited text, and
+//! typing inside a step's arguments must be patched rather than checked again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mlforge_analysis::items::{find_pipeline, ItemKey};
+use mlforge_analysis::pipeline::{analyze_pipeline, check_pipeline};
+use mlforge_analysis::pipeline_patch::patch;
+use mlforge_analysis::{MemoryLoader, RootDatabase};
+use proptest::prelude::*;
+
+const DIR: &str = "/synth";
+
+fn path(name: &str) -> PathBuf {
+    Path::new(DIR).join(name)
+}
+
+/// The generated 60-step program, with `main.mlf` to edit.
+fn program() -> (RootDatabase, String) {
+    let files = mlforge_synth::generate(60);
+    let mut loader = MemoryLoader::default();
+    for (name, text) in &files {
+        loader.files.insert(path(name), text.clone());
+    }
+    let main = files
+        .iter()
+        .find(|(n, _)| n == "main.mlf")
+        .unwrap()
+        .1
+        .clone();
+    (RootDatabase::new(Arc::new(loader)), main)
+}
+
+/// Sets `main.mlf` to `text` and checks that the analysis the database gives (patched or
+/// not) is what a whole check gives.
+fn assert_analysis_is_whole(db: &mut RootDatabase, text: &str) {
+    let file = db.set_file_text(&path("main.mlf"), Some(text.to_string()));
+    let Some(pipeline) = find_pipeline(db, file, mlforge_synth::PIPELINE) else {
+        return;
+    };
+    let whole = check_pipeline(db, file, pipeline);
+    let key = ItemKey::new(db, file, mlforge_synth::PIPELINE.to_string());
+    let given = analyze_pipeline(db, key);
+    assert_eq!(**given, whole, "after editing into\n{text}");
+}
+
+fn edited(text: &str, at: usize, delete: usize, insert: &str) -> String {
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap();
+    let end = ((at + delete).min(text.len())..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap();
+    format!("{}{insert}{}", &text[..at], &text[end..])
+}
+
+/// Mostly what typing a value inserts (digits), then names that exist and names that do
+/// not, and characters that break the step.
+const SNIPPETS: &[&str] = &[
+    "",
+    "1",
+    "9",
+    "42",
+    "7",
+    "3",
+    "",
+    "5",
+    " ",
+    "x",
+    "seed",
+    "s0_1.table",
+    "\"s\"",
+    ", z: 1",
+    "-",
+    " + 1",
+    ")",
+    "(",
+    "[1, 2]",
+    "nope.table",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn patched_analyses_equal_whole_checks(
+        edits in proptest::collection::vec(
+            (0.0f64..1.0, 0usize..3, 0usize..2, 0usize..SNIPPETS.len()),
+            1..8,
+        ),
+    ) {
+        let (mut db, mut text) = program();
+        assert_analysis_is_whole(&mut db, &text);
+        for (at, offset, delete, snippet) in edits {
+            // Aim at literal argument values, where the patch applies.
+            let colons: Vec<usize> = text
+                .match_indices(": ")
+                .map(|(i, _)| i + 2)
+                .filter(|&i| text[i..].starts_with(|c: char| c.is_ascii_digit() || c == '"'))
+                .collect();
+            let at = colons[(at * colons.len() as f64) as usize % colons.len()] + offset;
+            text = edited(&text, at, delete, SNIPPETS[snippet]);
+            assert_analysis_is_whole(&mut db, &text);
+        }
+    }
+}
+
+/// Everyday typing inside arguments is patched, and the patch equals a whole check.
+#[test]
+fn typing_inside_arguments_is_patched() {
+    let (mut db, main) = program();
+    let edits = [
+        ("a digit added", "rows: 500)", "rows: 5001)"),
+        ("a digit removed", "rows: 500)", "rows: 50)"),
+        ("a string changed", "how: \"left\")", "how: \"right\")"),
+        ("a float in a `for` body", "rate: 0.3)", "rate: 0.35)"),
+        ("arithmetic", "seed: seed + 3,", "seed: seed * 3 + 3,"),
+    ];
+    for (what, from, to) in edits {
+        assert!(main.contains(from), "{what}: {from:?} is in the program");
+        let new = main.replacen(from, to, 1);
+        let file = db.set_file_text(&path("main.mlf"), Some(main.clone()));
+        let pipeline = find_pipeline(&db, file, mlforge_synth::PIPELINE).unwrap();
+        let old = check_pipeline(&db, file, pipeline);
+        let file = db.set_file_text(&path("main.mlf"), Some(new.clone()));
+        let pipeline = find_pipeline(&db, file, mlforge_synth::PIPELINE).unwrap();
+        let patched = patch(&db, file, pipeline, &main, &new, &old);
+        assert!(patched.is_some(), "{what}: patched");
+        assert_eq!(
+            patched.unwrap(),
+            check_pipeline(&db, file, pipeline),
+            "{what}"
+        );
+    }
+}
+
+/// Edits that change what other steps see, or that add a diagnostic, are checked whole.
+#[test]
+fn edits_that_reach_other_steps_are_not_patched() {
+    let (mut db, main) = program();
+    let edits = [
+        ("a step renamed", "step s1_3 =", "step s1_3x ="),
+        ("another input read", "left: s0_0.table", "left: s0_2.table"),
+        (
+            "a param read instead of a literal",
+            "rows: 500)",
+            "rows: seed)",
+        ),
+        ("an argument renamed", "how: \"left\")", "hows: \"left\")"),
+        ("a type mismatch", "rows: 500)", "rows: \"500\")"),
+        (
+            "a new step",
+            "  step s0_4 =",
+            "  step n = ops.load(rows: 2)\n  step s0_4 =",
+        ),
+    ];
+    for (what, from, to) in edits {
+        assert!(main.contains(from), "{what}: {from:?} is in the program");
+        let new = main.replacen(from, to, 1);
+        let file = db.set_file_text(&path("main.mlf"), Some(main.clone()));
+        let pipeline = find_pipeline(&db, file, mlforge_synth::PIPELINE).unwrap();
+        let old = check_pipeline(&db, file, pipeline);
+        let file = db.set_file_text(&path("main.mlf"), Some(new.clone()));
+        let pipeline = find_pipeline(&db, file, mlforge_synth::PIPELINE).unwrap();
+        assert!(
+            patch(&db, file, pipeline, &main, &new, &old).is_none(),
+            "{what}: checked whole"
+        );
+        assert_analysis_is_whole(&mut db, &new);
+    }
+}
