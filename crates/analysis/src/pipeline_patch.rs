@@ -6,7 +6,8 @@
 //! the edit's change in length, and with the step itself checked again: its node, the edges
 //! into it and its diagnostics. [`patch`] does that and returns `None` whenever the edit
 //! does not fit, and the caller checks the whole pipeline. The tests in
-//! `tests/pipeline_patch.rs` compare patched analyses with whole checks.
+//! `tests/pipeline_patch.rs` compare patched analyses with whole checks. An edit inside a
+//! `//` comment changes no token at all: the previous analysis with its spans moved.
 
 use mlforge_syntax::ast::{self, Expr, ExprKind, Stmt};
 use mlforge_syntax::Span;
@@ -26,8 +27,21 @@ pub fn patch(
     old: &PipelineAnalysis,
 ) -> Option<PipelineAnalysis> {
     let (from, to) = mlforge_syntax::changed_region(old_text, new_text);
-    let (from, to) = (from as u32, to as u32);
     let delta = new_text.len() as i64 - old_text.len() as i64;
+    let moved = Shift {
+        from: to as u32,
+        delta,
+    };
+    // Inside a comment, the tokens are the same: only the spans move.
+    let new_to = (to as i64 + delta) as usize;
+    let comments = &crate::items::parse(db, file).comments;
+    let (old_changed, new_changed) = (&old_text[from..to], &new_text[from..new_to]);
+    if mlforge_syntax::edit_inside_comment(comments, from, new_to, old_changed, new_changed)
+        .is_some()
+    {
+        return Some(moved.analysis(old, file));
+    }
+    let (from, to) = (from as u32, to as u32);
 
     // The edited step: the change lies strictly inside it.
     let steps = &old.graph.steps;
@@ -55,7 +69,6 @@ pub fn patch(
     let new_step = *new_steps
         .get(i)
         .filter(|_| new_steps.len() == steps.len())?;
-    let moved = Shift { from: to, delta };
     if new_step.span != moved.span(old_span) {
         return None;
     }
@@ -71,35 +84,14 @@ pub fn patch(
         // Where a new diagnostic goes among the others is the whole check's business.
         return None;
     }
-    let mut graph = old.graph.clone();
-    for step in &mut graph.steps {
-        step.name_span = moved.span(step.name_span);
-        step.span = moved.span(step.span);
-    }
-    for block in &mut graph.blocks {
-        block.span = moved.span(block.span);
-        for (_, span) in &mut block.deps {
-            *span = moved.span(*span);
-        }
-    }
-    for edge in &mut graph.edges {
-        edge.span = moved.span(edge.span);
-    }
+    let mut patched = moved.analysis(old, file);
+    let graph = &mut patched.graph;
     // Edges are made step by step, so those into step `i` sit together, in step order.
     let start = graph.edges.partition_point(|e| e.to < i);
     let end = graph.edges.partition_point(|e| e.to <= i);
     graph.edges.splice(start..end, edges);
     graph.steps[i] = node;
-    let diagnostics = old
-        .diagnostics
-        .iter()
-        .map(|d| moved.diagnostic(d, file))
-        .collect();
-    Some(PipelineAnalysis {
-        diagnostics,
-        graph,
-        outputs: old.outputs.clone(),
-    })
+    Some(patched)
 }
 
 /// Offsets at or past `from` (the end of the edit, in the old text) move by `delta`.
@@ -121,6 +113,33 @@ impl Shift {
         Span {
             start: move_one(span.start),
             end: move_one(span.end),
+        }
+    }
+
+    /// A copy of `old` with every span in `file` moved.
+    fn analysis(self, old: &PipelineAnalysis, file: SourceFile) -> PipelineAnalysis {
+        let mut graph = old.graph.clone();
+        for step in &mut graph.steps {
+            step.name_span = self.span(step.name_span);
+            step.span = self.span(step.span);
+        }
+        for block in &mut graph.blocks {
+            block.span = self.span(block.span);
+            for (_, span) in &mut block.deps {
+                *span = self.span(*span);
+            }
+        }
+        for edge in &mut graph.edges {
+            edge.span = self.span(edge.span);
+        }
+        PipelineAnalysis {
+            diagnostics: old
+                .diagnostics
+                .iter()
+                .map(|d| self.diagnostic(d, file))
+                .collect(),
+            graph,
+            outputs: old.outputs.clone(),
         }
     }
 

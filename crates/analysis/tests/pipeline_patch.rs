@@ -87,20 +87,23 @@ proptest! {
     #[test]
     fn patched_analyses_equal_whole_checks(
         edits in proptest::collection::vec(
-            (0.0f64..1.0, 0usize..3, 0usize..2, 0usize..SNIPPETS.len()),
+            (0.0f64..1.0, 0usize..3, 0usize..2, 0usize..SNIPPETS.len(), proptest::bool::weighted(0.2)),
             1..8,
         ),
     ) {
         let (mut db, mut text) = program();
         assert_analysis_is_whole(&mut db, &text);
-        for (at, offset, delete, snippet) in edits {
-            // Aim at literal argument values, where the patch applies.
-            let colons: Vec<usize> = text
-                .match_indices(": ")
-                .map(|(i, _)| i + 2)
-                .filter(|&i| text[i..].starts_with(|c: char| c.is_ascii_digit() || c == '"'))
-                .collect();
-            let at = colons[(at * colons.len() as f64) as usize % colons.len()] + offset;
+        for (at, offset, delete, snippet, in_comment) in edits {
+            // Aim at literal argument values and inside comments, where the patch applies.
+            let places: Vec<usize> = if in_comment {
+                text.match_indices("// ").map(|(i, _)| i + 4).collect()
+            } else {
+                text.match_indices(": ")
+                    .map(|(i, _)| i + 2)
+                    .filter(|&i| text[i..].starts_with(|c: char| c.is_ascii_digit() || c == '"'))
+                    .collect()
+            };
+            let at = places[(at * places.len() as f64) as usize % places.len()] + offset;
             text = edited(&text, at, delete, SNIPPETS[snippet]);
             assert_analysis_is_whole(&mut db, &text);
         }
@@ -117,6 +120,16 @@ fn typing_inside_arguments_is_patched() {
         ("a string changed", "how: \"left\")", "how: \"right\")"),
         ("a float in a `for` body", "rate: 0.3)", "rate: 0.35)"),
         ("arithmetic", "seed: seed + 3,", "seed: seed * 3 + 3,"),
+        (
+            "typing in a comment",
+            "// layer 0",
+            "// layer zero, the loads",
+        ),
+        (
+            "typing in a comment between steps",
+            "// layers 1..=1: Plain",
+            "// layers 1..=1: Plain!",
+        ),
     ];
     for (what, from, to) in edits {
         assert!(main.contains(from), "{what}: {from:?} is in the program");

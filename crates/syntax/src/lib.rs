@@ -17,7 +17,9 @@ use chumsky::input::Input as _;
 use chumsky::prelude::*;
 
 pub use crate::lexer::{Comment, CommentKind, Token};
-pub use crate::reparse::{changed_region, parse_statement_at, reparse, reparse_edited_statements};
+pub use crate::reparse::{
+    changed_region, edit_inside_comment, parse_statement_at, reparse, reparse_edited_statements,
+};
 pub use crate::span::{LineCol, LineIndex, Span};
 
 /// The result of parsing one file.

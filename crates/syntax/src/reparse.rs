@@ -14,7 +14,7 @@ use chumsky::input::Input as _;
 use chumsky::prelude::*;
 
 use crate::ast::{Item, Stmt};
-use crate::lexer::{lex, Comment, Token};
+use crate::lexer::{lex, Comment, CommentKind, Token};
 use crate::shift::Shift;
 use crate::{docs, parse, parser, Parse};
 
@@ -41,8 +41,39 @@ pub fn reparse_edited_statements(old: &Parse, old_text: &str, new_text: &str) ->
         return None;
     }
     let (changed_from, old_changed_to) = changed_region(old_text, new_text);
-    let run = find_run(&old.file.items, changed_from as u32, old_changed_to as u32)?;
     let delta = new_text.len() as i64 - old_text.len() as i64;
+    let old_changed = &old_text[changed_from..old_changed_to];
+    let new_changed = &new_text[changed_from..(old_changed_to as i64 + delta) as usize];
+    let in_comment = edit_inside_comment(
+        &old.comments,
+        changed_from,
+        old_changed_to,
+        old_changed,
+        new_changed,
+    );
+    if in_comment == Some(CommentKind::Line) {
+        // The tokens are the same: the old tree with spans moved.
+        let shift = Shift {
+            from: old_changed_to as u32,
+            delta,
+        };
+        let mut file = old.file.clone();
+        shift.items(&mut file.items);
+        let comments = old
+            .comments
+            .iter()
+            .map(|c| Comment {
+                span: shift.moved(c.span),
+                ..c.clone()
+            })
+            .collect();
+        return Some(Parse {
+            file,
+            comments,
+            errors: Vec::new(),
+        });
+    }
+    let run = find_run(&old.file.items, changed_from as u32, old_changed_to as u32)?;
     let chunk_start = run.start as usize;
     let chunk_end = (run.end as i64 + delta) as usize;
     if !stands_apart(new_text, chunk_start, chunk_end) {
@@ -80,6 +111,29 @@ pub fn reparse_edited_statements(old: &Parse, old_text: &str, new_text: &str) ->
         comments,
         errors: Vec::new(),
     })
+}
+
+/// The kind of the `//` or `///` comment (in `comments`, at offsets of the text they were
+/// lexed from) that holds the whole change `from..to`, if the change leaves its first four
+/// characters and its line end alone (so the comment keeps its kind and its extent), and
+/// neither the old nor the new changed text holds a line break.
+pub fn edit_inside_comment(
+    comments: &[Comment],
+    from: usize,
+    to: usize,
+    old_changed: &str,
+    new_changed: &str,
+) -> Option<CommentKind> {
+    let breaks = |t: &str| t.contains(['\n', '\r']);
+    if breaks(old_changed) || breaks(new_changed) {
+        return None;
+    }
+    let i = comments
+        .partition_point(|c| (c.span.start as usize) < from)
+        .checked_sub(1)?;
+    let c = &comments[i];
+    let inside = c.span.start as usize + 4 <= from && to <= c.span.end as usize;
+    (inside && c.kind != CommentKind::Block).then_some(c.kind)
 }
 
 /// The byte range of `old` that differs from `new`: the longest common prefix and suffix

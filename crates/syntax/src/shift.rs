@@ -15,6 +15,12 @@ pub(crate) struct Shift {
 }
 
 impl Shift {
+    /// `span` with its offsets moved.
+    pub(crate) fn moved(self, mut span: Span) -> Span {
+        self.span(&mut span);
+        span
+    }
+
     fn span(self, span: &mut Span) {
         let move_one = |x: &mut u32| {
             if *x >= self.from {
