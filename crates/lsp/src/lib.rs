@@ -48,6 +48,7 @@ fn service() -> (LspService<Backend>, ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("mlforge/graph", Backend::graph)
         .custom_method(raw::REROUTED[0].1, Backend::raw_completion)
+        .custom_method(raw::REROUTED[1].1, Backend::raw_semantic_tokens_full)
         .custom_method("mlforge/debugPanic", Backend::debug_panic)
         .finish()
 }

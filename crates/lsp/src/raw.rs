@@ -30,7 +30,14 @@ use tower::Service;
 use tower_lsp_server::jsonrpc::Request;
 
 /// Standard methods with big answers, and the custom methods that answer them raw.
-pub const REROUTED: &[(&str, &str)] = &[("textDocument/completion", "mlforge/rawCompletion")];
+pub const REROUTED: &[(&str, &str)] = &[
+    ("textDocument/completion", "mlforge/rawCompletion"),
+    // Whole-file tokens of a 5,000-step file are 500,000 numbers: as `Value`s, 20 MB.
+    (
+        "textDocument/semanticTokens/full",
+        "mlforge/rawSemanticTokensFull",
+    ),
+];
 
 /// Messages longer than this are never a placeholder answer (they are left alone unread).
 const PLACEHOLDER_MESSAGE_MAX: usize = 256;

@@ -7,7 +7,10 @@ use tower_lsp_server::ls_types::{
     SemanticTokensLegend,
 };
 
+use serde::{Serialize, Serializer};
+
 use crate::position::Encoding;
+use crate::raw::RawJson;
 
 /// Token types, in legend order: each kind ide distinguishes gets its own type. The second
 /// type stands in when the client does not list the first among its `tokenTypes` (VS Code
@@ -268,8 +271,68 @@ pub fn diff(old: &[SemanticToken], new: &[SemanticToken]) -> Vec<SemanticTokensE
     }]
 }
 
+/// The JSON of a whole-file answer (`SemanticTokens`), written straight from the tokens:
+/// no copy of the list and no `serde_json::Value` per number.
+pub fn tokens_json(result_id: &str, data: &[SemanticToken]) -> serde_json::Result<RawJson> {
+    struct Flat<'a>(&'a [SemanticToken]);
+    impl Serialize for Flat<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.iter().flat_map(|t| {
+                [
+                    t.delta_line,
+                    t.delta_start,
+                    t.length,
+                    t.token_type,
+                    t.token_modifiers_bitset,
+                ]
+            }))
+        }
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Answer<'a> {
+        result_id: &'a str,
+        data: Flat<'a>,
+    }
+    RawJson::new(&Answer {
+        result_id,
+        data: Flat(data),
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use super::tokens_json;
+    use tower_lsp_server::ls_types::{SemanticToken, SemanticTokens};
+
+    #[test]
+    fn the_raw_answer_is_what_serde_writes() {
+        let data = vec![
+            SemanticToken {
+                delta_line: 0,
+                delta_start: 4,
+                length: 3,
+                token_type: 2,
+                token_modifiers_bitset: 1,
+            },
+            SemanticToken {
+                delta_line: 2,
+                delta_start: 0,
+                length: 10,
+                token_type: 0,
+                token_modifiers_bitset: 0,
+            },
+        ];
+        let expected = serde_json::to_value(SemanticTokens {
+            result_id: Some("7".into()),
+            data: data.clone(),
+        })
+        .unwrap();
+        let raw = tokens_json("7", &data).unwrap();
+        let got: serde_json::Value = serde_json::from_slice(&raw.0).unwrap();
+        assert_eq!(got, expected);
+    }
+
     use super::*;
     use mlforge_syntax::Span;
 

@@ -115,6 +115,21 @@ impl Backend {
         Ok(self.inner.raw.answer(json))
     }
 
+    /// `textDocument/semanticTokens/full`, rerouted here by [`crate::raw::Reroute`]: the
+    /// same answer as [`LanguageServer::semantic_tokens_full`], serialised once.
+    pub async fn raw_semantic_tokens_full(
+        &self,
+        params: lsp::SemanticTokensParams,
+    ) -> Result<Placeholder> {
+        let (id, data) = self
+            .inner
+            .whole_file_tokens(params.text_document.uri)
+            .await?;
+        let json = semantic_tokens::tokens_json(&id, &data)
+            .map_err(|e| internal_error(format!("semantic tokens: cannot serialise: {e}")))?;
+        Ok(self.inner.raw.answer(json))
+    }
+
     /// The answers a [`crate::raw::Splice`] under this server's output writes in.
     pub fn raw_table(&self) -> Arc<RawTable> {
         self.inner.raw.clone()
@@ -377,6 +392,24 @@ impl Inner {
             );
         }
         Ok(self.raw.answer(json))
+    }
+
+    /// The whole file's semantic tokens, remembered (with a new result id) for the next
+    /// delta request.
+    async fn whole_file_tokens(&self, uri: Uri) -> Result<(String, Arc<Vec<lsp::SemanticToken>>)> {
+        let target = uri.clone();
+        let data = self
+            .read("semantic tokens", move |snap| {
+                encoded_tokens(snap, &target, None)
+            })
+            .await?;
+        let id = self.next_result_id();
+        let data = Arc::new(data);
+        self.tokens
+            .lock()
+            .expect("tokens lock")
+            .insert(uri, (id.clone(), data.clone()));
+        Ok((id, data))
     }
 
     fn next_result_id(&self) -> String {
@@ -856,21 +889,10 @@ impl LanguageServer for Backend {
         &self,
         params: lsp::SemanticTokensParams,
     ) -> Result<Option<lsp::SemanticTokensResult>> {
-        let uri = params.text_document.uri;
-        let target = uri.clone();
-        let data = self
+        let (id, data) = self
             .inner
-            .read("semantic tokens", move |snap| {
-                encoded_tokens(snap, &target, None)
-            })
+            .whole_file_tokens(params.text_document.uri)
             .await?;
-        let id = self.inner.next_result_id();
-        let data = Arc::new(data);
-        self.inner
-            .tokens
-            .lock()
-            .expect("tokens lock")
-            .insert(uri, (id.clone(), data.clone()));
         Ok(Some(lsp::SemanticTokensResult::Tokens(
             lsp::SemanticTokens {
                 result_id: Some(id),
