@@ -14,7 +14,7 @@ use crate::attributes::{check_attributes, PIPELINE_ATTRIBUTES};
 use crate::codes::Code;
 use crate::diagnostic::{suggest, Diagnostic, Sink};
 use crate::exprs::{infer, is_constant, report_mismatch, NoNames, Scope};
-use crate::graph::{BlockKind, Edge, EdgeKind, StepGraph, StepNode};
+use crate::graph::{BlockKind, Edge, EdgeKind, StepGraph};
 use crate::items::{
     find_pipeline, imports, resolve_callee, CalleeError, CalleeKind, CalleeRef, ItemKey,
 };
@@ -96,31 +96,114 @@ pub fn check_pipeline(db: &dyn Db, file: SourceFile, pipeline: &ast::Pipeline) -
     }
 }
 
-/// What checking step `i` of `pipeline` gives, with everything around it set up as the
-/// whole check does: the step's node, the edges into it, and its diagnostics.
-pub(crate) fn check_one_step(
-    db: &dyn Db,
+/// Checks step `i` of `pipeline` again, in `graph`: the pipeline's previous step graph,
+/// with its spans already moved to the new text, for a pipeline whose steps are `steps`
+/// (in `visit_steps` order) and whose structure has not changed. What the step reads (which
+/// step a name means, the types of those steps and of the loop variables around it) comes
+/// from that graph instead of a check of every step. Returns the graph with step `i`'s node
+/// and the edges into it replaced, and the step's diagnostics.
+pub(crate) fn recheck_step<'a>(
+    db: &'a dyn Db,
     file: SourceFile,
-    pipeline: &ast::Pipeline,
+    pipeline: &'a ast::Pipeline,
+    steps: &[&'a ast::Step],
     i: usize,
-) -> Option<(StepNode, Vec<Edge>, Vec<Diagnostic>)> {
+    graph: StepGraph,
+) -> (StepGraph, Vec<Diagnostic>) {
     let mut checker = Checker::new(db, file, pipeline);
-    checker.only = Some(i);
+    checker.graph = graph;
     checker.check_params();
-    checker.collect(&pipeline.body);
-    checker.resolve_callees();
-    checker.check_stmts(&pipeline.body);
-    let range = checker.only_diagnostics.clone();
+    checker.steps = steps
+        .iter()
+        .map(|&ast| StepEntry {
+            ast,
+            callee: None,
+            signature: None,
+        })
+        .collect();
+    let step = steps[i];
+    // The names the step reads, each meaning the first step of that name, as in `collect`.
+    let mut resolved = HashMap::default();
+    checker.resolve_step(i, &mut resolved);
+    let mut read: Vec<&str> = step.after.iter().map(|n| n.text.as_str()).collect();
+    for arg in &step.args {
+        read.extend(names_in(&arg.value));
+    }
+    for name in read {
+        if checker.step_index.contains_key(name) {
+            continue;
+        }
+        if let Some(j) = checker.graph.steps.iter().position(|s| s.name == name) {
+            checker.step_index.insert(steps[j].name.text.as_str(), j);
+            checker.resolve_step(j, &mut resolved);
+        }
+    }
+    // The blocks around the step, outermost first, and the loop variables they bind.
+    let mut around = Vec::new();
+    let mut block = checker.graph.steps[i].block;
+    while let Some(b) = block {
+        around.push(b);
+        block = checker.graph.blocks[b].parent;
+    }
+    for &b in around.iter().rev() {
+        if let BlockKind::For { .. } = checker.graph.blocks[b].kind {
+            let span = checker.graph.blocks[b].span;
+            let elem = checker.graph.blocks[b]
+                .elem_ty
+                .clone()
+                .unwrap_or(Ty::Unknown);
+            if let Some(block) = find_for(&pipeline.body, span) {
+                checker.loop_vars.push((&block.var, elem));
+            }
+        }
+        checker.path.push(b);
+    }
+    let (edges_before, diagnostics_before) =
+        (checker.graph.edges.len(), checker.sink.diagnostics.len());
+    checker.check_step(i, step);
     let Checker {
-        mut sink, graph, ..
+        mut sink,
+        mut graph,
+        ..
     } = checker;
-    let StepGraph {
-        mut steps, edges, ..
-    } = graph;
-    let node = (i < steps.len()).then(|| steps.swap_remove(i))?;
-    let diagnostics = sink.diagnostics.drain(range).collect();
-    crate::drop_later::drop_later((steps, sink.diagnostics));
-    Some((node, edges, diagnostics))
+    // Edges are made step by step, so those into step `i` sit together, in step order.
+    let new_edges: Vec<Edge> = graph.edges.drain(edges_before..).collect();
+    let start = graph.edges.partition_point(|e| e.to < i);
+    let end = graph.edges.partition_point(|e| e.to <= i);
+    graph.edges.splice(start..end, new_edges);
+    let diagnostics = sink.diagnostics.split_off(diagnostics_before);
+    (graph, diagnostics)
+}
+
+/// The names an expression reads: params, loop variables, and the steps of `step.output`.
+fn names_in(expr: &Expr) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Name(name) => names.push(name.text.as_str()),
+            ExprKind::Field { base, .. } => names.push(base.text.as_str()),
+            ExprKind::List(items) => stack.extend(items),
+            ExprKind::Unary { operand, .. } => stack.push(operand),
+            ExprKind::Binary { lhs, rhs, .. } => stack.extend([&**lhs, &**rhs]),
+            _ => {}
+        }
+    }
+    names
+}
+
+/// The `for` statement with this span, looked for only inside statements that hold it.
+fn find_for(stmts: &[Stmt], span: Span) -> Option<&ast::For> {
+    let stmt = stmts
+        .iter()
+        .find(|s| s.span().start <= span.start && span.end <= s.span().end)?;
+    match stmt {
+        Stmt::For(f) if f.span == span => Some(f),
+        Stmt::For(f) => find_for(&f.body, span),
+        Stmt::If(i) => find_for(&i.then_body, span)
+            .or_else(|| i.else_body.as_deref().and_then(|e| find_for(e, span))),
+        _ => None,
+    }
 }
 
 /// The pipelines that steps of the pipeline `key` call.
@@ -155,6 +238,10 @@ pub(crate) fn visit_steps<'a>(stmts: &'a [Stmt], f: &mut impl FnMut(&'a ast::Ste
     }
 }
 
+/// Callees resolved so far, by `(namespace, name)`.
+type ResolvedCallees<'a> =
+    HashMap<(Option<&'a str>, &'a str), Result<(CalleeRef, Option<&'a Signature>), CalleeError>>;
+
 struct StepEntry<'a> {
     ast: &'a ast::Step,
     callee: Option<CalleeRef>,
@@ -185,10 +272,6 @@ struct Checker<'a> {
     output_types: HashMap<u32, Ty>,
     /// The outputs of each callee's signature, made once and shared by its steps.
     outputs_of: HashMap<*const Signature, Arc<[(String, Ty)]>>,
-    /// When set, only this step is checked (see [`check_one_step`]), and `only_diagnostics`
-    /// is where its diagnostics are in the sink.
-    only: Option<usize>,
-    only_diagnostics: std::ops::Range<usize>,
 }
 
 impl<'a> Checker<'a> {
@@ -210,8 +293,6 @@ impl<'a> Checker<'a> {
             output_deps: HashSet::default(),
             output_types: HashMap::default(),
             outputs_of: HashMap::default(),
-            only: None,
-            only_diagnostics: 0..0,
         }
     }
 
@@ -351,29 +432,32 @@ impl<'a> Checker<'a> {
 
     fn resolve_callees(&mut self) {
         // Thousands of steps call a handful of ops: resolve each distinct name once.
-        type Resolved<'s> = Result<(CalleeRef, Option<&'s Signature>), CalleeError>;
-        let mut resolved: HashMap<(Option<&'a str>, &'a str), Resolved<'a>> = HashMap::default();
+        let mut resolved = HashMap::default();
         for i in 0..self.steps.len() {
-            let callee = &self.steps[i].ast.callee;
-            let name = (
-                callee.namespace.as_ref().map(|ns| ns.text.as_str()),
-                callee.name.text.as_str(),
-            );
-            let (db, file) = (self.db, self.file);
-            let outcome = resolved.entry(name).or_insert_with(|| {
-                resolve_callee(db, file, callee).map(|target| {
-                    let signature = callee_signature(db, &target);
-                    (target, signature)
-                })
-            });
-            match outcome.clone() {
-                Ok((target, signature)) => {
-                    self.steps[i].signature = signature;
-                    self.graph.steps[i].callee = Some(target.clone());
-                    self.steps[i].callee = Some(target);
-                }
-                Err(error) => self.report_callee(callee, error),
+            self.resolve_step(i, &mut resolved);
+        }
+    }
+
+    fn resolve_step(&mut self, i: usize, resolved: &mut ResolvedCallees<'a>) {
+        let callee = &self.steps[i].ast.callee;
+        let name = (
+            callee.namespace.as_ref().map(|ns| ns.text.as_str()),
+            callee.name.text.as_str(),
+        );
+        let (db, file) = (self.db, self.file);
+        let outcome = resolved.entry(name).or_insert_with(|| {
+            resolve_callee(db, file, callee).map(|target| {
+                let signature = callee_signature(db, &target);
+                (target, signature)
+            })
+        });
+        match outcome.clone() {
+            Ok((target, signature)) => {
+                self.steps[i].signature = signature;
+                self.graph.steps[i].callee = Some(target.clone());
+                self.steps[i].callee = Some(target);
             }
+            Err(error) => self.report_callee(callee, error),
         }
     }
 
@@ -436,15 +520,7 @@ impl<'a> Checker<'a> {
                 Stmt::Step(step) => {
                     let i = *step_no;
                     *step_no += 1;
-                    match self.only {
-                        None => self.check_step(i, step),
-                        Some(only) if only == i => {
-                            let before = self.sink.diagnostics.len();
-                            self.check_step(i, step);
-                            self.only_diagnostics = before..self.sink.diagnostics.len();
-                        }
-                        Some(_) => {}
-                    }
+                    self.check_step(i, step);
                 }
                 Stmt::For(block) => {
                     let id = *block_no;

@@ -13,7 +13,7 @@ use mlforge_syntax::ast::{self, Expr, ExprKind, Stmt};
 use mlforge_syntax::Span;
 
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::{check_one_step, visit_steps, PipelineAnalysis};
+use crate::pipeline::{recheck_step, visit_steps, PipelineAnalysis};
 use crate::{Db, SourceFile};
 
 /// The analysis of `pipeline` (in `new_text`) made from `old`, the analysis of the same
@@ -79,18 +79,20 @@ pub fn patch(
         return None;
     }
 
-    let (node, edges, diagnostics) = check_one_step(db, file, pipeline, i)?;
+    let mut patched = moved.analysis(old, file);
+    let (graph, diagnostics) = recheck_step(
+        db,
+        file,
+        pipeline,
+        &new_steps,
+        i,
+        std::mem::take(&mut patched.graph),
+    );
+    patched.graph = graph;
     if !diagnostics.is_empty() {
         // Where a new diagnostic goes among the others is the whole check's business.
         return None;
     }
-    let mut patched = moved.analysis(old, file);
-    let graph = &mut patched.graph;
-    // Edges are made step by step, so those into step `i` sit together, in step order.
-    let start = graph.edges.partition_point(|e| e.to < i);
-    let end = graph.edges.partition_point(|e| e.to <= i);
-    graph.edges.splice(start..end, edges);
-    graph.steps[i] = node;
     Some(patched)
 }
 

@@ -16,9 +16,10 @@ fn path(name: &str) -> PathBuf {
     Path::new(DIR).join(name)
 }
 
-/// The generated 60-step program, with `main.mlf` to edit.
+/// The generated 200-step program (every kind of block, steps reading steps of their own
+/// block), with `main.mlf` to edit.
 fn program() -> (RootDatabase, String) {
-    let files = mlforge_synth::generate(60);
+    let files = mlforge_synth::generate(200);
     let mut loader = MemoryLoader::default();
     for (name, text) in &files {
         loader.files.insert(path(name), text.clone());
@@ -82,7 +83,7 @@ const SNIPPETS: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(250))]
 
     #[test]
     fn patched_analyses_equal_whole_checks(
