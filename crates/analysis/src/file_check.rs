@@ -44,7 +44,7 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
         if !defined.insert(name.text.as_str()) {
             continue;
         }
-        let key = ItemKey::new(db, file, name.text.clone());
+        let key = ItemKey::new(db, file, name.text.to_string());
         match item {
             Item::Op(op) => {
                 let offset = op.span.start as i64;
@@ -151,7 +151,7 @@ fn warn_unused_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
                     namespace: Some(ns),
                     ..
                 } => {
-                    used.insert(ns.text.clone());
+                    used.insert(ns.text.to_string());
                 }
                 TypeRef::List { elem, .. } => stack.push(elem),
                 TypeRef::Optional { inner, .. } => stack.push(inner),

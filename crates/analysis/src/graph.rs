@@ -92,7 +92,7 @@ impl StepGraph {
         block: Option<usize>,
     ) -> usize {
         self.steps.push(StepNode {
-            name: name.text.clone(),
+            name: name.text.to_string(),
             name_span: name.span,
             span,
             block,

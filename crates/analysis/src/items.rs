@@ -77,7 +77,7 @@ pub fn item_index(db: &dyn Db, file: SourceFile) -> BTreeMap<String, (usize, Ite
             Item::Import(_) | Item::Error(_) => continue,
         };
         if let Some(name) = item.name() {
-            index.entry(name.text.clone()).or_insert((i, kind));
+            index.entry(name.text.to_string()).or_insert((i, kind));
         }
     }
     index
@@ -146,7 +146,7 @@ pub fn imports(db: &dyn Db, file: SourceFile) -> Vec<ResolvedImport> {
             .unwrap_or("")
             .to_string();
         let (namespace, namespace_span) = match &import.alias {
-            Some(alias) => (alias.text.clone(), alias.span),
+            Some(alias) => (alias.text.to_string(), alias.span),
             None => (stem.clone(), import.path.span),
         };
         let mut problem = None;
@@ -269,7 +269,7 @@ pub fn resolve_callee(
             }
         },
     };
-    let name = &callee.name.text;
+    let name = callee.name.text.as_str();
     let index = item_index(db, target);
     let kind = match index.get(name) {
         Some((_, ItemKind::Op)) => CalleeKind::Op,
@@ -287,7 +287,7 @@ pub fn resolve_callee(
     Ok(CalleeRef {
         kind,
         file: target,
-        name: name.clone(),
+        name: name.to_string(),
     })
 }
 

@@ -78,7 +78,7 @@ pub fn check_pipeline(db: &dyn Db, file: SourceFile, pipeline: &ast::Pipeline) -
         .iter()
         .filter_map(|s| match s {
             Stmt::Output(o) => Some((
-                o.name.text.clone(),
+                o.name.text.to_string(),
                 checker
                     .output_types
                     .get(&o.span.start)
@@ -396,7 +396,7 @@ impl<'a> Checker<'a> {
                 Stmt::For(block) => {
                     let id = self.graph.add_block(
                         BlockKind::For {
-                            var: block.var.text.clone(),
+                            var: block.var.text.to_string(),
                         },
                         block.span,
                         self.path.last().copied(),
@@ -686,8 +686,8 @@ impl<'a> Checker<'a> {
                 };
                 self.graph.add_edge(reference.step, i, kind, reference.span);
             }
-            arg_types.push((arg.name.text.clone(), ty.clone()));
-            args.push((arg.name.text.clone(), self.source_text(arg.value.span)));
+            arg_types.push((arg.name.text.to_string(), ty.clone()));
+            args.push((arg.name.text.to_string(), self.source_text(arg.value.span)));
             if let Some(&(_, first)) = given.iter().find(|(name, _)| *name == arg.name.text) {
                 self.sink.twice(
                     Code::DuplicateArgument,
@@ -717,7 +717,7 @@ impl<'a> Checker<'a> {
                     self.sink.push(d);
                 }
                 Some(input) => {
-                    inputs.push((arg.name.text.clone(), input.ty.clone()));
+                    inputs.push((arg.name.text.to_string(), input.ty.clone()));
                     if let Err(mismatch) = assignable(&ty, &input.ty) {
                         let what = format!("the input `{}` of `{callee_name}`", input.name);
                         let mut d = report_mismatch(
@@ -912,7 +912,7 @@ impl<'a> Checker<'a> {
     }
 
     fn check_recursion(&mut self) {
-        let me = (self.file, self.pipeline.name.text.clone());
+        let me = (self.file, self.pipeline.name.text.to_string());
         for i in 0..self.steps.len() {
             let Some(callee) = self.steps[i].callee.clone() else {
                 continue;

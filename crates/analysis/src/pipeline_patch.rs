@@ -164,8 +164,8 @@ impl Shift {
 fn same_interface(old: &ast::Step, new: &ast::Step) -> bool {
     let callee = |s: &ast::Step| {
         (
-            s.callee.namespace.as_ref().map(|n| n.text.clone()),
-            s.callee.name.text.clone(),
+            s.callee.namespace.as_ref().map(|n| n.text.to_string()),
+            s.callee.name.text.to_string(),
         )
     };
     old.name.text == new.name.text

@@ -88,7 +88,7 @@ fn input_sigs(db: &dyn Db, file: SourceFile, params: &[ast::Param]) -> Vec<Input
     params
         .iter()
         .map(|p| InputSig {
-            name: p.name.text.clone(),
+            name: p.name.text.to_string(),
             ty: resolve_type(db, file, &p.ty, None),
             has_default: p.default.is_some(),
         })
@@ -99,7 +99,7 @@ fn output_sigs(db: &dyn Db, file: SourceFile, outputs: &[ast::OutputDecl]) -> Ve
     outputs
         .iter()
         .map(|o| OutputSig {
-            name: o.name.text.clone(),
+            name: o.name.text.to_string(),
             ty: resolve_type(db, file, &o.ty, None),
         })
         .collect()
@@ -119,7 +119,7 @@ pub fn pipeline_signature(db: &dyn Db, key: ItemKey<'_>) -> Option<Signature> {
             .iter()
             .filter_map(|s| match s {
                 ast::Stmt::Output(o) => Some(OutputSig {
-                    name: o.name.text.clone(),
+                    name: o.name.text.to_string(),
                     ty: Ty::Unknown,
                 }),
                 _ => None,
@@ -260,7 +260,7 @@ fn kind_named(db: &dyn Db, key: ItemKey<'_>) -> Result<Kind, TypeProblem> {
                         _ => return Err(TypeProblem::Unknown(format!("there is no import named `{}`", ns.text))),
                     }
                 }
-                name = base.text.clone();
+                name = base.text.to_string();
             }
             Some(_) => {
                 return Err(TypeProblem::Invalid(format!(
@@ -288,7 +288,7 @@ fn type_names(db: &dyn Db, file: SourceFile) -> Vec<String> {
     let mut names: Vec<String> = SCALARS.iter().map(|s| s.to_string()).collect();
     names.extend(BUILTIN_KINDS.iter().map(|(k, _)| k.to_string()));
     names.extend(parse(db, file).file.items.iter().filter_map(|i| match i {
-        Item::Artifact(a) => Some(a.name.text.clone()),
+        Item::Artifact(a) => Some(a.name.text.to_string()),
         _ => None,
     }));
     names.extend(imports(db, file).iter().map(|i| i.namespace.clone()));

@@ -180,7 +180,7 @@ fn same_ir(path: &Path, before: &str, after: &str) -> Result<(), String> {
             .items
             .iter()
             .filter_map(|i| match i {
-                mlforge_syntax::ast::Item::Pipeline(p) => Some(p.name.text.clone()),
+                mlforge_syntax::ast::Item::Pipeline(p) => Some(p.name.text.to_string()),
                 _ => None,
             })
             .collect();

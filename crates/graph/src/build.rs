@@ -637,7 +637,7 @@ fn within(inner: Span, outer: Span) -> bool {
 fn callee_text(callee: &ast::Callee) -> String {
     match &callee.namespace {
         Some(ns) => format!("{}.{}", ns.text, callee.name.text),
-        None => callee.name.text.clone(),
+        None => callee.name.text.to_string(),
     }
 }
 

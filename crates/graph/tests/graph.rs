@@ -224,7 +224,7 @@ fn example_models() -> Vec<(String, GraphModel)> {
             .items
             .iter()
             .filter_map(|i| match i {
-                Item::Pipeline(p) => Some(p.name.text.clone()),
+                Item::Pipeline(p) => Some(p.name.text.to_string()),
                 _ => None,
             })
             .collect();

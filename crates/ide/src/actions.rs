@@ -274,7 +274,7 @@ fn similar_names(db: &dyn Db, file: SourceFile, name: &str) -> Vec<String> {
         .iter()
         .filter(|i| matches!(i, Item::Op(_) | Item::Pipeline(_)))
         .filter_map(|i| i.name())
-        .map(|n| (osa_distance(name, &n.text), n.text.clone()))
+        .map(|n| (osa_distance(name, &n.text), n.text.to_string()))
         .filter(|(d, n)| *d <= limit && n != name)
         .collect();
     found.sort();
@@ -412,7 +412,7 @@ fn stub_op(db: &dyn Db, at: &PipelineAt<'_>, step: &ast::Step, target: SourceFil
             .iter()
             .any(|(n, _): &(String, String)| *n == arg.name.text)
         {
-            inputs.push((arg.name.text.clone(), type_text(db, target, &ty)));
+            inputs.push((arg.name.text.to_string(), type_text(db, target, &ty)));
         }
     }
     // Outputs: every `step.field` the pipeline reads, typed by the input it feeds.
@@ -487,7 +487,7 @@ fn stub_op(db: &dyn Db, at: &PipelineAt<'_>, step: &ast::Step, target: SourceFil
 
 fn fields_of(expr: &Expr, base: &str, out: &mut Vec<String>) {
     match &expr.kind {
-        ExprKind::Field { base: b, field } if b.text == base => out.push(field.text.clone()),
+        ExprKind::Field { base: b, field } if b.text == base => out.push(field.text.to_string()),
         ExprKind::List(items) => items.iter().for_each(|e| fields_of(e, base, out)),
         ExprKind::Unary { operand, .. } => fields_of(operand, base, out),
         ExprKind::Binary { lhs, rhs, .. } => {
@@ -587,10 +587,10 @@ fn placeholder(
     }
     for (var, var_ty) in at.loop_vars.iter().rev() {
         if assignable(var_ty, ty).is_ok() && *var_ty != Ty::Unknown {
-            return var.text.clone();
+            return var.text.to_string();
         }
     }
-    let key = ItemKey::new(db, at.file, at.pipeline.name.text.clone());
+    let key = ItemKey::new(db, at.file, at.pipeline.name.text.to_string());
     if let Some(sig) = pipeline_signature(db, key) {
         if let Some(p) = sig
             .inputs

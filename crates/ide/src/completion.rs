@@ -548,7 +548,7 @@ fn attr_entries(db: &dyn Db, file: SourceFile, offset: usize, block: &str, out: 
             if let (true, ast::AttrValue::Block(entries)) =
                 (attr.name.text == "resources", &attr.value)
             {
-                given.extend(entries.iter().map(|e| e.name.text.clone()));
+                given.extend(entries.iter().map(|e| e.name.text.to_string()));
             }
         }
     }
@@ -647,7 +647,7 @@ fn output_names(db: &dyn Db, file: SourceFile, offset: usize, out: &mut Out) {
             continue;
         }
         out.add(
-            decl.name.text.clone(),
+            decl.name.text.to_string(),
             CompletionKind::Output,
             Some(slice(text, decl.ty.span()).to_string()),
             decl.doc.clone(),
@@ -722,7 +722,7 @@ fn required_inputs(db: &dyn Db, file: SourceFile, name: &str) -> Vec<String> {
     params
         .iter()
         .filter(|p| p.default.is_none() && !matches!(p.ty, ast::TypeRef::Optional { .. }))
-        .map(|p| p.name.text.clone())
+        .map(|p| p.name.text.to_string())
         .collect()
 }
 
@@ -749,7 +749,7 @@ fn arg_names(
     let mut given: Vec<String> = Vec::new();
     if let Some(at) = pipeline_at(db, file, offset) {
         if let Some(Stmt::Step(step)) = at.stmt {
-            given.extend(step.args.iter().map(|a| a.name.text.clone()));
+            given.extend(step.args.iter().map(|a| a.name.text.to_string()));
         }
     }
     let tail = scan.tail();
@@ -801,7 +801,7 @@ fn expressions(db: &dyn Db, file: SourceFile, offset: usize, scan: &Scan<'_>, ou
         let text = text(db, file);
         for (var, ty) in at.loop_vars.iter().rev() {
             out.add(
-                var.text.clone(),
+                var.text.to_string(),
                 CompletionKind::LoopVar,
                 Some(format!("{ty}  (loop variable)")),
                 None,
@@ -813,7 +813,7 @@ fn expressions(db: &dyn Db, file: SourceFile, offset: usize, scan: &Scan<'_>, ou
                 continue;
             }
             out.add(
-                param.name.text.clone(),
+                param.name.text.to_string(),
                 CompletionKind::Param,
                 Some(param_text(text, param)),
                 param.doc.clone(),
@@ -843,7 +843,7 @@ fn step_names(db: &dyn Db, at: &PipelineAt<'_>, scan: &Scan<'_>, out: &mut Out) 
         }
         let detail = format!("step = {}(…)", slice(text, step.callee.span));
         out.add(
-            step.name.text.clone(),
+            step.name.text.to_string(),
             CompletionKind::Step,
             Some(detail),
             step.doc.clone(),
@@ -927,7 +927,7 @@ pub(crate) fn resolve_written_callee(
     name: &str,
 ) -> Option<mlforge_analysis::items::CalleeRef> {
     let name_of = |text: &str| ast::Name {
-        text: text.to_string(),
+        text: text.into(),
         span: Span::default(),
     };
     let callee = ast::Callee {
@@ -1008,7 +1008,7 @@ fn declared_kinds(db: &dyn Db, file: SourceFile, out: &mut Out) {
         if let Item::Artifact(a) = item {
             let base = a.base.as_ref().map_or("File", |b| slice(text, b.span()));
             out.add(
-                a.name.text.clone(),
+                a.name.text.to_string(),
                 CompletionKind::Type,
                 Some(format!("artifact {}: {base}", a.name.text)),
                 a.doc.clone(),

@@ -251,7 +251,7 @@ impl<'a> Walker<'a> {
                         alias.span,
                         Def::Namespace {
                             file: self.file,
-                            name: alias.text.clone(),
+                            name: alias.text.to_string(),
                         },
                         Role::Decl,
                     );
@@ -300,7 +300,7 @@ impl<'a> Walker<'a> {
                 Def::Param {
                     file: self.file,
                     owner: owner.to_string(),
-                    name: param.name.text.clone(),
+                    name: param.name.text.to_string(),
                 },
                 Role::Decl,
             );
@@ -318,7 +318,7 @@ impl<'a> Walker<'a> {
                 Def::Output {
                     file: self.file,
                     owner: owner.to_string(),
-                    name: output.name.text.clone(),
+                    name: output.name.text.to_string(),
                 },
                 Role::Decl,
             );
@@ -334,7 +334,7 @@ impl<'a> Walker<'a> {
             self.push(
                 attr.name.span,
                 Def::Attribute {
-                    name: attr.name.text.clone(),
+                    name: attr.name.text.to_string(),
                     parent: parent.map(str::to_string),
                 },
                 Role::Read,
@@ -434,8 +434,8 @@ impl<'a> Walker<'a> {
                         block.var.span,
                         Def::LoopVar {
                             file: self.file,
-                            pipeline: scope.pipeline.name.text.clone(),
-                            name: block.var.text.clone(),
+                            pipeline: scope.pipeline.name.text.to_string(),
+                            name: block.var.text.to_string(),
                             decl: block.var.span,
                         },
                         Role::Decl,
@@ -462,8 +462,8 @@ impl<'a> Walker<'a> {
                         output.name.span,
                         Def::Output {
                             file: self.file,
-                            owner: scope.pipeline.name.text.clone(),
-                            name: output.name.text.clone(),
+                            owner: scope.pipeline.name.text.to_string(),
+                            name: output.name.text.to_string(),
                         },
                         role,
                     );
@@ -475,13 +475,13 @@ impl<'a> Walker<'a> {
     }
 
     fn step(&mut self, step: &'a ast::Step, scope: &mut PipeScope<'a>) {
-        let pipeline = scope.pipeline.name.text.clone();
+        let pipeline = scope.pipeline.name.text.to_string();
         self.push(
             step.name.span,
             Def::Step {
                 file: self.file,
                 pipeline: pipeline.clone(),
-                name: step.name.text.clone(),
+                name: step.name.text.to_string(),
             },
             Role::Decl,
         );
@@ -500,7 +500,7 @@ impl<'a> Walker<'a> {
                     Def::Param {
                         file: callee.file,
                         owner: callee.name.clone(),
-                        name: arg.name.text.clone(),
+                        name: arg.name.text.to_string(),
                     },
                     Role::Read,
                 );
@@ -514,7 +514,7 @@ impl<'a> Walker<'a> {
                     Def::Step {
                         file: self.file,
                         pipeline: pipeline.clone(),
-                        name: after.text.clone(),
+                        name: after.text.to_string(),
                     },
                     Role::Read,
                 );
@@ -530,7 +530,7 @@ impl<'a> Walker<'a> {
                     ns.span,
                     Def::Namespace {
                         file: self.file,
-                        name: ns.text.clone(),
+                        name: ns.text.to_string(),
                     },
                     Role::Read,
                 );
@@ -575,8 +575,8 @@ impl<'a> Walker<'a> {
                         base.span,
                         Def::Step {
                             file: self.file,
-                            pipeline: scope.pipeline.name.text.clone(),
-                            name: base.text.clone(),
+                            pipeline: scope.pipeline.name.text.to_string(),
+                            name: base.text.to_string(),
                         },
                         Role::Read,
                     );
@@ -590,7 +590,7 @@ impl<'a> Walker<'a> {
                             Def::Output {
                                 file: callee.file,
                                 owner: callee.name,
-                                name: field.text.clone(),
+                                name: field.text.to_string(),
                             },
                             Role::Read,
                         );
@@ -602,7 +602,7 @@ impl<'a> Walker<'a> {
                         base.span,
                         Def::Namespace {
                             file: self.file,
-                            name: base.text.clone(),
+                            name: base.text.to_string(),
                         },
                         Role::Read,
                     );
@@ -629,12 +629,12 @@ impl<'a> Walker<'a> {
 
     /// A bare name in a pipeline: a loop variable, a param, or (wrongly used) a step.
     fn value_name(&self, name: &ast::Name, scope: &PipeScope<'a>) -> Option<Def> {
-        let pipeline = scope.pipeline.name.text.clone();
+        let pipeline = scope.pipeline.name.text.to_string();
         if let Some(var) = scope.loop_vars.iter().rev().find(|v| v.text == name.text) {
             return Some(Def::LoopVar {
                 file: self.file,
                 pipeline,
-                name: var.text.clone(),
+                name: var.text.to_string(),
                 decl: var.span,
             });
         }
@@ -647,13 +647,13 @@ impl<'a> Walker<'a> {
             return Some(Def::Param {
                 file: self.file,
                 owner: pipeline,
-                name: name.text.clone(),
+                name: name.text.to_string(),
             });
         }
         scope.steps.get(&name.text).map(|_| Def::Step {
             file: self.file,
             pipeline,
-            name: name.text.clone(),
+            name: name.text.to_string(),
         })
     }
 
@@ -676,7 +676,7 @@ impl<'a> Walker<'a> {
                         ns.span,
                         Def::Namespace {
                             file: self.file,
-                            name: ns.text.clone(),
+                            name: ns.text.to_string(),
                         },
                         Role::Read,
                     );
@@ -687,7 +687,7 @@ impl<'a> Walker<'a> {
                                 Def::Item {
                                     file: target,
                                     kind: ItemKind::Artifact,
-                                    name: name.text.clone(),
+                                    name: name.text.to_string(),
                                 },
                                 Role::Read,
                             );
@@ -725,7 +725,7 @@ pub(crate) fn def_location(db: &dyn Db, def: &Def) -> Option<(SourceFile, Span)>
                 Item::Pipeline(p) => &p.params,
                 _ => return None,
             };
-            let param = params.iter().find(|p| &p.name.text == name)?;
+            let param = params.iter().find(|p| p.name.text == name)?;
             Some((*file, param.name.span))
         }
         Def::Output { file, owner, name } => {
@@ -739,7 +739,7 @@ pub(crate) fn def_location(db: &dyn Db, def: &Def) -> Option<(SourceFile, Span)>
             let p = find_pipeline(db, *file, pipeline)?;
             let mut found = None;
             visit_steps(&p.body, &mut |s| {
-                if found.is_none() && &s.name.text == name {
+                if found.is_none() && s.name.text == name {
                     found = Some(s.name.span);
                 }
             });

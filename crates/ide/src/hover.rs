@@ -143,7 +143,7 @@ fn describe(db: &dyn Db, file: SourceFile, def: &Def, at: Span) -> Option<String
                 Item::Pipeline(p) => ("pipeline", &p.params),
                 _ => return None,
             };
-            let param = params.iter().find(|p| &p.name.text == name)?;
+            let param = params.iter().find(|p| p.name.text == name)?;
             let htext = text(db, *home);
             let mut md = code_block(&param_text(htext, param));
             let role = if kind == "op" { "input" } else { "param" };

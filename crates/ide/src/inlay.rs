@@ -21,7 +21,7 @@ pub(crate) fn inlay_hints(db: &dyn Db, file: SourceFile, range: Span) -> Vec<Inl
         if !overlaps(p.span) {
             continue;
         }
-        let key = ItemKey::new(db, file, p.name.text.clone());
+        let key = ItemKey::new(db, file, p.name.text.to_string());
         let graph = &analyze_pipeline(db, key).graph;
         let start = graph
             .steps

@@ -13,7 +13,7 @@ pub(crate) fn code_lenses(db: &dyn Db, file: SourceFile) -> Vec<CodeLens> {
     let mut out = Vec::new();
     for item in &tree(db, file).file.items {
         let Item::Pipeline(p) = item else { continue };
-        let name = p.name.text.clone();
+        let name = p.name.text.to_string();
         let lens = |title: &str, command: &str, arguments: Vec<String>| CodeLens {
             span: p.name.span,
             title: title.to_string(),
@@ -25,7 +25,7 @@ pub(crate) fn code_lenses(db: &dyn Db, file: SourceFile) -> Vec<CodeLens> {
         out.push(lens("Plan", "mlforge.plan", args.clone()));
         out.push(lens("Show graph", "mlforge.showGraph", args));
         visit_steps(&p.body, &mut |step| {
-            let args = vec![path.clone(), name.clone(), step.name.text.clone()];
+            let args = vec![path.clone(), name.clone(), step.name.text.to_string()];
             out.push(CodeLens {
                 span: step.name.span,
                 title: "Run step".to_string(),

@@ -324,7 +324,7 @@ fn loop_vars(p: &mlforge_syntax::ast::Pipeline) -> Vec<String> {
         for s in stmts {
             match s {
                 Stmt::For(f) => {
-                    out.push(f.var.text.clone());
+                    out.push(f.var.text.to_string());
                     walk(&f.body, out);
                 }
                 Stmt::If(i) => {

@@ -27,7 +27,12 @@ pub(crate) fn item_signature(db: &dyn Db, file: SourceFile, name: &str) -> Optio
                 &op.params,
                 op.outputs
                     .iter()
-                    .map(|o| (o.name.text.clone(), slice(text, o.ty.span()).to_string()))
+                    .map(|o| {
+                        (
+                            o.name.text.to_string(),
+                            slice(text, o.ty.span()).to_string(),
+                        )
+                    })
                     .collect(),
                 op.doc.clone(),
             ),
@@ -35,10 +40,15 @@ pub(crate) fn item_signature(db: &dyn Db, file: SourceFile, name: &str) -> Optio
                 let outputs = match &p.outputs {
                     Some(decls) => decls
                         .iter()
-                        .map(|o| (o.name.text.clone(), slice(text, o.ty.span()).to_string()))
+                        .map(|o| {
+                            (
+                                o.name.text.to_string(),
+                                slice(text, o.ty.span()).to_string(),
+                            )
+                        })
                         .collect(),
                     None => {
-                        let key = ItemKey::new(db, file, p.name.text.clone());
+                        let key = ItemKey::new(db, file, p.name.text.to_string());
                         analyze_pipeline(db, key)
                             .outputs
                             .iter()
@@ -58,7 +68,7 @@ pub(crate) fn item_signature(db: &dyn Db, file: SourceFile, name: &str) -> Optio
         }
         let start = label.len();
         label.push_str(&param_text(text, param));
-        ranges.push((param.name.text.clone(), start..label.len()));
+        ranges.push((param.name.text.to_string(), start..label.len()));
     }
     label.push(')');
     if !outputs.is_empty() {

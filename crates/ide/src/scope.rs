@@ -40,7 +40,7 @@ pub(crate) fn pipeline_at(db: &dyn Db, file: SourceFile, offset: usize) -> Optio
     let Item::Pipeline(pipeline) = item_at(db, file, offset)? else {
         return None;
     };
-    let key = ItemKey::new(db, file, pipeline.name.text.clone());
+    let key = ItemKey::new(db, file, pipeline.name.text.to_string());
     let analysis = analyze_pipeline(db, key);
     let mut at = PipelineAt {
         file,

@@ -30,7 +30,7 @@ pub(crate) fn signature_help(
     }
     let (namespace, name, _) = call_callee(&scan, &frame)?;
     let name_of = |text: &str| ast::Name {
-        text: text.to_string(),
+        text: text.into(),
         span: Span::default(),
     };
     let callee = ast::Callee {

@@ -29,7 +29,7 @@ pub(crate) fn document_symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
                 });
             }
             Item::Artifact(a) => out.push(Symbol {
-                name: a.name.text.clone(),
+                name: a.name.text.to_string(),
                 kind: SymbolKind::Artifact,
                 detail: Some(format!(
                     ": {}",
@@ -43,7 +43,7 @@ pub(crate) fn document_symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
                 let mut children = params(text, &op.params);
                 children.extend(outputs(text, &op.outputs));
                 out.push(Symbol {
-                    name: op.name.text.clone(),
+                    name: op.name.text.to_string(),
                     kind: SymbolKind::Op,
                     detail: item_signature(db, file, &op.name.text).map(|s| s.label),
                     span: op.span,
@@ -56,7 +56,7 @@ pub(crate) fn document_symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
                 children.extend(outputs(text, p.outputs.as_deref().unwrap_or_default()));
                 children.extend(stmts(text, &p.body));
                 out.push(Symbol {
-                    name: p.name.text.clone(),
+                    name: p.name.text.to_string(),
                     kind: SymbolKind::Pipeline,
                     detail: item_signature(db, file, &p.name.text).map(|s| s.label),
                     span: p.span,

@@ -71,12 +71,12 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         .params
         .iter()
         .map(|p| Param {
-            name: p.name.text.clone(),
-            ty: ir_type(&param_types[&p.name.text]),
+            name: p.name.text.to_string(),
+            ty: ir_type(&param_types[p.name.text.as_str()]),
             default: p
                 .default
                 .as_ref()
-                .map(|d| constant(d, Some(&param_types[&p.name.text]))),
+                .map(|d| constant(d, Some(&param_types[p.name.text.as_str()]))),
             doc: p.doc.clone(),
             source: compiler.source(file, p.span),
         })
@@ -92,7 +92,7 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         .collect();
     Ok(Program {
         version: IR_VERSION.to_string(),
-        pipeline: pipeline.name.text.clone(),
+        pipeline: pipeline.name.text.to_string(),
         file: file.path(db).display().to_string(),
         doc: pipeline.doc.clone(),
         schedule: defaults.schedule,
@@ -254,7 +254,7 @@ impl<'db> Compiler<'db> {
                 resolve_callee(self.db, frame.file, &step.callee).expect("checked program");
             let mut after: Vec<String> = frame.outer_after.clone();
             for name in &step.after {
-                match &targets[&name.text] {
+                match &targets[name.text.as_str()] {
                     StepTarget::Step { id, .. } => after.push(id.clone()),
                     StepTarget::Pipeline { steps, .. } => after.extend(steps.iter().cloned()),
                 }
@@ -299,7 +299,7 @@ impl<'db> Compiler<'db> {
                         .collect::<Vec<_>>();
                     let hash = step_hash(&op_hash, &bindings, &after, &scope);
                     targets.insert(
-                        step.name.text.clone(),
+                        step.name.text.to_string(),
                         StepTarget::Step {
                             id: id.clone(),
                             scope: scope.clone(),
@@ -324,19 +324,22 @@ impl<'db> Compiler<'db> {
                     let mut params = HashMap::new();
                     let param_types = signature_params_ty(self.db, callee.file, &callee.name);
                     for param in &inner_pipeline.params {
-                        let ty = ir_type(&param_types[&param.name.text]);
+                        let ty = ir_type(&param_types[param.name.text.as_str()]);
                         let value = match step.args.iter().find(|a| a.name.text == param.name.text)
                         {
                             Some(arg) => self.expr(&arg.value, frame, &site, &targets, Some(&ty)),
                             None => match &param.default {
                                 Some(default) => Expr::Literal {
-                                    value: constant(default, Some(&param_types[&param.name.text])),
+                                    value: constant(
+                                        default,
+                                        Some(&param_types[param.name.text.as_str()]),
+                                    ),
                                     ty,
                                 },
                                 None => unreachable!("analysis reports missing arguments"),
                             },
                         };
-                        params.insert(param.name.text.clone(), value);
+                        params.insert(param.name.text.to_string(), value);
                     }
                     let inner = Frame {
                         file: callee.file,
@@ -350,7 +353,7 @@ impl<'db> Compiler<'db> {
                     };
                     let result = self.frame(&inner);
                     targets.insert(
-                        step.name.text.clone(),
+                        step.name.text.to_string(),
                         StepTarget::Pipeline {
                             outputs: result.outputs.into_iter().collect(),
                             scope,
@@ -373,7 +376,7 @@ impl<'db> Compiler<'db> {
             let ir_block = match &layout.blocks[b] {
                 LayoutBlock::For(f) => Block::For {
                     parent,
-                    var: f.var.text.clone(),
+                    var: f.var.text.to_string(),
                     element: block.elem_ty.as_ref().map(ir_type).unwrap_or(Type::String),
                     over: self.expr(&f.iter, frame, &site, &targets, None),
                     source,
@@ -395,7 +398,7 @@ impl<'db> Compiler<'db> {
             .iter()
             .filter_map(|s| match s {
                 Stmt::Output(o) => Some((
-                    o.name.text.clone(),
+                    o.name.text.to_string(),
                     self.expr(&o.value, frame, &top, &targets, None),
                 )),
                 _ => None,
@@ -429,7 +432,7 @@ impl<'db> Compiler<'db> {
                     .map(ir_type)
                     .unwrap_or(Type::String);
                 site.loop_vars
-                    .push((f.var.text.clone(), block_ids[b].clone(), ty));
+                    .push((f.var.text.to_string(), block_ids[b].clone(), ty));
             }
         }
         site
@@ -457,16 +460,16 @@ impl<'db> Compiler<'db> {
                         ty: ty.clone(),
                     };
                 }
-                frame.params[&name.text].clone()
+                frame.params[name.text.as_str()].clone()
             }
-            ExprKind::Field { base, field } => match &targets[&base.text] {
+            ExprKind::Field { base, field } => match &targets[base.text.as_str()] {
                 StepTarget::Step { id, scope, outputs } => Expr::StepOutput {
                     step: id.clone(),
-                    output: field.text.clone(),
-                    ty: self.seen_from(outputs[&field.text].clone(), scope, &site.scope),
+                    output: field.text.to_string(),
+                    ty: self.seen_from(outputs[field.text.as_str()].clone(), scope, &site.scope),
                 },
                 StepTarget::Pipeline { outputs, scope, .. } => {
-                    self.retype(outputs[&field.text].clone(), scope, &site.scope)
+                    self.retype(outputs[field.text.as_str()].clone(), scope, &site.scope)
                 }
             },
             ExprKind::List(items) => {
@@ -571,7 +574,7 @@ impl<'db> Compiler<'db> {
         let callee = CalleeRef {
             kind: CalleeKind::Op,
             file,
-            name: op.name.text.clone(),
+            name: op.name.text.to_string(),
         };
         let signature = callee_signature(self.db, &callee).expect("checked program");
         let inputs = op
@@ -656,7 +659,7 @@ impl<'db> Compiler<'db> {
                             ..
                         }) = &entry.value
                         {
-                            env.insert(entry.name.text.clone(), value.clone());
+                            env.insert(entry.name.text.to_string(), value.clone());
                         }
                     }
                 }
@@ -664,7 +667,7 @@ impl<'db> Compiler<'db> {
             }
         }
         let mut op = Op {
-            name: op.name.text.clone(),
+            name: op.name.text.to_string(),
             doc: op.doc.clone(),
             inputs,
             outputs,

@@ -145,7 +145,7 @@ pub fn pipelines(snap: &Snapshot, uri: &Uri) -> Result<Vec<String>> {
         .items
         .iter()
         .filter_map(|i| match i {
-            Item::Pipeline(p) => Some(p.name.text.clone()),
+            Item::Pipeline(p) => Some(p.name.text.to_string()),
             _ => None,
         })
         .collect())

@@ -407,7 +407,7 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
     let text = if inline {
         render(op.interpreter, &op.body.text, &values)?
     } else {
-        op.body.text.clone()
+        op.body.text.to_string()
     };
     let (program, args) = match op.interpreter {
         Interpreter::Python => {

@@ -12,7 +12,7 @@ fn main() {
                 println!(
                     "   stmt {:?}",
                     match s {
-                        mlforge_syntax::ast::Stmt::Step(s) => s.name.text.clone(),
+                        mlforge_syntax::ast::Stmt::Step(s) => s.name.text.to_string(),
                         o => format!("{:?}", o.span()),
                     }
                 );

@@ -5,9 +5,13 @@
 
 use crate::span::Span;
 
+pub use smol_str::SmolStr;
+
+/// A name as written. Its text is a `SmolStr`: names are short, so it is stored inline and
+/// copied without allocating.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Name {
-    pub text: String,
+    pub text: SmolStr,
     pub span: Span,
 }
 

@@ -69,7 +69,7 @@ where
 {
     select! { Token::Ident(s) => s }
         .map_with(|s: &str, e| Name {
-            text: s.to_string(),
+            text: SmolStr::new(s),
             span: span_of(e.span()),
         })
         .labelled("a name")
