@@ -127,7 +127,7 @@ pub(crate) fn recheck_step<'a>(
     checker.resolve_step(i, &mut resolved);
     let mut read: Vec<&str> = step.after.iter().map(|n| n.text.as_str()).collect();
     for arg in &step.args {
-        read.extend(names_in(&arg.value));
+        read.extend(arg.value.names_read().iter().map(|(n, _)| n.text.as_str()));
     }
     for name in read {
         if checker.step_index.contains_key(name) {
@@ -173,23 +173,6 @@ pub(crate) fn recheck_step<'a>(
     graph.edges.splice(start..end, new_edges);
     let diagnostics = sink.diagnostics.split_off(diagnostics_before);
     (graph, diagnostics)
-}
-
-/// The names an expression reads: params, loop variables, and the steps of `step.output`.
-fn names_in(expr: &Expr) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut stack = vec![expr];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Name(name) => names.push(name.text.as_str()),
-            ExprKind::Field { base, .. } => names.push(base.text.as_str()),
-            ExprKind::List(items) => stack.extend(items),
-            ExprKind::Unary { operand, .. } => stack.push(operand),
-            ExprKind::Binary { lhs, rhs, .. } => stack.extend([&**lhs, &**rhs]),
-            _ => {}
-        }
-    }
-    names
 }
 
 /// The `for` statement with this span, looked for only inside statements that hold it.

@@ -9,7 +9,7 @@
 //! `tests/pipeline_patch.rs` compare patched analyses with whole checks. An edit inside a
 //! `//` comment changes no token at all: the previous analysis with its spans moved.
 
-use mlforge_syntax::ast::{self, Expr, ExprKind, Stmt};
+use mlforge_syntax::ast::{self, Expr, Stmt};
 use mlforge_syntax::Span;
 
 use crate::diagnostic::Diagnostic;
@@ -105,17 +105,7 @@ struct Shift {
 
 impl Shift {
     fn span(self, span: Span) -> Span {
-        let move_one = |x: u32| {
-            if x >= self.from {
-                (x as i64 + self.delta) as u32
-            } else {
-                x
-            }
-        };
-        Span {
-            start: move_one(span.start),
-            end: move_one(span.end),
-        }
+        span.after_edit(self.from, self.delta)
     }
 
     /// A copy of `old` with every span in `file` moved.
@@ -173,7 +163,7 @@ fn same_interface(old: &ast::Step, new: &ast::Step) -> bool {
         && old.args_broken == new.args_broken
         && old.args.len() == new.args.len()
         && old.args.iter().zip(&new.args).all(|(a, b)| {
-            a.name.text == b.name.text && names_read(&a.value) == names_read(&b.value)
+            a.name.text == b.name.text && read_texts(&a.value) == read_texts(&b.value)
         })
         && old
             .after
@@ -182,27 +172,10 @@ fn same_interface(old: &ast::Step, new: &ast::Step) -> bool {
             .eq(new.after.iter().map(|n| &n.text))
 }
 
-/// The names an expression reads, in order: params, loop variables and `step.output`.
-fn names_read(expr: &Expr) -> Vec<(&str, Option<&str>)> {
-    fn walk<'e>(expr: &'e Expr, out: &mut Vec<(&'e str, Option<&'e str>)>) {
-        match &expr.kind {
-            ExprKind::Name(name) => out.push((&name.text, None)),
-            ExprKind::Field { base, field } => out.push((&base.text, Some(&field.text))),
-            ExprKind::List(items) => items.iter().for_each(|e| walk(e, out)),
-            ExprKind::Unary { operand, .. } => walk(operand, out),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                walk(lhs, out);
-                walk(rhs, out);
-            }
-            ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Str(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Duration(_)
-            | ExprKind::Error => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(expr, &mut out);
-    out
+/// What an expression reads, as text (spans aside).
+fn read_texts(expr: &Expr) -> Vec<(&str, Option<&str>)> {
+    expr.names_read()
+        .into_iter()
+        .map(|(name, field)| (name.text.as_str(), field.map(|f| f.text.as_str())))
+        .collect()
 }

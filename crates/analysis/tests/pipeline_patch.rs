@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mlforge_analysis::items::{find_pipeline, ItemKey};
-use mlforge_analysis::pipeline::{analyze_pipeline, check_pipeline};
+use mlforge_analysis::pipeline::{analyze_pipeline, check_pipeline, PipelineAnalysis};
 use mlforge_analysis::pipeline_patch::patch;
 use mlforge_analysis::{MemoryLoader, RootDatabase};
 use proptest::prelude::*;
@@ -111,6 +111,25 @@ proptest! {
     }
 }
 
+/// Edits `main` (its first `from` into `to`) and returns the patch of the whole check of
+/// `main` (if the edit fits) and the whole check of the result.
+fn patch_edit(
+    db: &mut RootDatabase,
+    main: &str,
+    from: &str,
+    to: &str,
+) -> (Option<PipelineAnalysis>, PipelineAnalysis) {
+    assert!(main.contains(from), "{from:?} is in the program");
+    let new = main.replacen(from, to, 1);
+    let file = db.set_file_text(&path("main.mlf"), Some(main.to_string()));
+    let pipeline = find_pipeline(db, file, mlforge_synth::PIPELINE).unwrap();
+    let old = check_pipeline(db, file, pipeline);
+    let file = db.set_file_text(&path("main.mlf"), Some(new.clone()));
+    let pipeline = find_pipeline(db, file, mlforge_synth::PIPELINE).unwrap();
+    let patched = patch(db, file, pipeline, main, &new, &old);
+    (patched, check_pipeline(db, file, pipeline))
+}
+
 /// Everyday typing inside arguments is patched, and the patch equals a whole check.
 #[test]
 fn typing_inside_arguments_is_patched() {
@@ -133,19 +152,11 @@ fn typing_inside_arguments_is_patched() {
         ),
     ];
     for (what, from, to) in edits {
-        assert!(main.contains(from), "{what}: {from:?} is in the program");
-        let new = main.replacen(from, to, 1);
-        let file = db.set_file_text(&path("main.mlf"), Some(main.clone()));
-        let pipeline = find_pipeline(&db, file, mlforge_synth::PIPELINE).unwrap();
-        let old = check_pipeline(&db, file, pipeline);
-        let file = db.set_file_text(&path("main.mlf"), Some(new.clone()));
-        let pipeline = find_pipeline(&db, file, mlforge_synth::PIPELINE).unwrap();
-        let patched = patch(&db, file, pipeline, &main, &new, &old);
-        assert!(patched.is_some(), "{what}: patched");
+        let (patched, whole) = patch_edit(&mut db, &main, from, to);
         assert_eq!(
-            patched.unwrap(),
-            check_pipeline(&db, file, pipeline),
-            "{what}"
+            patched,
+            Some(whole),
+            "{what}: patched, and equal to a whole check"
         );
     }
 }
@@ -171,17 +182,8 @@ fn edits_that_reach_other_steps_are_not_patched() {
         ),
     ];
     for (what, from, to) in edits {
-        assert!(main.contains(from), "{what}: {from:?} is in the program");
-        let new = main.replacen(from, to, 1);
-        let file = db.set_file_text(&path("main.mlf"), Some(main.clone()));
-        let pipeline = find_pipeline(&db, file, mlforge_synth::PIPELINE).unwrap();
-        let old = check_pipeline(&db, file, pipeline);
-        let file = db.set_file_text(&path("main.mlf"), Some(new.clone()));
-        let pipeline = find_pipeline(&db, file, mlforge_synth::PIPELINE).unwrap();
-        assert!(
-            patch(&db, file, pipeline, &main, &new, &old).is_none(),
-            "{what}: checked whole"
-        );
-        assert_analysis_is_whole(&mut db, &new);
+        let (patched, _) = patch_edit(&mut db, &main, from, to);
+        assert!(patched.is_none(), "{what}: checked whole");
+        assert_analysis_is_whole(&mut db, &main.replacen(from, to, 1));
     }
 }

@@ -356,4 +356,30 @@ impl Expr {
     pub fn float_value(text: &str) -> f64 {
         text.parse().unwrap_or(f64::NAN)
     }
+
+    /// The names the expression reads, in source order: a param or loop variable as
+    /// `(name, None)`, `step.output` as `(step, Some(output))`.
+    pub fn names_read(&self) -> Vec<(&Name, Option<&Name>)> {
+        fn walk<'e>(expr: &'e Expr, out: &mut Vec<(&'e Name, Option<&'e Name>)>) {
+            match &expr.kind {
+                ExprKind::Name(name) => out.push((name, None)),
+                ExprKind::Field { base, field } => out.push((base, Some(field))),
+                ExprKind::List(items) => items.iter().for_each(|e| walk(e, out)),
+                ExprKind::Unary { operand, .. } => walk(operand, out),
+                ExprKind::Binary { lhs, rhs, .. } => {
+                    walk(lhs, out);
+                    walk(rhs, out);
+                }
+                ExprKind::Int(_)
+                | ExprKind::Float(_)
+                | ExprKind::Str(_)
+                | ExprKind::Bool(_)
+                | ExprKind::Duration(_)
+                | ExprKind::Error => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
 }

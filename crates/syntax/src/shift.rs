@@ -22,13 +22,7 @@ impl Shift {
     }
 
     fn span(self, span: &mut Span) {
-        let move_one = |x: &mut u32| {
-            if *x >= self.from {
-                *x = (*x as i64 + self.delta) as u32;
-            }
-        };
-        move_one(&mut span.start);
-        move_one(&mut span.end);
+        *span = span.after_edit(self.from, self.delta);
     }
 
     /// Whether nothing in a node ending at `end` moves: nodes before the edit are skipped

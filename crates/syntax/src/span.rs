@@ -46,6 +46,22 @@ impl Span {
         }
     }
 
+    /// This span after an edit that ended at `from` (an offset of the old text) and changed
+    /// the text's length by `delta`: offsets at or past `from` move, earlier ones stay.
+    pub fn after_edit(self, from: u32, delta: i64) -> Span {
+        let move_one = |x: u32| {
+            if x >= from {
+                (x as i64 + delta).max(0) as u32
+            } else {
+                x
+            }
+        };
+        Span {
+            start: move_one(self.start),
+            end: move_one(self.end),
+        }
+    }
+
     /// This span moved by `delta` bytes (used to make spans relative to an item and back).
     pub fn shifted(self, delta: i64) -> Span {
         let move_by = |x: u32| (x as i64 + delta).max(0) as u32;
