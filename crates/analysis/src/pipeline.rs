@@ -62,9 +62,12 @@ pub fn analyze_pipeline(db: &dyn Db, key: ItemKey<'_>) -> Arc<PipelineAnalysis> 
             crate::pipeline_patch::patch(db, file, pipeline, &old_text, &text, &old)
         });
     let analysis = Arc::new(patched.unwrap_or_else(|| check_pipeline(db, file, pipeline)));
-    db.previous()
-        .analyses
-        .set(previous_key, text, analysis.clone());
+    let previous = &db.previous().analyses;
+    previous.set(previous_key, text, analysis.clone());
+    // Forget the pipelines this file no longer defines (a name being typed leaves one
+    // analysis per prefix otherwise).
+    let defined = crate::items::item_index(db, file);
+    previous.retain(|(f, name)| *f != file || defined.contains_key(name));
     analysis
 }
 

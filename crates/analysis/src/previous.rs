@@ -34,9 +34,19 @@ impl<K, V> Default for Previous<K, V> {
     }
 }
 
-impl<K: Hash + Eq, V: Send + Sync + 'static> Previous<K, V> {
+impl<K: Hash + Eq + Send + 'static, V: Send + Sync + 'static> Previous<K, V> {
     pub(crate) fn get(&self, key: &K) -> Option<WithText<V>> {
         self.0.lock().ok()?.get(key).cloned()
+    }
+
+    /// Forgets the entries whose key `keep` refuses.
+    pub(crate) fn retain(&self, mut keep: impl FnMut(&K) -> bool) {
+        if let Ok(mut last) = self.0.lock() {
+            let dropped: Vec<_> = last.extract_if(|key, _| !keep(key)).collect();
+            if !dropped.is_empty() {
+                crate::drop_later::drop_later(dropped);
+            }
+        }
     }
 
     pub(crate) fn set(&self, key: K, text: Arc<str>, value: Arc<V>) {
@@ -45,5 +55,37 @@ impl<K: Hash + Eq, V: Send + Sync + 'static> Previous<K, V> {
                 crate::drop_later::drop_later(replaced);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use crate::items::ItemKey;
+    use crate::pipeline::analyze_pipeline;
+    use crate::{Db, MemoryLoader, RootDatabase};
+
+    const OP: &str = "op f(x: int) -> (y: int) { python \"\"\"print(1)\"\"\" }\n";
+
+    /// Typing a pipeline's name leaves no analysis behind for each prefix.
+    #[test]
+    fn analyses_of_pipelines_no_longer_defined_are_forgotten() {
+        let mut db = RootDatabase::new(Arc::new(MemoryLoader::default()));
+        let path = Path::new("/w/main.mlf");
+        let mut names = Vec::new();
+        for name in ["p", "pi", "pip", "pipe"] {
+            let text = format!("{OP}pipeline {name}() {{\n  step a = f(x: 1)\n}}\n");
+            let file = db.set_file_text(path, Some(text));
+            let key = ItemKey::new(&db, file, name.to_string());
+            assert!(analyze_pipeline(&db, key).diagnostics.is_empty());
+            names.push((file, name.to_string()));
+        }
+        let kept: Vec<bool> = names
+            .iter()
+            .map(|key| db.previous().analyses.get(key).is_some())
+            .collect();
+        assert_eq!(kept, [false, false, false, true]);
     }
 }
