@@ -137,21 +137,30 @@ pub fn edit_inside_comment(
 }
 
 /// The byte range of `old` that differs from `new`: the longest common prefix and suffix
-/// are taken off (the suffix not overlapping the prefix in either text).
+/// are taken off (the suffix not overlapping the prefix in either text). Both ends are
+/// character boundaries in both texts (`é` → `è` differ in their second byte only).
 pub fn changed_region(old: &str, new: &str) -> (usize, usize) {
     let (a, b) = (old.as_bytes(), new.as_bytes());
-    let prefix = common_len(
+    let mut prefix = common_len(
         a.iter(),
         b.iter(),
         a.chunks_exact(64).zip(b.chunks_exact(64)),
     );
+    while !(old.is_char_boundary(prefix) && new.is_char_boundary(prefix)) {
+        prefix -= 1;
+    }
     let (a_rest, b_rest) = (&a[prefix..], &b[prefix..]);
     let suffix = common_len(
         a_rest.iter().rev(),
         b_rest.iter().rev(),
         a_rest.rchunks_exact(64).zip(b_rest.rchunks_exact(64)),
     );
-    (prefix, a.len() - suffix)
+    // The suffix is the same bytes in both texts, so a boundary in one is one in the other.
+    let mut end = a.len() - suffix;
+    while !old.is_char_boundary(end) {
+        end += 1;
+    }
+    (prefix, end)
 }
 
 /// How many leading elements two sequences share: whole 64-byte blocks first (compared as

@@ -79,6 +79,8 @@ const SNIPPETS: &[&str] = &[
     "after a",
     "step z = f(x: 1)\n",
     "é",
+    "è",
+    "ü café",
     "0.5",
     "30m",
     "for",
@@ -147,6 +149,25 @@ fn typing_inside_statements_reparses_only_them() {
         let fast = reparse_edited_statements(&old_parse, main, &new);
         assert!(fast.is_some(), "{what}: the fast path was taken");
         assert_eq!(fast.unwrap(), parse(&new), "{what}");
+    }
+}
+
+/// A change inside a multi-byte character (`é` → `è` differ in the second byte) is a change
+/// of the whole character, in statements and in comments.
+#[test]
+fn changes_inside_multibyte_characters_are_whole_characters() {
+    use mlforge_syntax::changed_region;
+    assert_eq!(changed_region("a é b", "a è b"), (2, 4));
+    assert_eq!(changed_region("éé", "éè"), (2, 4));
+    assert_eq!(changed_region("x", "x"), (1, 1));
+    let text = "op f(x: string) -> (y: int) { python \"\"\"print(1)\"\"\" }\n\
+                pipeline p() {\n  // café\n  step a = f(x: \"é\")\n  step b = f(x: \"ü\")\n}\n";
+    for (from, to) in [
+        ("café", "cafè"),
+        ("x: \"é\"", "x: \"è\""),
+        ("\"ü\"", "\"ä\""),
+    ] {
+        assert_reparse_matches(text, &text.replacen(from, to, 1));
     }
 }
 
