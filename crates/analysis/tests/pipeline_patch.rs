@@ -46,17 +46,6 @@ fn assert_analysis_is_whole(db: &mut RootDatabase, text: &str) {
     assert_eq!(**given, whole, "after editing into\n{text}");
 }
 
-fn edited(text: &str, at: usize, delete: usize, insert: &str) -> String {
-    let at = (0..=at.min(text.len()))
-        .rev()
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap();
-    let end = ((at + delete).min(text.len())..=text.len())
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap();
-    format!("{}{insert}{}", &text[..at], &text[end..])
-}
-
 /// Mostly what typing a value inserts (digits), then names that exist and names that do
 /// not, and characters that break the step.
 const SNIPPETS: &[&str] = &[
@@ -105,7 +94,7 @@ proptest! {
                     .collect()
             };
             let at = places[(at * places.len() as f64) as usize % places.len()] + offset;
-            text = edited(&text, at, delete, SNIPPETS[snippet]);
+            text = mlforge_synth::edited(&text, at, delete, SNIPPETS[snippet]);
             assert_analysis_is_whole(&mut db, &text);
         }
     }

@@ -100,9 +100,9 @@ impl Backend {
         self.inner.clone().graph(params).await
     }
 
-    /// `textDocument/completion`, rerouted here by [`crate::raw::Reroute`]: the same answer
-    /// as [`LanguageServer::completion`], serialised on the snapshot's thread and spliced in
-    /// (a list of thousands of items is a megabyte of JSON).
+    /// `textDocument/completion`, always rerouted here by [`crate::raw::Reroute`] (so the
+    /// `LanguageServer` method keeps its default): serialised on the snapshot's thread and
+    /// spliced in (a list of thousands of items is a megabyte of JSON).
     pub async fn raw_completion(&self, params: lsp::CompletionParams) -> Result<Placeholder> {
         let json = self
             .inner
@@ -115,8 +115,9 @@ impl Backend {
         Ok(self.inner.raw.answer(json))
     }
 
-    /// `textDocument/semanticTokens/full`, rerouted here by [`crate::raw::Reroute`]: the
-    /// same answer as [`LanguageServer::semantic_tokens_full`], serialised once.
+    /// `textDocument/semanticTokens/full`, always rerouted here by [`crate::raw::Reroute`]
+    /// (so the `LanguageServer` method keeps its default): serialised once, straight from
+    /// the token list.
     pub async fn raw_semantic_tokens_full(
         &self,
         params: lsp::SemanticTokensParams,
@@ -701,15 +702,6 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn completion(
-        &self,
-        params: lsp::CompletionParams,
-    ) -> Result<Option<lsp::CompletionResponse>> {
-        self.inner
-            .read("completion", move |snap| handlers::completion(snap, params))
-            .await
-    }
-
     async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
         self.inner
             .read("hover", move |snap| handlers::hover(snap, params))
@@ -883,22 +875,6 @@ impl LanguageServer for Backend {
                 formatting::format_range(snap, params)
             })
             .await
-    }
-
-    async fn semantic_tokens_full(
-        &self,
-        params: lsp::SemanticTokensParams,
-    ) -> Result<Option<lsp::SemanticTokensResult>> {
-        let (id, data) = self
-            .inner
-            .whole_file_tokens(params.text_document.uri)
-            .await?;
-        Ok(Some(lsp::SemanticTokensResult::Tokens(
-            lsp::SemanticTokens {
-                result_id: Some(id),
-                data: Arc::unwrap_or_clone(data),
-            },
-        )))
     }
 
     async fn semantic_tokens_full_delta(

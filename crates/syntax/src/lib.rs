@@ -54,11 +54,7 @@ pub struct SyntaxError {
 pub fn parse(text: &str) -> Parse {
     let lexed = lexer::lex(text);
     let eoi = SimpleSpan::from(text.len()..text.len());
-    let tokens: Vec<(Token<'_>, SimpleSpan)> = lexed
-        .tokens
-        .iter()
-        .map(|&(t, s)| (t, SimpleSpan::from(s.range())))
-        .collect();
+    let tokens = parser::chumsky_tokens(&lexed.tokens, 0);
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
     let fast = parser::fast::source_file().parse(input);
     let (file, parse_errors) = if fast.has_errors() {

@@ -34,6 +34,24 @@ impl CustomError for EmptyErr {
     }
 }
 
+/// The lexer's tokens with the spans chumsky takes, moved by `offset` (where the lexed text
+/// starts in the file).
+pub(crate) fn chumsky_tokens<'s>(
+    tokens: &[(Token<'s>, crate::Span)],
+    offset: usize,
+) -> Vec<(Token<'s>, SimpleSpan)> {
+    tokens
+        .iter()
+        .map(|&(t, s)| {
+            let range = s.range();
+            (
+                t,
+                SimpleSpan::from(range.start + offset..range.end + offset),
+            )
+        })
+        .collect()
+}
+
 /// The grammar with errors that carry nothing: fast, and enough to learn that the input is
 /// well formed.
 pub(crate) mod fast {
@@ -59,11 +77,7 @@ mod tests {
     /// The fast grammar must fail exactly where the rich one does, and agree with it on
     /// every tree it accepts: `parse` trusts it to decide whether the rich parse is needed.
     fn assert_grammars_agree(text: &str) {
-        let tokens: Vec<_> = lex(text)
-            .tokens
-            .iter()
-            .map(|&(t, s)| (t, chumsky::span::SimpleSpan::from(s.range())))
-            .collect();
+        let tokens = super::chumsky_tokens(&lex(text).tokens, 0);
         let eoi = chumsky::span::SimpleSpan::from(text.len()..text.len());
         let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
         let quick = fast::source_file().parse(input);

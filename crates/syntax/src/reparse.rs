@@ -14,7 +14,7 @@ use chumsky::input::Input as _;
 use chumsky::prelude::*;
 
 use crate::ast::{Item, Stmt};
-use crate::lexer::{lex, Comment, CommentKind, Token};
+use crate::lexer::{lex, Comment, CommentKind};
 use crate::shift::Shift;
 use crate::{docs, parse, parser, Parse};
 
@@ -101,10 +101,9 @@ pub fn reparse_edited_statements(old: &Parse, old_text: &str, new_text: &str) ->
     let mut comments = Vec::with_capacity(old.comments.len() + run_comments.len());
     comments.extend_from_slice(&old.comments[..before]);
     comments.extend(run_comments);
-    comments.extend(old.comments[after..].iter().map(|c| {
-        let mut c = c.clone();
-        c.span = c.span.shifted(delta);
-        c
+    comments.extend(old.comments[after..].iter().map(|c| Comment {
+        span: shift.moved(c.span),
+        ..c.clone()
     }));
     Some(Parse {
         file,
@@ -269,16 +268,7 @@ fn parse_statements(text: &str, start: usize, end: usize) -> Option<(Vec<Stmt>, 
         return None;
     }
     let offset = start;
-    let tokens: Vec<(Token<'_>, SimpleSpan)> = lexed
-        .tokens
-        .iter()
-        .map(|&(t, s)| {
-            (
-                t,
-                SimpleSpan::from(s.start as usize + offset..s.end as usize + offset),
-            )
-        })
-        .collect();
+    let tokens = parser::chumsky_tokens(&lexed.tokens, offset);
     let eoi = SimpleSpan::from(end..end);
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
     let result = parser::fast::statements().parse(input);

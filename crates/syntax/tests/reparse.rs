@@ -41,18 +41,6 @@ fn assert_reparse_matches(old: &str, new: &str) {
     );
 }
 
-fn edited(text: &str, at: usize, delete: usize, insert: &str) -> String {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    let mut end = (at + delete).min(text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    format!("{}{insert}{}", &text[..at], &text[end..])
-}
-
 /// What typing inserts: characters that open and close strings, comments and blocks, names,
 /// numbers, whole statements and Unicode.
 const SNIPPETS: &[&str] = &[
@@ -101,7 +89,7 @@ proptest! {
         snippet in 0usize..SNIPPETS.len(),
     ) {
         let old = &corpus()[which % corpus().len()];
-        let new = edited(old, (at * old.len() as f64) as usize, delete, SNIPPETS[snippet]);
+        let new = mlforge_synth::edited(old, (at * old.len() as f64) as usize, delete, SNIPPETS[snippet]);
         assert_reparse_matches(old, &new);
         // And back, from a text that may have errors.
         assert_reparse_matches(&new, old);

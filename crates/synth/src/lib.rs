@@ -73,6 +73,21 @@ pub fn step_count(steps: usize) -> usize {
     layer_count(steps) * WIDTH + 1
 }
 
+/// `text` with `delete` bytes at `at` replaced by `insert`, both ends moved to character
+/// boundaries (`at` back, the end forward): one edit, as typing makes, for the tests that
+/// edit programs at random.
+pub fn edited(text: &str, at: usize, delete: usize, insert: &str) -> String {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let mut end = (at + delete).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    format!("{}{insert}{}", &text[..at], &text[end..])
+}
+
 /// The name of step `j` of layer `layer`.
 pub fn step_name(layer: usize, j: usize) -> String {
     format!("s{layer}_{j}")
