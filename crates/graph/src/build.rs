@@ -350,6 +350,8 @@ impl Builder<'_> {
                         .collect(),
                     diagnostics: Vec::new(),
                     broken: false,
+                    hidden_up: 0,
+                    hidden_down: 0,
                 });
                 ends.push(Ends::Node(id));
             }
