@@ -570,7 +570,7 @@ impl fmt::Display for ClusterLabel<'_> {
 }
 
 fn cluster_tooltip(e: &mut Escaper<'_>, cluster: &Cluster, file: &str) -> fmt::Result {
-    write!(e, "{}\n", ClusterLabel(cluster))?;
+    writeln!(e, "{}", ClusterLabel(cluster))?;
     location(e, file, &cluster.range);
     for d in &cluster.diagnostics {
         write!(e, "\n{} {}: {}", d.severity, d.code, d.message)?;

@@ -22,12 +22,19 @@ mod support;
 
 use std::cell::Cell;
 
-use divan::{black_box, Bencher};
+use divan::Bencher;
 use serde_json::{json, Value};
 use support::{uri, Client};
 
 fn main() {
     divan::main();
+}
+
+fn steps() -> usize {
+    std::env::var("STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5000)
 }
 
 struct Session {
@@ -37,15 +44,14 @@ struct Session {
     /// Where the digit goes: line and character of the end of `rows: 500`.
     at: (u64, u64),
     version: Cell<i64>,
+    /// The last answer, being parsed by the client.
+    parsed: std::sync::Mutex<Option<tokio::sync::oneshot::Receiver<Value>>>,
     _dir: tempfile::TempDir,
 }
 
 impl Session {
     fn start() -> Session {
-        let steps = std::env::var("STEPS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(5000);
+        let steps = steps();
         let dir = tempfile::tempdir().expect("a temporary folder");
         mlforge_synth::write_to(dir.path(), steps).expect("the program is written");
         let path = dir.path().join("main.mlf");
@@ -77,6 +83,7 @@ impl Session {
             uri,
             at: (line, column),
             version: Cell::new(1),
+            parsed: std::sync::Mutex::new(None),
             _dir: dir,
         }
     }
@@ -113,14 +120,27 @@ impl Session {
         }
     }
 
-    async fn graph(&self, params: Value) -> Value {
-        let mut client = self.client.lock().await;
-        let answer = client
-            .request("mlforge/graph", params)
+    /// Asks for the graph; returns once the answer's last byte has arrived (this client's
+    /// parse of it goes on untimed, see [`Session::settle`]).
+    async fn graph(&self, params: Value) {
+        let parsed = self
+            .client
+            .lock()
             .await
-            .expect("a graph");
-        // Diagnostics of the edits pile up unread otherwise.
-        client.drain();
+            .request_arrived("mlforge/graph", params)
+            .await;
+        *self.parsed.lock().unwrap() = Some(parsed);
+    }
+
+    /// Waits for the client to finish parsing the last answer, and drops the notifications
+    /// the edits brought; returns the answer.
+    async fn settle(&self) -> Option<Value> {
+        let parsed = self.parsed.lock().unwrap().take();
+        let answer = match parsed {
+            Some(rx) => Some(rx.await.expect("the answer")["result"].take()),
+            None => None,
+        };
+        self.client.lock().await.drain();
         answer
     }
 }
@@ -131,14 +151,21 @@ const KINDS: &[&str] = &["whole", "whole_json", "focus"];
 fn edit_then_graph(bencher: Bencher, kind: &str) {
     let session = Session::start();
     let params = session.params(kind);
-    let check = session.rt.block_on(session.graph(params.clone()));
-    assert!(check["total"]["nodes"].as_u64().unwrap() > 5000 || std::env::var("STEPS").is_ok());
-    bencher.bench_local(|| {
-        session.rt.block_on(async {
-            session.edit().await;
-            black_box(session.graph(params.clone()).await)
-        })
+    session.rt.block_on(async {
+        session.graph(params.clone()).await;
+        let answer = session.settle().await.expect("an answer");
+        let expected = mlforge_synth::step_count(steps());
+        assert!(answer["total"]["nodes"].as_u64().unwrap() as usize >= expected);
     });
+    bencher
+        .with_inputs(|| session.rt.block_on(session.settle()))
+        .bench_local_values(|_| {
+            session.rt.block_on(async {
+                session.edit().await;
+                session.graph(params.clone()).await;
+            })
+        });
+    session.rt.block_on(session.settle());
     let client = session.client.into_inner();
     session.rt.block_on(client.shutdown());
 }
@@ -150,6 +177,7 @@ fn graph_after_diagnostics(bencher: Bencher, kind: &str) {
     bencher
         .with_inputs(|| {
             session.rt.block_on(async {
+                session.settle().await;
                 let version = session.edit().await;
                 session
                     .client
@@ -160,6 +188,7 @@ fn graph_after_diagnostics(bencher: Bencher, kind: &str) {
             })
         })
         .bench_local_values(|()| session.rt.block_on(session.graph(params.clone())));
+    session.rt.block_on(session.settle());
     let client = session.client.into_inner();
     session.rt.block_on(client.shutdown());
 }
