@@ -206,7 +206,7 @@ export class GraphPreview implements vscode.Disposable {
       const pipelines = await pipelinesOf(document.uri);
       this.pipeline = pickPipeline(pipelines, editor?.selection.active, this.lastPipeline.get(document.uri.toString()));
     }
-    const total = this.answer?.total?.nodes ?? null;
+    const total = this.answer ? (this.answer.total?.nodes ?? this.answer.graph.nodes.length) : null;
     const mode = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes: total, fullLimit: settings.fullLimit });
     const version = document.version;
     const params: Record<string, unknown> = { uri: document.uri.toString(), dot: false };
@@ -232,8 +232,10 @@ export class GraphPreview implements vscode.Disposable {
     this.pipeline = answer.pipeline;
     this.lastPipeline.set(document.uri.toString(), answer.pipeline);
     // The first answer tells the size; ask again if it calls for another level of detail.
-    const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes: answer.total?.nodes ?? null, fullLimit: settings.fullLimit });
-    if (now !== mode) return this.refresh();
+    // (A server without `total` answered with the whole graph: its size is the total.)
+    const totalNodes = answer.total?.nodes ?? answer.graph.nodes.length;
+    const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes, fullLimit: settings.fullLimit });
+    if (now !== mode && (mode !== "focus" || answer.focus !== undefined)) return this.refresh();
     this.panel.title = `Graph: ${answer.pipeline}`;
     this.seq += 1;
     this.latency.sent(this.seq, version);

@@ -18,23 +18,31 @@ export async function runCommand(page, title) {
   const input = page.locator(".quick-input-widget input");
   await input.waitFor();
   await input.fill(`>${title}`);
-  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  // The row whose label is exactly the title (Enter would take whatever row is first).
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({
+    has: page.locator(".label-name", { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) }),
+  }).first();
   await row.waitFor();
-  await page.keyboard.press("Enter");
+  await row.click();
+  await input.waitFor({ state: "hidden" });
 }
 
 export async function gotoLineEnd(page, line) {
   await page.keyboard.press("Control+G");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor();
-  await input.fill(String(line));
+  // Go to Line is quick open with ":" in front.
+  await input.fill(`:${line}`);
+  await page.locator(".quick-input-widget", { hasText: `line ${line}` }).first().waitFor();
   await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden" });
   await page.keyboard.press("End");
 }
 
 /** The editor focus is on the text (not on a panel or the webview). */
 export async function focusEditor(page) {
-  await page.locator(".monaco-editor .view-lines").first().click({ position: { x: 400, y: 5 } });
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+1"); // View: Focus First Editor Group
 }
 
 /** "Ln 84, Col 8" of the status bar. */
