@@ -14,7 +14,8 @@ export interface RunEvent {
   duration_ms?: number;
   error?: string;
   log_path?: string;
-  log_tail?: string;
+  /** The last lines of the step's log (an array of lines). */
+  log_tail?: string[];
   reason?: string;
   status?: "succeeded" | "failed" | "cancelled";
   pipeline?: string;
@@ -40,18 +41,20 @@ export class LineSplitter {
   }
 }
 
-/** A line of the stream, or an error saying why it is not one. */
-export function parseEvent(line: string): RunEvent | { error: string } {
+/** A line of the stream, or why it is not one. (Not `{error}`: events carry `error` too.) */
+export type Parsed = { event: RunEvent } | { problem: string };
+
+export function parseEvent(line: string): Parsed {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return { error: `not JSON: ${line.slice(0, 120)}` };
+    return { problem: `not JSON: ${line.slice(0, 120)}` };
   }
   if (typeof value !== "object" || value === null || typeof (value as RunEvent).event !== "string") {
-    return { error: `not an event: ${line.slice(0, 120)}` };
+    return { problem: `not an event: ${line.slice(0, 120)}` };
   }
-  return value as RunEvent;
+  return { event: value as RunEvent };
 }
 
 /** The status one event gives its step element; undefined for run-level events. */
@@ -117,7 +120,7 @@ export class RunState {
     if (event.attempt !== undefined) detail.attempt = event.attempt;
     if (event.log_path) detail.logPath = event.log_path;
     if (event.event === "step_failed" || event.event === "step_retrying") detail.error = event.error;
-    if (event.log_tail) detail.logTail = event.log_tail;
+    if (Array.isArray(event.log_tail)) detail.logTail = event.log_tail.join("\n");
     this.details.set(event.step, detail);
     this.changed.add(event.step);
   }

@@ -102,11 +102,12 @@ export class RunSessions implements vscode.Disposable {
             if (Object.keys(changed).length) this.preview.post({ type: "status", statuses: changed });
           };
           const onLine = (line: string) => {
-            const event = parseEvent(line);
-            if ("error" in event) {
-              this.output.appendLine(`(unexpected output from mlforge: ${event.error})`);
+            const parsed = parseEvent(line);
+            if ("problem" in parsed) {
+              this.output.appendLine(`(unexpected output from mlforge: ${parsed.problem})`);
               return;
             }
+            const event = parsed.event;
             state.apply(event);
             void this.onEvent(event, request, progress);
             // Batch the events of one burst into one message; never later than a frame or two.
@@ -171,7 +172,7 @@ export class RunSessions implements vscode.Disposable {
       const shown = text.length > 20_000 ? `… (${text.length - 20_000} characters before)\n${text.slice(-20_000)}` : text;
       if (shown.trim()) this.output.appendLine(shown.trimEnd());
     } catch {
-      if (event.log_tail) this.output.appendLine(String(event.log_tail));
+      if (event.log_tail?.length) this.output.appendLine(event.log_tail.join("\n"));
     }
   }
 
@@ -184,7 +185,7 @@ export class RunSessions implements vscode.Disposable {
     const vsRange = range
       ? new vscode.Range(range[0] - 1, range[1] - 1, range[2] - 1, range[3] - 1)
       : await stepLine(uri, String(event.step));
-    const tail = event.log_tail ? `\n${String(event.log_tail).trimEnd()}` : "";
+    const tail = event.log_tail?.length ? `\n${event.log_tail.join("\n").trimEnd()}` : "";
     const diagnostic = new vscode.Diagnostic(vsRange, `Step \`${event.step}\` failed in run ${event.run_id}: ${event.error}${tail}`, vscode.DiagnosticSeverity.Error);
     diagnostic.source = "mlforge run";
     const existing = this.diagnostics.get(uri) ?? [];

@@ -31,11 +31,17 @@ test("lines: split across chunks, blank lines ignored, the partial last line kep
   assert.deepEqual(s.end(), []);
 });
 
-test("parse: events, and clear errors for what is not one", () => {
-  assert.equal((parseEvent('{"event":"step_queued","step":"a","run_id":1,"time_ms":2}') as RunEvent).step, "a");
-  assert.match((parseEvent("Traceback (most recent call last):") as { error: string }).error, /not JSON/);
-  assert.match((parseEvent("[1,2]") as { error: string }).error, /not an event/);
-  assert.match((parseEvent("null") as { error: string }).error, /not an event/);
+const eventOf = (line: string) => (parseEvent(line) as { event: RunEvent }).event;
+const problemOf = (line: string) => (parseEvent(line) as { problem: string }).problem;
+
+test("parse: events (those with an `error` field too), and clear problems for what is not one", () => {
+  assert.equal(eventOf('{"event":"step_queued","step":"a","run_id":1,"time_ms":2}').step, "a");
+  const failed = eventOf('{"event":"step_failed","step":"a","error":"exited with status 3","log_tail":[],"run_id":1,"time_ms":2}');
+  assert.equal(failed.event, "step_failed");
+  assert.equal(failed.error, "exited with status 3");
+  assert.match(problemOf("Traceback (most recent call last):"), /not JSON/);
+  assert.match(problemOf("[1,2]"), /not an event/);
+  assert.match(problemOf("null"), /not an event/);
 });
 
 test("a step goes queued → running → succeeded with its duration", () => {
@@ -58,12 +64,12 @@ test("retries: running again, the failed attempt's error kept, then the final ou
   assert.equal(s.node("a")?.status, "running");
   assert.equal(s.node("a")?.error, "exited with status 3");
   s.apply(ev({ event: "step_started", step: "a", attempt: 2 }));
-  s.apply(ev({ event: "step_failed", step: "a", attempt: 2, duration_ms: 10, error: "timed out after 1m", log_tail: "boom" }));
+  s.apply(ev({ event: "step_failed", step: "a", attempt: 2, duration_ms: 10, error: "timed out after 1m", log_tail: ["boom", "bang"] }));
   const node = s.node("a")!;
   assert.equal(node.status, "failed");
   assert.equal(node.attempt, 2);
   assert.equal(node.error, "timed out after 1m");
-  assert.equal(node.logTail, "boom");
+  assert.equal(node.logTail, "boom\nbang");
 });
 
 test("fan-out: one node for every element, the most telling status wins, longest duration", () => {
@@ -135,7 +141,7 @@ test("a recorded stream of the quickstart folds into the statuses the graph must
   const split = new LineSplitter();
   const text = stream.map((e) => JSON.stringify({ ...base, ...e })).join("\n") + "\n";
   // Fed in awkward chunks, as a pipe delivers them.
-  for (let i = 0; i < text.length; i += 37) for (const line of split.push(text.slice(i, i + 37))) s.apply(parseEvent(line) as RunEvent);
+  for (let i = 0; i < text.length; i += 37) for (const line of split.push(text.slice(i, i + 37))) s.apply(eventOf(line));
   const statuses = Object.fromEntries(Object.entries(s.all()).map(([k, v]) => [k, v.status]));
   assert.deepEqual(statuses, { data: "cached", parts: "succeeded", fitted: "succeeded", check: "succeeded", best: "succeeded", release: "skipped" });
   assert.equal(s.all().fitted.durationMs, 102);
