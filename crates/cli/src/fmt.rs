@@ -15,14 +15,12 @@ use mlforge_analysis::items::{parse, select_pipeline};
 use mlforge_analysis::{DiskLoader, RootDatabase};
 
 use crate::check::collect_files;
-use crate::Outcome;
+use crate::error::{fail, CliError, CliResult};
 
-pub fn run(paths: &[PathBuf], check: bool) -> Outcome {
+pub fn run(paths: &[PathBuf], check: bool) -> CliResult {
     if paths.iter().any(|p| p.as_os_str() == "-") {
         if paths.len() > 1 {
-            return Outcome::Failed(
-                "`-` (standard input) cannot be combined with other paths".into(),
-            );
+            fail!("`-` (standard input) cannot be combined with other paths");
         }
         return standard_input(check);
     }
@@ -31,10 +29,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> Outcome {
     } else {
         paths.to_vec()
     };
-    let files = match collect_files(&paths) {
-        Ok(files) => files,
-        Err(message) => return Outcome::Failed(message),
-    };
+    let files = collect_files(&paths)?;
     let mut changed = 0;
     let mut failed = 0;
     for path in &files {
@@ -56,19 +51,18 @@ pub fn run(paths: &[PathBuf], check: bool) -> Outcome {
         }
     }
     if failed > 0 {
-        return Outcome::Failed(if files.len() == 1 {
-            "the file could not be formatted and was left as it is".into()
-        } else {
-            format!(
-                "{failed} of {} files could not be formatted and were left as they are",
-                files.len()
-            )
-        });
+        if files.len() == 1 {
+            fail!("the file could not be formatted and was left as it is");
+        }
+        fail!(
+            "{failed} of {} files could not be formatted and were left as they are",
+            files.len()
+        );
     }
     if check && changed > 0 {
-        Outcome::Problems
+        Err(CliError::Problems)
     } else {
-        Outcome::Clean
+        Ok(())
     }
 }
 
@@ -91,35 +85,27 @@ fn format_file(path: &Path, check: bool) -> Result<bool, String> {
 
 /// `mlforge fmt -`: standard input to standard output (with `--check`, only the exit code and
 /// `would reformat -`).
-fn standard_input(check: bool) -> Outcome {
+fn standard_input(check: bool) -> CliResult {
     let mut text = String::new();
-    if let Err(e) = io::stdin().read_to_string(&mut text) {
-        return Outcome::Failed(format!("cannot read standard input: {e}"));
+    io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let formatted = mlforge_fmt::format(&text).map_err(|e| {
+        eprintln!("-:{e}");
+        CliError::Failed("standard input could not be formatted".into())
+    })?;
+    if check {
+        if formatted == text {
+            return Ok(());
+        }
+        println!("would reformat -");
+        return Err(CliError::Problems);
     }
-    match mlforge_fmt::format(&text) {
-        Err(e) => {
-            eprintln!("-:{e}");
-            Outcome::Failed("standard input could not be formatted".into())
-        }
-        Ok(formatted) if check => {
-            if formatted == text {
-                Outcome::Clean
-            } else {
-                println!("would reformat -");
-                Outcome::Problems
-            }
-        }
-        Ok(formatted) => {
-            let mut out = io::stdout().lock();
-            match out
-                .write_all(formatted.as_bytes())
-                .and_then(|()| out.flush())
-            {
-                Ok(()) => Outcome::Clean,
-                Err(e) => Outcome::Failed(format!("cannot write standard output: {e}")),
-            }
-        }
-    }
+    let mut out = io::stdout().lock();
+    out.write_all(formatted.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write standard output: {e}"))?;
+    Ok(())
 }
 
 /// Replaces the file's contents with `text` at once: writes a temporary file beside it (same

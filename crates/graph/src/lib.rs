@@ -15,11 +15,13 @@
 
 mod build;
 mod dot;
+mod labelled;
 pub mod model;
 mod svg;
 
 pub use crate::build::build;
 pub use crate::dot::{dot_graph, quoted, to_dot, to_dot_with, DotOptions};
+pub use crate::labelled::{labelled_dot, LabelledEdge, LabelledGraph, LabelledNode};
 pub use crate::model::GraphModel;
 pub use crate::svg::{to_svg, SvgError};
 

@@ -14,14 +14,14 @@ use std::time::Duration;
 
 use mlforge_ir::{BindingValue, Block, Branch, Expr, Op, Program};
 use mlforge_store::{
-    now_ms, ArtifactStore, AttemptRecord, AttemptStatus, KeyParts, NewArtifact, NewAttempt,
-    RunStatus, Store,
+    changes, now_ms, ArtifactStore, AttemptRecord, AttemptStatus, Change, Element, KeyParts,
+    NewArtifact, NewAttempt, RunStatus, Store,
 };
 use tokio::sync::{mpsc, watch};
 
 use crate::events::{instance_name, Counts, Envelope, Event, EventSink};
 use crate::exec::{discard_later, log_tail, run_attempt, AttemptResult, AttemptSpec, ExecStatus};
-use crate::key::{changes, key_parts, Change};
+use crate::key::key_parts;
 use crate::value::RValue;
 use crate::{Failure, PlanEntry, PlanStatus, RunError};
 
@@ -119,7 +119,7 @@ pub(crate) struct Settings {
     /// Steps that take part (the selected ones and what they need); `None`: all.
     pub needed: Option<HashSet<usize>>,
     /// `--resume`: the earlier run's results by (step, element).
-    pub resume: HashMap<(String, String), AttemptRecord>,
+    pub resume: HashMap<(String, Element), AttemptRecord>,
     pub retry_base: Duration,
     pub handle_signals: bool,
     pub option_name: &'static str,
@@ -161,13 +161,6 @@ pub(crate) struct Engine<'a> {
     pub plan: Vec<PlanEntry>,
     cancel_tx: watch::Sender<bool>,
     cancel_rx: watch::Receiver<bool>,
-}
-
-fn element_text(path: &[u32]) -> String {
-    path.iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 fn element_opt(path: &[u32]) -> Option<Vec<u32>> {
@@ -467,7 +460,7 @@ impl<'a> Engine<'a> {
         } else {
             let info = &self.steps[step];
             let (id, op_id) = (info.id.clone(), info.op_id.clone());
-            let element = element_text(path);
+            let element = Element::from(path.as_slice());
             let run_id = self.run_id;
             let result = self.store.lineage.write(|w| {
                 let attempt = w.start_attempt(&NewAttempt {
@@ -852,7 +845,7 @@ impl<'a> Engine<'a> {
         key: KeyParts,
     ) {
         let info = &self.steps[step];
-        let element = element_text(path);
+        let element = Element::from(path.as_slice());
         let id = info.id.clone();
         let forced = self
             .settings
@@ -955,7 +948,11 @@ impl<'a> Engine<'a> {
         let previous = self
             .store
             .lineage
-            .latest_keyed_attempt(&self.program.pipeline, &info.id, &element_text(path))
+            .latest_keyed_attempt(
+                &self.program.pipeline,
+                &info.id,
+                &Element::from(path.as_slice()),
+            )
             .ok()
             .flatten();
         match previous.and_then(|p| p.key.clone().map(|k| (p, k))) {
@@ -1037,7 +1034,7 @@ impl<'a> Engine<'a> {
         }
         let info = &self.steps[step];
         let (id, op_id) = (info.id.clone(), info.op_id.clone());
-        let element = element_text(path);
+        let element = Element::from(path.as_slice());
         let run_id = self.run_id;
         let outputs_json = outputs_json(&outputs);
         let result = self.store.lineage.write(|w| {
@@ -1105,7 +1102,7 @@ impl<'a> Engine<'a> {
         let key = key.clone();
         let info = &self.steps[step];
         let (id, op_id, op) = (info.id.clone(), info.op_id.clone(), info.op.clone());
-        let element = element_text(&path);
+        let element = Element::from(path.as_slice());
         // `fit.a1`, `fit.e2.a1` (element 2), `fit.e1.0.a2` (nested loops, attempt 2).
         let mut name = safe_name(&id);
         if !element.is_empty() {

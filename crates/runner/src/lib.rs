@@ -25,12 +25,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mlforge_ir::Program;
-use mlforge_store::{now_ms, sha256_hex, NewArtifact, NewRun, RunStatus, Store};
+use mlforge_store::{now_ms, sha256_hex, Change, NewArtifact, NewRun, RunStatus, Store};
 use serde::Serialize;
 
 use crate::engine::{analyze, Engine, Mode, Settings, StepInfo};
 use crate::events::{Counts, Element, Envelope, Event, EventSink};
-use crate::key::Change;
 
 /// How to run.
 #[derive(Clone, Debug)]
