@@ -11,8 +11,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlforge_analysis::items::{parse, select_pipeline};
-use mlforge_analysis::{DiskLoader, RootDatabase};
+use mlforge_analysis::DiskLoader;
 
 use crate::check::collect_files;
 use crate::error::{fail, CliError, CliResult};
@@ -76,7 +75,8 @@ fn format_file(path: &Path, check: bool) -> Result<bool, String> {
         return Ok(false);
     }
     if !check {
-        same_ir(path, &text, &formatted)?;
+        mlforge_fmt::same_ir(Arc::new(DiskLoader), path, &text, &formatted)
+            .map_err(|e| format!("{}: not reformatted: {e}", path.display()))?;
         write_atomically(path, &formatted)
             .map_err(|e| format!("{}: cannot write it: {e}", path.display()))?;
     }
@@ -152,45 +152,4 @@ fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
         io::ErrorKind::AlreadyExists,
         "no free name for a temporary file beside it",
     ))
-}
-
-/// The last guard before writing: every pipeline of the file compiles to the same IR
-/// (positions aside) before and after formatting. A file that does not compile (it has
-/// errors, or imports what is missing) is guarded by the formatter's own tree comparison.
-fn same_ir(path: &Path, before: &str, after: &str) -> Result<(), String> {
-    let mut db = RootDatabase::new(Arc::new(DiskLoader));
-    let compiled = |db: &mut RootDatabase, text: &str| -> Vec<Option<serde_json::Value>> {
-        let file = db.set_file_text(path, Some(text.to_string()));
-        let names: Vec<String> = parse(&*db, file)
-            .file
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                mlforge_syntax::ast::Item::Pipeline(p) => Some(p.name.text.to_string()),
-                _ => None,
-            })
-            .collect();
-        names
-            .into_iter()
-            .map(|name| {
-                let key = select_pipeline(&*db, file, Some(&name)).ok()?;
-                mlforge_ir::compile(&*db, key)
-                    .ok()
-                    .map(|p| mlforge_ir::without_positions(&p))
-            })
-            .collect()
-    };
-    let old = compiled(&mut db, before);
-    let new = compiled(&mut db, after);
-    for (old, new) in old.iter().zip(&new) {
-        if let (Some(old), Some(new)) = (old, new) {
-            if old != new {
-                return Err(format!(
-                    "{}: not reformatted: the formatted text would compile to a different pipeline; this is a bug in `mlforge fmt`, please report it with the file",
-                    path.display()
-                ));
-            }
-        }
-    }
-    Ok(())
 }
