@@ -22,6 +22,7 @@ pub mod value;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mlforge_ir::Program;
@@ -30,6 +31,7 @@ use serde::Serialize;
 
 use crate::engine::{analyze, Engine, Mode, Settings, StepInfo};
 use crate::events::{Counts, Element, Envelope, Event, EventSink};
+use crate::exec::{Executor, Processes};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -256,6 +258,17 @@ pub async fn run(
     store: &mut Store,
     sink: &mut dyn EventSink,
 ) -> Result<RunReport, RunError> {
+    run_with(program, options, store, sink, Arc::new(Processes)).await
+}
+
+/// [`run`] with the attempts run by `executor`.
+pub async fn run_with(
+    program: &Program,
+    options: &RunOptions,
+    store: &mut Store,
+    sink: &mut dyn EventSink,
+    executor: Arc<dyn Executor>,
+) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let (steps, blocks) = analyze(program).map_err(RunError::Internal)?;
     let (selected, needed, option_name) = selection(program, &steps, options)?;
@@ -396,6 +409,7 @@ pub async fn run(
             settings,
             store,
             sink,
+            executor,
             run_id,
             root,
         );
@@ -492,6 +506,7 @@ pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Resul
         settings,
         store,
         &mut sink,
+        Arc::new(Processes),
         0,
         root,
     );
