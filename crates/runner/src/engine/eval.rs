@@ -40,20 +40,23 @@ impl<'a> Engine<'a> {
             ),
             Expr::Unary { op, operand } => {
                 let value = self.eval(operand, scope, path)?;
-                match (op.as_str(), value) {
+                match (op, value) {
                     (_, RValue::Unknown) => RValue::Unknown,
-                    ("not", RValue::Bool(b)) => RValue::Bool(!b),
-                    ("-", RValue::Int(n)) => RValue::Int(n.wrapping_neg()),
-                    ("-", RValue::Float(f)) => RValue::Float(-f),
+                    (UnaryOperator::Not, RValue::Bool(b)) => RValue::Bool(!b),
+                    (UnaryOperator::Neg, RValue::Int(n)) => RValue::Int(n.wrapping_neg()),
+                    (UnaryOperator::Neg, RValue::Float(f)) => RValue::Float(-f),
                     (op, value) => {
-                        return Err(EvalError::Fatal(format!("cannot apply `{op}` to {value}")))
+                        return Err(EvalError::Fatal(format!(
+                            "cannot apply `{}` to {value}",
+                            op.symbol()
+                        )))
                     }
                 }
             }
             Expr::Binary { op, lhs, rhs } => {
                 let a = self.eval(lhs, scope, path)?;
                 let b = self.eval(rhs, scope, path)?;
-                binary(op, a, b).map_err(EvalError::Fatal)?
+                binary(*op, a, b).map_err(EvalError::Fatal)?
             }
         })
     }
@@ -131,49 +134,49 @@ fn number(value: &RValue) -> Option<f64> {
 }
 
 /// A binary operator on run-time values (`int` widens to `float`).
-fn binary(op: &str, a: RValue, b: RValue) -> Result<RValue, String> {
+fn binary(op: BinaryOperator, a: RValue, b: RValue) -> Result<RValue, String> {
     use std::cmp::Ordering;
+    use BinaryOperator::*;
     if matches!(a, RValue::Unknown) || matches!(b, RValue::Unknown) {
         return Ok(RValue::Unknown);
     }
+    let symbol = op.symbol();
     match op {
-        "and" | "or" => match (a, b) {
+        And | Or => match (a, b) {
             (RValue::Bool(x), RValue::Bool(y)) => {
-                Ok(RValue::Bool(if op == "and" { x && y } else { x || y }))
+                Ok(RValue::Bool(if op == And { x && y } else { x || y }))
             }
-            (a, b) => Err(format!("`{op}` needs two bools, got {a} and {b}")),
+            (a, b) => Err(format!("`{symbol}` needs two bools, got {a} and {b}")),
         },
-        "+" | "-" | "*" | "/" => match (&a, &b) {
-            (RValue::Int(x), RValue::Int(y)) if op != "/" => Ok(RValue::Int(match op {
-                "+" => x.wrapping_add(*y),
-                "-" => x.wrapping_sub(*y),
+        Add | Sub | Mul | Div => match (&a, &b) {
+            (RValue::Int(x), RValue::Int(y)) if op != Div => Ok(RValue::Int(match op {
+                Add => x.wrapping_add(*y),
+                Sub => x.wrapping_sub(*y),
                 _ => x.wrapping_mul(*y),
             })),
             _ => {
                 let (Some(x), Some(y)) = (number(&a), number(&b)) else {
-                    return Err(format!("`{op}` needs two numbers, got {a} and {b}"));
+                    return Err(format!("`{symbol}` needs two numbers, got {a} and {b}"));
                 };
                 Ok(RValue::Float(match op {
-                    "+" => x + y,
-                    "-" => x - y,
-                    "*" => x * y,
+                    Add => x + y,
+                    Sub => x - y,
+                    Mul => x * y,
                     _ => x / y,
                 }))
             }
         },
-        "==" | "!=" | "<" | "<=" | ">" | ">=" => {
+        Eq | Ne | Lt | Le | Gt | Ge => {
             let ordering = match (&a, &b) {
                 (RValue::Str(x), RValue::Str(y)) => Some(x.cmp(y)),
                 (RValue::Bool(x), RValue::Bool(y)) => Some(x.cmp(y)),
                 (RValue::Absent, RValue::Absent) => Some(Ordering::Equal),
                 (RValue::Absent, _) | (_, RValue::Absent) => {
-                    if op == "==" {
-                        return Ok(RValue::Bool(false));
-                    }
-                    if op == "!=" {
-                        return Ok(RValue::Bool(true));
-                    }
-                    return Err(format!("cannot compare {a} and {b} with `{op}`"));
+                    return match op {
+                        Eq => Ok(RValue::Bool(false)),
+                        Ne => Ok(RValue::Bool(true)),
+                        _ => Err(format!("cannot compare {a} and {b} with `{symbol}`")),
+                    };
                 }
                 _ => match (number(&a), number(&b)) {
                     (Some(x), Some(y)) => x.partial_cmp(&y),
@@ -182,18 +185,17 @@ fn binary(op: &str, a: RValue, b: RValue) -> Result<RValue, String> {
             };
             let result = match ordering {
                 // NaN: only `!=` holds.
-                None => op == "!=",
+                None => op == Ne,
                 Some(o) => match op {
-                    "==" => o == Ordering::Equal,
-                    "!=" => o != Ordering::Equal,
-                    "<" => o == Ordering::Less,
-                    "<=" => o != Ordering::Greater,
-                    ">" => o == Ordering::Greater,
+                    Eq => o == Ordering::Equal,
+                    Ne => o != Ordering::Equal,
+                    Lt => o == Ordering::Less,
+                    Le => o != Ordering::Greater,
+                    Gt => o == Ordering::Greater,
                     _ => o != Ordering::Less,
                 },
             };
             Ok(RValue::Bool(result))
         }
-        other => Err(format!("unknown operator `{other}`")),
     }
 }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mlforge_ir::{BindingValue, Block, Branch, Expr, Op, Program};
+use mlforge_ir::{BinaryOperator, BindingValue, Block, Branch, Expr, Op, Program, UnaryOperator};
 use mlforge_store::{
     changes, now_ms, ArtifactStore, AttemptRecord, AttemptStatus, Change, Element, KeyParts,
     NewArtifact, NewAttempt, RunStatus, Store,
