@@ -9,7 +9,7 @@ use mlforge_runner::{PlanStatus, RunOptions};
 use mlforge_store::Store;
 
 use crate::error::CliResult;
-use crate::run::{compile, parse_params, python};
+use crate::run::{compile, parse_params, python, select, worded};
 use crate::Format;
 
 #[derive(Args)]
@@ -57,12 +57,12 @@ pub fn run(args: &PlanArgs) -> CliResult {
         program_json: json,
         params,
         no_cache: args.no_cache,
-        only: args.only.clone(),
-        from: args.from.clone(),
+        select: select(&args.only, &args.from),
         python: python(args.python.as_deref()),
         ..RunOptions::default()
     };
-    let plan = mlforge_runner::plan(&program, &options, &mut store).map_err(|e| e.to_string())?;
+    let plan = mlforge_runner::plan(&program, &options, &mut store)
+        .map_err(|e| worded(&e, options.select.as_ref()))?;
     match args.format {
         Format::Json => {
             println!(

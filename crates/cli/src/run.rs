@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
 use mlforge_ir::{CompileError, Program};
 use mlforge_runner::events::instance_name;
-use mlforge_runner::{RunError, RunOptions};
+use mlforge_runner::{RunError, RunOptions, Select};
 use mlforge_store::{RunStatus, Store};
 
 use crate::check::{load_root, print_problems};
@@ -85,6 +85,40 @@ pub fn compile(file: &Path, pipeline: Option<&str>) -> CliResult<(Program, Strin
     }
 }
 
+/// `--only STEP` or `--from STEP` (clap lets only one through).
+pub fn select(only: &Option<String>, from: &Option<String>) -> Option<Select> {
+    match (only, from) {
+        (Some(step), _) => Some(Select::Only(step.clone())),
+        (None, Some(step)) => Some(Select::From(step.clone())),
+        (None, None) => None,
+    }
+}
+
+/// A runner error as a sentence for the command line: with the flag to change where the
+/// runner's own words name none.
+pub fn worded(error: &RunError, select: Option<&Select>) -> String {
+    match (error, select) {
+        (RunError::ResumeWithParams { .. }, _) => {
+            "--resume runs with the params of the run it resumes; drop --param".into()
+        }
+        (RunError::ParamTwice(name), _) => format!("--param {name} is given twice"),
+        (RunError::ParamMissing { name, ty, artifact }, _) => {
+            let what = if *artifact { "PATH" } else { "VALUE" };
+            format!("param `{name}` ({ty}) needs a value: add --param {name}={what}")
+        }
+        (RunError::NoEarlierResult { step }, Some(select)) => {
+            let flag = match select {
+                Select::Only(_) => "--only",
+                Select::From(_) => "--from",
+            };
+            format!(
+                "{flag} needs the results of `{step}`, which has none recorded; run the pipeline without {flag} first"
+            )
+        }
+        (other, _) => other.to_string(),
+    }
+}
+
 /// `NAME=VALUE` pairs.
 pub fn parse_params(params: &[String]) -> CliResult<Vec<(String, String)>> {
     params
@@ -141,8 +175,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         params,
         jobs: args.jobs.unwrap_or(defaults.jobs),
         no_cache: args.no_cache,
-        only: args.only.clone(),
-        from: args.from.clone(),
+        select: select(&args.only, &args.from),
         resume: args.resume,
         python: python(args.python.as_deref()),
         handle_signals: true,
@@ -174,11 +207,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     };
     // Steps killed on cancellation are gone; do not wait for stray tasks.
     runtime.shutdown_background();
-    let report = match result {
-        Ok(report) => report,
-        Err(RunError::Usage(message)) => fail!("{message}"),
-        Err(e) => fail!("{e}"),
-    };
+    let report = result.map_err(|e| worded(&e, options.select.as_ref()))?;
     let counts = &report.counts;
     let seconds = report.duration_ms as f64 / 1000.0;
     let summary = format!(
@@ -220,7 +249,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         }
         _ => {
             if let Some(error) = &report.error {
-                eprintln!("error: {error}");
+                eprintln!("error: {}", worded(error, options.select.as_ref()));
             }
             eprintln!("run {id} failed after {seconds:.2}s: {summary}; resume with: {resume}");
             Err(CliError::Problems)

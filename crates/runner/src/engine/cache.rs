@@ -77,17 +77,15 @@ impl<'a> Engine<'a> {
                     return;
                 }
             }
-            let name = instance_name(&id, path);
-            let message = format!(
-                "{} needs the results of `{name}`, which has none recorded; run the pipeline \
-                 without {} first",
-                self.settings.option_name, self.settings.option_name
-            );
+            let error = RunError::NoEarlierResult {
+                step: instance_name(&id, path),
+            };
             if self.settings.mode == Mode::Plan {
-                self.plan_entry(step, path, PlanStatus::WillRun, Vec::new(), message);
+                let note = error.to_string();
+                self.plan_entry(step, path, PlanStatus::WillRun, Vec::new(), note);
                 self.finish(step, path.clone(), Done::Unknown);
             } else {
-                self.fatal_error(message);
+                self.fatal_error(error);
             }
             return;
         }
@@ -123,13 +121,16 @@ impl<'a> Engine<'a> {
     ) -> (Vec<Change>, String) {
         let info = &self.steps[step];
         if forced {
-            return (
-                Vec::new(),
-                format!("chosen by {}", self.settings.option_name),
-            );
+            let note = match &self.settings.select {
+                Some(Select::From(first)) if *first != info.id => {
+                    format!("chosen to run (downstream of `{first}`)")
+                }
+                _ => "chosen to run".to_string(),
+            };
+            return (Vec::new(), note);
         }
         if self.settings.no_cache {
-            return (Vec::new(), "caching is off (--no-cache)".into());
+            return (Vec::new(), "caching is off for this run".into());
         }
         if !info.op.cache {
             return (Vec::new(), "its op sets `cache = false`".into());

@@ -29,7 +29,7 @@ use crate::events::{instance_name, Counts, Envelope, Event, EventSink};
 use crate::exec::{discard_later, log_tail, AttemptResult, AttemptSpec, ExecStatus, Executor};
 use crate::key::key_parts;
 use crate::value::RValue;
-use crate::{Failure, PlanEntry, PlanStatus, RunError};
+use crate::{Failure, PlanEntry, PlanStatus, RunError, Select};
 
 mod cache;
 mod eval;
@@ -115,7 +115,8 @@ pub(crate) struct Settings {
     pub resume: HashMap<(String, Element), AttemptRecord>,
     pub retry_base: Duration,
     pub handle_signals: bool,
-    pub option_name: &'static str,
+    /// Which steps run, when not all (what `selected` came from).
+    pub select: Option<Select>,
 }
 
 pub(crate) struct Engine<'a> {
@@ -151,7 +152,7 @@ pub(crate) struct Engine<'a> {
     cancelling: bool,
     pub counts: Counts,
     pub failures: Vec<Failure>,
-    pub fatal: Option<String>,
+    pub fatal: Option<RunError>,
     pub plan: Vec<PlanEntry>,
     cancel_tx: watch::Sender<bool>,
     cancel_rx: watch::Receiver<bool>,
@@ -279,9 +280,9 @@ impl<'a> Engine<'a> {
             .is_none_or(|needed| needed.contains(&step))
     }
 
-    fn fatal_error(&mut self, message: String) {
+    fn fatal_error(&mut self, error: RunError) {
         if self.fatal.is_none() {
-            self.fatal = Some(message);
+            self.fatal = Some(error);
         }
         self.failing = true;
     }

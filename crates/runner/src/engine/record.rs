@@ -27,7 +27,7 @@ impl<'a> Engine<'a> {
                 w.end_attempt(attempt, AttemptStatus::Skipped, None, Some(reason))
             });
             if let Err(e) = result {
-                self.fatal_error(format!("cannot record a skipped step: {e}"));
+                self.fatal_error(RunError::store("record a skipped step")(e));
             }
             self.counts.skipped += 1;
             self.emit(Event::StepSkipped {
@@ -102,7 +102,7 @@ impl<'a> Engine<'a> {
             w.end_attempt(attempt, AttemptStatus::Cached, None, None)
         });
         if let Err(e) = result {
-            self.fatal_error(format!("cannot record a cached step: {e}"));
+            self.fatal_error(RunError::store("record a cached step")(e));
             return;
         }
         self.counts.cached += 1;

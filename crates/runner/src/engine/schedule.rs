@@ -134,7 +134,9 @@ impl<'a> Engine<'a> {
             Ok(value) => value,
             Err(EvalError::NotReady) => return,
             Err(EvalError::Fatal(message)) => {
-                self.fatal_error(format!("cannot evaluate block `{block}`: {message}"));
+                self.fatal_error(RunError::Invalid(format!(
+                    "cannot evaluate block `{block}`: {message}"
+                )));
                 return;
             }
         };
@@ -186,9 +188,9 @@ impl<'a> Engine<'a> {
                 self.block_states.insert(key, BlockState::If(false));
                 self.skip_inside(block, path, false, "its `if` condition has no value");
             }
-            (_, other) => self.fatal_error(format!(
+            (_, other) => self.fatal_error(RunError::Invalid(format!(
                 "block `{block}` evaluated to {other}, which it cannot use"
-            )),
+            ))),
         }
     }
 
@@ -212,7 +214,7 @@ impl<'a> Engine<'a> {
                             "cannot evaluate input `{}` of step `{}`: {message}",
                             binding.input, program_step.id
                         );
-                        self.fatal_error(message);
+                        self.fatal_error(RunError::Invalid(message));
                         return;
                     }
                 },
@@ -236,7 +238,7 @@ impl<'a> Engine<'a> {
                 Ok(_) => {}
                 Err(EvalError::NotReady) => return,
                 Err(EvalError::Fatal(message)) => {
-                    self.fatal_error(message);
+                    self.fatal_error(RunError::Invalid(message));
                     return;
                 }
             }
@@ -305,7 +307,7 @@ impl<'a> Engine<'a> {
         let attempt_id = match result {
             Ok(id) => id,
             Err(e) => {
-                self.fatal_error(format!("cannot record a step's start: {e}"));
+                self.fatal_error(RunError::store("record a step's start")(e));
                 self.insts
                     .insert((step, path.clone()), State::Done(Done::Failed));
                 return;
@@ -313,7 +315,7 @@ impl<'a> Engine<'a> {
         };
         // The attempt's record is committed before its process starts.
         if let Err(e) = self.store.lineage.commit_batch() {
-            self.fatal_error(format!("cannot record a step's start: {e}"));
+            self.fatal_error(RunError::store("record a step's start")(e));
             return;
         }
         let _ = self.store.lineage.begin_batch();
@@ -407,7 +409,7 @@ impl<'a> Engine<'a> {
             )
         });
         if let Err(e) = recorded {
-            self.fatal_error(format!("cannot record a step's end: {e}"));
+            self.fatal_error(RunError::store("record a step's end")(e));
             self.insts.insert((step, path), State::Done(Done::Failed));
             return;
         }
@@ -504,10 +506,14 @@ impl<'a> Engine<'a> {
         let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
         let mut interrupts = if self.settings.handle_signals {
             use tokio::signal::unix::{signal, SignalKind};
-            let int = signal(SignalKind::interrupt())
-                .map_err(|e| RunError::Internal(format!("cannot handle Ctrl-C: {e}")))?;
-            let term = signal(SignalKind::terminate())
-                .map_err(|e| RunError::Internal(format!("cannot handle SIGTERM: {e}")))?;
+            let int = signal(SignalKind::interrupt()).map_err(|e| RunError::Signals {
+                signal: "Ctrl-C",
+                source: Arc::new(e),
+            })?;
+            let term = signal(SignalKind::terminate()).map_err(|e| RunError::Signals {
+                signal: "SIGTERM",
+                source: Arc::new(e),
+            })?;
             Some((int, term))
         } else {
             None
@@ -515,7 +521,7 @@ impl<'a> Engine<'a> {
         self.store
             .lineage
             .begin_batch()
-            .map_err(|e| RunError::Store(e.to_string()))?;
+            .map_err(RunError::store("write to the lineage store"))?;
         self.start();
         loop {
             self.settle();
@@ -531,7 +537,7 @@ impl<'a> Engine<'a> {
             self.store
                 .lineage
                 .commit_batch()
-                .map_err(|e| RunError::Store(e.to_string()))?;
+                .map_err(RunError::store("write to the lineage store"))?;
             if self.running == 0 && (self.backing_off == 0 || self.failing || self.cancelling) {
                 break;
             }
@@ -546,7 +552,7 @@ impl<'a> Engine<'a> {
             self.store
                 .lineage
                 .begin_batch()
-                .map_err(|e| RunError::Store(e.to_string()))?;
+                .map_err(RunError::store("write to the lineage store"))?;
             let Some(message) = message else {
                 break;
             };
