@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use mlforge_graph::{labelled_dot, LabelledEdge, LabelledGraph, LabelledNode};
+use mlforge_graph::{Defaults, DotWriter};
 use mlforge_store::{
     ArtifactMatch, LineageGraph, LineageNode, NodeKey, OutputAddress, OutputLookup, Store, Target,
 };
@@ -213,46 +213,38 @@ fn print_tree(graph: &LineageGraph, out: &mut String) {
 }
 
 fn dot(graph: &LineageGraph) -> String {
-    let nodes = graph
-        .nodes
-        .iter()
-        .map(|(key, node)| {
-            let (label, shape) = match node {
-                LineageNode::Artifact(a) => {
-                    (format!("{}\n{}", a.type_name, short_hash(&a.hash)), "note")
-                }
-                LineageNode::Attempt(a) => (
-                    format!(
-                        "{}\nrun {} · {}",
-                        a.element.instance_name(&a.step),
-                        a.run_id,
-                        a.status.map(|s| s.as_str()).unwrap_or("unfinished")
-                    ),
-                    "box",
-                ),
-            };
-            LabelledNode {
-                id: key.to_string(),
-                label,
-                shape,
-                bold: *key == graph.root,
+    let mut w = DotWriter::digraph("lineage");
+    w.defaults(Defaults::Graph, |a| {
+        a.attr("rankdir", "LR");
+    });
+    for (key, node) in &graph.nodes {
+        let (label, shape) = match node {
+            LineageNode::Artifact(a) => {
+                (format!("{}\n{}", a.type_name, short_hash(&a.hash)), "note")
             }
-        })
-        .collect();
-    let edges = graph
-        .edges
-        .iter()
-        .map(|edge| LabelledEdge {
-            from: edge.from.to_string(),
-            to: edge.to.to_string(),
-            label: edge.label.clone(),
-        })
-        .collect();
-    labelled_dot(&LabelledGraph {
-        name: "lineage".into(),
-        nodes,
-        edges,
-    })
+            LineageNode::Attempt(a) => (
+                format!(
+                    "{}\nrun {} · {}",
+                    a.element.instance_name(&a.step),
+                    a.run_id,
+                    a.status.map(|s| s.as_str()).unwrap_or("unfinished")
+                ),
+                "box",
+            ),
+        };
+        w.node(&key.to_string(), |a| {
+            a.attr("label", &label).attr("shape", shape);
+            if *key == graph.root {
+                a.attr("penwidth", "2");
+            }
+        });
+    }
+    for edge in &graph.edges {
+        w.edge(&edge.from.to_string(), &edge.to.to_string(), |a| {
+            a.attr("label", &edge.label);
+        });
+    }
+    w.finish()
 }
 
 fn graph_json(graph: &LineageGraph) -> serde_json::Value {

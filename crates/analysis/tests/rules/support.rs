@@ -47,7 +47,12 @@ fn expected(path: &Path, text: &str) -> Vec<Mark> {
     for line in text.split_inclusive('\n') {
         match (mark(line), target) {
             (Some((column, count, code)), Some(start)) => {
-                marks.push((path.to_path_buf(), start + column, start + column + count, code));
+                marks.push((
+                    path.to_path_buf(),
+                    start + column,
+                    start + column + count,
+                    code,
+                ));
             }
             (Some(_), None) => panic!("a mark with no line above it: {line}"),
             (None, _) => target = Some(offset),
