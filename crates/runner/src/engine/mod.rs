@@ -31,6 +31,8 @@ use crate::key::key_parts;
 use crate::value::RValue;
 use crate::{Failure, PlanEntry, PlanStatus, RunError, Select};
 
+// Each submodule adds methods to the one `Engine`; they reach its private fields and the
+// imports above through `use super::*`.
 mod cache;
 mod eval;
 mod record;
