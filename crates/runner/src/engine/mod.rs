@@ -21,7 +21,7 @@ use std::time::Duration;
 use mlforge_ir::{BinaryOperator, BindingValue, Block, Branch, Expr, Op, Program, UnaryOperator};
 use mlforge_store::{
     changes, now_ms, ArtifactStore, AttemptRecord, AttemptStatus, Change, Element, KeyParts,
-    NewArtifact, NewAttempt, RunStatus, Store,
+    NewArtifact, NewAttempt, RunStatus, Store, Writer,
 };
 use tokio::sync::{mpsc, watch};
 

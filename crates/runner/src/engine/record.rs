@@ -87,11 +87,7 @@ impl<'a> Engine<'a> {
                 cached_from: Some(origin),
                 log_path: source.log_path.as_deref(),
             })?;
-            for (name, value) in &inputs {
-                for (position, artifact) in value.artifacts() {
-                    w.add_consumed(attempt, name, &position, &artifact.hash)?;
-                }
-            }
+            record_consumed(w, attempt, &inputs)?;
             for (name, value) in &outputs {
                 let artifact = match value {
                     RValue::Artifact(a) => Some(a.hash.as_str()),
@@ -115,4 +111,18 @@ impl<'a> Engine<'a> {
         });
         self.finish(step, path.clone(), Done::Ok(outputs));
     }
+}
+
+/// The artifacts among an attempt's inputs, as read by it (the lineage's edges).
+pub(super) fn record_consumed(
+    w: &Writer<'_>,
+    attempt: i64,
+    inputs: &BTreeMap<String, RValue>,
+) -> mlforge_store::Result<()> {
+    for (name, value) in inputs {
+        for (position, artifact) in value.artifacts() {
+            w.add_consumed(attempt, name, &position, &artifact.hash)?;
+        }
+    }
+    Ok(())
 }

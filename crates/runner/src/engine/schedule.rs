@@ -297,11 +297,7 @@ impl<'a> Engine<'a> {
                 cached_from: None,
                 log_path: Some(&log_text),
             })?;
-            for (name, value) in &inputs {
-                for (position, artifact) in value.artifacts() {
-                    w.add_consumed(attempt_id, name, &position, &artifact.hash)?;
-                }
-            }
+            record::record_consumed(w, attempt_id, &inputs)?;
             Ok(attempt_id)
         });
         let attempt_id = match result {
