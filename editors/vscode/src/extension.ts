@@ -8,7 +8,7 @@ import { cliArgs, type RunKind } from "./cli-args";
 import { runInTerminal } from "./terminal";
 import { RunSessions } from "./run/session";
 import { LineagePanel } from "./runs/lineage";
-import { RunsView } from "./runs/view";
+import { LOG_SCHEME, RunsView } from "./runs/view";
 
 export interface MlforgeApi {
   server: Server;
@@ -75,7 +75,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Mlforg
 
   const runsView = new RunsView(() => server.binary, server.output);
   const lineage = new LineagePanel(context.extensionUri, () => server.binary, () => runsView.folder(), (run, step) => runsView.openLog(run, step));
-  context.subscriptions.push(runsView, lineage, vscode.window.registerTreeDataProvider("mlforge.runs", runsView));
+  context.subscriptions.push(
+    runsView,
+    lineage,
+    vscode.window.registerTreeDataProvider("mlforge.runs", runsView),
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, runsView),
+  );
   runs.onFinished = () => runsView.refresh();
   command("mlforge.runs.refresh", () => runsView.refresh());
   command("mlforge.runs.openLog", (run: number, step: string) => runsView.openLog(run, step));

@@ -222,8 +222,8 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     const best = page.locator(".monaco-list-row", { hasText: /^best/ }).first();
     await best.waitFor({ timeout: 20_000 });
     await best.click();
-    // The log opens as an untitled document in the "log" language.
-    await page.locator('.tab.active[data-resource-name^="Untitled"]').waitFor({ timeout: 20_000 });
+    // The log opens read-only, named after the step.
+    await page.locator('.tab.active[data-resource-name="best.log"]').waitFor({ timeout: 20_000 });
     await shot("09-runs-view-log");
     await runCommand(page, "View: Close All Editors");
     await page.locator('.activitybar a[aria-label^="Explorer"]').first().click();
