@@ -4,8 +4,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { GraphPreview } from "./preview/panel";
 import { Server } from "./server";
-import { cliArgs, type RunKind } from "./cli-args";
-import { runInTerminal } from "./terminal";
+import type { RunKind } from "./cli-args";
 import { RunSessions } from "./run/session";
 import { LineagePanel } from "./runs/lineage";
 import { LOG_SCHEME, RunsView } from "./runs/view";
@@ -66,10 +65,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Mlforg
   }
   command("mlforge.plan", async (file?: string, pipeline?: string) => {
     const target = fileOf(file);
-    if (!target || !server.binary) return void vscode.window.showErrorMessage("Open an .mlf file (and let the MLForge server start) to plan a run.");
-    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target))?.uri.fsPath ?? path.dirname(target);
-    await vscode.workspace.saveAll(false);
-    runInTerminal(server.binary, cliArgs("plan", target, typeof pipeline === "string" ? pipeline : undefined), folder);
+    if (!target) return void vscode.window.showErrorMessage("Open an .mlf file to plan a run.");
+    if (!preview.isOpen) await vscode.commands.executeCommand("mlforge.showGraph", target, typeof pipeline === "string" ? pipeline : undefined);
+    await runs.plan({ kind: "plan", file: target, pipeline: typeof pipeline === "string" ? pipeline : undefined });
   });
   command("mlforge.cancelRun", () => runs.cancel());
 
