@@ -267,26 +267,32 @@ export function buildView(
   // A drawn end for an edge's end: a step, or a cluster (control edges into an `if`, `after`
   // a sub-pipeline) — collapsed, it is its node; expanded, a node inside it with the edge
   // clipped at its border.
+  // Edges leave a cluster from its last node and enter it at its first (model order is
+  // source order), so what follows a sub-pipeline is drawn below all of it.
   const drawnClusters = new Set(clusters.map((c) => c.id));
-  const anchorOf = new Map<string, string>();
+  const firstIn = new Map<string, string>();
+  const lastIn = new Map<string, string>();
   for (const v of nodes) {
     if (v.kind === "stub") continue;
-    for (const c of tree.ancestors(v.parent)) if (!anchorOf.has(c)) anchorOf.set(c, v.id);
+    for (const c of tree.ancestors(v.parent)) {
+      if (!firstIn.has(c)) firstIn.set(c, v.id);
+      lastIn.set(c, v.id);
+    }
   }
-  const end = (id: string): { node: string; cluster?: string } | null => {
+  const end = (id: string, side: "from" | "to"): { node: string; cluster?: string } | null => {
     const shown = shownAs.get(id);
     if (shown !== undefined) return { node: shown };
     if (!tree.byId.has(id)) return null;
     const root = rootOf(id);
     if (root !== null) return collapsedNodes.has(root) ? { node: root } : null;
-    const anchor = anchorOf.get(id);
+    const anchor = (side === "from" ? lastIn : firstIn).get(id);
     return anchor !== undefined && drawnClusters.has(id) ? { node: anchor, cluster: id } : null;
   };
 
   const merged = new Map<string, { edge: ViewEdge; labels: Map<string, number> }>();
   for (const e of model.edges) {
-    const from = end(e.from);
-    const to = end(e.to);
+    const from = end(e.from, "from");
+    const to = end(e.to, "to");
     if (!from || !to || from.node === to.node) continue;
     const text = e.type ?? e.label ?? "";
     const key = `${from.node}\u0000${to.node}\u0000${from.cluster ?? ""}\u0000${to.cluster ?? ""}\u0000${e.kind}`;
