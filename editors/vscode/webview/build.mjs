@@ -9,7 +9,9 @@ import { dirname, join } from "node:path";
 const here = dirname(fileURLToPath(import.meta.url));
 export const outDir = join(here, "../dist/webview");
 
-export async function buildWebview({ minify = false } = {}) {
+/** `outDir`: elsewhere than dist/webview (tests build their own copy, so that test files
+ * running at the same time never read a half-written bundle). */
+export async function buildWebview({ minify = false, outDir: out = outDir } = {}) {
   const common = {
     bundle: true,
     platform: "browser",
@@ -21,11 +23,11 @@ export async function buildWebview({ minify = false } = {}) {
     legalComments: "none",
   };
   await Promise.all([
-    build({ ...common, entryPoints: [join(here, "src/main.ts")], outfile: join(outDir, "main.js") }),
-    build({ ...common, entryPoints: [join(here, "src/layout-worker.ts")], outfile: join(outDir, "layout-worker.js"), sourcemap: false }),
-    build({ ...common, entryPoints: [join(here, "src/style.css")], outfile: join(outDir, "style.css"), sourcemap: false }),
+    build({ ...common, entryPoints: [join(here, "src/main.ts")], outfile: join(out, "main.js") }),
+    build({ ...common, entryPoints: [join(here, "src/layout-worker.ts")], outfile: join(out, "layout-worker.js"), sourcemap: false }),
+    build({ ...common, entryPoints: [join(here, "src/style.css")], outfile: join(out, "style.css"), sourcemap: false }),
   ]);
-  return outDir;
+  return out;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -5,7 +5,7 @@
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { createServer } from "node:http";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { dirname, extname, join, normalize } from "node:path";
@@ -42,8 +42,8 @@ export function answerOf(graph, extra = {}) {
 }
 
 /** The page's TypeScript modules the tests call from Node (previewHtml, focusAnswer). */
-async function nodeModules() {
-  const outdir = join(root, "out-test/webview-node");
+async function nodeModules(scratch) {
+  const outdir = join(scratch, "node");
   await build({
     entryPoints: { html: join(root, "webview/src/html.ts"), lod: join(root, "webview/src/lod.ts") },
     outdir,
@@ -78,9 +78,11 @@ function initScript() {
 }
 
 export async function startHarness({ minify = true } = {}) {
-  const { buildWebview, outDir } = await import(pathToFileURL(join(root, "webview/build.mjs")).href);
-  await buildWebview({ minify });
-  const { previewHtml, focusAnswer } = await nodeModules();
+  // Each test process builds its own copy: files run in parallel.
+  const scratch = join(root, "out-test", `webview-${process.pid}`);
+  const { buildWebview } = await import(pathToFileURL(join(root, "webview/build.mjs")).href);
+  const outDir = await buildWebview({ minify, outDir: join(scratch, "dist") });
+  const { previewHtml, focusAnswer } = await nodeModules(scratch);
   mkdirSync(outputDir, { recursive: true });
 
   const server = createServer((req, res) => {
@@ -123,7 +125,11 @@ export async function startHarness({ minify = true } = {}) {
     const requests = [];
     const dialogs = [];
     const errors = [];
+    const failed = [];
+    const responses = [];
     page.on("request", (r) => requests.push(r.url()));
+    page.on("requestfailed", (r) => failed.push({ url: r.url(), error: r.failure()?.errorText }));
+    page.on("response", (r) => responses.push(r.url()));
     page.on("dialog", (d) => {
       dialogs.push(d.message());
       void d.dismiss();
@@ -143,6 +149,8 @@ export async function startHarness({ minify = true } = {}) {
       page,
       context,
       requests,
+      failed,
+      responses,
       dialogs,
       errors,
       /** Posts a message as the extension host would. */
@@ -171,6 +179,7 @@ export async function startHarness({ minify = true } = {}) {
     async close() {
       await browser.close();
       await new Promise((resolve) => server.close(resolve));
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }

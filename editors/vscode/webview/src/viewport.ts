@@ -22,8 +22,20 @@ export class Viewport {
   moved = false;
   private drag: { px: number; py: number; x: number; y: number; active: boolean } | null = null;
   private suppressClick = false;
+  /** The host's size, kept by a ResizeObserver: reading it from the DOM while a new
+   * drawing is inserted would force a synchronous layout of that drawing. */
+  private size = { width: 0, height: 0 };
 
   constructor(private readonly host: HTMLElement) {
+    const rect = host.getBoundingClientRect();
+    this.size = { width: rect.width, height: rect.height };
+    new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1].contentRect;
+      const first = this.size.width === 0 && this.size.height === 0;
+      this.size = { width: box.width, height: box.height };
+      // Unless the user moved the view, a resized panel (or the first real size) refits.
+      if (first || !this.moved) this.fit(false);
+    }).observe(host);
     host.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
     host.addEventListener("pointerdown", (e) => this.onDown(e));
     host.addEventListener("pointermove", (e) => this.onMove(e));
@@ -56,7 +68,7 @@ export class Viewport {
   }
 
   fit(byUser = true): void {
-    const { width, height } = this.host.getBoundingClientRect();
+    const { width, height } = this.size;
     const { w, h } = this.content;
     if (byUser) this.moved = false;
     if (w <= 0 || h <= 0 || width <= 0 || height <= 0) {
@@ -73,9 +85,8 @@ export class Viewport {
   }
 
   zoomBy(factor: number, at?: { x: number; y: number }): void {
-    const rect = this.host.getBoundingClientRect();
-    const sx = at ? at.x : rect.width / 2;
-    const sy = at ? at.y : rect.height / 2;
+    const sx = at ? at.x : this.size.width / 2;
+    const sy = at ? at.y : this.size.height / 2;
     const k = Math.max(MIN_SCALE, Math.min(MAX_SCALE, this.k * factor));
     this.x = sx - ((sx - this.x) * k) / this.k;
     this.y = sy - ((sy - this.y) * k) / this.k;
@@ -86,7 +97,7 @@ export class Viewport {
 
   /** Whether a box of the drawing is wholly on screen. */
   isVisible(box: Box): boolean {
-    const { width, height } = this.host.getBoundingClientRect();
+    const { width, height } = this.size;
     const left = this.x + (box.x - box.w / 2) * this.k;
     const top = this.y + (box.y - box.h / 2) * this.k;
     return left >= 0 && top >= 0 && left + box.w * this.k <= width && top + box.h * this.k <= height;
@@ -94,7 +105,7 @@ export class Viewport {
 
   /** Centres a point of the drawing, zooming in to a readable size if needed. */
   centre(box: Box, readable = false): void {
-    const { width, height } = this.host.getBoundingClientRect();
+    const { width, height } = this.size;
     if (readable && this.k < 0.6) this.k = 0.9;
     this.x = width / 2 - box.x * this.k;
     this.y = height / 2 - box.y * this.k;
