@@ -63,9 +63,13 @@ const TYPES = { ".js": "text/javascript", ".css": "text/css", ".html": "text/htm
 /** Stubs VS Code's API and watches the main thread's long tasks, before any page script. */
 function initScript() {
   window.__posted = [];
+  window.__postedAt = [];
   window.__state = undefined;
   window.acquireVsCodeApi = () => ({
-    postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+    postMessage: (m) => {
+      window.__postedAt.push(performance.now());
+      window.__posted.push(JSON.parse(JSON.stringify(m)));
+    },
     getState: () => window.__state,
     setState: (s) => (window.__state = s),
   });

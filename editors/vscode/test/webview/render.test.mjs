@@ -86,7 +86,7 @@ test("statuses colour the nodes and show durations; clearStatus removes them", a
     Object.fromEntries(
       ["data", "parts", "fitted", "check", "best"].map((id) => {
         const g = document.querySelector(`g.node[data-id="${id}"]`);
-        return [id, [getComputedStyle(g.querySelector("rect.shape")).stroke, g.querySelector("text.badge").textContent]];
+        return [id, [getComputedStyle(g.querySelector("rect.shape")).stroke, g.querySelector("text.badge")?.textContent ?? ""]];
       }),
     ),
   );
@@ -97,7 +97,7 @@ test("statuses colour the nodes and show durations; clearStatus removes them", a
   assert.equal(marks.best[1], "");
   await p.screenshot("quickstart-statuses");
   await p.send({ type: "clearStatus" });
-  assert.equal(await p.page.$$eval("g.node[class*=status-]", (gs) => gs.length), 0);
+  assert.equal(await p.page.$$eval("g.node[class*=status-], text.badge", (gs) => gs.length), 0);
   await p.close();
 });
 

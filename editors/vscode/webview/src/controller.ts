@@ -21,8 +21,9 @@ export interface Effects {
   layout(id: number, dot: string, view: View): void;
   /** The pending layout is no longer wanted. */
   cancelLayout(): void;
-  /** Replace the picture with a new layout. */
-  draw(scene: Scene, view: View): void;
+  /** Replace the picture with a new layout; `done` once it is all on the page (a big
+   * picture is built over several tasks). */
+  draw(scene: Scene, view: View, done: () => void): void;
   /** Same layout, new texts and marks. */
   update(view: View): void;
   /** The view node to highlight as the cursor's step, and whether to bring it into sight. */
@@ -172,10 +173,11 @@ export class Controller {
       return;
     }
     this.fx.setNote("error", null);
-    this.fx.draw(reply.scene, pending.view);
     this.shown = { key: pending.key, view: pending.view };
-    this.decorate(true);
-    this.fx.post({ type: "rendered", seq: pending.seq, nodes: pending.view.nodes.length, layoutMs: Math.round(this.fx.now() - pending.started), relaidOut: true });
+    this.fx.draw(reply.scene, pending.view, () => {
+      this.decorate(true);
+      this.fx.post({ type: "rendered", seq: pending.seq, nodes: pending.view.nodes.length, layoutMs: Math.round(this.fx.now() - pending.started), relaidOut: true });
+    });
   }
 
   /** The layout worker failed before answering (it could not start, or crashed). */

@@ -5,7 +5,7 @@ import type { DetailMode, FromWebview, ToWebview } from "../../src/protocol";
 import { Controller, type Command, type Effects, type SavedState, type StatusMark } from "./controller";
 import { exportSvg } from "./export";
 import { LayoutClient } from "./layout-client";
-import { drawScene, markOne, setStatuses, updateDrawing, type Drawing } from "./render";
+import { Drawing } from "./render";
 import { Viewport } from "./viewport";
 
 interface VsCodeApi {
@@ -26,6 +26,9 @@ const search = $<HTMLInputElement>("#search");
 const menu = $("#menu");
 const viewport = new Viewport(canvas);
 
+/** Milliseconds of node building per task (a long task is 50 ms). */
+const SLICE_MS = 12;
+
 let drawing: Drawing | null = null;
 let progressTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -35,16 +38,18 @@ function hideProgress(): void {
   progress.hidden = true;
 }
 
+function progressText(text: string): void {
+  progress.hidden = false;
+  progress.querySelector<HTMLElement>(".text")!.textContent = text;
+}
+
 /** Shown only when a layout takes long enough to notice, with the time so far. */
-function showProgress(steps: number): void {
+function showProgress(nodes: number): void {
   hideProgress();
   const started = performance.now();
-  const text = progress.querySelector<HTMLElement>(".text")!;
   progressTimer = setInterval(() => {
     const elapsed = performance.now() - started;
-    if (elapsed < 300) return;
-    progress.hidden = false;
-    text.textContent = `Laying out ${steps.toLocaleString("en-US")} nodes… ${Math.floor(elapsed / 1000)} s`;
+    if (elapsed >= 300) progressText(`Laying out ${nodes.toLocaleString("en-US")} nodes… ${Math.floor(elapsed / 1000)} s`);
   }, 250);
 }
 
@@ -58,32 +63,46 @@ const fx: Effects = {
     hideProgress();
     layout.cancel();
   },
-  draw(scene, view) {
+  draw(scene, view, done) {
     const start = performance.now();
     hideProgress();
-    drawing = drawScene(scene, view);
-    canvas.replaceChildren(drawing.svg);
-    viewport.attach(drawing.root, drawing.width, drawing.height);
-    // For benchmarks and profiles: the page's own share of a new picture.
-    performance.measure("mlforge:draw", { start });
+    const current = new Drawing(scene, view);
+    drawing = current;
+    canvas.replaceChildren(current.svg);
+    viewport.attach(current.root, current.width, current.height);
+    // Nodes in slices of a few milliseconds, each slice its own task, so the page stays
+    // responsive while a picture of thousands of nodes appears.
+    const slice = () => {
+      if (drawing !== current) return; // replaced by a newer picture
+      if (!current.build(performance.now() + SLICE_MS)) {
+        progressText(`Drawing ${current.nodes.size.toLocaleString("en-US")} of ${current.size.toLocaleString("en-US")} nodes…`);
+        setTimeout(slice, 0);
+        return;
+      }
+      hideProgress();
+      // For benchmarks and profiles: the page's own share of a new picture.
+      performance.measure("mlforge:draw", { start });
+      done();
+    };
+    slice();
   },
   update(view) {
     const start = performance.now();
-    if (drawing) updateDrawing(drawing, view);
+    drawing?.update(view);
     performance.measure("mlforge:update", { start });
   },
   setCursor(id, scroll) {
     if (!drawing) return;
-    const g = markOne(drawing, "cursor", id);
+    drawing.markOne("cursor", id);
     const box = id === null ? undefined : drawing.boxes.get(id);
-    if (g && box && scroll && !viewport.isVisible(box)) viewport.centre(box);
+    if (box && scroll && !viewport.isVisible(box)) viewport.centre(box);
   },
   setStatuses(marks: ReadonlyMap<string, StatusMark>) {
-    if (drawing) setStatuses(drawing, marks);
+    drawing?.setStatuses(marks);
   },
   showMatch(id) {
     if (!drawing) return;
-    markOne(drawing, "match", id);
+    drawing.markOne("match", id);
     const box = id === null ? undefined : drawing.boxes.get(id);
     if (box) viewport.centre(box, true);
   },
@@ -175,6 +194,11 @@ canvas.addEventListener("click", (event) => {
   if (!hit || event.detail > 1) return;
   if (hit.kind === "cluster") controller.toggleCluster(hit.id);
   else controller.click(hit.id);
+});
+
+canvas.addEventListener("pointerover", (event) => {
+  const hit = target(event);
+  if (hit?.kind === "node") drawing?.ensureTitle(hit.id);
 });
 
 canvas.addEventListener("dblclick", (event) => {

@@ -25,7 +25,10 @@ class Page implements Effects {
   post = (m: FromWebview) => void this.posted.push(m);
   layout = (id: number, dot: string, view: View) => void this.layouts.push({ id, dot, view });
   cancelLayout = () => void this.cancelled++;
-  draw = (_scene: Scene, view: View) => void this.drawn.push(view);
+  draw = (_scene: Scene, view: View, done: () => void) => {
+    this.drawn.push(view);
+    done();
+  };
   update = (view: View) => void this.updated.push(view);
   setCursor = (id: string | null, scroll: boolean) => void this.cursor.push([id, scroll]);
   setStatuses = (marks: ReadonlyMap<string, unknown>) => void this.marks.push(new Map(marks));

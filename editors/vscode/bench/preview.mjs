@@ -1,0 +1,111 @@
+// Benchmark of the graph preview page in headless Chromium: the time from posting a
+// `graph` message to the page's `rendered` message, for edits that change the structure
+// (a new layout in the worker) and edits that change only texts (updated in place).
+// Not a test: `node bench/preview.mjs [--runs 20]` prints a table and writes it into
+// bench/README.md between the markers.
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { answerOf, fixture, root, startHarness } from "../test/webview/harness.mjs";
+
+const runsArg = process.argv.indexOf("--runs");
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
+const WARMUP = 2;
+const settings = { collapseAbove: 40, focusHops: 2 };
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  return { median: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] };
+}
+
+/** A copy of an answer with one more step (fed by `from`): a structural edit. */
+function withExtraStep(answer, from, n) {
+  const copy = structuredClone(answer);
+  copy.graph.nodes.push({ id: `extra_${n}`, kind: "step", label: `extra_${n}`, op: "noop" });
+  copy.graph.edges.push({ id: `data:extra_${n}`, from, to: `extra_${n}`, kind: "data", type: "Dataset" });
+  return copy;
+}
+
+/** A copy with another op on one step: a label-only edit. */
+function withOp(answer, node, op) {
+  const copy = structuredClone(answer);
+  copy.graph.nodes.find((x) => x.id === node).op = op;
+  return copy;
+}
+
+async function scenario(h, name, answer, mode) {
+  const p = await h.open({ width: 1200, height: 900 });
+  let seq = 0;
+  const post = async (a) => {
+    seq += 1;
+    const message = { type: "graph", seq, uri: "file:///bench.mlf", answer: a, mode, settings };
+    // Timed in the page: from posting the message to the page's `rendered` message.
+    const started = await p.page.evaluate((m) => {
+      const t = performance.now();
+      window.postMessage(m, "*");
+      return t;
+    }, message);
+    const rendered = await p.rendered(seq, 600_000);
+    const ended = await p.page.evaluate((s) => window.__postedAt[window.__posted.findIndex((m) => m.type === "rendered" && m.seq === s)], seq);
+    return { ms: ended - started, rendered };
+  };
+  const first = await post(answer);
+  const anchor = answer.focus ?? answer.graph.nodes[0].id;
+  const relayout = [];
+  const inPlace = [];
+  const layoutMs = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    // Alternate between two structures so that every message needs a new layout.
+    const r = await post(i % 2 === 0 ? withExtraStep(answer, anchor, i) : answer);
+    if (!r.rendered.relaidOut) throw new Error(`${name}: a structural edit was not laid out again`);
+    if (i >= WARMUP) {
+      relayout.push(r.ms);
+      layoutMs.push(r.rendered.layoutMs);
+    }
+  }
+  await post(answer); // back to the base structure
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const r = await post(withOp(answer, anchor, `op_${i}`));
+    if (r.rendered.relaidOut) throw new Error(`${name}: a label-only edit was laid out again`);
+    if (i >= WARMUP) inPlace.push(r.ms);
+  }
+  const longest = Math.max(0, ...(await p.page.evaluate(() => window.__longTasks.map((t) => t.duration))));
+  await p.close();
+  return { name, nodes: first.rendered.nodes, first: first.ms, relayout: stats(relayout), layoutMs: stats(layoutMs), inPlace: stats(inPlace), longest };
+}
+
+const h = await startHarness();
+// The page's stub records when each message was posted.
+const results = [];
+try {
+  const quick = answerOf(fixture("quickstart.json"));
+  const s300 = answerOf(fixture("synthetic-300.json.gz"));
+  const s5000 = fixture("synthetic-5000.json.gz");
+  const focus = h.focusAnswer(answerOf(s5000), s5000.nodes[Math.floor(s5000.nodes.length / 2)].id, settings.focusHops);
+  results.push(await scenario(h, "quickstart, full (6 steps)", quick, "full"));
+  results.push(await scenario(h, "300-step pipeline, full (327 steps)", s300, "full"));
+  results.push(await scenario(h, "5,000-step pipeline, focus view (2 hops)", focus, "focus"));
+} finally {
+  await h.close();
+}
+
+const f = (ms) => `${Math.round(ms)}`;
+const lines = [
+  `| graph | drawn nodes | first picture (ms) | re-layout median / p95 (ms) | of which layout + drawing, median | in place median / p95 (ms) | longest main-thread task (ms) |`,
+  `|---|---|---|---|---|---|---|`,
+  ...results.map((r) => `| ${r.name} | ${r.nodes} | ${f(r.first)} | ${f(r.relayout.median)} / ${f(r.relayout.p95)} | ${f(r.layoutMs.median)} | ${f(r.inPlace.median)} / ${f(r.inPlace.p95)} | ${f(r.longest)} |`),
+];
+const table = lines.join("\n");
+console.log(table);
+
+const readme = join(root, "bench/README.md");
+const begin = "<!-- preview:begin -->";
+const end = "<!-- preview:end -->";
+const text = readFileSync(readme, "utf8");
+const from = text.indexOf(begin);
+const to = text.indexOf(end);
+if (from < 0 || to < from) throw new Error(`${readme} lacks the ${begin} … ${end} markers.`);
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+const stamp = `${RUNS} runs each after ${WARMUP} warm-up runs; ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu}, Chromium headless, minified build.`;
+writeFileSync(readme, `${text.slice(0, from + begin.length)}\n${stamp}\n\n${table}\n${text.slice(to)}`);
