@@ -64,9 +64,11 @@ export function previewHtml(page: PreviewPage): string {
   <span id="counts" aria-live="polite"></span>
 </div>
 <div id="notes" aria-live="polite"></div>
-<div id="progress" hidden><div class="bar"></div><span class="text"></span></div>
-<div id="canvas" tabindex="0" aria-label="Pipeline graph"></div>
-<div id="message" hidden></div>
+<div id="stage">
+  <div id="canvas" tabindex="0" aria-label="Pipeline graph"></div>
+  <div id="progress" role="status" hidden><div class="bar"></div><span class="text"></span></div>
+  <div id="message" hidden></div>
+</div>
 <div id="menu" role="menu" hidden></div>
 <script nonce="${page.nonce}" src="${escapeHtml(page.scriptUri)}"></script>
 </body>
