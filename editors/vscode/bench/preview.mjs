@@ -4,7 +4,7 @@
 // Not a test: `node bench/preview.mjs [--runs 20]` prints a table and writes it into
 // bench/README.md between the markers.
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { answerOf, fixture, root, startHarness } from "../test/webview/harness.mjs";
 
@@ -75,8 +75,8 @@ async function scenario(h, name, answer, mode) {
   return { name, nodes: first.rendered.nodes, first: first.ms, relayout: stats(relayout), layoutMs: stats(layoutMs), inPlace: stats(inPlace), longest };
 }
 
+const loadBefore = loadavg()[0];
 const h = await startHarness();
-// The page's stub records when each message was posted.
 const results = [];
 try {
   const quick = answerOf(fixture("quickstart.json"));
@@ -107,5 +107,7 @@ const from = text.indexOf(begin);
 const to = text.indexOf(end);
 if (from < 0 || to < from) throw new Error(`${readme} lacks the ${begin} … ${end} markers.`);
 const cpu = cpus()[0]?.model ?? "unknown CPU";
-const stamp = `${RUNS} runs each after ${WARMUP} warm-up runs; ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu}, Chromium headless, minified build.`;
+// The machine is shared: the load says how much of it the page had.
+const load = `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`;
+const stamp = `${RUNS} runs each after ${WARMUP} warm-up runs; ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu} (${load}), Chromium headless, minified build.`;
 writeFileSync(readme, `${text.slice(0, from + begin.length)}\n${stamp}\n\n${table}\n${text.slice(to)}`);

@@ -93,3 +93,27 @@ test("the 5,000-step pipeline opens in focus view with no long task over 200 ms"
   assert.ok(asked && focus.graph.nodes.some((n) => n.id === asked.node));
   await p.close();
 });
+
+test("a worker stuck on a layout nobody wants is replaced, and the new graph drawn", async () => {
+  const p = await h.open();
+  // A 2,500-step layered graph, made in the page: its layout takes seconds.
+  await p.page.evaluate(() => {
+    const nodes = [];
+    const edges = [];
+    for (let i = 0; i < 2500; i++) {
+      nodes.push({ id: `s${i}`, kind: "step", label: `s${i}`, op: "op" });
+      for (const d of [7, 11, 13]) if (i >= d) edges.push({ id: `e${i}_${d}`, from: `s${i - d}`, to: `s${i}`, kind: "data", type: "T" });
+    }
+    const graph = { pipeline: "big", file: "big.mlf", nodes, edges, clusters: [] };
+    window.postMessage({ type: "graph", seq: 1, uri: "file:///big.mlf", answer: { pipeline: "big", graph, stale: false }, mode: "full", settings: { collapseAbove: 40, focusHops: 2 } }, "*");
+  });
+  await p.page.waitForSelector("#progress:not([hidden])");
+  assert.match(await p.page.$eval("#progress .text", (t) => t.textContent), /^Laying out 2,500 nodes… \d+ s$/);
+  const r = await p.graph(2, answerOf(fixture("quickstart.json")));
+  assert.equal(r.nodes, 6);
+  assert.equal(await p.page.$eval("#progress", (e) => e.hidden), true);
+  // The first worker was stopped and a second one started from the same blob: URL script.
+  assert.equal(p.requests.filter((url) => url.startsWith(`blob:${h.origin}/`)).length, 2);
+  assert.deepEqual((await p.posted()).filter((m) => m.type === "rendered").map((m) => m.seq), [2]);
+  await p.close();
+});
