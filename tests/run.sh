@@ -5,7 +5,9 @@
 # Installs what the tests need by itself: Graphviz and Neovim (Debian), the pinned Python
 # packages (tests/python-requirements.txt, tests/lsp/requirements.txt) into .venv, an MLflow
 # tracking server (tests/mlflow/requirements.txt) into .venv-mlflow, and the npm packages
-# pinned by grammar/test/package-lock.json.
+# pinned by grammar/test/package-lock.json; for the VS Code extension, Chromium (Debian), the
+# npm packages pinned by editors/vscode/package-lock.json, and Node 24 with code-server
+# (pinned by editors/vscode/test/e2e/*/package-lock.json, cached in ~/.cache/mlforge-tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,3 +72,16 @@ nvim --headless -u NONE -c 'luafile tests/lsp/neovim.lua'
 
 echo "== TextMate grammar (node --test)"
 (cd grammar/test && npm ci --no-audit --no-fund --loglevel=error && npm test)
+
+echo "== VS Code extension: type check, build, unit tests (editors/vscode)"
+(cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && npm run build && npm run test:unit)
+
+echo "== The graph preview in headless Chromium (editors/vscode/test/webview)"
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+(cd editors/vscode && npm run test:webview)
+
+echo "== The packaged extension in real VS Code (code-server), end to end"
+# code-server's native modules build against Node 24's headers with these.
+dpkg -s libkrb5-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libkrb5-dev pkg-config; }
+(cd editors/vscode && npm run package -- --out "$PWD/mlforge-linux-x64.vsix" \
+  && MLFORGE_VSIX="$PWD/mlforge-linux-x64.vsix" npm run test:e2e)
