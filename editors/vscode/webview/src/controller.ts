@@ -4,7 +4,7 @@
 
 import type { DetailMode, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../../src/protocol";
 import { toDot } from "./dot";
-import { Adjacency, buildView, focusAnswer, type LodSettings, type View } from "./lod";
+import { Adjacency, buildView, focusAnswer, focusOf, type LodSettings, type View } from "./lod";
 import type { LayoutReply, Scene } from "./scene";
 
 export type Command = Extract<ToWebview, { type: "command" }>["command"];
@@ -201,7 +201,7 @@ export class Controller {
     this.fx.post({ type: "focus", node });
     // With the whole graph at hand the focus view is drawn at once; the extension's own
     // answer follows and, being the same picture, only updates it.
-    if (this.answer && this.answer.focus === undefined && this.answer.graph.nodes.some((n) => n.id === node)) {
+    if (this.answer && focusOf(this.answer) === undefined && this.answer.graph.nodes.some((n) => n.id === node)) {
       this.mode = "focus";
       this.localFocus = node;
       this.refresh();
@@ -211,7 +211,7 @@ export class Controller {
   setMode(mode: DetailMode): void {
     this.fx.post({ type: "setMode", mode });
     // A focus answer holds too little for the other views: wait for the extension's.
-    if (!this.answer || (this.answer.focus !== undefined && mode !== "focus")) return;
+    if (!this.answer || (focusOf(this.answer) !== undefined && mode !== "focus")) return;
     this.mode = mode;
     this.refresh();
   }
@@ -252,12 +252,12 @@ export class Controller {
 
   private needsLocalRefocus(node: string): boolean {
     const a = this.answer;
-    return this.mode === "focus" && a !== null && a.focus === undefined && node !== this.localFocus && a.graph.nodes.some((n) => n.id === node);
+    return this.mode === "focus" && a !== null && focusOf(a) === undefined && node !== this.localFocus && a.graph.nodes.some((n) => n.id === node);
   }
 
   /** The answer to draw: the extension's, or a focus view made from its whole graph. */
   private effectiveAnswer(answer: GraphAnswer): GraphAnswer {
-    if (this.mode !== "focus" || answer.focus !== undefined || answer.graph.nodes.length === 0) return answer;
+    if (this.mode !== "focus" || focusOf(answer) !== undefined || answer.graph.nodes.length === 0) return answer;
     const center = [this.localFocus, this.cursor].find((id) => id !== null && answer.graph.nodes.some((n) => n.id === id)) ?? answer.graph.nodes[0].id;
     this.localFocus = center;
     if (this.adjacency?.answer !== answer) this.adjacency = { answer, adjacency: new Adjacency(answer.graph) };

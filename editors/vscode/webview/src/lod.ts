@@ -76,6 +76,12 @@ export interface View {
   focus?: string;
 }
 
+/** The step a focus answer is centred on; undefined for an answer holding the whole graph
+ * (the server writes `"focus": null` there). */
+export function focusOf(answer: GraphAnswer): string | undefined {
+  return typeof answer.focus === "string" ? answer.focus : undefined;
+}
+
 /** The text a cluster is labelled with: the list and its size, the condition, the
  * sub-pipeline's name and what it calls. */
 export function clusterTitle(c: GraphCluster): string {
@@ -159,7 +165,8 @@ export function buildView(
 ): View {
   const model = answer.graph;
   const tree = new ClusterTree(model);
-  const focusNode = answer.focus !== undefined ? model.nodes.find((n) => n.id === answer.focus) : undefined;
+  const focus = focusOf(answer);
+  const focusNode = focus !== undefined ? model.nodes.find((n) => n.id === focus) : undefined;
   const pinned = new Set(tree.ancestors(focusNode?.cluster));
 
   // The outermost collapsed cluster among a cluster and its ancestors, if any.
@@ -205,7 +212,7 @@ export function buildView(
         broken: n.broken === true,
         tooltip: nodeTooltip(n),
       };
-      if (n.id === answer.focus) v.focus = true;
+      if (n.id === focus) v.focus = true;
       nodes.push(v);
       shownAs.set(n.id, n.id);
       if (n.hidden_up) addStub(v, "up", n.id, n.hidden_up);
@@ -355,8 +362,9 @@ export function structureKey(view: Pick<View, "nodes" | "edges" | "clusters" | "
   return parts.join("\u0002");
 }
 
-/** Steps that feed `node` and that it feeds, within the model: an edge into or out of a
- * cluster counts for every step inside. */
+/** Each step's direct predecessors and successors through data and `after` edges; an end
+ * that is a cluster stands for every step inside. Control edges lead into blocks, not
+ * steps: never followed (as the server's focus subgraph does). */
 export class Adjacency {
   readonly up = new Map<string, Set<string>>();
   readonly down = new Map<string, Set<string>>();
@@ -379,6 +387,7 @@ export class Adjacency {
       set.add(b);
     };
     for (const e of model.edges) {
+      if (e.kind === "control") continue;
       for (const from of steps(e.from)) {
         for (const to of steps(e.to)) {
           if (from === to) continue;

@@ -279,3 +279,13 @@ test("an empty pipeline says so", () => {
   c.onMessage(graph(1, empty));
   assert.equal(page.message, "This pipeline has no steps yet.");
 });
+
+test("a whole graph with `focus: null` in focus mode gets its focus view made here", () => {
+  const page = new Page();
+  const c = new Controller(page);
+  c.onMessage({ type: "cursor", node: "s5_0" });
+  c.onMessage(graph(1, { ...answer("synthetic-300.json.gz"), focus: null as unknown as string }, "focus"));
+  assert.equal(page.layouts[0].view.focus, "s5_0");
+  c.setMode("full");
+  assert.equal(page.mode, "full", "a whole graph can be shown whole at once");
+});

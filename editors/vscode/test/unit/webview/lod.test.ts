@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Adjacency, buildView, clusterTitle, focusAnswer, isCollapsed, structureKey } from "../../../webview/src/lod";
+import { Adjacency, buildView, clusterTitle, focusAnswer, focusOf, isCollapsed, structureKey } from "../../../webview/src/lod";
 import { answer, clone } from "./fixtures";
 
 const settings = { collapseAbove: 40, focusHops: 2 };
@@ -185,4 +185,26 @@ test("bad input: unknown clusters and edge ends, parent cycles", () => {
   assert.equal(view.nodes.find((n) => n.id === "data")?.parent, undefined);
   assert.ok(!view.edges.some((e) => e.id === "x"));
   assert.ok(view.nodes.some((n) => n.id === "loop2" || n.id === "loop1"));
+});
+
+test("an answer with `focus: null` (as the server writes it) is a whole graph", () => {
+  const whole = { ...answer("quickstart.json"), focus: null as unknown as string };
+  assert.equal(focusOf(whole), undefined);
+  assert.equal(buildView(whole, "full", settings).focus, undefined);
+  assert.equal(focusOf({ ...whole, focus: "parts" }), "parts");
+});
+
+test("focus neighbours follow data and `after` edges, not control edges", () => {
+  const a = answer("quickstart.json");
+  // Without its data edge from `best`, `release` depends on `best` only through the
+  // condition of its `if` block: not a neighbour.
+  a.graph.edges = a.graph.edges.filter((e) => !(e.kind === "data" && e.to === "release"));
+  const adjacency = new Adjacency(a.graph);
+  assert.equal(adjacency.up.get("release"), undefined);
+  assert.deepEqual([...(adjacency.down.get("best") ?? [])], []);
+  const focus = focusAnswer(a, "best", 1, adjacency);
+  assert.ok(!focus.graph.nodes.some((n) => n.id === "release"));
+  // `after te` stands for every step of the sub-pipeline.
+  const nightly = new Adjacency(answer("nightly.json").graph);
+  assert.deepEqual([...(nightly.up.get("done") ?? [])].sort(), ["te.eval", "te.fit"]);
 });
