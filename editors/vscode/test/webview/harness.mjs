@@ -41,11 +41,11 @@ export function answerOf(graph, extra = {}) {
   return { pipeline: graph.pipeline, graph, stale: false, ...extra };
 }
 
-/** The page's TypeScript modules the tests call from Node (previewHtml, focusAnswer). */
+/** previewHtml, from the page's TypeScript, for the harness page. */
 async function nodeModules(scratch) {
   const outdir = join(scratch, "node");
   await build({
-    entryPoints: { html: join(root, "webview/src/html.ts"), lod: join(root, "webview/src/lod.ts") },
+    entryPoints: { html: join(root, "webview/src/html.ts") },
     outdir,
     bundle: true,
     platform: "node",
@@ -54,8 +54,7 @@ async function nodeModules(scratch) {
     logLevel: "warning",
   });
   const html = await import(pathToFileURL(join(outdir, "html.mjs")).href);
-  const lod = await import(pathToFileURL(join(outdir, "lod.mjs")).href);
-  return { previewHtml: html.previewHtml, focusAnswer: lod.focusAnswer };
+  return { previewHtml: html.previewHtml };
 }
 
 const TYPES = { ".js": "text/javascript", ".css": "text/css", ".html": "text/html" };
@@ -86,7 +85,7 @@ export async function startHarness({ minify = true } = {}) {
   const scratch = join(root, "out-test", `webview-${process.pid}`);
   const { buildWebview } = await import(pathToFileURL(join(root, "webview/build.mjs")).href);
   const outDir = await buildWebview({ minify, outDir: join(scratch, "dist") });
-  const { previewHtml, focusAnswer } = await nodeModules(scratch);
+  const { previewHtml } = await nodeModules(scratch);
   mkdirSync(outputDir, { recursive: true });
 
   const server = createServer((req, res) => {
@@ -179,7 +178,6 @@ export async function startHarness({ minify = true } = {}) {
     origin,
     browser,
     open,
-    focusAnswer,
     async close() {
       await browser.close();
       await new Promise((resolve) => server.close(resolve));

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Adjacency, buildView, clusterTitle, focusAnswer, focusOf, isCollapsed, structureKey } from "../../../webview/src/lod";
-import { answer, clone } from "./fixtures";
+import type { GraphAnswer } from "../../../src/protocol";
+import { answer, clone, model } from "./fixtures";
 
 const settings = { collapseAbove: 40, focusHops: 2 };
 
@@ -207,4 +208,17 @@ test("focus neighbours follow data and `after` edges, not control edges", () => 
   // `after te` stands for every step of the sub-pipeline.
   const nightly = new Adjacency(answer("nightly.json").graph);
   assert.deepEqual([...(nightly.up.get("done") ?? [])].sort(), ["te.eval", "te.fit"]);
+});
+
+test("the page's focus subgraph is the language server's", () => {
+  const served = model("synthetic-5000-focus.json") as unknown as GraphAnswer;
+  const made = focusAnswer(answer("synthetic-5000.json.gz"), served.focus!, 2);
+  const summary = (a: GraphAnswer) => ({
+    nodes: a.graph.nodes.map((n) => [n.id, n.hidden_up ?? 0, n.hidden_down ?? 0]),
+    edges: a.graph.edges.map((e) => e.id),
+    clusters: a.graph.clusters.map((c) => c.id),
+    focus: a.focus,
+    total: a.total,
+  });
+  assert.deepEqual(summary(made), summary(served));
 });
