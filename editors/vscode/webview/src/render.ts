@@ -70,6 +70,19 @@ const arrowPath = (points: string) => {
   return `M${a}L${b}L${c}Z`;
 };
 
+function sameNode(a: ViewNode | undefined, b: ViewNode): boolean {
+  return (
+    a !== undefined &&
+    a.id === b.id &&
+    a.title === b.title &&
+    a.subtitle === b.subtitle &&
+    a.broken === b.broken &&
+    a.tooltip === b.tooltip &&
+    a.focus === b.focus &&
+    a.stub?.count === b.stub?.count
+  );
+}
+
 export class Drawing {
   readonly svg: SVGSVGElement;
   /** The group pan and zoom transform. */
@@ -218,17 +231,23 @@ export class Drawing {
   /** New texts and marks on the same layout (the view's structure key is the drawn one's);
    * nodes not built yet will be built from this view. */
   update(view: View): void {
+    const before = this.view;
     this.view = view;
+    // Only what changed is touched: a keystroke changes one step's texts, not 300.
     view.nodes.forEach((n, i) => {
-      if (i >= this.next) return;
+      if (i >= this.next || sameNode(before.nodes[i], n)) return;
       const g = this.nodes.get(n.id);
       if (g) this.applyNode(g, n);
     });
-    for (const c of view.clusters) {
+    view.clusters.forEach((c, i) => {
+      const old = before.clusters[i];
+      if (old && old.title === c.title && old.tooltip === c.tooltip) return;
       const g = this.clusters.get(c.id);
       if (g) applyCluster(g, c);
-    }
+    });
     view.edges.forEach((e, i) => {
+      const old = before.edges[i];
+      if (old && old.label === e.label && old.tooltip === e.tooltip && old.count === e.count) return;
       const g = this.edges[i];
       if (g) applyEdge(g, e);
     });

@@ -103,9 +103,11 @@ export class Viewport {
     return left >= 0 && top >= 0 && left + box.w * this.k <= width && top + box.h * this.k <= height;
   }
 
-  /** Centres a point of the drawing, zooming in to a readable size if needed. */
+  /** Centres a point of the drawing, zooming in to a readable size if needed. The view
+   * then stays where it was taken (no refit on a resize or a new layout). */
   centre(box: Box, readable = false): void {
     const { width, height } = this.size;
+    this.moved = true;
     if (readable && this.k < 0.6) this.k = 0.9;
     this.x = width / 2 - box.x * this.k;
     this.y = height / 2 - box.y * this.k;
