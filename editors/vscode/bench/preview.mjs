@@ -11,6 +11,9 @@ import { answerOf, fixture, root, startHarness } from "../test/webview/harness.m
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
 const WARMUP = 2;
+/** `--whole`: also draw all 5,461 steps of the 5,000-step pipeline once (about a minute). */
+const WHOLE = process.argv.includes("--whole");
+let whole = null;
 const settings = { collapseAbove: 40, focusHops: 2 };
 
 function stats(values) {
@@ -34,10 +37,10 @@ function withOp(answer, node, op) {
   return copy;
 }
 
-async function scenario(h, name, answer, mode) {
-  const p = await h.open({ width: 1200, height: 900 });
+/** Posts graphs to a page and times each from the message to the page's `rendered`. */
+function poster(p, mode) {
   let seq = 0;
-  const post = async (a) => {
+  return async (a) => {
     seq += 1;
     const message = { type: "graph", seq, uri: "file:///bench.mlf", answer: a, mode, settings };
     // Timed in the page: from posting the message to the page's `rendered` message.
@@ -50,6 +53,13 @@ async function scenario(h, name, answer, mode) {
     const ended = await p.page.evaluate((s) => window.__postedAt[window.__posted.findIndex((m) => m.type === "rendered" && m.seq === s)], seq);
     return { ms: ended - started, rendered };
   };
+}
+
+const longestTask = async (p) => Math.max(0, ...(await p.page.evaluate(() => window.__longTasks.map((t) => t.duration))));
+
+async function scenario(h, name, answer, mode) {
+  const p = await h.open({ width: 1200, height: 900 });
+  const post = poster(p, mode);
   const first = await post(answer);
   const anchor = answer.focus ?? answer.graph.nodes[0].id;
   const relayout = [];
@@ -70,7 +80,7 @@ async function scenario(h, name, answer, mode) {
     if (r.rendered.relaidOut) throw new Error(`${name}: a label-only edit was laid out again`);
     if (i >= WARMUP) inPlace.push(r.ms);
   }
-  const longest = Math.max(0, ...(await p.page.evaluate(() => window.__longTasks.map((t) => t.duration))));
+  const longest = await longestTask(p);
   await p.close();
   return { name, nodes: first.rendered.nodes, first: first.ms, relayout: stats(relayout), layoutMs: stats(layoutMs), inPlace: stats(inPlace), longest };
 }
@@ -86,6 +96,14 @@ try {
   results.push(await scenario(h, "quickstart, full (6 steps)", quick, "full"));
   results.push(await scenario(h, "300-step pipeline, full (327 steps)", s300, "full"));
   results.push(await scenario(h, "5,000-step pipeline, focus view (2 hops)", focus, "focus"));
+  if (WHOLE) {
+    // Once: every one of the 5,000-step pipeline's steps (what "full" asks for).
+    const p = await h.open({ width: 1200, height: 900 });
+    await p.page.evaluate(() => (window.__longTasks.length = 0));
+    const r = await poster(p, "full")(answerOf(fixture("synthetic-5000.json.gz")));
+    whole = { ms: r.ms, layoutMs: r.rendered.layoutMs, nodes: r.rendered.nodes, longest: await longestTask(p) };
+    await p.close();
+  }
 } finally {
   await h.close();
 }
@@ -96,6 +114,9 @@ const lines = [
   `|---|---|---|---|---|---|---|`,
   ...results.map((r) => `| ${r.name} | ${r.nodes} | ${f(r.first)} | ${f(r.relayout.median)} / ${f(r.relayout.p95)} | ${f(r.layoutMs.median)} | ${f(r.inPlace.median)} / ${f(r.inPlace.p95)} | ${f(r.longest)} |`),
 ];
+if (whole) {
+  lines.push("", `All ${whole.nodes.toLocaleString("en-US")} steps of the 5,000-step pipeline at once (\`--whole\`, one run): ${(whole.ms / 1000).toFixed(1)} s to the picture, the longest task on the page's thread ${f(whole.longest)} ms.`);
+}
 const table = lines.join("\n");
 console.log(table);
 
