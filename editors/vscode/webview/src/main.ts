@@ -154,7 +154,10 @@ const fx: Effects = {
 const controller = new Controller(fx, vscode.getState() as SavedState | null);
 const layout = new LayoutClient(
   document.body.dataset.workerUri ?? "",
-  (reply) => controller.onLayout(reply),
+  (reply) => {
+    if (!reply.ok) hideProgress();
+    controller.onLayout(reply);
+  },
   (text) => {
     hideProgress();
     controller.onLayoutFailure(text);
