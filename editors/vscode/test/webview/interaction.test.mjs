@@ -64,12 +64,16 @@ test("clusters collapse and expand on click, and stay so across updates", async 
   await p.close();
 });
 
-test("big clusters open collapsed in the overview", async () => {
+test("clusters above collapseAbove open collapsed; the overview collapses every cluster", async () => {
   const p = await h.open();
-  const r = await p.graph(1, answerOf(fixture("quickstart.json")), "overview", { collapseAbove: 1, focusHops: 2 });
+  const r = await p.graph(1, answerOf(fixture("quickstart.json")), "full", { collapseAbove: 1, focusHops: 2 });
   assert.equal(r.nodes, 5);
   assert.equal(await p.page.$$eval("g.node.collapsed", (gs) => gs.map((g) => g.dataset.id).join()), "for#1");
   assert.equal(await p.page.$eval("#counts", (c) => c.textContent), "4 of 6 steps shown");
+  await p.graph(2, answerOf(fixture("nightly.json")), "overview");
+  assert.equal(await p.page.$$eval("g.node.collapsed", (gs) => gs.map((g) => g.dataset.id).join()), "te");
+  assert.equal(await p.page.$$eval("g.cluster", (gs) => gs.length), 0);
+  await p.screenshot("nightly-overview");
   await p.close();
 });
 

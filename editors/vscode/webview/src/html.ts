@@ -50,8 +50,8 @@ export function previewHtml(page: PreviewPage): string {
 <body data-worker-uri="${escapeHtml(page.workerUri)}">
 <div id="toolbar" role="toolbar" aria-label="Graph">
   <div class="group" role="radiogroup" aria-label="Level of detail">
-    <button type="button" data-mode="full" role="radio" title="Every step">Full</button>
-    <button type="button" data-mode="overview" role="radio" title="Big blocks collapsed">Overview</button>
+    <button type="button" data-mode="full" role="radio" title="Every step; big blocks collapsed">Full</button>
+    <button type="button" data-mode="overview" role="radio" title="Every block and sub-pipeline collapsed">Overview</button>
     <button type="button" data-mode="focus" role="radio" title="The cursor's step and its neighbours">Focus</button>
   </div>
   <div class="group">

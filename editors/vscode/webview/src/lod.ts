@@ -139,9 +139,9 @@ export class ClusterTree {
   }
 }
 
-/** Whether a cluster is drawn collapsed. The user's toggle wins; otherwise `full` expands
- * everything, and `overview` and `focus` collapse clusters of more than `collapseAbove`
- * steps, except around the focus view's centre. */
+/** Whether a cluster is drawn collapsed. The user's toggle wins; then the clusters around
+ * the focus view's centre are open; the overview collapses every cluster; otherwise those
+ * of more than `collapseAbove` steps are collapsed. */
 export function isCollapsed(
   cluster: string,
   steps: number,
@@ -152,7 +152,8 @@ export function isCollapsed(
 ): boolean {
   const user = overrides.get(cluster);
   if (user !== undefined) return !user;
-  if (mode === "full" || pinned.has(cluster)) return false;
+  if (pinned.has(cluster)) return false;
+  if (mode === "overview") return true;
   return steps > settings.collapseAbove;
 }
 

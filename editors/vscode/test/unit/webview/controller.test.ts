@@ -139,23 +139,23 @@ test("graph messages older than the last are ignored", () => {
 test("clicks: a step reveals, a collapsed cluster expands (kept across updates), a stub re-centres", () => {
   const page = new Page();
   const c = new Controller(page);
-  c.onMessage(graph(1, answer("quickstart.json"), "overview", 1));
+  c.onMessage(graph(1, answer("quickstart.json"), "full", 1));
   c.onLayout({ id: page.layouts[0].id, ok: true, scene, ms: 1 });
   c.click("parts");
   assert.deepEqual(page.posted.at(-1), { type: "reveal", node: "parts" });
   c.click("for#1");
   assert.equal(page.layouts.length, 2);
   assert.ok(page.layouts[1].view.nodes.some((n) => n.id === "fitted"));
-  assert.deepEqual(page.saved?.overrides["file:///q.mlf#quickstart#overview"], { "for#1": true });
+  assert.deepEqual(page.saved?.overrides["file:///q.mlf#quickstart#full"], { "for#1": true });
   c.onLayout({ id: page.layouts[1].id, ok: true, scene, ms: 1 });
   // The next answer keeps the loop expanded and is drawn in place.
-  c.onMessage(graph(2, answer("quickstart.json"), "overview", 1));
+  c.onMessage(graph(2, answer("quickstart.json"), "full", 1));
   assert.equal(page.layouts.length, 2);
   assert.equal(page.updated.length, 1);
   // And a new page (the webview reloaded) restores the toggle from VS Code's state.
   const again = new Page();
   const restored = new Controller(again, page.saved);
-  restored.onMessage(graph(1, answer("quickstart.json"), "overview", 1));
+  restored.onMessage(graph(1, answer("quickstart.json"), "full", 1));
   assert.ok(again.layouts[0].view.nodes.some((n) => n.id === "fitted"));
 
   const big = answer("synthetic-300.json.gz");
@@ -211,7 +211,7 @@ test("focus here on a whole graph switches to the focus view at once", () => {
 test("the cursor and statuses are shown on what stands for the step", () => {
   const page = new Page();
   const c = new Controller(page);
-  c.onMessage(graph(1, answer("quickstart.json"), "overview", 1));
+  c.onMessage(graph(1, answer("quickstart.json"), "full", 1));
   c.onLayout({ id: page.layouts[0].id, ok: true, scene, ms: 1 });
   c.onMessage({ type: "cursor", node: "check" });
   assert.deepEqual(page.cursor.at(-1), ["for#1", true]);
@@ -224,7 +224,7 @@ test("the cursor and statuses are shown on what stands for the step", () => {
 });
 
 test("marks of a collapsed cluster: the most urgent status inside", () => {
-  const view = buildView(answer("quickstart.json"), "overview", { collapseAbove: 1, focusHops: 2 });
+  const view = buildView(answer("quickstart.json"), "full", { collapseAbove: 1, focusHops: 2 });
   const marks = marksForView(view, new Map([["fitted", { status: "failed" as const }], ["check", { status: "succeeded" as const }]]));
   assert.deepEqual(marks.get("for#1"), { status: "failed" });
 });

@@ -42,7 +42,7 @@ test("cluster titles carry the list and its size, the condition, the sub-pipelin
 });
 
 test("a collapsed cluster is one node; edges into it are merged and never loop back", () => {
-  const view = buildView(answer("quickstart.json"), "overview", { collapseAbove: 1, focusHops: 2 });
+  const view = buildView(answer("quickstart.json"), "full", { collapseAbove: 1, focusHops: 2 });
   const loop = view.nodes.find((n) => n.id === "for#1");
   assert.equal(loop?.kind, "collapsed");
   assert.equal(loop?.steps, 2);
@@ -60,18 +60,20 @@ test("a collapsed cluster is one node; edges into it are merged and never loop b
   assert.ok(!view.edges.some((e) => e.from === "fitted" || e.to === "check"));
 });
 
-test("collapse decisions: the user's toggle wins, full expands, the focus centre's clusters stay open", () => {
+test("collapse decisions: the user's toggle wins, then the focus centre's clusters stay open; the overview collapses all", () => {
   const none = new Map<string, boolean>();
-  assert.equal(isCollapsed("c", 50, "full", settings, none, new Set()), false);
-  assert.equal(isCollapsed("c", 50, "overview", settings, none, new Set()), true);
-  assert.equal(isCollapsed("c", 40, "overview", settings, none, new Set()), false);
-  assert.equal(isCollapsed("c", 50, "focus", settings, none, new Set(["c"])), false);
+  assert.equal(isCollapsed("c", 41, "full", settings, none, new Set()), true);
+  assert.equal(isCollapsed("c", 40, "full", settings, none, new Set()), false);
+  assert.equal(isCollapsed("c", 41, "focus", settings, none, new Set()), true);
+  assert.equal(isCollapsed("c", 41, "focus", settings, none, new Set(["c"])), false);
+  assert.equal(isCollapsed("c", 1, "overview", settings, none, new Set()), true);
   assert.equal(isCollapsed("c", 50, "overview", settings, new Map([["c", true]]), new Set()), false);
   assert.equal(isCollapsed("c", 2, "full", settings, new Map([["c", false]]), new Set()), true);
 });
 
 test("a collapsed sub-pipeline takes the edges of its steps and the `after` edge from it", () => {
   const expanded = buildView(answer("nightly.json"), "full", settings);
+  assert.deepEqual(buildView(answer("nightly.json"), "overview", settings).clusters, [], "the overview collapses it");
   const after = expanded.edges.find((e) => e.kind === "after");
   assert.equal(after?.fromCluster, "te");
   assert.equal(after?.to, "done");
