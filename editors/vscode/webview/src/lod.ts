@@ -101,6 +101,10 @@ function plural(n: number, word: string): string {
 
 function nodeTooltip(n: GraphNode): string {
   const lines = [n.op ? `${n.label} = ${n.op}(…)` : n.label];
+  // The types travel with the step too: big pictures draw edges without their labels.
+  const ports = (list: { name: string; type: string }[] | undefined) => (list ?? []).map((p) => `${p.name}: ${p.type}`).join(", ");
+  if (n.inputs?.length) lines.push(`in: ${ports(n.inputs)}`);
+  if (n.outputs?.length) lines.push(`out: ${ports(n.outputs)}`);
   if (n.file) lines.push(`from ${n.file}`);
   for (const d of n.diagnostics ?? []) lines.push(`${d.severity} ${d.code}: ${d.message}`);
   if (n.hidden_up) lines.push(`${plural(n.hidden_up, "input step")} not shown`);

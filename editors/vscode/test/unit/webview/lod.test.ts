@@ -32,6 +32,7 @@ test("the full quickstart draws every step, both clusters and typed edges", () =
   assert.deepEqual([control?.from, control?.to, control?.toCluster], ["best", "release", "if#1"]);
   assert.equal(view.visibleSteps, 6);
   assert.equal(view.totalSteps, 6);
+  assert.equal(view.nodes[2].tooltip, "fitted = fit(…)\nin: data: Dataset, lr: float\nout: model: Model");
 });
 
 test("cluster titles carry the list and its size, the condition, the sub-pipeline's callee", () => {
@@ -126,7 +127,7 @@ test("big views leave edge labels out of the layout", () => {
   assert.equal(small.edgeLabels, true);
   const big = buildView(answer("synthetic-300.json.gz"), "full", settings);
   assert.equal(big.edgeLabels, false);
-  assert.ok(big.edges.every((e) => e.tooltip !== "" || e.kind !== "data"), "types stay in tooltips");
+  assert.ok(big.nodes.every((n) => n.kind !== "step" || /\nout: /.test(n.tooltip)), "types stay in the steps' tooltips");
 });
 
 test("a focus answer keeps the steps within N hops up and down and counts what it leaves out", () => {
