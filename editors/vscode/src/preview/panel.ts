@@ -3,7 +3,7 @@
 
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import type { DetailMode, FromWebview, GraphAnswer, ToWebview } from "../protocol";
+import type { DetailMode, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../protocol";
 import { previewHtml } from "../../webview/src/html";
 import { chooseDetail, type DetailSetting } from "./detail";
 import { nodeAtCursor, revealRange } from "./cursor";
@@ -50,6 +50,8 @@ export class GraphPreview implements vscode.Disposable {
   private cursorTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   readonly latency = new LatencyLog();
+  /** The statuses of the current or last run, drawn again on every new graph. */
+  statusSource: (() => Record<string, { status: StepStatus; durationMs?: number }> | undefined) | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -206,7 +208,7 @@ export class GraphPreview implements vscode.Disposable {
       const pipelines = await pipelinesOf(document.uri);
       this.pipeline = pickPipeline(pipelines, editor?.selection.active, this.lastPipeline.get(document.uri.toString()));
     }
-    const total = this.answer?.total?.nodes ?? null;
+    const total = this.answer ? (this.answer.total?.nodes ?? this.answer.graph.nodes.length) : null;
     const mode = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes: total, fullLimit: settings.fullLimit });
     const version = document.version;
     const params: Record<string, unknown> = { uri: document.uri.toString(), dot: false };
@@ -232,8 +234,10 @@ export class GraphPreview implements vscode.Disposable {
     this.pipeline = answer.pipeline;
     this.lastPipeline.set(document.uri.toString(), answer.pipeline);
     // The first answer tells the size; ask again if it calls for another level of detail.
-    const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes: answer.total?.nodes ?? null, fullLimit: settings.fullLimit });
-    if (now !== mode) return this.refresh();
+    // (A server without `total` answered with the whole graph: its size is the total.)
+    const totalNodes = answer.total?.nodes ?? answer.graph.nodes.length;
+    const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes, fullLimit: settings.fullLimit });
+    if (now !== mode && (mode !== "focus" || answer.focus !== undefined)) return this.refresh();
     this.panel.title = `Graph: ${answer.pipeline}`;
     this.seq += 1;
     this.latency.sent(this.seq, version);
@@ -246,6 +250,8 @@ export class GraphPreview implements vscode.Disposable {
       settings: { collapseAbove: settings.collapseAbove, focusHops: settings.focusHops },
     });
     if (editor) this.post({ type: "cursor", node: nodeAtCursor(answer.graph, editor.selection.active) });
+    const statuses = this.statusSource?.();
+    if (statuses && Object.keys(statuses).length) this.post({ type: "status", statuses });
   }
 
   private async onMessage(message: FromWebview): Promise<void> {

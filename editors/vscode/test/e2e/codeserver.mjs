@@ -70,6 +70,10 @@ export async function launch({ vsix, folder, settings = {}, outputDir }) {
         "editor.codeLens": true,
         "editor.minimap.enabled": false,
         "window.title": "mlforge-e2e",
+        "chat.disableAIFeatures": true,
+        // Edits stay in the buffer, so "File: Revert File" undoes a test's typing.
+        "files.autoSave": "off",
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
         ...settings,
       },
       null,

@@ -2,7 +2,7 @@
 // the server and the live graph preview, as a user meets them. Screenshots go to
 // test-output/e2e/. Later features extend this file with their own tests on the same session.
 //   MLFORGE_VSIX=path   test that package instead of running `npm run package`
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync } from "node:fs";
@@ -15,6 +15,14 @@ import { cursorLine, focusEditor, gotoLineEnd, openFile, previewFrame, problemCo
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const repo = resolve(root, "../..");
 const outputDir = join(root, "test-output", "e2e");
+function node(frame, id) {
+  return frame.locator(`svg g.node.step[data-id="${id}"]`);
+}
+
+function stepIds(frame) {
+  return frame.locator("svg g.node.step").evaluateAll((gs) => gs.map((g) => g.dataset.id));
+}
+
 const QUICKSTART_STEPS = ["data", "parts", "fitted", "check", "best", "release"];
 
 describe("the extension in code-server", { timeout: 600_000 }, () => {
@@ -36,6 +44,11 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     shot = screenshotter(page, outputDir);
   });
 
+  afterEach(async (t) => {
+    // A failing step leaves a picture of the workbench as it was.
+    if (shot && t.passed === false) await shot(`failed-${t.name.replace(/[^a-z0-9]+/gi, "-")}`).catch(() => {});
+  });
+
   after(async () => {
     await session?.stop();
   });
@@ -43,7 +56,8 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
   test("opening the quickstart starts the bundled server: code lenses, no problems", async () => {
     await openFile(page, "quickstart.mlf");
     // The server's "▶ Run" lens shows it answered.
-    await page.locator(".codelens-decoration", { hasText: "Run" }).first().waitFor({ timeout: 60_000 });
+    // (Lenses off screen are in the page but hidden.)
+    await page.locator(".codelens-decoration", { hasText: "Run" }).first().waitFor({ state: "attached", timeout: 60_000 });
     const counts = await waitFor(async () => {
       const c = await problemCounts(page);
       return c.errors === 0 && c.warnings === 0 ? c : null;
@@ -85,20 +99,20 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     await gotoLineEnd(page, 83);
     await runCommand(page, "MLForge: Open Graph Preview");
     const frame = previewFrame(page);
-    await frame.locator("svg g.node").first().waitFor({ timeout: 60_000 });
-    const titles = await waitFor(async () => {
-      const t = await frame.locator("svg g.node title").allTextContents();
-      return QUICKSTART_STEPS.every((s) => t.includes(s)) ? t : null;
+    await frame.locator("svg g.node.step").first().waitFor({ timeout: 60_000 });
+    const ids = await waitFor(async () => {
+      const found = await stepIds(frame);
+      return QUICKSTART_STEPS.every((s) => found.includes(s)) ? found : null;
     }, { what: "a node for every step" });
-    assert.deepEqual([...titles].sort(), [...QUICKSTART_STEPS].sort());
+    assert.deepEqual([...ids].sort(), [...QUICKSTART_STEPS].sort());
     await shot("04-graph-preview");
   });
 
   test("clicking a node selects its step in the editor", async () => {
     const frame = previewFrame(page);
-    await frame.locator("svg g.node", { has: frame.locator("title", { hasText: /^data$/ }) }).click();
+    await node(frame, "data").click();
     await waitFor(async () => (await cursorLine(page)) === 75, { what: "the cursor on line 75 (step data)" });
-    await frame.locator("svg g.node", { has: frame.locator("title", { hasText: /^release$/ }) }).click();
+    await node(frame, "release").click();
     await waitFor(async () => (await cursorLine(page)) === 86, { what: "the cursor on line 86 (step release)" });
     await shot("05-clicked-node");
   });
@@ -109,14 +123,66 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     await page.keyboard.press("Enter");
     await page.keyboard.type("step again = score(model: best.model, data: parts.test)");
     const frame = previewFrame(page);
-    await waitFor(async () => (await frame.locator("svg g.node title", { hasText: /^again$/ }).count()) === 1, {
-      what: "a node for the new step",
+    await waitFor(async () => (await stepIds(frame)).includes("again"), { what: "a node for the new step" });
+    // Break it: the node stays, marked broken.
+    await page.keyboard.press("Home");
+    await page.keyboard.press("End");
+    for (let i = 0; i < "test)".length; i++) await page.keyboard.press("Backspace");
+    await page.keyboard.type("nothing)");
+    await waitFor(async () => (await node(frame, "again").getAttribute("class"))?.includes("broken"), {
+      what: "the step to be marked broken",
     });
-    await page.keyboard.type("  step oops = score(model: best.nothing, data: parts.test)");
-    await shot("06-live-edit");
+    await shot("06-live-edit-broken");
     await runCommand(page, "File: Revert File");
-    await waitFor(async () => (await frame.locator("svg g.node title", { hasText: /^again$/ }).count()) === 0, {
-      what: "the new step's node to go after the revert",
+    await waitFor(async () => !(await stepIds(frame)).includes("again"), { what: "the new step's node to go after the revert" });
+  });
+
+  test("Run from the code lens: every node turns succeeded; again, every node is cached", async () => {
+    const frame = previewFrame(page);
+    const statuses = () =>
+      frame.locator("svg g.node.step").evaluateAll((gs) =>
+        Object.fromEntries(gs.map((g) => [g.dataset.id, [...g.classList].find((c) => c.startsWith("status-"))?.slice(7) ?? null])),
+      );
+    for (const expected of ["succeeded", "cached"]) {
+      await focusEditor(page);
+      await gotoLineEnd(page, 74);
+      await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+      const seen = await waitFor(async () => {
+        const s = await statuses();
+        return QUICKSTART_STEPS.every((id) => s[id] === expected) ? s : null;
+      }, { timeout: 120_000, what: `every step ${expected}` });
+      assert.deepEqual(Object.keys(seen).sort(), [...QUICKSTART_STEPS].sort());
+      await page.locator('.statusbar-item', { hasText: "succeeded" }).first().waitFor({ timeout: 30_000 });
+      await shot(`07-run-${expected}`);
+    }
+  });
+
+  test("a step that fails is marked on the graph and as a diagnostic on its `step` line", async () => {
+    await focusEditor(page);
+    // publish's shell body: make it fail.
+    await gotoLineEnd(page, 69);
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("exit 3");
+    await page.keyboard.press("Control+S");
+    await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click({ timeout: 30_000 }).catch(async () => {
+      await gotoLineEnd(page, 74);
+      await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
     });
+    const frame = previewFrame(page);
+    await waitFor(async () => (await node(frame, "release").getAttribute("class"))?.includes("status-failed"), {
+      timeout: 120_000,
+      what: "release marked failed",
+    });
+    // The run's diagnostic sits on `step release` (line 87 now).
+    await waitFor(async () => (await problemCounts(page)).errors >= 1, { what: "the run's diagnostic" });
+    await gotoLineEnd(page, 87);
+    await page.locator(".squiggly-error").first().waitFor({ timeout: 20_000 });
+    await shot("08-run-failed");
+    // Put the body back (the file was saved) for whoever runs next.
+    await focusEditor(page);
+    await gotoLineEnd(page, 70);
+    await page.keyboard.press("Control+Shift+K");
+    await page.keyboard.press("Control+S");
+    await waitFor(async () => (await problemCounts(page)).errors === 0, { what: "no problems once the body is back" }).catch(() => {});
   });
 });
