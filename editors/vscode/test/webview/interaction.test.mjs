@@ -29,6 +29,27 @@ test("a click reveals the step; a double-click or the context menu focuses on it
   await p.close();
 });
 
+test("the keyboard: arrows move between nodes from the cursor's step, Enter reveals, Shift+Enter focuses", async () => {
+  const p = await h.open();
+  await p.graph(1, answerOf(fixture("quickstart.json")));
+  await p.send({ type: "cursor", node: "data" });
+  await p.page.focus("#canvas");
+  await p.page.keyboard.press("ArrowDown");
+  assert.equal(await p.page.$eval("g.node.selected", (g) => g.dataset.id), "parts");
+  assert.equal(await p.page.$eval("#canvas", (c) => c.getAttribute("aria-label")), "Pipeline graph: parts, split");
+  await p.page.keyboard.press("Enter");
+  assert.deepEqual(await lastPosted(p, "reveal"), { type: "reveal", node: "parts" });
+  await p.page.keyboard.press("ArrowDown");
+  const next = await p.page.$eval("g.node.selected", (g) => g.dataset.id);
+  assert.ok(["fitted", "check"].includes(next), next);
+  await p.page.keyboard.press("Shift+Enter");
+  assert.deepEqual(await lastPosted(p, "focus"), { type: "focus", node: next });
+  // The focus view drawn here (the same picture: updated in place) keeps the selection.
+  await p.page.waitForFunction(() => window.__posted.filter((m) => m.type === "rendered").length === 2);
+  assert.equal(await p.page.$eval("g.node.selected", (g) => g.dataset.id), next);
+  await p.close();
+});
+
 test("the cursor's step is highlighted and brought into view", async () => {
   const p = await h.open({ width: 500, height: 400 });
   await p.graph(1, answerOf(fixture("quickstart.json")));

@@ -6,7 +6,7 @@ import { Controller, type Command, type Effects, type SavedState, type StatusMar
 import { exportSvg } from "./export";
 import { LayoutClient } from "./layout-client";
 import { Drawing } from "./render";
-import { Viewport } from "./viewport";
+import { nearestInDirection, Viewport, type Direction } from "./viewport";
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -30,6 +30,8 @@ const viewport = new Viewport(canvas);
 const SLICE_MS = 12;
 
 let drawing: Drawing | null = null;
+/** The node the arrow keys selected; kept across new pictures. */
+let selected: string | null = null;
 let progressTimer: ReturnType<typeof setInterval> | undefined;
 
 function hideProgress(): void {
@@ -68,6 +70,7 @@ const fx: Effects = {
     hideProgress();
     const current = new Drawing(scene, view);
     drawing = current;
+    current.markOne("selected", selected);
     canvas.replaceChildren(current.svg);
     viewport.attach(current.root, current.width, current.height);
     // Nodes in slices of a few milliseconds, each slice its own task, so the page stays
@@ -244,6 +247,33 @@ canvas.addEventListener("contextmenu", (event) => {
   menu.style.left = `${event.clientX}px`;
   menu.style.top = `${event.clientY}px`;
   menu.hidden = false;
+});
+
+// Keyboard: arrows move a selection between nodes (from the cursor's step at first),
+// Enter acts as a click, Shift+Enter focuses the view on the selected step.
+const ARROWS: Record<string, Direction> = { ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down" };
+
+canvas.addEventListener("keydown", (event) => {
+  const view = controller.current;
+  if (!drawing || !view || view.nodes.length === 0) return;
+  const direction = ARROWS[event.key];
+  if (direction) {
+    event.preventDefault();
+    const from = selected !== null && drawing.boxes.has(selected) ? selected : drawing.root.querySelector<SVGGElement>("g.node.cursor")?.dataset.id;
+    const next = from === undefined ? view.nodes[0].id : nearestInDirection(drawing.boxes, from, direction) ?? from;
+    selected = next;
+    drawing.markOne("selected", next);
+    const box = drawing.boxes.get(next);
+    if (box && !viewport.isVisible(box)) viewport.centre(box);
+    const node = view.nodes.find((n) => n.id === next);
+    canvas.setAttribute("aria-label", `Pipeline graph: ${node ? [node.title, node.subtitle].filter((t) => t !== "").join(", ") : next}`);
+  } else if (event.key === "Enter" && selected !== null) {
+    const node = view.nodes.find((n) => n.id === selected);
+    if (!node) return;
+    event.preventDefault();
+    if (!event.shiftKey) controller.click(node.id);
+    else if (node.kind === "step") controller.focusOn(node.id);
+  }
 });
 
 document.addEventListener("keydown", (event) => {

@@ -100,7 +100,7 @@ export class Drawing {
   private view: View;
   private next = 0;
   private marks: ReadonlyMap<string, StatusMark> = new Map();
-  /** Class name (`cursor`, `match`) → the node carrying it. */
+  /** Class name (`cursor`, `match`, `selected`) → the node carrying it. */
   private readonly marked = new Map<string, string | null>();
 
   constructor(
@@ -209,7 +209,7 @@ export class Drawing {
 
   /** Texts, classes and tooltip of a node: what may change without a layout. */
   private applyNode(g: SVGGElement, n: ViewNode): void {
-    const keep = Array.from(g.classList).filter((c) => c === "cursor" || c === "match" || c.startsWith("status-"));
+    const keep = Array.from(g.classList).filter((c) => this.marked.has(c) || c.startsWith("status-"));
     g.setAttribute("class", [nodeClass(n), ...keep].join(" "));
     g.dataset.id = n.id;
     const lines = nodeLines(n);

@@ -12,6 +12,25 @@ export interface Box {
   h: number;
 }
 
+export type Direction = "left" | "right" | "up" | "down";
+
+/** The node an arrow key moves to: the nearest one on that side, favouring those straight
+ * ahead over those off to the side. */
+export function nearestInDirection(boxes: ReadonlyMap<string, Box>, from: string, direction: Direction): string | null {
+  const origin = boxes.get(from);
+  if (!origin) return null;
+  const [dx, dy] = { left: [-1, 0], right: [1, 0], up: [0, -1], down: [0, 1] }[direction];
+  let best: { id: string; score: number } | null = null;
+  for (const [id, b] of boxes) {
+    const ahead = (b.x - origin.x) * dx + (b.y - origin.y) * dy;
+    if (id === from || ahead <= 0) continue;
+    const aside = Math.abs((b.x - origin.x) * dy + (b.y - origin.y) * dx);
+    const score = ahead + 2 * aside;
+    if (!best || score < best.score) best = { id, score };
+  }
+  return best?.id ?? null;
+}
+
 export class Viewport {
   private x = 0;
   private y = 0;
