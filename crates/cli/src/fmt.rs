@@ -11,18 +11,15 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlforge_analysis::items::{parse, select_pipeline};
-use mlforge_analysis::{DiskLoader, RootDatabase};
+use mlforge_analysis::DiskLoader;
 
 use crate::check::collect_files;
-use crate::Outcome;
+use crate::error::{fail, CliError, CliResult};
 
-pub fn run(paths: &[PathBuf], check: bool) -> Outcome {
+pub fn run(paths: &[PathBuf], check: bool) -> CliResult {
     if paths.iter().any(|p| p.as_os_str() == "-") {
         if paths.len() > 1 {
-            return Outcome::Failed(
-                "`-` (standard input) cannot be combined with other paths".into(),
-            );
+            fail!("`-` (standard input) cannot be combined with other paths");
         }
         return standard_input(check);
     }
@@ -31,10 +28,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> Outcome {
     } else {
         paths.to_vec()
     };
-    let files = match collect_files(&paths) {
-        Ok(files) => files,
-        Err(message) => return Outcome::Failed(message),
-    };
+    let files = collect_files(&paths)?;
     let mut changed = 0;
     let mut failed = 0;
     for path in &files {
@@ -56,19 +50,18 @@ pub fn run(paths: &[PathBuf], check: bool) -> Outcome {
         }
     }
     if failed > 0 {
-        return Outcome::Failed(if files.len() == 1 {
-            "the file could not be formatted and was left as it is".into()
-        } else {
-            format!(
-                "{failed} of {} files could not be formatted and were left as they are",
-                files.len()
-            )
-        });
+        if files.len() == 1 {
+            fail!("the file could not be formatted and was left as it is");
+        }
+        fail!(
+            "{failed} of {} files could not be formatted and were left as they are",
+            files.len()
+        );
     }
     if check && changed > 0 {
-        Outcome::Problems
+        Err(CliError::Problems)
     } else {
-        Outcome::Clean
+        Ok(())
     }
 }
 
@@ -82,7 +75,8 @@ fn format_file(path: &Path, check: bool) -> Result<bool, String> {
         return Ok(false);
     }
     if !check {
-        same_ir(path, &text, &formatted)?;
+        mlforge_fmt::same_ir(Arc::new(DiskLoader), path, &text, &formatted)
+            .map_err(|e| format!("{}: not reformatted: {e}", path.display()))?;
         write_atomically(path, &formatted)
             .map_err(|e| format!("{}: cannot write it: {e}", path.display()))?;
     }
@@ -91,35 +85,27 @@ fn format_file(path: &Path, check: bool) -> Result<bool, String> {
 
 /// `mlforge fmt -`: standard input to standard output (with `--check`, only the exit code and
 /// `would reformat -`).
-fn standard_input(check: bool) -> Outcome {
+fn standard_input(check: bool) -> CliResult {
     let mut text = String::new();
-    if let Err(e) = io::stdin().read_to_string(&mut text) {
-        return Outcome::Failed(format!("cannot read standard input: {e}"));
+    io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let formatted = mlforge_fmt::format(&text).map_err(|e| {
+        eprintln!("-:{e}");
+        CliError::Failed("standard input could not be formatted".into())
+    })?;
+    if check {
+        if formatted == text {
+            return Ok(());
+        }
+        println!("would reformat -");
+        return Err(CliError::Problems);
     }
-    match mlforge_fmt::format(&text) {
-        Err(e) => {
-            eprintln!("-:{e}");
-            Outcome::Failed("standard input could not be formatted".into())
-        }
-        Ok(formatted) if check => {
-            if formatted == text {
-                Outcome::Clean
-            } else {
-                println!("would reformat -");
-                Outcome::Problems
-            }
-        }
-        Ok(formatted) => {
-            let mut out = io::stdout().lock();
-            match out
-                .write_all(formatted.as_bytes())
-                .and_then(|()| out.flush())
-            {
-                Ok(()) => Outcome::Clean,
-                Err(e) => Outcome::Failed(format!("cannot write standard output: {e}")),
-            }
-        }
-    }
+    let mut out = io::stdout().lock();
+    out.write_all(formatted.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write standard output: {e}"))?;
+    Ok(())
 }
 
 /// Replaces the file's contents with `text` at once: writes a temporary file beside it (same
@@ -166,45 +152,4 @@ fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
         io::ErrorKind::AlreadyExists,
         "no free name for a temporary file beside it",
     ))
-}
-
-/// The last guard before writing: every pipeline of the file compiles to the same IR
-/// (positions aside) before and after formatting. A file that does not compile (it has
-/// errors, or imports what is missing) is guarded by the formatter's own tree comparison.
-fn same_ir(path: &Path, before: &str, after: &str) -> Result<(), String> {
-    let mut db = RootDatabase::new(Arc::new(DiskLoader));
-    let compiled = |db: &mut RootDatabase, text: &str| -> Vec<Option<serde_json::Value>> {
-        let file = db.set_file_text(path, Some(text.to_string()));
-        let names: Vec<String> = parse(&*db, file)
-            .file
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                mlforge_syntax::ast::Item::Pipeline(p) => Some(p.name.text.to_string()),
-                _ => None,
-            })
-            .collect();
-        names
-            .into_iter()
-            .map(|name| {
-                let key = select_pipeline(&*db, file, Some(&name)).ok()?;
-                mlforge_ir::compile(&*db, key)
-                    .ok()
-                    .map(|p| mlforge_ir::without_positions(&p))
-            })
-            .collect()
-    };
-    let old = compiled(&mut db, before);
-    let new = compiled(&mut db, after);
-    for (old, new) in old.iter().zip(&new) {
-        if let (Some(old), Some(new)) = (old, new) {
-            if old != new {
-                return Err(format!(
-                    "{}: not reformatted: the formatted text would compile to a different pipeline; this is a bug in `mlforge fmt`, please report it with the file",
-                    path.display()
-                ));
-            }
-        }
-    }
-    Ok(())
 }
