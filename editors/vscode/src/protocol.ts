@@ -76,7 +76,8 @@ export interface GraphAnswer {
   dot?: string;
   stale: boolean;
   total?: { nodes: number; edges: number; clusters: number };
-  focus?: string;
+  /** The focused node's id in a focus answer; null (or absent) in a whole-graph answer. */
+  focus?: string | null;
 }
 
 export type StepStatus =
