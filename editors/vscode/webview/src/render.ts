@@ -256,7 +256,12 @@ export class Drawing {
   setStatuses(marks: ReadonlyMap<string, StatusMark>): void {
     const before = this.marks;
     this.marks = marks;
+    // Only nodes whose mark changed: a run sends a message per burst of events, and
+    // touching every marked node each time made a 1,000-step run fall seconds behind.
     for (const id of new Set([...before.keys(), ...marks.keys()])) {
+      const was = before.get(id);
+      const now = marks.get(id);
+      if (was && now && was.status === now.status && was.durationMs === now.durationMs) continue;
       const g = this.nodes.get(id);
       if (g) this.applyMark(id, g);
     }
