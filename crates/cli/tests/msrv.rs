@@ -33,10 +33,7 @@ fn show((major, minor, patch): (u64, u64, u64)) -> String {
 /// (the others, e.g. Windows-only crates, are never downloaded, so `--offline` needs it).
 fn host() -> String {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let output = Command::new(rustc)
-        .arg("-vV")
-        .output()
-        .expect("rustc runs");
+    let output = Command::new(rustc).arg("-vV").output().expect("rustc runs");
     String::from_utf8(output.stdout)
         .expect("rustc prints UTF-8")
         .lines()
@@ -81,7 +78,10 @@ fn rust_version_is_the_highest_that_a_locked_dependency_declares() {
             );
             ours = Some(declared);
         } else if declared > needed.0 {
-            needed = (declared, format!("{} {}", package["name"], package["version"]));
+            needed = (
+                declared,
+                format!("{} {}", package["name"], package["version"]),
+            );
         }
     }
     let ours = ours.expect("the workspace states a rust-version");
