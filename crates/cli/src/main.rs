@@ -6,6 +6,7 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod install;
 mod ir;
 mod lineage;
 mod lsp;
@@ -18,7 +19,7 @@ mod runs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// The checker allocates a small node per name, span and type; mimalloc serves those about
 /// twice as fast as glibc's malloc (a quarter of a 5,000-step check was spent in malloc).
@@ -101,6 +102,10 @@ enum Command {
         /// A code like E0401.
         code: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh or fish) on standard output.
+    Completions(install::CompletionsArgs),
+    /// Print the manual page, or with --dir write one page per command.
+    Man(install::ManArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -132,6 +137,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Completions(args) => install::completions(&args, Cli::command()),
+        Command::Man(args) => install::man(&args, Cli::command()),
         Command::Lsp(args) => lsp::run(&args),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Graph(args) => graph::run(&args),
