@@ -6,6 +6,7 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod init;
 mod install;
 mod ir;
 mod lineage;
@@ -15,6 +16,7 @@ mod report;
 mod run;
 mod run_events;
 mod runs;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +104,9 @@ enum Command {
         /// A code like E0401.
         code: Option<String>,
     },
+    /// Start a project: mlforge.toml, a first pipeline (main.mlf), a .gitignore for .mlforge/
+    /// and VS Code settings. Never overwrites a file.
+    Init(init::InitArgs),
     /// Print a shell completion script (bash, zsh or fish) on standard output.
     Completions(install::CompletionsArgs),
     /// Print the manual page, or with --dir write one page per command.
@@ -134,9 +139,20 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // A broken mlforge.toml is reported before any command that reads it runs.
+    if !matches!(
+        cli.command,
+        Command::Init(_) | Command::Completions(_) | Command::Man(_) | Command::Explain { .. }
+    ) {
+        if let Err(message) = settings::project() {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    }
     let outcome = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Init(args) => init::run(&args),
         Command::Completions(args) => install::completions(&args, Cli::command()),
         Command::Man(args) => install::man(&args, Cli::command()),
         Command::Lsp(args) => lsp::run(&args),

@@ -13,8 +13,8 @@ use crate::{Format, Outcome};
 
 #[derive(Args)]
 pub struct PlanArgs {
-    /// The .mlf file that defines the pipeline.
-    pub file: PathBuf,
+    /// The .mlf file that defines the pipeline (default: `main` in mlforge.toml).
+    pub file: Option<PathBuf>,
     /// The pipeline to plan; needed when the file defines several.
     #[arg(long)]
     pub pipeline: Option<String>,
@@ -34,7 +34,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
     /// How to print the plan.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -46,7 +46,11 @@ pub fn run(args: &PlanArgs) -> Outcome {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };
-    let (program, json) = match compile(&args.file, args.pipeline.as_deref()) {
+    let file = match crate::settings::pipeline_file(args.file.as_deref()) {
+        Ok(file) => file,
+        Err(message) => return Outcome::Failed(message),
+    };
+    let (program, json) = match compile(&file, args.pipeline.as_deref()) {
         Ok(compiled) => compiled,
         Err(outcome) => return outcome,
     };
@@ -65,7 +69,7 @@ pub fn run(args: &PlanArgs) -> Outcome {
         }
     };
     let options = RunOptions {
-        file: args.file.clone(),
+        file: file.clone(),
         program_json: json,
         params,
         no_cache: args.no_cache,
@@ -90,7 +94,7 @@ pub fn run(args: &PlanArgs) -> Outcome {
             println!(
                 "plan for pipeline `{}` ({}): {} cached, {} will run, {} not yet known, {} skipped",
                 plan.pipeline,
-                args.file.display(),
+                file.display(),
                 count(PlanStatus::Cached),
                 count(PlanStatus::WillRun),
                 count(PlanStatus::Unknown),

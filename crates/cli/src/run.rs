@@ -20,15 +20,15 @@ use crate::{runs, Outcome};
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// The .mlf file that defines the pipeline.
-    pub file: PathBuf,
+    /// The .mlf file that defines the pipeline (default: `main` in mlforge.toml).
+    pub file: Option<PathBuf>,
     /// The pipeline to run; needed when the file defines several.
     #[arg(long)]
     pub pipeline: Option<String>,
     /// A param value, `NAME=VALUE` (lists as JSON: `rates=[0.1,1]`; artifacts as paths).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Steps to run at once (default: the number of cores).
+    /// Steps to run at once (default: `jobs` in mlforge.toml, else the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
     /// Run every step, even those with a cached result.
@@ -47,11 +47,12 @@ pub struct RunArgs {
     /// Print one JSON event per line on standard output (see the runner's EVENTS.md).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub events: Option<EventsFormat>,
-    /// The Python interpreter for `python` bodies (default: $MLFORGE_PYTHON, else python3).
+    /// The Python interpreter for `python` bodies (default: $MLFORGE_PYTHON, else `python` in
+    /// mlforge.toml, else python3).
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// The store folder (lineage database and artifacts).
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
     /// When the run has ended, mirror it (params, metrics, tags, artifact list) to this MLflow
     /// tracking server, like http://127.0.0.1:5000.
@@ -99,8 +100,9 @@ pub fn parse_params(params: &[String]) -> Result<Vec<(String, String)>, Outcome>
         .collect()
 }
 
-/// The Python interpreter: the flag, else $MLFORGE_PYTHON, else python3. A relative
-/// path (`.venv/bin/python`) is made absolute: steps run in their own folders.
+/// The Python interpreter: the flag, else $MLFORGE_PYTHON, else the project's, else
+/// python3. A relative path (`.venv/bin/python`) is made absolute: steps run in their own
+/// folders.
 pub fn python(flag: Option<&str>) -> String {
     let chosen = flag
         .map(str::to_string)
@@ -109,6 +111,7 @@ pub fn python(flag: Option<&str>) -> String {
                 .ok()
                 .filter(|p| !p.is_empty())
         })
+        .or_else(crate::settings::python)
         .unwrap_or_else(|| "python3".to_string());
     let path = Path::new(&chosen);
     if chosen.contains('/') && path.is_relative() {
@@ -127,6 +130,10 @@ pub fn run(args: &RunArgs) -> Outcome {
     if args.jobs == Some(0) {
         return Outcome::Failed("--jobs must be at least 1".into());
     }
+    let file = match crate::settings::pipeline_file(args.file.as_deref()) {
+        Ok(file) => file,
+        Err(message) => return Outcome::Failed(message),
+    };
     // Only when asked: a run never touches the network otherwise (MLFLOW_TRACKING_URI
     // alone does not count, since it is often set for other tools).
     let mlflow = match &args.mlflow {
@@ -136,7 +143,7 @@ pub fn run(args: &RunArgs) -> Outcome {
         },
         None => None,
     };
-    let (program, json) = match compile(&args.file, args.pipeline.as_deref()) {
+    let (program, json) = match compile(&file, args.pipeline.as_deref()) {
         Ok(compiled) => compiled,
         Err(outcome) => return outcome,
     };
@@ -151,10 +158,10 @@ pub fn run(args: &RunArgs) -> Outcome {
     };
     let defaults = RunOptions::default();
     let options = RunOptions {
-        file: args.file.clone(),
+        file: file.clone(),
         program_json: json,
         params,
-        jobs: args.jobs.unwrap_or(defaults.jobs),
+        jobs: crate::settings::jobs(args.jobs).unwrap_or(defaults.jobs),
         no_cache: args.no_cache,
         only: args.only.clone(),
         from: args.from.clone(),
@@ -218,11 +225,11 @@ pub fn run(args: &RunArgs) -> Outcome {
         eprintln!("  log: {}", failure.log_path.display());
         eprintln!("  attempt folder (kept): {}", failure.work_dir.display());
     }
-    let mut resume = format!("mlforge run {}", args.file.display());
+    let mut resume = format!("mlforge run {}", file.display());
     if let Some(pipeline) = &args.pipeline {
         resume.push_str(&format!(" --pipeline {pipeline}"));
     }
-    if args.store.as_os_str() != mlforge_store::DEFAULT_DIR {
+    if args.store != crate::settings::default_store() {
         resume.push_str(&format!(" --store {}", args.store.display()));
     }
     resume.push_str(&format!(" --resume {}", report.run_id));
@@ -255,7 +262,7 @@ pub fn run(args: &RunArgs) -> Outcome {
             if let Some(experiment) = &target.experiment {
                 retry.push_str(&format!(" --mlflow-experiment '{experiment}'"));
             }
-            if args.store.as_os_str() != mlforge_store::DEFAULT_DIR {
+            if args.store != crate::settings::default_store() {
                 retry.push_str(&format!(" --store {}", args.store.display()));
             }
             eprintln!("  run {id} is recorded; mirror it later with: {retry}");

@@ -27,7 +27,7 @@ fn completions_name_the_commands_in_each_shell() {
     let fish = stdout(&mlforge(&["completions", "fish"]));
     assert!(fish.contains("complete -c mlforge"), "{fish}");
     for script in [&bash, &zsh, &fish] {
-        for command in ["check", "run", "lineage", "completions"] {
+        for command in ["check", "run", "init", "lineage", "completions"] {
             assert!(
                 script.contains(command),
                 "`{command}` missing from a script"
@@ -58,7 +58,12 @@ fn man_prints_the_main_page_and_writes_one_page_per_command() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("man1");
     stdout(&mlforge(&["man", "--dir", out.to_str().unwrap()]));
-    for name in ["mlforge.1", "mlforge-run.1", "mlforge-runs-diff.1"] {
+    for name in [
+        "mlforge.1",
+        "mlforge-run.1",
+        "mlforge-runs-diff.1",
+        "mlforge-init.1",
+    ] {
         let text = std::fs::read_to_string(out.join(name))
             .unwrap_or_else(|e| panic!("{name} was not written: {e}"));
         assert!(text.contains(".TH"), "{name} is not a manual page");
