@@ -79,6 +79,10 @@ enum Command {
         /// 1 if there are any.
         #[arg(long)]
         check: bool,
+        /// Change nothing: print what would change as a unified diff (for `git apply`), and
+        /// exit with 1 if anything would.
+        #[arg(long)]
+        diff: bool,
     },
     /// Run a pipeline locally: steps in parallel, cached by content, recorded in the lineage
     /// store (.mlforge/). Exit 0 when it succeeded, 1 when a step failed or it was cancelled
@@ -156,7 +160,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => install::completions(&args, Cli::command()),
         Command::Man(args) => install::man(&args, Cli::command()),
         Command::Lsp(args) => lsp::run(&args),
-        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Fmt { paths, check, diff } => fmt::run(&paths, fmt::Mode::of(check, diff)),
         Command::Graph(args) => graph::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Plan(args) => plan::run(&args),

@@ -50,6 +50,7 @@
 //! without a check.
 
 mod compare;
+mod diff;
 mod printer;
 
 use std::fmt;
@@ -57,6 +58,7 @@ use std::fmt;
 use mlforge_syntax::{LineIndex, Parse};
 
 pub use compare::{same_item, same_program};
+pub use diff::unified_diff;
 
 /// Lines longer than this are broken where the layout allows.
 pub const WIDTH: usize = printer::WIDTH;

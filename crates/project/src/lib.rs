@@ -3,6 +3,7 @@
 //! for `mlforge.toml` in the current folder and upward; flags and the environment win
 //! over what it says.
 
+pub mod files;
 pub mod init;
 pub mod settings;
 
