@@ -222,6 +222,11 @@ pub fn run(args: &RunArgs) -> Outcome {
                 eprintln!("  | {line}");
             }
         }
+        if let Some(hint) =
+            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &options.python)
+        {
+            eprintln!("  hint: {hint}");
+        }
         eprintln!("  log: {}", failure.log_path.display());
         eprintln!("  attempt folder (kept): {}", failure.work_dir.display());
     }

@@ -12,6 +12,7 @@ pub mod body;
 mod engine;
 pub mod events;
 pub mod exec;
+pub mod hints;
 pub mod key;
 mod params;
 mod provenance;
