@@ -207,7 +207,7 @@ pub fn run(args: &RunArgs) -> Outcome {
     let counts = &report.counts;
     let seconds = report.duration_ms as f64 / 1000.0;
     let summary = format!(
-        "{} ran, {} cached, {} skipped, {} failed",
+        "{} step instances ran, {} cached, {} skipped, {} failed",
         counts.succeeded, counts.cached, counts.skipped, counts.failed
     );
     for failure in &report.failures {

@@ -181,3 +181,166 @@ fn nothing_in_the_repository_reads_a_sibling_shared_folder() {
         "these files point outside the repository (copy what they need inside it): {found:?}"
     );
 }
+
+fn readme() -> String {
+    std::fs::read_to_string(root().join("README.md")).unwrap()
+}
+
+/// The fenced blocks of one language (`sh`, `mlf`) in a markdown text, in order.
+fn fenced(markdown: &str, language: &str) -> Vec<String> {
+    let opening = format!("```{language}");
+    let mut blocks = Vec::new();
+    let mut open: Option<String> = None;
+    for line in markdown.lines() {
+        match &mut open {
+            None if line.trim_end() == opening => open = Some(String::new()),
+            None => {}
+            Some(_) if line.trim_end() == "```" => blocks.push(open.take().unwrap()),
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_readme_example_is_the_glance_example_and_it_runs() {
+    let blocks = fenced(&readme(), "mlf");
+    let example = std::fs::read_to_string(root().join("examples/glance/pipeline.mlf")).unwrap();
+    assert_eq!(
+        blocks.first(),
+        Some(&example),
+        "README.md's language example must be examples/glance/pipeline.mlf as it is"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["pipeline.mlf", "ops.mlf"] {
+        std::fs::copy(
+            root().join("examples/glance").join(name),
+            dir.path().join(name),
+        )
+        .unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_mlforge"))
+        .args(["run", "pipeline.mlf"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_readme_sets_up_with_exactly_two_commands() {
+    let readme = readme();
+    let start = readme.find("## Set up").expect("a Set up section");
+    let end = readme[start + 1..]
+        .find("\n## ")
+        .map_or(readme.len(), |i| start + 1 + i);
+    let commands = fenced(&readme[start..end], "sh");
+    assert_eq!(
+        commands,
+        [
+            "cargo run --release -p mlforge -- run examples/quickstart.mlf\n",
+            "./tests/run.sh\n"
+        ],
+        "the Set up section runs the quickstart and every test, nothing else"
+    );
+}
+
+/// `mlforge [PATH…] --help`: the subcommands it lists and the long flags it takes.
+fn help(path: &[String]) -> (Vec<String>, Vec<String>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_mlforge"))
+        .args(path)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "mlforge {path:?} --help failed");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut commands = Vec::new();
+    let mut flags = Vec::new();
+    let mut section = "";
+    for line in text.lines() {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            section = line;
+            continue;
+        }
+        let item = line.trim_start();
+        // Entries are indented two spaces; their descriptions more.
+        if line.len() - item.len() > 6 {
+            continue;
+        }
+        match section {
+            "Commands:" => {
+                let name = item.split_whitespace().next().unwrap_or("");
+                if !name.is_empty() && name != "help" {
+                    commands.push(name.to_string());
+                }
+            }
+            "Options:" => {
+                let item = item.split_once(", ").map_or(item, |(_, long)| long);
+                if let Some(flag) = item.strip_prefix("--") {
+                    let flag = flag.split([' ', '<', '=']).next().unwrap();
+                    if flag != "help" && flag != "version" {
+                        flags.push(format!("--{flag}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (commands, flags)
+}
+
+#[test]
+fn every_subcommand_and_flag_of_the_help_is_in_the_readme() {
+    let readme = readme();
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    let mut stack: Vec<Vec<String>> = vec![vec![]];
+    while let Some(path) = stack.pop() {
+        let (commands, flags) = help(&path);
+        for command in commands {
+            let mut sub = path.clone();
+            sub.push(command);
+            stack.push(sub);
+        }
+        if path.is_empty() {
+            continue;
+        }
+        seen += 1;
+        let name = format!("mlforge {}", path.join(" "));
+        // The command is named, and each flag on a line that names the command.
+        let lines: Vec<&str> = readme
+            .lines()
+            .filter(|l| {
+                l.match_indices(&name).any(|(i, _)| {
+                    !l[i + name.len()..].starts_with(|c: char| c.is_ascii_lowercase())
+                })
+            })
+            .collect();
+        if lines.is_empty() {
+            missing.push(format!("`{name}`"));
+        }
+        for flag in flags {
+            let documented = lines.iter().any(|l| {
+                l.match_indices(&flag).any(|(i, _)| {
+                    !l[i + flag.len()..].starts_with(|c: char| c.is_ascii_lowercase() || c == '-')
+                })
+            });
+            if !documented {
+                missing.push(format!("`{name} {flag}`"));
+            }
+        }
+    }
+    assert!(seen >= 15, "the help lists only {seen} commands");
+    assert!(
+        missing.is_empty(),
+        "README.md does not document (on a line naming the command): {}",
+        missing.join(", ")
+    );
+}

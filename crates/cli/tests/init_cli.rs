@@ -41,17 +41,20 @@ fn init_then_run_in_the_new_folder_succeeds_and_then_comes_from_the_cache() {
         assert!(demo.join(file).is_file(), "{file} was not written");
     }
     let first = ok(mlforge(&demo, &["run"]));
-    assert!(first.contains("2 ran, 0 cached"), "{first}");
+    assert!(first.contains("2 step instances ran, 0 cached"), "{first}");
     assert!(demo.join(".mlforge/lineage.db").is_file());
     let second = ok(mlforge(&demo, &["run"]));
-    assert!(second.contains("0 ran, 2 cached"), "{second}");
+    assert!(
+        second.contains("0 step instances ran, 2 cached"),
+        "{second}"
+    );
     // The first project is clean by the project's own checks.
     ok(mlforge(&demo, &["check"]));
     ok(mlforge(&demo, &["fmt", "--check"]));
     // From a subfolder, the project's main file and store are used.
     std::fs::create_dir(demo.join("notes")).unwrap();
     let third = ok(mlforge(&demo.join("notes"), &["run"]));
-    assert!(third.contains("0 ran, 2 cached"), "{third}");
+    assert!(third.contains("0 step instances ran, 2 cached"), "{third}");
     assert!(!demo.join("notes/.mlforge").exists());
     let runs = ok(mlforge(&demo.join("notes"), &["runs"]));
     assert!(runs.lines().count() >= 3, "{runs}");
@@ -103,7 +106,7 @@ fn settings_give_the_interpreter_the_jobs_and_the_store() {
         .output()
         .unwrap();
     let said = ok(output);
-    assert!(said.contains("1 at once"), "{said}");
+    assert!(said.contains("at most 1 running at once"), "{said}");
     assert!(project.join("bin/used").exists(), "bin/py did not run");
     assert!(project.join("runs/lineage.db").is_file());
     assert!(!project.join(".mlforge").exists());
@@ -112,7 +115,7 @@ fn settings_give_the_interpreter_the_jobs_and_the_store() {
         project,
         &["run", "--jobs", "2", "--store", "elsewhere", "--no-cache"],
     ));
-    assert!(said.contains("2 at once"), "{said}");
+    assert!(said.contains("at most 2 running at once"), "{said}");
     assert!(project.join("elsewhere/lineage.db").is_file());
 }
 
