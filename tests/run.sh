@@ -5,12 +5,16 @@
 #
 # It checks every prerequisite first and names, in one message, what is missing and how to
 # get it: cargo (Rust 1.89+), python3 (3.11+) with venv, Node.js 20+ with npm, Graphviz's
-# `dot` and Neovim (0.7+). Where apt-get exists it installs graphviz, neovim and python3-venv
-# itself (with sudo when not root). Then it installs the pinned Python packages
-# (tests/python-requirements.txt, tests/lsp/requirements.txt) into .venv, an MLflow tracking
-# server (tests/mlflow/requirements.txt) into .venv-mlflow, and the npm packages pinned by
-# grammar/test/package-lock.json. Needs about 6 GB of disk (target/ reaches 4 GB, .venv-mlflow
-# 851 MB); a first run took 8 min 47 s on 2 cores, later ones less.
+# `dot`, Neovim (0.7+), and for the VS Code extension's tests Chromium, pkg-config and the
+# Kerberos headers. Where apt-get exists it installs graphviz, neovim, python3-venv,
+# chromium, pkg-config and libkrb5-dev itself (with sudo when not root). Then it installs
+# the pinned Python packages (tests/python-requirements.txt, tests/lsp/requirements.txt)
+# into .venv, an MLflow tracking server (tests/mlflow/requirements.txt) into .venv-mlflow,
+# the npm packages pinned by grammar/test/package-lock.json and
+# editors/vscode/package-lock.json, and Node 24 with code-server (pinned by
+# editors/vscode/test/e2e/*/package-lock.json, cached in ~/.cache/mlforge-tests). Needs
+# about 6 GB of disk (target/ reaches 4 GB, .venv-mlflow 851 MB); a first run of the Rust,
+# Python and grammar tests took 8 min 47 s on 2 cores, later ones less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,6 +79,13 @@ fi
 # client test (tests/lsp/neovim.lua).
 have dot || need_apt graphviz "Graphviz's dot" "install the graphviz package (brew install graphviz on macOS)"
 have nvim || need_apt neovim "Neovim 0.7 or newer" "install the neovim package, or see https://neovim.io"
+# The VS Code extension's tests: the graph preview in headless Chromium, and code-server's
+# native modules (built against Node 24's headers) need pkg-config and the Kerberos headers.
+have chromium || need_apt chromium "Chromium" "install the chromium package"
+have pkg-config || need_apt pkg-config "pkg-config" "install the pkg-config package"
+if have dpkg && ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
+  need_apt libkrb5-dev "the Kerberos headers" "install the libkrb5-dev package"
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   {
@@ -143,3 +154,16 @@ nvim --headless -u NONE -c 'luafile tests/lsp/neovim.lua'
 
 echo "== TextMate grammar (node --test)"
 (cd grammar/test && npm ci --no-audit --no-fund --loglevel=error && npm test)
+
+echo "== VS Code extension: type check, build, unit tests (editors/vscode)"
+(cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && npm run build && npm run test:unit)
+
+echo "== The graph preview in headless Chromium (editors/vscode/test/webview)"
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+(cd editors/vscode && npm run test:webview)
+
+echo "== The packaged extension in real VS Code (code-server), end to end"
+# code-server's native modules build against Node 24's headers with these.
+dpkg -s libkrb5-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libkrb5-dev pkg-config; }
+(cd editors/vscode && npm run package -- --out "$PWD/mlforge-linux-x64.vsix" \
+  && MLFORGE_VSIX="$PWD/mlforge-linux-x64.vsix" npm run test:e2e)

@@ -1,0 +1,70 @@
+// The extension's entry point: starts the language server and wires the commands.
+
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { GraphPreview } from "./preview/panel";
+import { Server } from "./server";
+import { cliArgs, type RunKind } from "./cli-args";
+import { runInTerminal } from "./terminal";
+
+export interface MlforgeApi {
+  server: Server;
+  preview: GraphPreview;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<MlforgeApi> {
+  const server = new Server(context);
+  const preview = new GraphPreview(context.extensionUri, () => server.current, server.output);
+  context.subscriptions.push(server, preview);
+
+  server.onStarted((client) => {
+    context.subscriptions.push(
+      client.onNotification("mlforge/graphChanged", (params: { uri: string }) => preview.onGraphChanged(params.uri)),
+    );
+  });
+
+  const command = (name: string, run: (...args: any[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(name, run));
+
+  command("mlforge.restartServer", async () => {
+    await server.restart();
+    void vscode.window.setStatusBarMessage("MLForge: language server restarted", 3000);
+  });
+  command("mlforge.showOutput", () => server.output.show());
+  command("mlforge.showGraph", async (file?: string, pipeline?: string) => {
+    let editor = vscode.window.activeTextEditor;
+    if (typeof file === "string") {
+      const uri = vscode.Uri.file(file);
+      editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === uri.fsPath) ??
+        (await vscode.window.showTextDocument(uri, { preview: false }));
+    }
+    if (editor && editor.document.languageId !== "mlforge") editor = undefined;
+    await preview.show(editor, typeof pipeline === "string" ? pipeline : undefined);
+  });
+  command("mlforge.graph.fit", () => preview.post({ type: "command", command: "fit" }));
+  command("mlforge.graph.search", () => preview.post({ type: "command", command: "search" }));
+  command("mlforge.graph.exportSvg", () => preview.post({ type: "command", command: "exportSvg" }));
+  command("mlforge.graph.setDetail", () => preview.chooseDetail());
+  // For the end-to-end benchmark: keystroke → picture figures gathered so far.
+  command("mlforge.debug.previewLatency", () => preview.latency.samples.slice());
+
+  for (const kind of ["run", "plan", "runStep", "runFrom"] as RunKind[]) {
+    command(`mlforge.${kind}`, async (file?: string, pipeline?: string, step?: string) => {
+      const target = typeof file === "string" ? file : vscode.window.activeTextEditor?.document.uri.fsPath;
+      if (!target || !server.binary) {
+        void vscode.window.showErrorMessage("Open an .mlf file (and let the MLForge server start) to run a pipeline.");
+        return;
+      }
+      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target))?.uri.fsPath ?? path.dirname(target);
+      await vscode.workspace.saveAll(false);
+      runInTerminal(server.binary, cliArgs(kind, target, pipeline, step), folder);
+    });
+  }
+
+  await server.start();
+  return { server, preview };
+}
+
+export function deactivate(): Promise<void> | undefined {
+  return undefined;
+}
