@@ -144,9 +144,16 @@ fn main() -> ExitCode {
         }
     };
     // A broken mlforge.toml is reported before any command that reads it runs.
-    if !matches!(
+    if matches!(
         cli.command,
-        Command::Init(_) | Command::Completions(_) | Command::Man(_) | Command::Explain { .. }
+        Command::Check { .. }
+            | Command::Fmt { .. }
+            | Command::Run(_)
+            | Command::Plan(_)
+            | Command::Runs(_)
+            | Command::Show(_)
+            | Command::Logs(_)
+            | Command::Lineage(_)
     ) {
         if let Err(message) = settings::project() {
             eprintln!("error: {message}");
