@@ -6,6 +6,7 @@ import { GraphPreview } from "./preview/panel";
 import { Server } from "./server";
 import { cliArgs, type RunKind } from "./cli-args";
 import { runInTerminal } from "./terminal";
+import { RunSessions } from "./run/session";
 
 export interface MlforgeApi {
   server: Server;
@@ -48,18 +49,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<Mlforg
   // For the end-to-end benchmark: keystroke → picture figures gathered so far.
   command("mlforge.debug.previewLatency", () => preview.latency.samples.slice());
 
-  for (const kind of ["run", "plan", "runStep", "runFrom"] as RunKind[]) {
+  const runs = new RunSessions(() => server.binary, preview);
+  context.subscriptions.push(runs);
+  preview.statusSource = () => runs.statuses?.all();
+  const fileOf = (file?: unknown) => (typeof file === "string" ? file : vscode.window.activeTextEditor?.document.uri.fsPath);
+  for (const kind of ["run", "runStep", "runFrom"] as RunKind[]) {
     command(`mlforge.${kind}`, async (file?: string, pipeline?: string, step?: string) => {
-      const target = typeof file === "string" ? file : vscode.window.activeTextEditor?.document.uri.fsPath;
-      if (!target || !server.binary) {
-        void vscode.window.showErrorMessage("Open an .mlf file (and let the MLForge server start) to run a pipeline.");
-        return;
-      }
-      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target))?.uri.fsPath ?? path.dirname(target);
-      await vscode.workspace.saveAll(false);
-      runInTerminal(server.binary, cliArgs(kind, target, pipeline, step), folder);
+      const target = fileOf(file);
+      if (!target) return void vscode.window.showErrorMessage("Open an .mlf file to run its pipeline.");
+      // Show the graph the run colours, without taking the focus from the editor.
+      if (!preview.isOpen) await vscode.commands.executeCommand("mlforge.showGraph", target, typeof pipeline === "string" ? pipeline : undefined);
+      await runs.start({ kind, file: target, pipeline: typeof pipeline === "string" ? pipeline : undefined, step: typeof step === "string" ? step : undefined });
     });
   }
+  command("mlforge.plan", async (file?: string, pipeline?: string) => {
+    const target = fileOf(file);
+    if (!target || !server.binary) return void vscode.window.showErrorMessage("Open an .mlf file (and let the MLForge server start) to plan a run.");
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target))?.uri.fsPath ?? path.dirname(target);
+    await vscode.workspace.saveAll(false);
+    runInTerminal(server.binary, cliArgs("plan", target, typeof pipeline === "string" ? pipeline : undefined), folder);
+  });
+  command("mlforge.cancelRun", () => runs.cancel());
+  command("mlforge.showRunOutput", () => runs.output.show(true));
 
   await server.start();
   return { server, preview };

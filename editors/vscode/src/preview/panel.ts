@@ -3,7 +3,7 @@
 
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import type { DetailMode, FromWebview, GraphAnswer, ToWebview } from "../protocol";
+import type { DetailMode, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../protocol";
 import { previewHtml } from "../../webview/src/html";
 import { chooseDetail, type DetailSetting } from "./detail";
 import { nodeAtCursor, revealRange } from "./cursor";
@@ -50,6 +50,8 @@ export class GraphPreview implements vscode.Disposable {
   private cursorTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   readonly latency = new LatencyLog();
+  /** The statuses of the current or last run, drawn again on every new graph. */
+  statusSource: (() => Record<string, { status: StepStatus; durationMs?: number }> | undefined) | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -248,6 +250,8 @@ export class GraphPreview implements vscode.Disposable {
       settings: { collapseAbove: settings.collapseAbove, focusHops: settings.focusHops },
     });
     if (editor) this.post({ type: "cursor", node: nodeAtCursor(answer.graph, editor.selection.active) });
+    const statuses = this.statusSource?.();
+    if (statuses && Object.keys(statuses).length) this.post({ type: "status", statuses });
   }
 
   private async onMessage(message: FromWebview): Promise<void> {

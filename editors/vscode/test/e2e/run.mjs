@@ -136,4 +136,53 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     await runCommand(page, "File: Revert File");
     await waitFor(async () => !(await stepIds(frame)).includes("again"), { what: "the new step's node to go after the revert" });
   });
+
+  test("Run from the code lens: every node turns succeeded; again, every node is cached", async () => {
+    const frame = previewFrame(page);
+    const statuses = () =>
+      frame.locator("svg g.node.step").evaluateAll((gs) =>
+        Object.fromEntries(gs.map((g) => [g.dataset.id, [...g.classList].find((c) => c.startsWith("status-"))?.slice(7) ?? null])),
+      );
+    for (const expected of ["succeeded", "cached"]) {
+      await focusEditor(page);
+      await gotoLineEnd(page, 74);
+      await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+      const seen = await waitFor(async () => {
+        const s = await statuses();
+        return QUICKSTART_STEPS.every((id) => s[id] === expected) ? s : null;
+      }, { timeout: 120_000, what: `every step ${expected}` });
+      assert.deepEqual(Object.keys(seen).sort(), [...QUICKSTART_STEPS].sort());
+      await page.locator('.statusbar-item', { hasText: "succeeded" }).first().waitFor({ timeout: 30_000 });
+      await shot(`07-run-${expected}`);
+    }
+  });
+
+  test("a step that fails is marked on the graph and as a diagnostic on its `step` line", async () => {
+    await focusEditor(page);
+    // publish's shell body: make it fail.
+    await gotoLineEnd(page, 69);
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("exit 3");
+    await page.keyboard.press("Control+S");
+    await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click({ timeout: 30_000 }).catch(async () => {
+      await gotoLineEnd(page, 74);
+      await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+    });
+    const frame = previewFrame(page);
+    await waitFor(async () => (await node(frame, "release").getAttribute("class"))?.includes("status-failed"), {
+      timeout: 120_000,
+      what: "release marked failed",
+    });
+    // The run's diagnostic sits on `step release` (line 87 now).
+    await waitFor(async () => (await problemCounts(page)).errors >= 1, { what: "the run's diagnostic" });
+    await gotoLineEnd(page, 87);
+    await page.locator(".squiggly-error").first().waitFor({ timeout: 20_000 });
+    await shot("08-run-failed");
+    // Put the body back (the file was saved) for whoever runs next.
+    await focusEditor(page);
+    await gotoLineEnd(page, 70);
+    await page.keyboard.press("Control+Shift+K");
+    await page.keyboard.press("Control+S");
+    await waitFor(async () => (await problemCounts(page)).errors === 0, { what: "no problems once the body is back" }).catch(() => {});
+  });
 });

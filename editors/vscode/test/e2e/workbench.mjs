@@ -2,14 +2,18 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-export async function openFile(page, name) {
+/** Opens a file through Quick Open; `query` (e.g. "s300/main.mlf") picks among same names. */
+export async function openFile(page, name, query = name) {
+  // Keys go to whatever has focus; a closed webview leaves it nowhere.
+  await page.locator(".monaco-workbench .part.editor").click({ position: { x: 40, y: 200 }, force: true });
   await page.keyboard.press("Control+P");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor();
-  await input.fill(name);
-  await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
+  await input.fill(query);
+  // (Rows of an earlier list linger hidden: wait for this file's row.)
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor();
   await page.keyboard.press("Enter");
-  await page.locator(`.tab[data-resource-name="${name}"]`).waitFor();
+  await page.locator(`.tab.active[data-resource-name="${name}"]`).waitFor();
   await page.locator(".monaco-editor .view-lines").first().waitFor();
 }
 
@@ -27,16 +31,21 @@ export async function runCommand(page, title) {
   await input.waitFor({ state: "hidden" });
 }
 
-export async function gotoLineEnd(page, line) {
+/** Puts the cursor at `line` (1-based) and `column` (1-based), or at the line's end. */
+export async function gotoLine(page, line, column) {
   await page.keyboard.press("Control+G");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor();
   // Go to Line is quick open with ":" in front.
-  await input.fill(`:${line}`);
+  await input.fill(column ? `:${line}:${column}` : `:${line}`);
   await page.locator(".quick-input-widget", { hasText: `line ${line}` }).first().waitFor();
   await page.keyboard.press("Enter");
   await input.waitFor({ state: "hidden" });
-  await page.keyboard.press("End");
+  if (!column) await page.keyboard.press("End");
+}
+
+export function gotoLineEnd(page, line) {
+  return gotoLine(page, line);
 }
 
 /** The editor focus is on the text (not on a panel or the webview). */
