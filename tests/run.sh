@@ -83,8 +83,11 @@ have nvim || need_apt neovim "Neovim 0.7 or newer" "install the neovim package, 
 # native modules (built against Node 24's headers) need pkg-config and the Kerberos headers.
 have chromium || need_apt chromium "Chromium" "install the chromium package"
 have pkg-config || need_apt pkg-config "pkg-config" "install the pkg-config package"
-if have dpkg && ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
-  need_apt libkrb5-dev "the Kerberos headers" "install the libkrb5-dev package"
+if have dpkg; then
+  dpkg -s libkrb5-dev >/dev/null 2>&1 ||
+    need_apt libkrb5-dev "the Kerberos headers" "install the libkrb5-dev package"
+elif ! have krb5-config; then
+  missing+=("the Kerberos headers (krb5-config): install krb5-devel (Fedora) or krb5 (Homebrew)")
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -159,11 +162,11 @@ echo "== VS Code extension: type check, build, unit tests (editors/vscode)"
 (cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && npm run build && npm run test:unit)
 
 echo "== The graph preview in headless Chromium (editors/vscode/test/webview)"
-command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+# Chromium: checked (and installed with apt-get where it can be) with the prerequisites above.
 (cd editors/vscode && npm run test:webview)
 
 echo "== The packaged extension in real VS Code (code-server), end to end"
-# code-server's native modules build against Node 24's headers with these.
-dpkg -s libkrb5-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libkrb5-dev pkg-config; }
+# code-server's native modules build against Node 24's headers with pkg-config and the
+# Kerberos headers: checked (and installed) with the prerequisites above.
 (cd editors/vscode && npm run package -- --out "$PWD/mlforge-linux-x64.vsix" \
   && MLFORGE_VSIX="$PWD/mlforge-linux-x64.vsix" npm run test:e2e)
