@@ -24,7 +24,8 @@ pub fn project() -> Result<Option<&'static Project>, String> {
 /// file falls back too; [`project`] reports it before any command runs.
 pub fn default_store() -> PathBuf {
     match project() {
-        Ok(Some(project)) => project.store(mlforge_store::DEFAULT_DIR),
+        // Shown in `--help` (and so in manual pages): relative where it can be.
+        Ok(Some(project)) => shorter(project.store(mlforge_store::DEFAULT_DIR)),
         _ => PathBuf::from(mlforge_store::DEFAULT_DIR),
     }
 }
