@@ -6,28 +6,26 @@ use std::sync::Arc;
 
 use mlforge_analysis::{check_files, Db, DiskLoader, RootDatabase, SourceFile};
 
+use crate::error::{fail, CliError, CliResult};
 use crate::report::{render_json, render_text, Summary};
-use crate::{Format, Outcome};
+use crate::Format;
 
-pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
+pub fn run(paths: &[PathBuf], format: Format) -> CliResult {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         paths.to_vec()
     };
-    let files = match collect_files(&paths) {
-        Ok(files) => files,
-        Err(message) => return Outcome::Failed(message),
-    };
+    let files = collect_files(&paths)?;
     let db = RootDatabase::new(Arc::new(DiskLoader));
     let mut roots: Vec<SourceFile> = Vec::new();
     for path in &files {
         let file = db.file(path);
         if file.text(&db).is_none() {
-            return Outcome::Failed(format!(
+            fail!(
                 "cannot read `{}`; check that it exists and is readable",
                 path.display()
-            ));
+            );
         }
         roots.push(file);
     }
@@ -44,9 +42,9 @@ pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
     // the run on a large program, and the OS reclaims them at once.
     std::mem::forget(db);
     if summary.errors > 0 {
-        Outcome::Problems
+        Err(CliError::Problems)
     } else {
-        Outcome::Clean
+        Ok(())
     }
 }
 
@@ -80,15 +78,11 @@ pub fn print_problems(db: &RootDatabase, file: SourceFile) {
 }
 
 /// Writes a command's product to `output`, or to standard output.
-pub fn emit(text: &str, output: Option<&Path>) -> Outcome {
+pub fn emit(text: &str, output: Option<&Path>) -> CliResult {
     match output {
-        None => {
-            print!("{text}");
-            Outcome::Clean
-        }
-        Some(path) => match std::fs::write(path, text) {
-            Ok(()) => Outcome::Clean,
-            Err(e) => Outcome::Failed(format!("cannot write `{}`: {e}", path.display())),
-        },
+        None => print!("{text}"),
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
     }
+    Ok(())
 }

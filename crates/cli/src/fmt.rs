@@ -12,11 +12,10 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlforge_analysis::items::{parse, select_pipeline};
-use mlforge_analysis::{DiskLoader, RootDatabase};
+use mlforge_analysis::DiskLoader;
 
 use crate::check::collect_files;
-use crate::Outcome;
+use crate::error::{fail, CliError, CliResult};
 
 /// What `fmt` does with a file that is not in the canonical layout.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -38,12 +37,10 @@ impl Mode {
     }
 }
 
-pub fn run(paths: &[PathBuf], mode: Mode) -> Outcome {
+pub fn run(paths: &[PathBuf], mode: Mode) -> CliResult {
     if paths.iter().any(|p| p.as_os_str() == "-") {
         if paths.len() > 1 {
-            return Outcome::Failed(
-                "`-` (standard input) cannot be combined with other paths".into(),
-            );
+            fail!("`-` (standard input) cannot be combined with other paths");
         }
         return standard_input(mode);
     }
@@ -52,10 +49,7 @@ pub fn run(paths: &[PathBuf], mode: Mode) -> Outcome {
     } else {
         paths.to_vec()
     };
-    let files = match collect_files(&paths) {
-        Ok(files) => files,
-        Err(message) => return Outcome::Failed(message),
-    };
+    let files = collect_files(&paths)?;
     let mut changed = 0;
     let mut failed = 0;
     for path in &files {
@@ -76,19 +70,18 @@ pub fn run(paths: &[PathBuf], mode: Mode) -> Outcome {
         }
     }
     if failed > 0 {
-        return Outcome::Failed(if files.len() == 1 {
-            "the file could not be formatted and was left as it is".into()
-        } else {
-            format!(
-                "{failed} of {} files could not be formatted and were left as they are",
-                files.len()
-            )
-        });
+        if files.len() == 1 {
+            fail!("the file could not be formatted and was left as it is");
+        }
+        fail!(
+            "{failed} of {} files could not be formatted and were left as they are",
+            files.len()
+        );
     }
     if mode != Mode::Write && changed > 0 {
-        Outcome::Problems
+        Err(CliError::Problems)
     } else {
-        Outcome::Clean
+        Ok(())
     }
 }
 
@@ -108,7 +101,8 @@ fn format_file(path: &Path, mode: Mode) -> Result<bool, String> {
         );
     }
     if mode == Mode::Write {
-        same_ir(path, &text, &formatted)?;
+        mlforge_fmt::same_ir(Arc::new(DiskLoader), path, &text, &formatted)
+            .map_err(|e| format!("{}: not reformatted: {e}", path.display()))?;
         write_atomically(path, &formatted)
             .map_err(|e| format!("{}: cannot write it: {e}", path.display()))?;
     }
@@ -123,36 +117,32 @@ fn diff_name(path: &Path) -> String {
 
 /// `mlforge fmt -`: standard input to standard output (with `--check`, only the exit code and
 /// `would reformat -`; with `--diff`, the diff).
-fn standard_input(mode: Mode) -> Outcome {
+fn standard_input(mode: Mode) -> CliResult {
     let mut text = String::new();
-    if let Err(e) = io::stdin().read_to_string(&mut text) {
-        return Outcome::Failed(format!("cannot read standard input: {e}"));
-    }
-    match mlforge_fmt::format(&text) {
-        Err(e) => {
-            eprintln!("-:{e}");
-            Outcome::Failed("standard input could not be formatted".into())
-        }
-        Ok(formatted) if formatted == text && mode != Mode::Write => Outcome::Clean,
-        Ok(_) if mode == Mode::Check => {
+    io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let formatted = mlforge_fmt::format(&text).map_err(|e| {
+        eprintln!("-:{e}");
+        CliError::Failed("standard input could not be formatted".into())
+    })?;
+    match mode {
+        Mode::Write => {}
+        _ if formatted == text => return Ok(()),
+        Mode::Check => {
             println!("would reformat -");
-            Outcome::Problems
+            return Err(CliError::Problems);
         }
-        Ok(formatted) if mode == Mode::Diff => {
+        Mode::Diff => {
             print!("{}", mlforge_fmt::unified_diff("-", &text, &formatted));
-            Outcome::Problems
-        }
-        Ok(formatted) => {
-            let mut out = io::stdout().lock();
-            match out
-                .write_all(formatted.as_bytes())
-                .and_then(|()| out.flush())
-            {
-                Ok(()) => Outcome::Clean,
-                Err(e) => Outcome::Failed(format!("cannot write standard output: {e}")),
-            }
+            return Err(CliError::Problems);
         }
     }
+    let mut out = io::stdout().lock();
+    out.write_all(formatted.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write standard output: {e}"))?;
+    Ok(())
 }
 
 /// Replaces the file's contents with `text` at once: writes a temporary file beside it (same
@@ -199,45 +189,4 @@ fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
         io::ErrorKind::AlreadyExists,
         "no free name for a temporary file beside it",
     ))
-}
-
-/// The last guard before writing: every pipeline of the file compiles to the same IR
-/// (positions aside) before and after formatting. A file that does not compile (it has
-/// errors, or imports what is missing) is guarded by the formatter's own tree comparison.
-fn same_ir(path: &Path, before: &str, after: &str) -> Result<(), String> {
-    let mut db = RootDatabase::new(Arc::new(DiskLoader));
-    let compiled = |db: &mut RootDatabase, text: &str| -> Vec<Option<serde_json::Value>> {
-        let file = db.set_file_text(path, Some(text.to_string()));
-        let names: Vec<String> = parse(&*db, file)
-            .file
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                mlforge_syntax::ast::Item::Pipeline(p) => Some(p.name.text.to_string()),
-                _ => None,
-            })
-            .collect();
-        names
-            .into_iter()
-            .map(|name| {
-                let key = select_pipeline(&*db, file, Some(&name)).ok()?;
-                mlforge_ir::compile(&*db, key)
-                    .ok()
-                    .map(|p| mlforge_ir::without_positions(&p))
-            })
-            .collect()
-    };
-    let old = compiled(&mut db, before);
-    let new = compiled(&mut db, after);
-    for (old, new) in old.iter().zip(&new) {
-        if let (Some(old), Some(new)) = (old, new) {
-            if old != new {
-                return Err(format!(
-                    "{}: not reformatted: the formatted text would compile to a different pipeline; this is a bug in `mlforge fmt`, please report it with the file",
-                    path.display()
-                ));
-            }
-        }
-    }
-    Ok(())
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::Outcome;
+use crate::error::CliResult;
 
 #[derive(Args)]
 pub struct InitArgs {
@@ -12,20 +12,16 @@ pub struct InitArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn run(args: &InitArgs) -> Outcome {
+pub fn run(args: &InitArgs) -> CliResult {
     let dir = args.dir.as_deref().unwrap_or(Path::new("."));
-    match mlforge_project::init::init(dir) {
-        Ok(written) => {
-            for path in written {
-                println!("created {}", path.display());
-            }
-            let cd = match &args.dir {
-                Some(dir) => format!("cd {} && ", dir.display()),
-                None => String::new(),
-            };
-            println!("\nrun the first pipeline with: {cd}mlforge run");
-            Outcome::Clean
-        }
-        Err(e) => Outcome::Failed(e.to_string()),
+    let written = mlforge_project::init::init(dir).map_err(|e| e.to_string())?;
+    for path in written {
+        println!("created {}", path.display());
     }
+    let cd = match &args.dir {
+        Some(dir) => format!("cd {} && ", dir.display()),
+        None => String::new(),
+    };
+    println!("\nrun the first pipeline with: {cd}mlforge run");
+    Ok(())
 }

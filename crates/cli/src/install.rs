@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use clap_complete::Shell as Generator;
 
-use crate::Outcome;
+use crate::error::CliResult;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Shell {
@@ -30,33 +30,33 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn completions(args: &CompletionsArgs, mut command: clap::Command) -> Outcome {
+pub fn completions(args: &CompletionsArgs, mut command: clap::Command) -> CliResult {
     let generator = match args.shell {
         Shell::Bash => Generator::Bash,
         Shell::Zsh => Generator::Zsh,
         Shell::Fish => Generator::Fish,
     };
     clap_complete::generate(generator, &mut command, "mlforge", &mut std::io::stdout());
-    Outcome::Clean
+    Ok(())
 }
 
-pub fn man(args: &ManArgs, command: clap::Command) -> Outcome {
+pub fn man(args: &ManArgs, command: clap::Command) -> CliResult {
     match &args.dir {
-        Some(dir) => match write_pages(command, dir) {
-            Ok(()) => Outcome::Clean,
-            Err(e) => Outcome::Failed(format!(
+        Some(dir) => write_pages(command, dir).map_err(|e| {
+            format!(
                 "cannot write the manual pages into `{}`: {e}",
                 dir.display()
-            )),
-        },
+            )
+        })?,
         None => {
             let mut out = Vec::new();
-            match clap_mangen::Man::new(command).render(&mut out) {
-                Ok(()) => crate::check::emit(&String::from_utf8_lossy(&out), None),
-                Err(e) => Outcome::Failed(format!("cannot write the manual page: {e}")),
-            }
+            clap_mangen::Man::new(command)
+                .render(&mut out)
+                .map_err(|e| format!("cannot write the manual page: {e}"))?;
+            crate::check::emit(&String::from_utf8_lossy(&out), None)?;
         }
     }
+    Ok(())
 }
 
 fn write_pages(command: clap::Command, dir: &Path) -> std::io::Result<()> {

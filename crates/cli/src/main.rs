@@ -3,9 +3,12 @@
 //! unreadable input).
 
 mod check;
+mod diff;
+mod error;
 mod explain;
 mod fmt;
 mod graph;
+mod history;
 mod init;
 mod install;
 mod ir;
@@ -93,7 +96,7 @@ enum Command {
     Plan(plan::PlanArgs),
     /// List recorded runs, latest first; `runs diff A B` compares two runs step by step;
     /// `runs mirror RUN --mlflow URI` copies a run to MLflow.
-    Runs(lineage::RunsCli),
+    Runs(runs::RunsCli),
     /// Show one run: its params, steps, outputs and metrics.
     Show(runs::ShowArgs),
     /// Print the log of a step of a run.
@@ -125,16 +128,6 @@ pub enum Format {
     Json,
 }
 
-/// How a command ended, mapped to the process exit code.
-pub enum Outcome {
-    /// Nothing wrong (warnings allowed).
-    Clean,
-    /// The input has errors.
-    Problems,
-    /// Bad usage or unreadable input; the message says which.
-    Failed(String),
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -160,7 +153,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let outcome = match cli.command {
+    let result = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Init(args) => init::run(&args),
@@ -171,11 +164,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Plan(args) => plan::run(&args),
-        Command::Runs(args) => match &args.command {
-            Some(lineage::RunsCommand::Diff(diff)) => lineage::diff(diff),
-            Some(lineage::RunsCommand::Mirror(mirror)) => runs::mirror(mirror),
-            None => runs::runs(&args.list),
-        },
+        Command::Runs(args) => runs::run(&args),
         Command::Lineage(args) => lineage::run(&args),
         Command::Show(args) => runs::show(&args),
         Command::Logs(args) => runs::logs(&args),
@@ -193,12 +182,13 @@ fn main() -> ExitCode {
             pretty,
         ),
     };
-    match outcome {
-        Outcome::Clean => ExitCode::SUCCESS,
-        Outcome::Problems => ExitCode::from(1),
-        Outcome::Failed(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let error::CliError::Failed(message) = &e {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -8,8 +8,9 @@ use mlforge_runner::events::instance_name;
 use mlforge_runner::{PlanStatus, RunOptions};
 use mlforge_store::Store;
 
-use crate::run::{compile, parse_params, python};
-use crate::{Format, Outcome};
+use crate::error::CliResult;
+use crate::run::{compile, parse_params, python, select, worded};
+use crate::Format;
 
 #[derive(Args)]
 pub struct PlanArgs {
@@ -41,47 +42,28 @@ pub struct PlanArgs {
     pub format: Format,
 }
 
-pub fn run(args: &PlanArgs) -> Outcome {
-    let params = match parse_params(&args.params) {
-        Ok(p) => p,
-        Err(outcome) => return outcome,
-    };
-    let file = match crate::settings::pipeline_file(args.file.as_deref()) {
-        Ok(file) => file,
-        Err(message) => return Outcome::Failed(message),
-    };
-    let (program, json) = match compile(&file, args.pipeline.as_deref()) {
-        Ok(compiled) => compiled,
-        Err(outcome) => return outcome,
-    };
+pub fn run(args: &PlanArgs) -> CliResult {
+    let params = parse_params(&args.params)?;
+    let file = crate::settings::pipeline_file(args.file.as_deref())?;
+    let (program, json) = compile(&file, args.pipeline.as_deref())?;
     let opened = match Store::open_existing(&args.store) {
         Ok(Some(store)) => Ok(store),
         Ok(None) => Store::ephemeral(&args.store),
         Err(e) => Err(e),
     };
-    let mut store = match opened {
-        Ok(store) => store,
-        Err(e) => {
-            return Outcome::Failed(format!(
-                "cannot open the store `{}`: {e}",
-                args.store.display()
-            ))
-        }
-    };
+    let mut store =
+        opened.map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
     let options = RunOptions {
         file: file.clone(),
         program_json: json,
         params,
         no_cache: args.no_cache,
-        only: args.only.clone(),
-        from: args.from.clone(),
+        select: select(&args.only, &args.from),
         python: python(args.python.as_deref()),
         ..RunOptions::default()
     };
-    let plan = match mlforge_runner::plan(&program, &options, &mut store) {
-        Ok(plan) => plan,
-        Err(e) => return Outcome::Failed(e.to_string()),
-    };
+    let plan = mlforge_runner::plan(&program, &options, &mut store)
+        .map_err(|e| worded(&e, options.select.as_ref()))?;
     match args.format {
         Format::Json => {
             println!(
@@ -115,5 +97,5 @@ pub fn run(args: &PlanArgs) -> Outcome {
             }
         }
     }
-    Outcome::Clean
+    Ok(())
 }

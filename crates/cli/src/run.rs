@@ -11,12 +11,13 @@ use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
 use mlforge_ir::{CompileError, Program};
 use mlforge_runner::events::instance_name;
-use mlforge_runner::{RunError, RunOptions};
+use mlforge_runner::{RunError, RunOptions, Select};
 use mlforge_store::{RunStatus, Store};
 
 use crate::check::{load_root, print_problems};
+use crate::error::{fail, CliError, CliResult};
 use crate::run_events::{JsonLines, PlainLines, Progress};
-use crate::{runs, Outcome};
+use crate::runs;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -70,9 +71,9 @@ pub enum EventsFormat {
 }
 
 /// Compiles the pipeline, or says why it cannot (problems printed to standard error).
-pub fn compile(file: &Path, pipeline: Option<&str>) -> Result<(Program, String), Outcome> {
-    let (db, root) = load_root(file).map_err(Outcome::Failed)?;
-    let key = select_pipeline(&db, root, pipeline).map_err(Outcome::Failed)?;
+pub fn compile(file: &Path, pipeline: Option<&str>) -> CliResult<(Program, String)> {
+    let (db, root) = load_root(file)?;
+    let key = select_pipeline(&db, root, pipeline)?;
     match mlforge_ir::compile(&db, key) {
         Ok(program) => {
             let json = mlforge_ir::to_json(&program);
@@ -80,20 +81,54 @@ pub fn compile(file: &Path, pipeline: Option<&str>) -> Result<(Program, String),
         }
         Err(CompileError::Invalid(_)) => {
             print_problems(&db, root);
-            Err(Outcome::Problems)
+            Err(CliError::Problems)
         }
     }
 }
 
+/// `--only STEP` or `--from STEP` (clap lets only one through).
+pub fn select(only: &Option<String>, from: &Option<String>) -> Option<Select> {
+    match (only, from) {
+        (Some(step), _) => Some(Select::Only(step.clone())),
+        (None, Some(step)) => Some(Select::From(step.clone())),
+        (None, None) => None,
+    }
+}
+
+/// A runner error as a sentence for the command line: with the flag to change where the
+/// runner's own words name none.
+pub fn worded(error: &RunError, select: Option<&Select>) -> String {
+    match (error, select) {
+        (RunError::ResumeWithParams { .. }, _) => {
+            "--resume runs with the params of the run it resumes; drop --param".into()
+        }
+        (RunError::ParamTwice(name), _) => format!("--param {name} is given twice"),
+        (RunError::ParamMissing { name, ty, artifact }, _) => {
+            let what = if *artifact { "PATH" } else { "VALUE" };
+            format!("param `{name}` ({ty}) needs a value: add --param {name}={what}")
+        }
+        (RunError::NoEarlierResult { step }, Some(select)) => {
+            let flag = match select {
+                Select::Only(_) => "--only",
+                Select::From(_) => "--from",
+            };
+            format!(
+                "{flag} needs the results of `{step}`, which has none recorded; run the pipeline without {flag} first"
+            )
+        }
+        (other, _) => other.to_string(),
+    }
+}
+
 /// `NAME=VALUE` pairs.
-pub fn parse_params(params: &[String]) -> Result<Vec<(String, String)>, Outcome> {
+pub fn parse_params(params: &[String]) -> CliResult<Vec<(String, String)>> {
     params
         .iter()
         .map(|p| match p.split_once('=') {
             Some((name, value)) if !name.trim().is_empty() => {
                 Ok((name.trim().to_string(), value.to_string()))
             }
-            _ => Err(Outcome::Failed(format!(
+            _ => Err(CliError::Failed(format!(
                 "--param takes NAME=VALUE, got `{p}`"
             ))),
         })
@@ -122,40 +157,21 @@ pub fn python(flag: Option<&str>) -> String {
     chosen
 }
 
-pub fn run(args: &RunArgs) -> Outcome {
-    let params = match parse_params(&args.params) {
-        Ok(p) => p,
-        Err(outcome) => return outcome,
-    };
+pub fn run(args: &RunArgs) -> CliResult {
+    let params = parse_params(&args.params)?;
     if args.jobs == Some(0) {
-        return Outcome::Failed("--jobs must be at least 1".into());
+        fail!("--jobs must be at least 1");
     }
-    let file = match crate::settings::pipeline_file(args.file.as_deref()) {
-        Ok(file) => file,
-        Err(message) => return Outcome::Failed(message),
-    };
+    let file = crate::settings::pipeline_file(args.file.as_deref())?;
     // Only when asked: a run never touches the network otherwise (MLFLOW_TRACKING_URI
     // alone does not count, since it is often set for other tools).
     let mlflow = match &args.mlflow {
-        Some(uri) => match runs::mlflow_target(uri, args.mlflow_experiment.as_deref()) {
-            Ok(target) => Some(target),
-            Err(outcome) => return outcome,
-        },
+        Some(uri) => Some(runs::mlflow_target(uri, args.mlflow_experiment.as_deref())?),
         None => None,
     };
-    let (program, json) = match compile(&file, args.pipeline.as_deref()) {
-        Ok(compiled) => compiled,
-        Err(outcome) => return outcome,
-    };
-    let mut store = match Store::open(&args.store) {
-        Ok(store) => store,
-        Err(e) => {
-            return Outcome::Failed(format!(
-                "cannot open the store `{}`: {e}",
-                args.store.display()
-            ))
-        }
-    };
+    let (program, json) = compile(&file, args.pipeline.as_deref())?;
+    let mut store = Store::open(&args.store)
+        .map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
     let defaults = RunOptions::default();
     let options = RunOptions {
         file: file.clone(),
@@ -163,21 +179,17 @@ pub fn run(args: &RunArgs) -> Outcome {
         params,
         jobs: crate::settings::jobs(args.jobs).unwrap_or(defaults.jobs),
         no_cache: args.no_cache,
-        only: args.only.clone(),
-        from: args.from.clone(),
+        select: select(&args.only, &args.from),
         resume: args.resume,
         python: python(args.python.as_deref()),
         handle_signals: true,
         ..defaults
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return Outcome::Failed(format!("cannot start the runtime: {e}")),
-    };
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let json_events = args.events == Some(EventsFormat::Json);
     let result = if json_events {
         let mut sink = JsonLines::new();
@@ -199,11 +211,7 @@ pub fn run(args: &RunArgs) -> Outcome {
     };
     // Steps killed on cancellation are gone; do not wait for stray tasks.
     runtime.shutdown_background();
-    let report = match result {
-        Ok(report) => report,
-        Err(RunError::Usage(message)) => return Outcome::Failed(message),
-        Err(e) => return Outcome::Failed(e.to_string()),
-    };
+    let report = result.map_err(|e| worded(&e, options.select.as_ref()))?;
     let counts = &report.counts;
     let seconds = report.duration_ms as f64 / 1000.0;
     let summary = format!(
@@ -242,18 +250,18 @@ pub fn run(args: &RunArgs) -> Outcome {
     let outcome = match report.status {
         RunStatus::Succeeded => {
             eprintln!("run {id} succeeded in {seconds:.2}s: {summary}");
-            Outcome::Clean
+            Ok(())
         }
         RunStatus::Cancelled => {
             eprintln!("run {id} cancelled after {seconds:.2}s: {summary}; resume with: {resume}");
-            Outcome::Problems
+            Err(CliError::Problems)
         }
         _ => {
             if let Some(error) = &report.error {
-                eprintln!("error: {error}");
+                eprintln!("error: {}", worded(error, options.select.as_ref()));
             }
             eprintln!("run {id} failed after {seconds:.2}s: {summary}; resume with: {resume}");
-            Outcome::Problems
+            Err(CliError::Problems)
         }
     };
     let Some(target) = mlflow else {
@@ -273,7 +281,7 @@ pub fn run(args: &RunArgs) -> Outcome {
             eprintln!("  run {id} is recorded; mirror it later with: {retry}");
             // The run's own failure decides the exit status; a mirror failure alone makes
             // it 1, since the user asked for the mirror.
-            Outcome::Problems
+            Err(CliError::Problems)
         }
     }
 }

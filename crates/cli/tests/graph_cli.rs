@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod run_support;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -124,7 +126,7 @@ fn output_goes_to_the_file_given() {
 #[test]
 fn svg_through_dot_when_installed() {
     if !dot_present() {
-        println!("note: Graphviz's `dot` is not installed; SVG not tested");
+        run_support::missing_tool("Graphviz's `dot` is not installed; SVG not tested");
         return;
     }
     let dir = scratch("svg");

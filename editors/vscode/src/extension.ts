@@ -7,6 +7,8 @@ import { Server } from "./server";
 import { cliArgs, type RunKind } from "./cli-args";
 import { runInTerminal } from "./terminal";
 import { RunSessions } from "./run/session";
+import { LineagePanel } from "./runs/lineage";
+import { RunsView } from "./runs/view";
 
 export interface MlforgeApi {
   server: Server;
@@ -70,6 +72,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Mlforg
     runInTerminal(server.binary, cliArgs("plan", target, typeof pipeline === "string" ? pipeline : undefined), folder);
   });
   command("mlforge.cancelRun", () => runs.cancel());
+
+  const runsView = new RunsView(() => server.binary, server.output);
+  const lineage = new LineagePanel(context.extensionUri, () => server.binary, () => runsView.folder(), (run, step) => runsView.openLog(run, step));
+  context.subscriptions.push(runsView, lineage, vscode.window.registerTreeDataProvider("mlforge.runs", runsView));
+  runs.onFinished = () => runsView.refresh();
+  command("mlforge.runs.refresh", () => runsView.refresh());
+  command("mlforge.runs.openLog", (run: number, step: string) => runsView.openLog(run, step));
+  command("mlforge.runs.showLineage", (target?: string) => (typeof target === "string" ? lineage.show(target) : undefined));
   command("mlforge.showRunOutput", () => runs.output.show(true));
 
   await server.start();

@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import type { DetailMode, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../protocol";
-import { previewHtml } from "../../webview/src/html";
+import { GraphPage, saveSvg } from "./page";
 import { chooseDetail, type DetailSetting } from "./detail";
 import { nodeAtCursor, revealRange } from "./cursor";
 import { pickPipeline, pipelinesOf } from "./pipelines";
@@ -35,7 +35,7 @@ function readSettings(): Settings {
 export class GraphPreview implements vscode.Disposable {
   static readonly viewType = "mlforge.graph";
 
-  private panel: vscode.WebviewPanel | undefined;
+  private page: GraphPage | undefined;
   private document: vscode.TextDocument | undefined;
   private pipeline: string | undefined;
   private readonly lastPipeline = new Map<string, string>();
@@ -44,8 +44,6 @@ export class GraphPreview implements vscode.Disposable {
   private chosenMode: DetailMode | null = null;
   private focusNode: string | undefined;
   private seq = 0;
-  private ready = false;
-  private pending: ToWebview[] = [];
   private editTimer: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -63,12 +61,12 @@ export class GraphPreview implements vscode.Disposable {
         if (editor && editor.document.languageId === "mlforge") void this.follow(editor);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (!this.panel || e.document !== this.document || e.contentChanges.length === 0) return;
+        if (!this.page || e.document !== this.document || e.contentChanges.length === 0) return;
         this.latency.edited(e.document.version);
         this.scheduleRefresh(EDIT_DEBOUNCE_MS);
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
-        if (this.panel && e.textEditor.document === this.document) this.scheduleCursor();
+        if (this.page && e.textEditor.document === this.document) this.scheduleCursor();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration("mlforge.graph")) this.scheduleRefresh(0);
@@ -77,13 +75,13 @@ export class GraphPreview implements vscode.Disposable {
   }
 
   get isOpen(): boolean {
-    return this.panel !== undefined;
+    return this.page !== undefined;
   }
 
   /** Opens (or reveals) the preview for an editor's document, optionally at a pipeline. */
   async show(editor: vscode.TextEditor | undefined, pipeline?: string): Promise<void> {
-    if (!this.panel) this.createPanel();
-    else this.panel.reveal(vscode.ViewColumn.Beside, true);
+    if (!this.page) this.createPanel();
+    else this.page.panel.reveal(vscode.ViewColumn.Beside, true);
     if (editor) await this.follow(editor, pipeline);
     else this.post({ type: "message", text: "Open an .mlf file to see its pipeline's graph." });
   }
@@ -94,56 +92,32 @@ export class GraphPreview implements vscode.Disposable {
   }
 
   post(message: ToWebview): void {
-    if (!this.panel) return;
-    if (!this.ready) {
-      this.pending.push(message);
-      return;
-    }
-    void this.panel.webview.postMessage(message);
+    this.page?.post(message);
   }
 
   dispose(): void {
-    this.panel?.dispose();
+    this.page?.dispose();
     for (const d of this.disposables) d.dispose();
   }
 
   /** The server says one of the document's graphs changed (e.g. an imported file). */
   onGraphChanged(uri: string): void {
-    if (this.panel && this.document && this.document.uri.toString() === uri) this.scheduleRefresh(0);
+    if (this.page && this.document && this.document.uri.toString() === uri) this.scheduleRefresh(0);
   }
 
   private createPanel(): void {
-    const webviewRoot = vscode.Uri.joinPath(this.extensionUri, "dist", "webview");
-    const panel = vscode.window.createWebviewPanel(
-      GraphPreview.viewType,
-      "MLForge Graph",
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [webviewRoot] },
-    );
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "images", "mlf-file.svg");
-    const nonce = makeNonce();
-    const asUri = (name: string) => panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, name)).toString();
-    panel.webview.html = previewHtml({
-      cspSource: panel.webview.cspSource,
-      nonce,
-      scriptUri: asUri("main.js"),
-      styleUri: asUri("style.css"),
-      workerUri: asUri("layout-worker.js"),
-    });
-    panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m), null, this.disposables);
-    panel.onDidDispose(() => {
-      this.panel = undefined;
-      this.ready = false;
-      this.pending = [];
+    const page = new GraphPage(this.extensionUri, GraphPreview.viewType, "MLForge Graph", (m) => void this.onMessage(m));
+    page.panel.onDidDispose(() => {
+      this.page = undefined;
       this.answer = undefined;
       void vscode.commands.executeCommand("setContext", "mlforge.graphOpen", false);
     });
-    this.panel = panel;
+    this.page = page;
     void vscode.commands.executeCommand("setContext", "mlforge.graphOpen", true);
   }
 
   private async follow(editor: vscode.TextEditor, pipeline?: string): Promise<void> {
-    if (!this.panel) return;
+    if (!this.page) return;
     const changedDocument = this.document !== editor.document;
     this.document = editor.document;
     if (pipeline) this.pipeline = pipeline;
@@ -197,7 +171,7 @@ export class GraphPreview implements vscode.Disposable {
   private async refresh(): Promise<void> {
     const client = this.client();
     const document = this.document;
-    if (!this.panel || !document) return;
+    if (!this.page || !document) return;
     if (!client || !client.isRunning()) {
       this.post({ type: "message", text: "The MLForge language server is not running; run “MLForge: Restart Server”." });
       return;
@@ -238,7 +212,7 @@ export class GraphPreview implements vscode.Disposable {
     const totalNodes = answer.total?.nodes ?? answer.graph.nodes.length;
     const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes, fullLimit: settings.fullLimit });
     if (now !== mode && (mode !== "focus" || answer.focus !== undefined)) return this.refresh();
-    this.panel.title = `Graph: ${answer.pipeline}`;
+    this.page.panel.title = `Graph: ${answer.pipeline}`;
     this.seq += 1;
     this.latency.sent(this.seq, version);
     this.post({
@@ -257,8 +231,6 @@ export class GraphPreview implements vscode.Disposable {
   private async onMessage(message: FromWebview): Promise<void> {
     switch (message.type) {
       case "ready":
-        this.ready = true;
-        for (const m of this.pending.splice(0)) void this.panel?.webview.postMessage(m);
         return;
       case "reveal":
         return this.reveal(message.node);
@@ -308,25 +280,12 @@ export class GraphPreview implements vscode.Disposable {
     await vscode.window.showTextDocument(uri, { viewColumn: column, selection, preserveFocus: false });
   }
 
-  private async saveSvg(svg: string): Promise<void> {
+  private saveSvg(svg: string): Promise<void> {
     const base = this.document ? vscode.Uri.joinPath(this.document.uri, "..") : undefined;
-    const target = await vscode.window.showSaveDialog({
-      defaultUri: base ? vscode.Uri.joinPath(base, `${this.pipeline ?? "pipeline"}.svg`) : undefined,
-      filters: { SVG: ["svg"] },
-    });
-    if (!target) return;
-    await vscode.workspace.fs.writeFile(target, Buffer.from(svg, "utf8"));
-    void vscode.window.showInformationMessage(`Saved the graph to ${vscode.workspace.asRelativePath(target)}.`);
+    return saveSvg(svg, base ? vscode.Uri.joinPath(base, `${this.pipeline ?? "pipeline"}.svg`) : undefined);
   }
 }
 
 function toLsp(pos: vscode.Position): { line: number; character: number } {
   return { line: pos.line, character: pos.character };
-}
-
-function makeNonce(): string {
-  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  let nonce = "";
-  for (let i = 0; i < 32; i++) nonce += chars.charAt(Math.floor(Math.random() * chars.length));
-  return nonce;
 }

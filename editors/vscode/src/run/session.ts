@@ -26,6 +26,8 @@ export class RunSessions implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection("mlforge-run");
   private readonly statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
   private child: ChildProcess | undefined;
+  /** Called when a run ends (the runs view refreshes). */
+  onFinished: (() => void) | undefined;
   private state: RunState | undefined;
 
   constructor(
@@ -128,6 +130,7 @@ export class RunSessions implements vscode.Disposable {
             this.child = undefined;
             void vscode.commands.executeCommand("setContext", "mlforge.running", false);
             this.finish(state, code);
+            this.onFinished?.();
             resolve();
           });
         }),
