@@ -48,51 +48,10 @@ pub fn run(paths: &[PathBuf], format: Format) -> CliResult {
     }
 }
 
-/// The .mlf files named, and those under the folders named, sorted per folder.
+/// The .mlf files named, and those under the folders named (`mlforge_project::files`:
+/// .gitignore and the project's excludes honoured, links to folders not followed).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            )
-        })?;
-        if meta.is_dir() {
-            let before = files.len();
-            walk(path, &mut files)
-                .map_err(|e| format!("cannot read the folder `{}`: {e}", path.display()))?;
-            if files.len() == before {
-                return Err(format!(
-                    "the folder `{}` holds no .mlf files",
-                    path.display()
-                ));
-            }
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" || name == "node_modules" {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "mlf") {
-            files.push(path);
-        }
-    }
-    Ok(())
+    mlforge_project::files::mlf_files(paths, crate::settings::project()?)
 }
 
 /// A database over the disk with one root file loaded, or why the file cannot be read.
