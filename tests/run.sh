@@ -9,11 +9,13 @@
 # Kerberos headers. Where apt-get exists it installs graphviz, neovim, python3-venv,
 # chromium, pkg-config and libkrb5-dev itself (with sudo when not root). Then it installs
 # the pinned Python packages (tests/python-requirements.txt, tests/lsp/requirements.txt)
-# into .venv, an MLflow tracking server (tests/mlflow/requirements.txt) into .venv-mlflow,
+# and an MLflow tracking server (tests/mlflow/requirements.txt) into virtual environments,
 # the npm packages pinned by grammar/test/package-lock.json and
 # editors/vscode/package-lock.json, and Node 24 with code-server (pinned by
-# editors/vscode/test/e2e/*/package-lock.json, cached in ~/.cache/mlforge-tests). Needs
-# about 6 GB of disk (target/ reaches 4 GB, .venv-mlflow 851 MB); a first run of the Rust,
+# editors/vscode/test/e2e/*/package-lock.json); the environments, Node 24 and code-server
+# are cached outside the clone in ~/.cache/mlforge-tests (MLFORGE_TEST_CACHE), keyed by
+# their pins. Needs about 8 GB of disk (target/ reaches 5 GB with the release build the
+# extension ships; the MLflow environment 851 MB, code-server 620 MB); a first run of the Rust,
 # Python and grammar tests took 8 min 47 s on 2 cores, later ones less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,16 +57,14 @@ else
   py="$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
   version_at_least 3.11 "$py" ||
     missing+=("python3 3.11 or newer (found $py; the pinned numpy and scipy need 3.11): install a newer Python, or put one first on PATH as python3")
-  # Only when an environment is still to be made: a trial venv is the one sure test (Debian's
+  # A trial venv is the one sure test (Debian's
   # python3 has the venv module but no ensurepip without python3-venv).
-  if [ ! -x .venv/bin/python ] || [ ! -x .venv-mlflow/bin/python ]; then
-    trial="$(mktemp -d)"
-    if ! python3 -m venv "$trial/venv" >/dev/null 2>&1; then
-      need_apt python3-venv "python3's venv module with ensurepip" \
-        "install your distribution's python3-venv package"
-    fi
-    rm -rf "$trial"
+  trial="$(mktemp -d)"
+  if ! python3 -m venv "$trial/venv" >/dev/null 2>&1; then
+    need_apt python3-venv "python3's venv module with ensurepip" \
+      "install your distribution's python3-venv package"
   fi
+  rm -rf "$trial"
 fi
 
 node_version="$(node --version 2>/dev/null || true)"
@@ -112,32 +112,38 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== Python environment for the runner's tests (.venv, tests/python-requirements.txt)"
-[ -x .venv/bin/python ] || python3 -m venv .venv
-wanted="$(sha256sum tests/python-requirements.txt | cut -d' ' -f1)"
-if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/python-requirements.txt
-  echo "$wanted" > .venv/.requirements.sha256
-fi
-export MLFORGE_PYTHON="$PWD/.venv/bin/python"
+# Heavy installs live outside the clone, in a cache keyed by what they are made from, so a
+# fresh clone (CI's) reuses them and a changed pin makes a new one.
+cache="${MLFORGE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlforge-tests}"
+mkdir -p "$cache"
+# ensure_venv NAME REQUIREMENTS...: a virtual environment in the cache, keyed by the
+# interpreter and the requirement files, made once; prints its folder.
+ensure_venv() {
+  local name="$1"; shift
+  local key dir
+  key="$({ python3 --version; cat "$@"; } | sha256sum | cut -c1-16)"
+  dir="$cache/$name-$key"
+  if [ ! -f "$dir/.complete" ]; then
+    rm -rf "$dir"
+    python3 -m venv "$dir" >&2
+    for requirements in "$@"; do
+      "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2
+    done
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
 
-echo "== Python packages for the language server's tests (.venv, tests/lsp/requirements.txt)"
-wanted="$(sha256sum tests/lsp/requirements.txt | cut -d' ' -f1)"
-if [ "$(cat .venv/.lsp-requirements.sha256 2>/dev/null)" != "$wanted" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/lsp/requirements.txt
-  echo "$wanted" > .venv/.lsp-requirements.sha256
-fi
+echo "== Python environment for the runner's and the language server's tests (tests/python-requirements.txt, tests/lsp/requirements.txt)"
+venv="$(ensure_venv venv tests/python-requirements.txt tests/lsp/requirements.txt)"
+echo "   $venv"
+export MLFORGE_PYTHON="$venv/bin/python"
 
-echo "== MLflow tracking server for the mirror tests (.venv-mlflow, tests/mlflow/requirements.txt)"
-# Its own environment: ~850 MB that installs in minutes, kept between runs and apart from
-# the runner's pandas.
-[ -x .venv-mlflow/bin/python ] || python3 -m venv .venv-mlflow
-wanted="$(sha256sum tests/mlflow/requirements.txt | cut -d' ' -f1)"
-if [ "$(cat .venv-mlflow/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
-  .venv-mlflow/bin/python -m pip install -q --disable-pip-version-check -r tests/mlflow/requirements.txt
-  echo "$wanted" > .venv-mlflow/.requirements.sha256
-fi
-export MLFORGE_MLFLOW="$PWD/.venv-mlflow/bin/mlflow"
+echo "== MLflow tracking server for the mirror tests (tests/mlflow/requirements.txt)"
+# Its own environment: ~850 MB that installs in minutes, apart from the runner's pandas.
+venv_mlflow="$(ensure_venv venv-mlflow tests/mlflow/requirements.txt)"
+echo "   $venv_mlflow"
+export MLFORGE_MLFLOW="$venv_mlflow/bin/mlflow"
 # The server tests fail, rather than skip, if the variable above ever goes missing.
 export MLFORGE_REQUIRE_MLFLOW=1
 
@@ -150,7 +156,7 @@ case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
 export MLFORGE_BIN="$target_dir/debug/mlforge"
 
 echo "== Language server through pytest-lsp (VS Code and Neovim capabilities, tests/lsp)"
-.venv/bin/python -m pytest tests/lsp -q -p no:cacheprovider
+"$venv/bin/python" -m pytest tests/lsp -q -p no:cacheprovider
 
 echo "== Language server in headless Neovim (tests/lsp/neovim.lua)"
 nvim --headless -u NONE -c 'luafile tests/lsp/neovim.lua'
