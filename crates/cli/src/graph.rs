@@ -6,14 +6,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
-use mlforge_analysis::{Db, DiskLoader, RootDatabase};
 use mlforge_graph::{build, to_dot_with, to_svg, DotOptions};
 
-use crate::Outcome;
+use crate::check::load_root;
+use crate::error::{fail, CliResult};
 
 #[derive(Args)]
 pub struct GraphArgs {
@@ -47,19 +46,9 @@ pub enum GraphFormat {
     Json,
 }
 
-pub fn run(args: &GraphArgs) -> Outcome {
-    let db = RootDatabase::new(Arc::new(DiskLoader));
-    let file = db.file(&args.file);
-    if file.text(&db).is_none() {
-        return Outcome::Failed(format!(
-            "cannot read `{}`; check that it exists and is readable",
-            args.file.display()
-        ));
-    }
-    let key = match select_pipeline(&db, file, args.pipeline.as_deref()) {
-        Ok(key) => key,
-        Err(message) => return Outcome::Failed(message),
-    };
+pub fn run(args: &GraphArgs) -> CliResult {
+    let (db, file) = load_root(&args.file)?;
+    let key = select_pipeline(&db, file, args.pipeline.as_deref())?;
     let model = build(&db, key);
     if let Some(unknown) = args
         .collapse
@@ -71,18 +60,17 @@ pub fn run(args: &GraphArgs) -> Outcome {
             .iter()
             .map(|c| format!("`{}`", c.id))
             .collect();
-        return Outcome::Failed(if known.is_empty() {
-            format!(
+        if known.is_empty() {
+            fail!(
                 "cannot collapse `{unknown}`: the pipeline `{}` has no clusters",
                 model.pipeline
-            )
-        } else {
-            format!(
-                "cannot collapse `{unknown}`: the clusters of `{}` are {}",
-                model.pipeline,
-                known.join(", ")
-            )
-        });
+            );
+        }
+        fail!(
+            "cannot collapse `{unknown}`: the clusters of `{}` are {}",
+            model.pipeline,
+            known.join(", ")
+        );
     }
     let options = DotOptions {
         collapse: args.collapse.clone(),
@@ -94,14 +82,9 @@ pub fn run(args: &GraphArgs) -> Outcome {
             json.into_bytes()
         }
         GraphFormat::Dot => to_dot_with(&model, &options).into_bytes(),
-        GraphFormat::Svg => match to_svg(&to_dot_with(&model, &options)) {
-            Ok(svg) => svg,
-            Err(e) => return Outcome::Failed(e.to_string()),
-        },
+        GraphFormat::Svg => to_svg(&to_dot_with(&model, &options)).map_err(|e| e.to_string())?,
     };
-    if let Err(message) = write_out(args.output.as_deref(), &bytes) {
-        return Outcome::Failed(message);
-    }
+    write_out(args.output.as_deref(), &bytes)?;
     let broken = model.broken_count();
     // Exiting frees all of it: freeing the analysis and the model piece by piece first is a
     // tenth of the command's time on a big program (as in `check`).
@@ -118,7 +101,7 @@ pub fn run(args: &GraphArgs) -> Outcome {
             args.file.display()
         );
     }
-    Outcome::Clean
+    Ok(())
 }
 
 fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
