@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::fx::FxBuild;
 use crate::model::{EdgeKind, GraphModel, Node};
 
 /// How many nodes, edges and clusters a whole graph has: what a client weighs before
@@ -75,7 +76,7 @@ impl GraphModel {
     }
 
     /// The nodes inside each cluster (at any depth), in the model's order, by cluster index.
-    fn members(&self, cluster_index: &HashMap<&str, usize>) -> Vec<Vec<usize>> {
+    fn members(&self, cluster_index: &HashMap<&str, usize, FxBuild>) -> Vec<Vec<usize>> {
         let mut members = vec![Vec::new(); self.clusters.len()];
         for (n, node) in self.nodes.iter().enumerate() {
             let mut parent = node.cluster.as_deref();
@@ -91,7 +92,7 @@ impl GraphModel {
         members
     }
 
-    fn cluster_index(&self) -> HashMap<&str, usize> {
+    fn cluster_index(&self) -> HashMap<&str, usize, FxBuild> {
         self.clusters
             .iter()
             .enumerate()
@@ -99,7 +100,7 @@ impl GraphModel {
             .collect()
     }
 
-    fn node_index(&self) -> HashMap<&str, usize> {
+    fn node_index(&self) -> HashMap<&str, usize, FxBuild> {
         self.nodes
             .iter()
             .enumerate()
@@ -189,8 +190,8 @@ struct Links {
 impl Links {
     fn new(
         model: &GraphModel,
-        node_index: &HashMap<&str, usize>,
-        cluster_index: &HashMap<&str, usize>,
+        node_index: &HashMap<&str, usize, FxBuild>,
+        cluster_index: &HashMap<&str, usize, FxBuild>,
     ) -> Links {
         let members = model.members(cluster_index);
         let ends = |id: &str| -> &[usize] {
