@@ -86,6 +86,11 @@ export class GraphPreview implements vscode.Disposable {
     else this.post({ type: "message", text: "Open an .mlf file to see its pipeline's graph." });
   }
 
+  /** The editor of the document the preview shows, when one is visible. */
+  get editor(): vscode.TextEditor | undefined {
+    return this.activeEditor();
+  }
+
   /** The graph the preview last received (for the run-status layer and tests). */
   get currentAnswer(): GraphAnswer | undefined {
     return this.answer;

@@ -103,6 +103,9 @@ const fx: Effects = {
   setStatuses(marks: ReadonlyMap<string, StatusMark>) {
     drawing?.setStatuses(marks);
   },
+  setDiff(marks) {
+    drawing?.setDiff(marks);
+  },
   showMatch(id) {
     if (!drawing) return;
     drawing.markOne("match", id);
@@ -118,7 +121,7 @@ const fx: Effects = {
     if (!note) {
       note = document.createElement("div");
       note.className = `note ${kind}`;
-      note.setAttribute("role", kind === "search" ? "status" : "alert");
+      note.setAttribute("role", kind === "search" || kind === "diff" ? "status" : "alert");
       notes.appendChild(note);
     }
     note.textContent = text;
