@@ -120,6 +120,7 @@ export type FromWebview =
   | { type: "ready" }
   | { type: "reveal"; node: string }
   | { type: "focus"; node: string } // the user asks to centre the focus view on a node
+  | { type: "run"; node: string; kind: "runStep" | "runFrom" } // from the node's context menu
   | { type: "setMode"; mode: DetailMode }
   | { type: "exportSvg"; svg: string }
   | { type: "rendered"; seq: number; nodes: number; layoutMs: number; relaidOut: boolean }

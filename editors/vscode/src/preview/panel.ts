@@ -249,6 +249,10 @@ export class GraphPreview implements vscode.Disposable {
         return this.refresh();
       case "exportSvg":
         return this.saveSvg(message.svg);
+      case "run":
+        if (!this.document) return;
+        await vscode.commands.executeCommand(`mlforge.${message.kind}`, this.document.uri.fsPath, this.pipeline, message.node);
+        return;
       case "rendered":
         this.latency.rendered(message.seq, message.layoutMs);
         return;

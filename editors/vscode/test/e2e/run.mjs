@@ -250,4 +250,19 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     await waitFor(() => !napping(), { timeout: 10_000, what: "no sleep process left" });
     await shot("10-run-cancelled");
   });
+
+  test("Run step from the graph's context menu runs that step alone", async () => {
+    await openFile(page, "quickstart.mlf");
+    await runCommand(page, "MLForge: Open Graph Preview");
+    const frame = previewFrame(page);
+    await node(frame, "best").waitFor({ timeout: 30_000 });
+    await node(frame, "best").click({ button: "right" });
+    await frame.getByRole("menuitem", { name: "Run step" }).click();
+    const done = await waitFor(async () => {
+      const cls = (await node(frame, "best").getAttribute("class")) ?? "";
+      return /status-(succeeded|cached)/.exec(cls)?.[1];
+    }, { timeout: 120_000, what: "best to finish" });
+    assert.ok(done);
+    await shot("11-run-step-from-graph");
+  });
 });

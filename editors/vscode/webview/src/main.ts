@@ -232,6 +232,8 @@ canvas.addEventListener("contextmenu", (event) => {
   if (node?.kind === "step") {
     items.push(["Go to step", () => controller.click(node.id)]);
     items.push(["Focus here", () => controller.focusOn(node.id)]);
+    items.push(["Run step", () => fx.post({ type: "run", node: node.id, kind: "runStep" })]);
+    items.push(["Run from here", () => fx.post({ type: "run", node: node.id, kind: "runFrom" })]);
   } else if (node?.kind === "collapsed") items.push(["Expand", () => controller.toggleCluster(node.id)]);
   else if (node?.kind === "stub") items.push(["Show more", () => controller.click(node.id)]);
   menu.replaceChildren(
