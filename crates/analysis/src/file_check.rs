@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use mlforge_syntax::ast::{Item, TypeRef};
-use mlforge_syntax::{Span, SyntaxErrorKind};
+use mlforge_syntax::Span;
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Sink};
@@ -27,13 +27,11 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
     }
     let parsed = parse(db, file);
     for error in &parsed.errors {
-        let code = match error.kind {
-            SyntaxErrorKind::Unexpected => Code::SyntaxError,
-            SyntaxErrorKind::Unterminated => Code::Unterminated,
-            SyntaxErrorKind::InvalidCharacter => Code::InvalidCharacter,
-            SyntaxErrorKind::InvalidEscape => Code::InvalidEscape,
-        };
-        sink.error(code, error.span, error.message.clone());
+        sink.error(
+            Code::of_syntax_error(error.kind),
+            error.span,
+            error.message.clone(),
+        );
     }
     check_imports(db, file, &mut sink);
     check_item_names(db, file, &mut sink);

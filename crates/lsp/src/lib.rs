@@ -70,11 +70,19 @@ where
     backend.shutdown_requested()
 }
 
+/// The stack of the runtime's threads, where every request is answered. Trees are never
+/// deeper than `mlforge_syntax::MAX_NESTING`, but the walks over them (checker, formatter,
+/// graph, editor features) take a few frames per level, and a stack overflow cannot be
+/// caught: it would end the server. Tokio's default is 2 MiB; this is only reserved, not
+/// used, until a deep document needs it.
+const THREAD_STACK: usize = 32 << 20;
+
 /// Runs the server on standard input and output; returns the process exit code.
 pub fn run_stdio() -> i32 {
     memory::limit_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(THREAD_STACK)
         .thread_name("mlforge-lsp")
         .build()
     {

@@ -63,6 +63,9 @@ pub enum Token<'s> {
     Star,
     Slash,
     Question,
+    /// Stands for tokens dropped for nesting too deeply (`depth.rs`), and parses as a broken
+    /// expression; the lexer never produces it.
+    Hole,
 }
 
 pub const KEYWORDS: &[&str] = &[
@@ -144,9 +147,10 @@ impl fmt::Display for Token<'_> {
             Token::Star => "*",
             Token::Slash => "/",
             Token::Question => "?",
+            Token::Hole => "an expression nested too deeply",
         };
         match self {
-            Token::Str(_) | Token::Body(_) => f.write_str(text),
+            Token::Str(_) | Token::Body(_) | Token::Hole => f.write_str(text),
             _ => write!(f, "`{text}`"),
         }
     }
