@@ -18,10 +18,14 @@ use crate::{Db, SourceFile};
 pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
     let mut sink = Sink::new(file);
     if file.text(db).is_none() {
+        let why = file
+            .problem(db)
+            .clone()
+            .unwrap_or(crate::disk::LoadError::NotFound);
         sink.error(
             Code::ImportNotFound,
             Span::default(),
-            "this file does not exist or cannot be read",
+            format!("this file {}", why.describe()),
         );
         return sink.diagnostics;
     }
@@ -86,12 +90,12 @@ fn check_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
             );
         }
         match &import.problem {
-            Some(ImportProblem::NotFound) => {
+            Some(ImportProblem::Unreadable(why)) => {
                 let d = sink
                     .at(
                         Code::ImportNotFound,
                         import.path_span,
-                        "this file does not exist or cannot be read",
+                        format!("this file {}", why.describe()),
                     )
                     .with_help("import paths are relative to the importing file");
                 sink.push(d);

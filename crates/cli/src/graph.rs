@@ -4,6 +4,7 @@
 //! marked broken, and the command still succeeds (one line on stderr says how many are
 //! broken; warnings print nothing).
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,10 +52,7 @@ pub fn run(args: &GraphArgs) -> Outcome {
     let db = RootDatabase::new(Arc::new(DiskLoader));
     let file = db.file(&args.file);
     if file.text(&db).is_none() {
-        return Outcome::Failed(format!(
-            "cannot read `{}`; check that it exists and is readable",
-            args.file.display()
-        ));
+        return Outcome::Failed(crate::check::unreadable(&db, file));
     }
     let key = match select_pipeline(&db, file, args.pipeline.as_deref()) {
         Ok(key) => key,
@@ -115,7 +113,44 @@ pub fn run(args: &GraphArgs) -> Outcome {
             args.file.display()
         );
     }
+    let undrawn = errors_not_drawn(&db, file, &model);
+    if undrawn > 0 {
+        eprintln!(
+            "error: {undrawn} {} outside the steps drawn, so the graph may be incomplete; \
+             `mlforge check {}` lists {}",
+            if undrawn == 1 {
+                "error lies"
+            } else {
+                "errors lie"
+            },
+            args.file.display(),
+            if undrawn == 1 { "it" } else { "them" },
+        );
+        return Outcome::Problems;
+    }
     Outcome::Clean
+}
+
+/// The errors of the file (and what it imports) that no node or cluster of the graph
+/// carries: in an op, an import, the pipeline's params or outputs.
+fn errors_not_drawn(
+    db: &RootDatabase,
+    file: mlforge_analysis::SourceFile,
+    model: &mlforge_graph::GraphModel,
+) -> usize {
+    let drawn: HashSet<(&str, &str)> = model
+        .nodes
+        .iter()
+        .flat_map(|n| &n.diagnostics)
+        .chain(model.clusters.iter().flat_map(|c| &c.diagnostics))
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    mlforge_analysis::check_files(db, &[file])
+        .iter()
+        .flat_map(|(_, diagnostics)| diagnostics)
+        .filter(|d| d.severity == mlforge_analysis::Severity::Error)
+        .filter(|d| !drawn.contains(&(d.code.as_str(), d.message.as_str())))
+        .count()
 }
 
 fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {

@@ -169,7 +169,7 @@ fn unreadable_files_and_unknown_pipelines_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output),
-        "error: cannot read `nope.mlf`; check that it exists and is readable\n"
+        "error: cannot read `nope.mlf`: it does not exist\n"
     );
 
     let output = mlforge(&examples(), &["graph", "compose.mlf"]);
