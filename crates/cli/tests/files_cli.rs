@@ -209,3 +209,27 @@ fn the_language_server_never_hangs_on_special_files() {
     assert!(hover.get("result").is_some(), "{hover}");
     server.shut_down();
 }
+
+/// A byte order mark, and old Mac line endings (`\r` alone), are read like any other file:
+/// an example checks clean and compiles either way.
+#[test]
+fn byte_order_marks_and_lone_carriage_returns_are_read() {
+    let dir = project();
+    let p = dir.path().join("p");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let source = std::fs::read_to_string(examples.join("compose.mlf")).unwrap();
+    std::fs::create_dir(p.join("wine")).unwrap();
+    std::fs::copy(examples.join("wine/ops.mlf"), p.join("wine/ops.mlf")).unwrap();
+    for (name, variant) in [
+        ("bom.mlf", format!("\u{feff}{source}")),
+        ("mac.mlf", source.replace('\n', "\r")),
+    ] {
+        std::fs::write(p.join(name), variant).unwrap();
+        let output = mlforge(&p, &["check", name], &[]);
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", text(&output));
+        let output = mlforge(&p, &["ir", name, "--pipeline", "nightly"], &[]);
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", text(&output));
+        let output = mlforge(&p, &["fmt", "--check", name], &[]);
+        assert_ne!(output.status.code(), Some(2), "{name}: {}", text(&output));
+    }
+}
