@@ -164,11 +164,14 @@ impl<R: AsyncRead + Unpin> Reader<R> {
         }
     }
 
-    /// Drops bytes up to the next `Content-Length` after the first byte (keeping a tail that
-    /// could be the start of one).
-    fn resync(&mut self, why: &str) {
+    /// Drops bytes up to the next `Content-Length` after the first byte, or else all but a
+    /// tail that could be the start of one, and at least `at_least` bytes (always one).
+    fn resync(&mut self, why: &str, at_least: usize) {
         let next = find(self.buf.get(1..).unwrap_or_default(), HEADER_NAME).map(|i| i + 1);
-        let drop = next.unwrap_or_else(|| self.buf.len().saturating_sub(HEADER_NAME.len() - 1));
+        let drop = next
+            .unwrap_or_else(|| self.buf.len().saturating_sub(HEADER_NAME.len() - 1))
+            .max(at_least.max(1))
+            .min(self.buf.len());
         log(&format!(
             "{why}; skipped {drop} bytes to the next `Content-Length` header"
         ));
@@ -184,12 +187,15 @@ impl<R: AsyncRead + Unpin> Reader<R> {
                 .position(|b| !matches!(b, b'\r' | b'\n'))
                 .unwrap_or(self.buf.len());
             self.buf.drain(..blank);
-            if self.buf.is_empty() && !self.fill().await {
-                return None;
+            if self.buf.is_empty() {
+                if !self.fill().await {
+                    return None;
+                }
+                continue;
             }
             let Some(header_end) = find(&self.buf, b"\r\n\r\n") else {
                 if self.buf.len() > MAX_HEADER {
-                    self.resync("no end of a message header in 64 KiB");
+                    self.resync("no end of a message header in 64 KiB", 1);
                 } else if !self.fill().await {
                     if !self.buf.is_empty() {
                         log("the input ended inside a message header");
@@ -201,7 +207,11 @@ impl<R: AsyncRead + Unpin> Reader<R> {
             let length = match content_length(&self.buf[..header_end]) {
                 Ok(length) => length,
                 Err(why) => {
-                    self.resync(&why);
+                    // Past this header block, unless another header starts inside it.
+                    let inside = find(self.buf.get(1..header_end).unwrap_or_default(), HEADER_NAME)
+                        .is_some();
+                    let past = if inside { 1 } else { header_end + 4 };
+                    self.resync(&why, past);
                     continue;
                 }
             };
@@ -228,9 +238,12 @@ impl<R: AsyncRead + Unpin> Reader<R> {
                         if let Some(frame) = self.repaired(start, length) {
                             return Some(frame);
                         }
-                        if !self.fill().await {
-                            continue;
+                        // A whole header after a body that is not JSON: that body is
+                        // broken, and the client may be waiting for an answer to the next.
+                        if self.next_header(start).is_some() {
+                            return Some(self.bad(start, start + length, length));
                         }
+                        self.fill().await;
                     }
                 }
             }
@@ -248,9 +261,14 @@ impl<R: AsyncRead + Unpin> Reader<R> {
         if let Some(frame) = self.repaired(start, length) {
             return frame;
         }
-        // Not JSON: skip to the next header, wherever it is (inside a too-long body, or
-        // after the rest of a too-short one), or else to the declared end.
-        let end = self.next_header(start).unwrap_or(end);
+        self.bad(start, end, length)
+    }
+
+    /// The answer for the body at `start`, declared `length` long, which is not JSON: it is
+    /// skipped up to the next header, wherever that is (inside a too-long body, or after the
+    /// rest of a too-short one), or else up to `end`.
+    fn bad(&mut self, start: usize, end: usize, length: usize) -> Frame {
+        let end = self.next_header(start).unwrap_or(end).min(self.buf.len());
         log(&format!(
             "a message of {length} bytes is not JSON; answered -32700 (parse error)"
         ));
