@@ -509,4 +509,20 @@ mod tests {
         let ids: Vec<_> = out.iter().map(|m| m["id"].clone()).collect();
         assert_eq!(ids, vec![json!(7); 6], "{out:?}");
     }
+
+    /// Found by `tests/hostile_frames.rs`: a header block that is not a header, with no
+    /// other header after it, was skipped by zero bytes, forever.
+    #[tokio::test]
+    async fn skipping_lost_framing_always_makes_progress() {
+        for input in [
+            &b"x\r\n\r\n"[..],
+            b"Content-Type: a\r\n\r\n",
+            b"Content-Length: x\r\n\r\n",
+        ] {
+            let out = tokio::time::timeout(std::time::Duration::from_secs(5), through(input))
+                .await
+                .expect("the reader ends with its input");
+            assert!(out.is_empty());
+        }
+    }
 }
