@@ -292,6 +292,31 @@ async def test_graph_request_and_notification(session: Session):
     assert "more" in {n.id for n in answer.graph.nodes}
 
 
+async def test_graph_focus_and_totals(session: Session):
+    uri, text = session.open("quickstart.mlf")
+    await session.diagnostics(uri)
+    whole = await session.client.protocol.send_request_async(
+        "mlforge/graph", {"uri": uri, "dot": False}
+    )
+    assert whole.focus is None
+    assert whole.total.nodes == len(whole.graph.nodes)
+    assert whole.total.edges == len(whole.graph.edges)
+    assert whole.total.clusters == len(whole.graph.clusters)
+    # The cursor on `step best`, in the client's position encoding; one hop each way.
+    at = session.position(text, "step best", delta=3)
+    answer = await session.client.protocol.send_request_async(
+        "mlforge/graph",
+        {"uri": uri, "focus": {"position": {"line": at.line, "character": at.character}, "hops": 1}},
+    )
+    assert answer.focus == "best"
+    assert {n.id for n in answer.graph.nodes} == {"best", "check", "fitted", "release"}
+    fitted = next(n for n in answer.graph.nodes if n.id == "fitted")
+    assert fitted.hidden_up == 1  # `parts`, two hops up
+    assert {c.id for c in answer.graph.clusters} == {"for#1", "if#1"}
+    assert answer.total == whole.total
+    assert answer.dot.startswith("digraph") and '"parts"' not in answer.dot
+
+
 async def test_bad_positions_get_errors_and_the_server_lives_on(session: Session):
     uri, text = session.open("quickstart.mlf")
     with pytest.raises(Exception):

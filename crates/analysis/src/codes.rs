@@ -1,5 +1,5 @@
 //! The catalogue of diagnostic codes. Codes are stable: a code is never reused for another
-//! meaning. Each has a page (`mlforge explain CODE`) built from `examples/errors/CODE/`.
+//! meaning. Each has a page (`mlforge explain CODE`) built from `docs/diagnostics/CODE/`.
 
 use std::fmt;
 
@@ -53,9 +53,9 @@ macro_rules! codes {
             pub fn page(self) -> CodePage {
                 match self {
                     $(Code::$variant => CodePage {
-                        explanation: include_str!(concat!("../../../examples/errors/", $code, "/README.md")),
-                        bad: include_str!(concat!("../../../examples/errors/", $code, "/bad.mlf")),
-                        fixed: include_str!(concat!("../../../examples/errors/", $code, "/fixed.mlf")),
+                        explanation: include_str!(concat!("../../../docs/diagnostics/", $code, "/README.md")),
+                        bad: include_str!(concat!("../../../docs/diagnostics/", $code, "/bad.mlf")),
+                        fixed: include_str!(concat!("../../../docs/diagnostics/", $code, "/fixed.mlf")),
                     },)*
                 }
             }

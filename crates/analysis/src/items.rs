@@ -299,13 +299,9 @@ pub fn resolve_callee(
     })
 }
 
-/// The pipeline a command works on: the one named, or the file's only pipeline.
-pub fn select_pipeline<'db>(
-    db: &'db dyn Db,
-    file: SourceFile,
-    wanted: Option<&str>,
-) -> Result<ItemKey<'db>, String> {
-    let names: Vec<&str> = parse(db, file)
+/// The names of the pipelines `file` defines, in order.
+pub fn pipeline_names(db: &dyn Db, file: SourceFile) -> Vec<&str> {
+    parse(db, file)
         .file
         .items
         .iter()
@@ -313,7 +309,16 @@ pub fn select_pipeline<'db>(
             Item::Pipeline(p) => Some(p.name.text.as_str()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The pipeline a command works on: the one named, or the file's only pipeline.
+pub fn select_pipeline<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    wanted: Option<&str>,
+) -> Result<ItemKey<'db>, String> {
+    let names = pipeline_names(db, file);
     let path = file.path(db).display();
     match (wanted, names.as_slice()) {
         (Some(name), _) if names.contains(&name) => Ok(ItemKey::new(db, file, name.to_string())),

@@ -6,25 +6,23 @@ use std::sync::Arc;
 
 use mlforge_analysis::{check_files, Db, DiskLoader, LoadError, RootDatabase, SourceFile};
 
+use crate::error::{fail, CliError, CliResult};
 use crate::report::{render_json, render_text, Summary};
-use crate::{Format, Outcome};
+use crate::Format;
 
-pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
+pub fn run(paths: &[PathBuf], format: Format) -> CliResult {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         paths.to_vec()
     };
-    let files = match collect_files(&paths) {
-        Ok(files) => files,
-        Err(message) => return Outcome::Failed(message),
-    };
+    let files = collect_files(&paths)?;
     let db = RootDatabase::new(Arc::new(DiskLoader));
     let mut roots: Vec<SourceFile> = Vec::new();
     for path in &files {
         let file = db.file(path);
         if file.text(&db).is_none() {
-            return Outcome::Failed(unreadable(&db, file));
+            fail!("{}", unreadable(&db, file));
         }
         roots.push(file);
     }
@@ -41,57 +39,16 @@ pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
     // the run on a large program, and the OS reclaims them at once.
     std::mem::forget(db);
     if summary.errors > 0 {
-        Outcome::Problems
+        Err(CliError::Problems)
     } else {
-        Outcome::Clean
+        Ok(())
     }
 }
 
-/// The .mlf files named, and those under the folders named, sorted per folder.
+/// The .mlf files named, and those under the folders named (`mlforge_project::files`:
+/// .gitignore and the project's excludes honoured, links to folders not followed).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            )
-        })?;
-        if meta.is_dir() {
-            let before = files.len();
-            walk(path, &mut files)
-                .map_err(|e| format!("cannot read the folder `{}`: {e}", path.display()))?;
-            if files.len() == before {
-                return Err(format!(
-                    "the folder `{}` holds no .mlf files",
-                    path.display()
-                ));
-            }
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" || name == "node_modules" {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "mlf") {
-            files.push(path);
-        }
-    }
-    Ok(())
+    mlforge_project::files::mlf_files(paths, crate::settings::project()?)
 }
 
 /// A database over the disk with one root file loaded, or why the file cannot be read.
@@ -125,15 +82,11 @@ pub fn print_problems(db: &RootDatabase, file: SourceFile) {
 }
 
 /// Writes a command's product to `output`, or to standard output.
-pub fn emit(text: &str, output: Option<&Path>) -> Outcome {
+pub fn emit(text: &str, output: Option<&Path>) -> CliResult {
     match output {
-        None => {
-            print!("{text}");
-            Outcome::Clean
-        }
-        Some(path) => match std::fs::write(path, text) {
-            Ok(()) => Outcome::Clean,
-            Err(e) => Outcome::Failed(format!("cannot write `{}`: {e}", path.display())),
-        },
+        None => print!("{text}"),
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
     }
+    Ok(())
 }

@@ -2,9 +2,9 @@
 
 use mlforge_analysis::Code;
 
-use crate::Outcome;
+use crate::error::{fail, CliResult};
 
-pub fn run(code: Option<&str>) -> Outcome {
+pub fn run(code: Option<&str>) -> CliResult {
     let Some(text) = code else {
         for code in Code::ALL {
             println!(
@@ -14,15 +14,13 @@ pub fn run(code: Option<&str>) -> Outcome {
                 code.title()
             );
         }
-        return Outcome::Clean;
+        return Ok(());
     };
     let Some(code) = Code::parse(text) else {
-        return Outcome::Failed(format!(
-            "`{text}` is not a diagnostic code; run `mlforge explain` to list them all"
-        ));
+        fail!("`{text}` is not a diagnostic code; run `mlforge explain` to list them all");
     };
     print!("{}", page(code));
-    Outcome::Clean
+    Ok(())
 }
 
 pub fn page(code: Code) -> String {

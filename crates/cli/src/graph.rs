@@ -7,14 +7,14 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
-use mlforge_analysis::{Db, DiskLoader, RootDatabase};
+use mlforge_analysis::RootDatabase;
 use mlforge_graph::{build, to_dot_with, to_svg, DotOptions};
 
-use crate::Outcome;
+use crate::check::load_root;
+use crate::error::{fail, CliError, CliResult};
 
 #[derive(Args)]
 pub struct GraphArgs {
@@ -48,16 +48,9 @@ pub enum GraphFormat {
     Json,
 }
 
-pub fn run(args: &GraphArgs) -> Outcome {
-    let db = RootDatabase::new(Arc::new(DiskLoader));
-    let file = db.file(&args.file);
-    if file.text(&db).is_none() {
-        return Outcome::Failed(crate::check::unreadable(&db, file));
-    }
-    let key = match select_pipeline(&db, file, args.pipeline.as_deref()) {
-        Ok(key) => key,
-        Err(message) => return Outcome::Failed(message),
-    };
+pub fn run(args: &GraphArgs) -> CliResult {
+    let (db, file) = load_root(&args.file)?;
+    let key = select_pipeline(&db, file, args.pipeline.as_deref())?;
     let model = build(&db, key);
     if let Some(unknown) = args
         .collapse
@@ -69,18 +62,17 @@ pub fn run(args: &GraphArgs) -> Outcome {
             .iter()
             .map(|c| format!("`{}`", c.id))
             .collect();
-        return Outcome::Failed(if known.is_empty() {
-            format!(
+        if known.is_empty() {
+            fail!(
                 "cannot collapse `{unknown}`: the pipeline `{}` has no clusters",
                 model.pipeline
-            )
-        } else {
-            format!(
-                "cannot collapse `{unknown}`: the clusters of `{}` are {}",
-                model.pipeline,
-                known.join(", ")
-            )
-        });
+            );
+        }
+        fail!(
+            "cannot collapse `{unknown}`: the clusters of `{}` are {}",
+            model.pipeline,
+            known.join(", ")
+        );
     }
     let options = DotOptions {
         collapse: args.collapse.clone(),
@@ -92,14 +84,9 @@ pub fn run(args: &GraphArgs) -> Outcome {
             json.into_bytes()
         }
         GraphFormat::Dot => to_dot_with(&model, &options).into_bytes(),
-        GraphFormat::Svg => match to_svg(&to_dot_with(&model, &options)) {
-            Ok(svg) => svg,
-            Err(e) => return Outcome::Failed(e.to_string()),
-        },
+        GraphFormat::Svg => to_svg(&to_dot_with(&model, &options)).map_err(|e| e.to_string())?,
     };
-    if let Err(message) = write_out(args.output.as_deref(), &bytes) {
-        return Outcome::Failed(message);
-    }
+    write_out(args.output.as_deref(), &bytes)?;
     let broken = model.broken_count();
     if broken > 0 {
         eprintln!(
@@ -126,9 +113,9 @@ pub fn run(args: &GraphArgs) -> Outcome {
             args.file.display(),
             if undrawn == 1 { "it" } else { "them" },
         );
-        return Outcome::Problems;
+        return Err(CliError::Problems);
     }
-    Outcome::Clean
+    Ok(())
 }
 
 /// The errors of the file (and what it imports) that no node or cluster of the graph

@@ -6,7 +6,7 @@ use mlforge_analysis::items::select_pipeline;
 use mlforge_ir::CompileError;
 
 use crate::check::{load_root, print_problems};
-use crate::Outcome;
+use crate::error::{fail, CliError, CliResult};
 
 pub fn run(
     file: Option<&Path>,
@@ -14,22 +14,16 @@ pub fn run(
     output: Option<&Path>,
     schema: bool,
     pretty: bool,
-) -> Outcome {
+) -> CliResult {
     if schema {
         print!("{}", mlforge_ir::json_schema());
-        return Outcome::Clean;
+        return Ok(());
     }
     let Some(path) = file else {
-        return Outcome::Failed("name the .mlf file to compile".to_string());
+        fail!("name the .mlf file to compile");
     };
-    let (db, file) = match load_root(path) {
-        Ok(loaded) => loaded,
-        Err(message) => return Outcome::Failed(message),
-    };
-    let key = match select_pipeline(&db, file, pipeline) {
-        Ok(key) => key,
-        Err(message) => return Outcome::Failed(message),
-    };
+    let (db, file) = load_root(path)?;
+    let key = select_pipeline(&db, file, pipeline)?;
     match mlforge_ir::compile(&db, key) {
         Ok(program) => {
             let json = if pretty {
@@ -41,7 +35,7 @@ pub fn run(
         }
         Err(CompileError::Invalid(_)) => {
             print_problems(&db, file);
-            Outcome::Problems
+            Err(CliError::Problems)
         }
     }
 }

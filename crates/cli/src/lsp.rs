@@ -4,7 +4,7 @@
 
 use clap::Args;
 
-use crate::Outcome;
+use crate::error::{fail, CliError, CliResult};
 
 #[derive(Args)]
 pub struct LspArgs {
@@ -22,13 +22,13 @@ const LAZY_COMMIT: (&str, &str) = ("MIMALLOC_ARENA_EAGER_COMMIT", "0");
 
 /// Serves until the client sends `exit`. Exit code 0 when the client sent `shutdown` first,
 /// 1 when it exited (or closed the stream) without it, as LSP asks.
-pub fn run(args: &LspArgs) -> Outcome {
+pub fn run(args: &LspArgs) -> CliResult {
     let _ = args.stdio;
     restart_with_lazy_commit();
     match mlforge_lsp::run_stdio() {
-        0 => Outcome::Clean,
-        1 => Outcome::Problems,
-        _ => Outcome::Failed("the language server could not start".into()),
+        0 => Ok(()),
+        1 => Err(CliError::Problems),
+        _ => fail!("the language server could not start"),
     }
 }
 

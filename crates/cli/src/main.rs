@@ -3,9 +3,14 @@
 //! unreadable input).
 
 mod check;
+mod diff;
+mod error;
 mod explain;
 mod fmt;
 mod graph;
+mod history;
+mod init;
+mod install;
 mod ir;
 mod lineage;
 mod lsp;
@@ -14,11 +19,12 @@ mod report;
 mod run;
 mod run_events;
 mod runs;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// The checker allocates a small node per name, span and type; mimalloc serves those about
 /// twice as fast as glibc's malloc (a quarter of a 5,000-step check was spent in malloc).
@@ -76,6 +82,10 @@ enum Command {
         /// 1 if there are any.
         #[arg(long)]
         check: bool,
+        /// Change nothing: print what would change as a unified diff (for `git apply`), and
+        /// exit with 1 if anything would.
+        #[arg(long)]
+        diff: bool,
     },
     /// Run a pipeline locally: steps in parallel, cached by content, recorded in the lineage
     /// store (.mlforge/). Exit 0 when it succeeded, 1 when a step failed or it was cancelled
@@ -86,7 +96,7 @@ enum Command {
     Plan(plan::PlanArgs),
     /// List recorded runs, latest first; `runs diff A B` compares two runs step by step;
     /// `runs mirror RUN --mlflow URI` copies a run to MLflow.
-    Runs(lineage::RunsCli),
+    Runs(runs::RunsCli),
     /// Show one run: its params, steps, outputs and metrics.
     Show(runs::ShowArgs),
     /// Print the log of a step of a run.
@@ -101,6 +111,13 @@ enum Command {
         /// A code like E0401.
         code: Option<String>,
     },
+    /// Start a project: mlforge.toml, a first pipeline (main.mlf), a .gitignore for .mlforge/
+    /// and VS Code settings. Never overwrites a file.
+    Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh or fish) on standard output.
+    Completions(install::CompletionsArgs),
+    /// Print the manual page, or with --dir write one page per command.
+    Man(install::ManArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -111,16 +128,6 @@ pub enum Format {
     Json,
 }
 
-/// How a command ended, mapped to the process exit code.
-pub enum Outcome {
-    /// Nothing wrong (warnings allowed).
-    Clean,
-    /// The input has errors.
-    Problems,
-    /// Bad usage or unreadable input; the message says which.
-    Failed(String),
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -129,19 +136,35 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let outcome = match cli.command {
+    // A broken mlforge.toml is reported before any command that reads it runs.
+    if matches!(
+        cli.command,
+        Command::Check { .. }
+            | Command::Fmt { .. }
+            | Command::Run(_)
+            | Command::Plan(_)
+            | Command::Runs(_)
+            | Command::Show(_)
+            | Command::Logs(_)
+            | Command::Lineage(_)
+    ) {
+        if let Err(message) = settings::project() {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    }
+    let result = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => install::completions(&args, Cli::command()),
+        Command::Man(args) => install::man(&args, Cli::command()),
         Command::Lsp(args) => lsp::run(&args),
-        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Fmt { paths, check, diff } => fmt::run(&paths, fmt::Mode::of(check, diff)),
         Command::Graph(args) => graph::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Plan(args) => plan::run(&args),
-        Command::Runs(args) => match &args.command {
-            Some(lineage::RunsCommand::Diff(diff)) => lineage::diff(diff),
-            Some(lineage::RunsCommand::Mirror(mirror)) => runs::mirror(mirror),
-            None => runs::runs(&args.list),
-        },
+        Command::Runs(args) => runs::run(&args),
         Command::Lineage(args) => lineage::run(&args),
         Command::Show(args) => runs::show(&args),
         Command::Logs(args) => runs::logs(&args),
@@ -159,12 +182,13 @@ fn main() -> ExitCode {
             pretty,
         ),
     };
-    match outcome {
-        Outcome::Clean => ExitCode::SUCCESS,
-        Outcome::Problems => ExitCode::from(1),
-        Outcome::Failed(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let error::CliError::Failed(message) = &e {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(e.exit_code())
         }
     }
 }

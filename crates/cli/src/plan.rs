@@ -8,13 +8,14 @@ use mlforge_runner::events::instance_name;
 use mlforge_runner::{PlanStatus, RunOptions};
 use mlforge_store::Store;
 
-use crate::run::{compile, parse_params, python};
-use crate::{Format, Outcome};
+use crate::error::CliResult;
+use crate::run::{compile, parse_params, python, select, worded};
+use crate::Format;
 
 #[derive(Args)]
 pub struct PlanArgs {
-    /// The .mlf file that defines the pipeline.
-    pub file: PathBuf,
+    /// The .mlf file that defines the pipeline (default: `main` in mlforge.toml).
+    pub file: Option<PathBuf>,
     /// The pipeline to plan; needed when the file defines several.
     #[arg(long)]
     pub pipeline: Option<String>,
@@ -34,50 +35,35 @@ pub struct PlanArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
     /// How to print the plan.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
-pub fn run(args: &PlanArgs) -> Outcome {
-    let params = match parse_params(&args.params) {
-        Ok(p) => p,
-        Err(outcome) => return outcome,
-    };
-    let (program, json) = match compile(&args.file, args.pipeline.as_deref()) {
-        Ok(compiled) => compiled,
-        Err(outcome) => return outcome,
-    };
+pub fn run(args: &PlanArgs) -> CliResult {
+    let params = parse_params(&args.params)?;
+    let file = crate::settings::pipeline_file(args.file.as_deref())?;
+    let (program, json) = compile(&file, args.pipeline.as_deref())?;
     let opened = match Store::open_existing(&args.store) {
         Ok(Some(store)) => Ok(store),
         Ok(None) => Store::ephemeral(&args.store),
         Err(e) => Err(e),
     };
-    let mut store = match opened {
-        Ok(store) => store,
-        Err(e) => {
-            return Outcome::Failed(format!(
-                "cannot open the store `{}`: {e}",
-                args.store.display()
-            ))
-        }
-    };
+    let mut store =
+        opened.map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
     let options = RunOptions {
-        file: args.file.clone(),
+        file: file.clone(),
         program_json: json,
         params,
         no_cache: args.no_cache,
-        only: args.only.clone(),
-        from: args.from.clone(),
+        select: select(&args.only, &args.from),
         python: python(args.python.as_deref()),
         ..RunOptions::default()
     };
-    let plan = match mlforge_runner::plan(&program, &options, &mut store) {
-        Ok(plan) => plan,
-        Err(e) => return Outcome::Failed(e.to_string()),
-    };
+    let plan = mlforge_runner::plan(&program, &options, &mut store)
+        .map_err(|e| worded(&e, options.select.as_ref()))?;
     match args.format {
         Format::Json => {
             println!(
@@ -90,7 +76,7 @@ pub fn run(args: &PlanArgs) -> Outcome {
             println!(
                 "plan for pipeline `{}` ({}): {} cached, {} will run, {} not yet known, {} skipped",
                 plan.pipeline,
-                args.file.display(),
+                file.display(),
                 count(PlanStatus::Cached),
                 count(PlanStatus::WillRun),
                 count(PlanStatus::Unknown),
@@ -111,5 +97,5 @@ pub fn run(args: &PlanArgs) -> Outcome {
             }
         }
     }
-    Outcome::Clean
+    Ok(())
 }

@@ -11,24 +11,25 @@ use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
 use mlforge_ir::{CompileError, Program};
 use mlforge_runner::events::instance_name;
-use mlforge_runner::{RunError, RunOptions};
+use mlforge_runner::{RunError, RunOptions, Select};
 use mlforge_store::{RunStatus, Store};
 
 use crate::check::{load_root, print_problems};
+use crate::error::{fail, CliError, CliResult};
 use crate::run_events::{JsonLines, PlainLines, Progress};
-use crate::{runs, Outcome};
+use crate::runs;
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// The .mlf file that defines the pipeline.
-    pub file: PathBuf,
+    /// The .mlf file that defines the pipeline (default: `main` in mlforge.toml).
+    pub file: Option<PathBuf>,
     /// The pipeline to run; needed when the file defines several.
     #[arg(long)]
     pub pipeline: Option<String>,
     /// A param value, `NAME=VALUE` (lists as JSON: `rates=[0.1,1]`; artifacts as paths).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Steps to run at once (default: the number of cores).
+    /// Steps to run at once (default: `jobs` in mlforge.toml, else the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
     /// Run every step, even those with a cached result.
@@ -47,11 +48,12 @@ pub struct RunArgs {
     /// Print one JSON event per line on standard output (see the runner's EVENTS.md).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub events: Option<EventsFormat>,
-    /// The Python interpreter for `python` bodies (default: $MLFORGE_PYTHON, else python3).
+    /// The Python interpreter for `python` bodies (default: $MLFORGE_PYTHON, else `python` in
+    /// mlforge.toml, else python3).
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// The store folder (lineage database and artifacts).
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
     /// When the run has ended, mirror it (params, metrics, tags, artifact list) to this MLflow
     /// tracking server, like http://127.0.0.1:5000.
@@ -69,9 +71,9 @@ pub enum EventsFormat {
 }
 
 /// Compiles the pipeline, or says why it cannot (problems printed to standard error).
-pub fn compile(file: &Path, pipeline: Option<&str>) -> Result<(Program, String), Outcome> {
-    let (db, root) = load_root(file).map_err(Outcome::Failed)?;
-    let key = select_pipeline(&db, root, pipeline).map_err(Outcome::Failed)?;
+pub fn compile(file: &Path, pipeline: Option<&str>) -> CliResult<(Program, String)> {
+    let (db, root) = load_root(file)?;
+    let key = select_pipeline(&db, root, pipeline)?;
     match mlforge_ir::compile(&db, key) {
         Ok(program) => {
             let json = mlforge_ir::to_json(&program);
@@ -79,28 +81,63 @@ pub fn compile(file: &Path, pipeline: Option<&str>) -> Result<(Program, String),
         }
         Err(CompileError::Invalid(_)) => {
             print_problems(&db, root);
-            Err(Outcome::Problems)
+            Err(CliError::Problems)
         }
     }
 }
 
+/// `--only STEP` or `--from STEP` (clap lets only one through).
+pub fn select(only: &Option<String>, from: &Option<String>) -> Option<Select> {
+    match (only, from) {
+        (Some(step), _) => Some(Select::Only(step.clone())),
+        (None, Some(step)) => Some(Select::From(step.clone())),
+        (None, None) => None,
+    }
+}
+
+/// A runner error as a sentence for the command line: with the flag to change where the
+/// runner's own words name none.
+pub fn worded(error: &RunError, select: Option<&Select>) -> String {
+    match (error, select) {
+        (RunError::ResumeWithParams { .. }, _) => {
+            "--resume runs with the params of the run it resumes; drop --param".into()
+        }
+        (RunError::ParamTwice(name), _) => format!("--param {name} is given twice"),
+        (RunError::ParamMissing { name, ty, artifact }, _) => {
+            let what = if *artifact { "PATH" } else { "VALUE" };
+            format!("param `{name}` ({ty}) needs a value: add --param {name}={what}")
+        }
+        (RunError::NoEarlierResult { step }, Some(select)) => {
+            let flag = match select {
+                Select::Only(_) => "--only",
+                Select::From(_) => "--from",
+            };
+            format!(
+                "{flag} needs the results of `{step}`, which has none recorded; run the pipeline without {flag} first"
+            )
+        }
+        (other, _) => other.to_string(),
+    }
+}
+
 /// `NAME=VALUE` pairs.
-pub fn parse_params(params: &[String]) -> Result<Vec<(String, String)>, Outcome> {
+pub fn parse_params(params: &[String]) -> CliResult<Vec<(String, String)>> {
     params
         .iter()
         .map(|p| match p.split_once('=') {
             Some((name, value)) if !name.trim().is_empty() => {
                 Ok((name.trim().to_string(), value.to_string()))
             }
-            _ => Err(Outcome::Failed(format!(
+            _ => Err(CliError::Failed(format!(
                 "--param takes NAME=VALUE, got `{p}`"
             ))),
         })
         .collect()
 }
 
-/// The Python interpreter: the flag, else $MLFORGE_PYTHON, else python3. A relative
-/// path (`.venv/bin/python`) is made absolute: steps run in their own folders.
+/// The Python interpreter: the flag, else $MLFORGE_PYTHON, else the project's, else
+/// python3. A relative path (`.venv/bin/python`) is made absolute: steps run in their own
+/// folders.
 pub fn python(flag: Option<&str>) -> String {
     let chosen = flag
         .map(str::to_string)
@@ -109,6 +146,7 @@ pub fn python(flag: Option<&str>) -> String {
                 .ok()
                 .filter(|p| !p.is_empty())
         })
+        .or_else(crate::settings::python)
         .unwrap_or_else(|| "python3".to_string());
     let path = Path::new(&chosen);
     if chosen.contains('/') && path.is_relative() {
@@ -119,58 +157,39 @@ pub fn python(flag: Option<&str>) -> String {
     chosen
 }
 
-pub fn run(args: &RunArgs) -> Outcome {
-    let params = match parse_params(&args.params) {
-        Ok(p) => p,
-        Err(outcome) => return outcome,
-    };
+pub fn run(args: &RunArgs) -> CliResult {
+    let params = parse_params(&args.params)?;
     if args.jobs == Some(0) {
-        return Outcome::Failed("--jobs must be at least 1".into());
+        fail!("--jobs must be at least 1");
     }
+    let file = crate::settings::pipeline_file(args.file.as_deref())?;
     // Only when asked: a run never touches the network otherwise (MLFLOW_TRACKING_URI
     // alone does not count, since it is often set for other tools).
     let mlflow = match &args.mlflow {
-        Some(uri) => match runs::mlflow_target(uri, args.mlflow_experiment.as_deref()) {
-            Ok(target) => Some(target),
-            Err(outcome) => return outcome,
-        },
+        Some(uri) => Some(runs::mlflow_target(uri, args.mlflow_experiment.as_deref())?),
         None => None,
     };
-    let (program, json) = match compile(&args.file, args.pipeline.as_deref()) {
-        Ok(compiled) => compiled,
-        Err(outcome) => return outcome,
-    };
-    let mut store = match Store::open(&args.store) {
-        Ok(store) => store,
-        Err(e) => {
-            return Outcome::Failed(format!(
-                "cannot open the store `{}`: {e}",
-                args.store.display()
-            ))
-        }
-    };
+    let (program, json) = compile(&file, args.pipeline.as_deref())?;
+    let mut store = Store::open(&args.store)
+        .map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
     let defaults = RunOptions::default();
     let options = RunOptions {
-        file: args.file.clone(),
+        file: file.clone(),
         program_json: json,
         params,
-        jobs: args.jobs.unwrap_or(defaults.jobs),
+        jobs: crate::settings::jobs(args.jobs).unwrap_or(defaults.jobs),
         no_cache: args.no_cache,
-        only: args.only.clone(),
-        from: args.from.clone(),
+        select: select(&args.only, &args.from),
         resume: args.resume,
         python: python(args.python.as_deref()),
         handle_signals: true,
         ..defaults
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return Outcome::Failed(format!("cannot start the runtime: {e}")),
-    };
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let json_events = args.events == Some(EventsFormat::Json);
     let result = if json_events {
         let mut sink = JsonLines::new();
@@ -192,15 +211,11 @@ pub fn run(args: &RunArgs) -> Outcome {
     };
     // Steps killed on cancellation are gone; do not wait for stray tasks.
     runtime.shutdown_background();
-    let report = match result {
-        Ok(report) => report,
-        Err(RunError::Usage(message)) => return Outcome::Failed(message),
-        Err(e) => return Outcome::Failed(e.to_string()),
-    };
+    let report = result.map_err(|e| worded(&e, options.select.as_ref()))?;
     let counts = &report.counts;
     let seconds = report.duration_ms as f64 / 1000.0;
     let summary = format!(
-        "{} ran, {} cached, {} skipped, {} failed",
+        "{} step instances ran, {} cached, {} skipped, {} failed",
         counts.succeeded, counts.cached, counts.skipped, counts.failed
     );
     for failure in &report.failures {
@@ -215,14 +230,19 @@ pub fn run(args: &RunArgs) -> Outcome {
                 eprintln!("  | {line}");
             }
         }
+        if let Some(hint) =
+            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &options.python)
+        {
+            eprintln!("  hint: {hint}");
+        }
         eprintln!("  log: {}", failure.log_path.display());
         eprintln!("  attempt folder (kept): {}", failure.work_dir.display());
     }
-    let mut resume = format!("mlforge run {}", args.file.display());
+    let mut resume = format!("mlforge run {}", file.display());
     if let Some(pipeline) = &args.pipeline {
         resume.push_str(&format!(" --pipeline {pipeline}"));
     }
-    if args.store.as_os_str() != mlforge_store::DEFAULT_DIR {
+    if args.store != crate::settings::default_store() {
         resume.push_str(&format!(" --store {}", args.store.display()));
     }
     resume.push_str(&format!(" --resume {}", report.run_id));
@@ -230,18 +250,18 @@ pub fn run(args: &RunArgs) -> Outcome {
     let outcome = match report.status {
         RunStatus::Succeeded => {
             eprintln!("run {id} succeeded in {seconds:.2}s: {summary}");
-            Outcome::Clean
+            Ok(())
         }
         RunStatus::Cancelled => {
             eprintln!("run {id} cancelled after {seconds:.2}s: {summary}; resume with: {resume}");
-            Outcome::Problems
+            Err(CliError::Problems)
         }
         _ => {
             if let Some(error) = &report.error {
-                eprintln!("error: {error}");
+                eprintln!("error: {}", worded(error, options.select.as_ref()));
             }
             eprintln!("run {id} failed after {seconds:.2}s: {summary}; resume with: {resume}");
-            Outcome::Problems
+            Err(CliError::Problems)
         }
     };
     let Some(target) = mlflow else {
@@ -255,13 +275,13 @@ pub fn run(args: &RunArgs) -> Outcome {
             if let Some(experiment) = &target.experiment {
                 retry.push_str(&format!(" --mlflow-experiment '{experiment}'"));
             }
-            if args.store.as_os_str() != mlforge_store::DEFAULT_DIR {
+            if args.store != crate::settings::default_store() {
                 retry.push_str(&format!(" --store {}", args.store.display()));
             }
             eprintln!("  run {id} is recorded; mirror it later with: {retry}");
             // The run's own failure decides the exit status; a mirror failure alone makes
             // it 1, since the user asked for the mirror.
-            Outcome::Problems
+            Err(CliError::Problems)
         }
     }
 }

@@ -1,16 +1,46 @@
 //! `mlforge runs`, `mlforge show RUN`, `mlforge logs RUN STEP`: reading the lineage store;
 //! `mlforge runs mirror RUN`: copying a run to MLflow (the work is `mlforge_mlflow`'s).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use mlforge_mlflow::{Auth, MirrorKind, Target};
-use mlforge_runner::events::instance_name;
 use mlforge_store::{
-    AttemptRecord, AttemptStatus, Lineage, RunFilter, RunRecord, RunStatus, Store,
+    last_attempts, AttemptRecord, AttemptStatus, Lineage, RunFilter, RunStatus, StepRef,
+    StepRefError,
 };
 
-use crate::{Format, Outcome};
+use crate::error::{fail, CliError, CliResult};
+use crate::history::{open, open_run, short_hash, utc};
+use crate::Format;
+
+/// `mlforge runs` with its subcommands.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RunsCli {
+    #[command(flatten)]
+    pub list: RunsArgs,
+    #[command(subcommand)]
+    pub command: Option<RunsCommand>,
+}
+
+#[derive(Subcommand)]
+pub enum RunsCommand {
+    /// Compare two runs step by step: same, different (and which part of the cache key
+    /// changed: code, param, input, environment, settings), or only in one of them.
+    Diff(crate::diff::DiffArgs),
+    /// Copy a finished run (params, metrics, tags, artifact list) to an MLflow tracking
+    /// server; a run mirrored before is reported, not copied again.
+    Mirror(MirrorArgs),
+}
+
+pub fn run(args: &RunsCli) -> CliResult {
+    match &args.command {
+        Some(RunsCommand::Diff(diff)) => crate::diff::run(diff),
+        Some(RunsCommand::Mirror(mirror_args)) => mirror(mirror_args),
+        None => runs(&args.list),
+    }
+}
 
 #[derive(Args)]
 pub struct RunsArgs {
@@ -27,7 +57,7 @@ pub struct RunsArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 
@@ -39,7 +69,7 @@ pub struct ShowArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 
@@ -53,7 +83,7 @@ pub struct LogsArgs {
     #[arg(long)]
     pub attempt: Option<u32>,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 
@@ -68,80 +98,12 @@ pub struct MirrorArgs {
     #[arg(long, value_name = "NAME")]
     pub mlflow_experiment: Option<String>,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 
-fn open(store: &Path) -> Result<Store, Outcome> {
-    match Store::open_existing(store) {
-        Ok(Some(store)) => Ok(store),
-        Ok(None) => Err(Outcome::Failed(format!(
-            "no runs recorded yet: `{}` holds no lineage store (run a pipeline with `mlforge run FILE` first)",
-            store.display()
-        ))),
-        Err(e) => Err(Outcome::Failed(format!(
-            "cannot open the store `{}`: {e}",
-            store.display()
-        ))),
-    }
-}
-
-/// The store under `dir` and the run `text` names in it.
-fn open_run(dir: &Path, text: &str) -> Result<(Store, RunRecord), Outcome> {
-    let store = open(dir)?;
-    let run = find_run(&store, text)?;
-    Ok((store, run))
-}
-
-/// The run `text` names: a run number (`3`, `#3`) or `latest`.
-pub(crate) fn find_run(store: &Store, text: &str) -> Result<RunRecord, Outcome> {
-    let failed = |e: mlforge_store::StoreError| Outcome::Failed(e.to_string());
-    if text == "latest" || text == "last" {
-        let runs = store
-            .lineage
-            .runs(&RunFilter {
-                limit: Some(1),
-                ..RunFilter::default()
-            })
-            .map_err(failed)?;
-        return runs
-            .into_iter()
-            .next()
-            .ok_or_else(|| Outcome::Failed("no runs recorded yet".into()));
-    }
-    let id: i64 = text.trim_start_matches('#').parse().map_err(|_| {
-        Outcome::Failed(format!(
-            "`{text}` is not a run number; `mlforge runs` lists them"
-        ))
-    })?;
-    store
-        .lineage
-        .run(id)
-        .map_err(failed)?
-        .ok_or_else(|| Outcome::Failed(format!("there is no run {id}; `mlforge runs` lists them")))
-}
-
-/// `2024-05-01 12:00:03` (UTC) from Unix milliseconds.
-pub fn utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+fn attempt_name(attempt: &AttemptRecord) -> String {
+    attempt.element.instance_name(&attempt.step)
 }
 
 fn duration(start: i64, end: Option<i64>) -> String {
@@ -151,44 +113,23 @@ fn duration(start: i64, end: Option<i64>) -> String {
     }
 }
 
-fn element_of(attempt: &AttemptRecord) -> Vec<u32> {
-    attempt
-        .element
-        .split('.')
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-fn attempt_name(attempt: &AttemptRecord) -> String {
-    instance_name(&attempt.step, &element_of(attempt))
-}
-
-pub fn runs(args: &RunsArgs) -> Outcome {
+fn runs(args: &RunsArgs) -> CliResult {
     let status = match args.status.as_deref() {
         None => None,
         Some(text) => match RunStatus::parse(text) {
             Some(s) => Some(s),
-            None => {
-                return Outcome::Failed(format!(
-                    "unknown status `{text}`; choose running, succeeded, failed, cancelled or interrupted"
-                ))
-            }
+            None => fail!(
+                "unknown status `{text}`; choose running, succeeded, failed, cancelled or interrupted"
+            ),
         },
     };
-    let store = match open(&args.store) {
-        Ok(s) => s,
-        Err(outcome) => return outcome,
-    };
+    let store = open(&args.store)?;
     let filter = RunFilter {
         pipeline: args.pipeline.clone(),
         status,
         limit: Some(args.limit),
     };
-    let runs = match store.lineage.runs(&filter) {
-        Ok(runs) => runs,
-        Err(e) => return Outcome::Failed(e.to_string()),
-    };
+    let runs = store.lineage.runs(&filter)?;
     match args.format {
         Format::Json => println!(
             "{}",
@@ -197,7 +138,7 @@ pub fn runs(args: &RunsArgs) -> Outcome {
         Format::Text => {
             if runs.is_empty() {
                 println!("no runs match");
-                return Outcome::Clean;
+                return Ok(());
             }
             println!(
                 "{:>5}  {:<11}  {:<20}  {:<19}  {:>9}  STEPS",
@@ -233,7 +174,7 @@ pub fn runs(args: &RunsArgs) -> Outcome {
             }
         }
     }
-    Outcome::Clean
+    Ok(())
 }
 
 fn short(value: &serde_json::Value) -> String {
@@ -242,8 +183,8 @@ fn short(value: &serde_json::Value) -> String {
             let hash = o["artifact"].as_str().unwrap_or("");
             let path = o.get("path").and_then(|p| p.as_str());
             match path {
-                Some(p) => format!("{p} ({})", &hash[..hash.len().min(12)]),
-                None => format!("artifact {}", &hash[..hash.len().min(12)]),
+                Some(p) => format!("{p} ({})", short_hash(hash)),
+                None => format!("artifact {}", short_hash(hash)),
             }
         }
         serde_json::Value::Array(items) => {
@@ -254,11 +195,8 @@ fn short(value: &serde_json::Value) -> String {
     }
 }
 
-pub fn show(args: &ShowArgs) -> Outcome {
-    let (store, run) = match open_run(&args.store, &args.run) {
-        Ok(found) => found,
-        Err(outcome) => return outcome,
-    };
+pub fn show(args: &ShowArgs) -> CliResult {
+    let (store, run) = open_run(&args.store, &args.run)?;
     let attempts = store.lineage.attempts(run.id).unwrap_or_default();
     let metrics = store.lineage.run_metrics(run.id).unwrap_or_default();
     let inputs = store.lineage.run_inputs(run.id).unwrap_or_default();
@@ -298,7 +236,7 @@ pub fn show(args: &ShowArgs) -> Outcome {
                 "run {} · pipeline `{}` · {}",
                 run.id, run.pipeline, run.status
             );
-            let hash = &run.file_hash[..run.file_hash.len().min(12)];
+            let hash = short_hash(&run.file_hash);
             println!("  file      {} (sha256 {hash})", run.file);
             let by = match (&run.user, &run.host) {
                 (Some(u), Some(h)) => format!(" by {u} on {h}"),
@@ -371,44 +309,30 @@ pub fn show(args: &ShowArgs) -> Outcome {
             }
         }
     }
-    Outcome::Clean
+    Ok(())
 }
 
-/// `fit`, `fit[2]`, `fit[1,0]` → (step, element text).
-fn parse_step(text: &str) -> Result<(String, Option<String>), Outcome> {
-    let Some(open) = text.find('[') else {
-        return Ok((text.to_string(), None));
-    };
-    let inner = text[open + 1..].strip_suffix(']').ok_or_else(|| {
-        Outcome::Failed(format!("`{text}` is not a step: write `step` or `step[2]`"))
-    })?;
-    let parts: Result<Vec<u32>, _> = inner
-        .split([',', '.'])
-        .map(|p| p.trim().parse::<u32>())
-        .collect();
-    let parts = parts.map_err(|_| {
-        Outcome::Failed(format!(
-            "`{text}`: element indices are numbers, like `fit[2]`"
-        ))
-    })?;
-    let element: Vec<String> = parts.iter().map(u32::to_string).collect();
-    Ok((text[..open].to_string(), Some(element.join("."))))
+/// `fit`, `fit[2]`, `fit[1,0]`, worded for `logs`.
+fn parse_step(text: &str) -> CliResult<StepRef> {
+    StepRef::parse(text).map_err(|e| {
+        CliError::Failed(match e {
+            StepRefError::Unclosed => format!("`{text}` is not a step: write `step` or `step[2]`"),
+            StepRefError::NotNumbers => {
+                format!("`{text}`: element indices are numbers, like `fit[2]`")
+            }
+        })
+    })
 }
 
-pub fn logs(args: &LogsArgs) -> Outcome {
-    let (store, run) = match open_run(&args.store, &args.run) {
-        Ok(found) => found,
-        Err(outcome) => return outcome,
-    };
-    let (step, element) = match parse_step(&args.step) {
-        Ok(parsed) => parsed,
-        Err(outcome) => return outcome,
-    };
+pub fn logs(args: &LogsArgs) -> CliResult {
+    let (store, run) = open_run(&args.store, &args.run)?;
+    let StepRef { step, element } = parse_step(&args.step)?;
     let attempts = store.lineage.attempts(run.id).unwrap_or_default();
-    let matching: Vec<&AttemptRecord> = attempts
+    let matching: Vec<AttemptRecord> = attempts
         .iter()
         .filter(|a| a.step == step && element.as_ref().is_none_or(|e| &a.element == e))
         .filter(|a| args.attempt.is_none_or(|n| a.attempt == n))
+        .cloned()
         .collect();
     if matching.is_empty() {
         let steps: Vec<String> = {
@@ -416,31 +340,18 @@ pub fn logs(args: &LogsArgs) -> Outcome {
             names.dedup();
             names
         };
-        return Outcome::Failed(format!(
+        fail!(
             "run {} has no record of `{}`; its steps are {}",
             run.id,
             args.step,
             steps.join(", ")
-        ));
+        );
     }
     // The last attempt of each instance (or the one asked for).
-    let mut chosen: Vec<&AttemptRecord> = Vec::new();
-    for attempt in matching {
-        match chosen
-            .iter_mut()
-            .find(|c| c.step == attempt.step && c.element == attempt.element)
-        {
-            Some(existing) => {
-                if attempt.attempt >= existing.attempt {
-                    *existing = attempt;
-                }
-            }
-            None => chosen.push(attempt),
-        }
-    }
+    let chosen = last_attempts(matching);
     let several = chosen.len() > 1;
     let mut missing = false;
-    for attempt in chosen {
+    for attempt in &chosen {
         let name = attempt_name(attempt);
         if several {
             println!(
@@ -472,16 +383,16 @@ pub fn logs(args: &LogsArgs) -> Outcome {
         }
     }
     if missing {
-        Outcome::Problems
+        Err(CliError::Problems)
     } else {
-        Outcome::Clean
+        Ok(())
     }
 }
 
 /// Where `--mlflow URI` points, checked before any work is done (a typo should not cost a
 /// run).
-pub(crate) fn mlflow_target(uri: &str, experiment: Option<&str>) -> Result<Target, Outcome> {
-    let uri = mlforge_mlflow::normalize_uri(uri).map_err(|e| Outcome::Failed(e.to_string()))?;
+pub(crate) fn mlflow_target(uri: &str, experiment: Option<&str>) -> CliResult<Target> {
+    let uri = mlforge_mlflow::normalize_uri(uri).map_err(|e| e.to_string())?;
     Ok(Target {
         uri,
         experiment: experiment.map(str::to_string),
@@ -516,32 +427,21 @@ pub(crate) fn mirror_run(lineage: &Lineage, id: i64, target: &Target) -> Result<
     Ok(())
 }
 
-pub fn mirror(args: &MirrorArgs) -> Outcome {
+fn mirror(args: &MirrorArgs) -> CliResult {
     // Here, unlike in `mlforge run`, the environment may name the server: this command
     // exists to talk to MLflow, so MLflow's own variable is an explicit enough request.
     let from_env = std::env::var("MLFLOW_TRACKING_URI")
         .ok()
         .filter(|u| !u.is_empty());
     let Some(uri) = args.mlflow.clone().or(from_env) else {
-        return Outcome::Failed(
-            "which MLflow server? give it with --mlflow URI (or set MLFLOW_TRACKING_URI)".into(),
-        );
+        fail!("which MLflow server? give it with --mlflow URI (or set MLFLOW_TRACKING_URI)");
     };
-    let target = match mlflow_target(&uri, args.mlflow_experiment.as_deref()) {
-        Ok(target) => target,
-        Err(outcome) => return outcome,
-    };
-    let (store, run) = match open_run(&args.store, &args.run) {
-        Ok(found) => found,
-        Err(outcome) => return outcome,
-    };
-    match mirror_run(&store.lineage, run.id, &target) {
-        Ok(()) => Outcome::Clean,
-        Err(message) => {
-            eprintln!("error: {message}");
-            Outcome::Problems
-        }
-    }
+    let target = mlflow_target(&uri, args.mlflow_experiment.as_deref())?;
+    let (store, run) = open_run(&args.store, &args.run)?;
+    mirror_run(&store.lineage, run.id, &target).map_err(|message| {
+        eprintln!("error: {message}");
+        CliError::Problems
+    })
 }
 
 #[cfg(test)]
@@ -549,19 +449,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn utc_formats_known_instants() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00");
-        assert_eq!(utc(951_782_400_000), "2000-02-29 00:00:00");
-        assert_eq!(utc(1_700_000_000_123), "2023-11-14 22:13:20");
-    }
-
-    #[test]
-    fn steps_with_elements_parse() {
-        assert_eq!(
-            parse_step("fit[1, 0]").ok(),
-            Some(("fit".to_string(), Some("1.0".to_string())))
-        );
-        assert_eq!(parse_step("fit").ok(), Some(("fit".to_string(), None)));
-        assert!(parse_step("fit[x]").is_err());
+    fn steps_are_worded_for_logs() {
+        let parsed = parse_step("fit[1, 0]").unwrap();
+        assert_eq!(parsed.step, "fit");
+        assert_eq!(parsed.element.unwrap().indices(), [1, 0]);
+        assert!(parse_step("fit[x]")
+            .unwrap_err()
+            .to_string()
+            .contains("element indices are numbers"));
+        assert!(parse_step("fit[2")
+            .unwrap_err()
+            .to_string()
+            .contains("write `step` or `step[2]`"));
     }
 }

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod run_support;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -86,7 +88,7 @@ fn json_has_nodes_edges_and_clusters() {
     assert_eq!(model["clusters"][0]["kind"], "pipeline");
     let fit = &model["nodes"][2];
     assert_eq!(
-        fit["range"][0], 24,
+        fit["range"][0], 28,
         "ranges are [start_line, start_column, …]"
     );
     assert_eq!(fit["op"], "ml.train");
@@ -124,7 +126,7 @@ fn output_goes_to_the_file_given() {
 #[test]
 fn svg_through_dot_when_installed() {
     if !dot_present() {
-        println!("note: Graphviz's `dot` is not installed; SVG not tested");
+        run_support::missing_tool("Graphviz's `dot` is not installed; SVG not tested");
         return;
     }
     let dir = scratch("svg");
@@ -198,8 +200,8 @@ fn broken_steps_are_drawn_and_the_command_succeeds() {
     let text = std::fs::read_to_string(examples().join("quickstart.mlf"))
         .unwrap()
         .replace(
-            "step check = score(model: fitted.model, data: parts.test)",
-            "step check = score(model: fitted.model, data: parts.test, colour: 3)",
+            "step check  = score(model: fitted.model, data: parts.test)",
+            "step check  = score(model: fitted.model, data: parts.test, colour: 3)",
         );
     std::fs::write(dir.join("q.mlf"), text).unwrap();
     let output = mlforge(&dir, &["graph", "q.mlf", "--format", "json"]);
@@ -223,7 +225,7 @@ fn broken_steps_are_drawn_and_the_command_succeeds() {
 #[test]
 fn warnings_print_nothing() {
     // W0104: an output the body never writes.
-    let dir = root().join("examples/errors/W0104");
+    let dir = root().join("docs/diagnostics/W0104");
     let check = mlforge(&dir, &["check", "bad.mlf"]);
     assert!(stdout(&check).contains("W0104"));
     let output = mlforge(&dir, &["graph", "bad.mlf"]);

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 #[test]
 fn diagnostics_hover_errors_and_a_clean_exit() {
-    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/errors/E0401/bad.mlf");
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics/E0401/bad.mlf");
     let text = std::fs::read_to_string(&bad).unwrap();
     let uri = format!("file://{}", bad.canonicalize().unwrap().display());
     let mut server = Server::start();

@@ -67,9 +67,9 @@ fn quickstart_runs_and_releases_the_best_model() {
     assert_eq!(fits.len(), 3);
     assert_eq!(
         fits.iter()
-            .map(|a| a.element.as_str())
+            .map(|a| a.element.to_string())
             .collect::<std::collections::BTreeSet<_>>(),
-        ["0", "1", "2"].into_iter().collect()
+        ["0", "1", "2"].into_iter().map(String::from).collect()
     );
     let metrics = s.lineage().run_metrics(run.id).unwrap();
     let mses: Vec<_> = metrics.iter().filter(|m| m.name == "mse").collect();

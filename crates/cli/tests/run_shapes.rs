@@ -368,7 +368,7 @@ fn a_run_records_who_where_and_the_git_commit() {
             .output()
     };
     let Ok(init) = git(&["init", "-q"]) else {
-        eprintln!("skipped: no git");
+        run_support::missing_tool("git is not installed");
         return;
     };
     assert!(init.status.success());

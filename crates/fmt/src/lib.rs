@@ -50,13 +50,19 @@
 //! without a check.
 
 mod compare;
+mod diff;
+mod guard;
+mod items;
 mod printer;
 
 use std::fmt;
 
-use mlforge_syntax::{LineIndex, Parse};
+use mlforge_syntax::{LineIndex, Parse, Span};
 
 pub use compare::{same_item, same_program};
+pub use diff::unified_diff;
+pub use guard::{same_ir, IrChanged};
+pub use items::{format_items, FormattedItem, RangeError};
 
 /// Lines longer than this are broken where the layout allows.
 pub const WIDTH: usize = printer::WIDTH;
@@ -180,8 +186,8 @@ fn verify(input: &str, parse: &Parse, output: &str) -> Result<(), (usize, String
     let reparsed = mlforge_syntax::parse(output);
 
     // 1. The same comments, in the same order.
-    let before = comment_texts(input, parse);
-    let after = comment_texts(output, &reparsed);
+    let before = comment_texts(input, parse, None);
+    let after = comment_texts(output, &reparsed, None);
     if before != after {
         let k = before
             .iter()
@@ -252,11 +258,13 @@ fn verify(input: &str, parse: &Parse, output: &str) -> Result<(), (usize, String
     Ok(())
 }
 
-/// The comments' texts, trimmed, with their line breaks written `\n`.
-fn comment_texts(text: &str, parse: &Parse) -> Vec<String> {
+/// The comments' texts (those inside `within`, or all), trimmed, with their line breaks
+/// written `\n`.
+fn comment_texts(text: &str, parse: &Parse, within: Option<Span>) -> Vec<String> {
     parse
         .comments
         .iter()
+        .filter(|c| within.is_none_or(|w| c.span.start >= w.start && c.span.end <= w.end))
         .map(|c| text[c.span.range()].trim().replace("\r\n", "\n"))
         .collect()
 }

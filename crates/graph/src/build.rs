@@ -4,7 +4,6 @@
 //! they lie in.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use mlforge_analysis::codes::Code;
@@ -16,6 +15,7 @@ use mlforge_analysis::{Db, Severity, SourceFile};
 use mlforge_syntax::ast::{self, Expr, ExprKind, Stmt};
 use mlforge_syntax::{LineIndex, Span};
 
+use crate::fx::FxBuild;
 use crate::model::{
     Arg, Cluster, ClusterKind, Edge, EdgeKind, GraphModel, Node, NodeDiagnostic, Port, Range,
 };
@@ -62,9 +62,9 @@ struct Builder<'db> {
     clusters: Vec<Cluster>,
     diagnostics: Vec<NodeDiagnostic>,
     /// How many edges use each id, to make repeats unique.
-    edge_ids: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+    edge_ids: HashMap<String, usize, FxBuild>,
     /// Node and pipeline-cluster ids given so far.
-    ids: HashSet<String, BuildHasherDefault<FxHasher>>,
+    ids: HashSet<String, FxBuild>,
     /// Each type's text, made once (programs use few distinct types; a scan beats hashing).
     types: Vec<(Ty, Arc<str>)>,
     /// The pipelines being inlined, outermost first: a step calling one of them stays a node.
@@ -350,6 +350,8 @@ impl Builder<'_> {
                         .collect(),
                     diagnostics: Vec::new(),
                     broken: false,
+                    hidden_up: 0,
+                    hidden_down: 0,
                 });
                 ends.push(Ends::Node(id));
             }
@@ -686,43 +688,4 @@ fn for_each_field(expr: &Expr, f: &mut impl FnMut(&str, &str)) {
             f(&base.text, &field.text);
         }
     });
-}
-
-/// The Fx hash of rustc (`rustc-hash`): much faster than SipHash on short keys like edge
-/// ids, and no attacker picks them.
-#[derive(Default)]
-struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        for &byte in chunks.remainder() {
-            self.add(u64::from(byte));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
 }

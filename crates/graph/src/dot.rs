@@ -1,5 +1,5 @@
-//! The [`GraphModel`] as Graphviz DOT, built as graphviz-rust's syntax tree and printed by
-//! its printer. Every quoted value goes through [`quoted`], the one place that escapes.
+//! The [`GraphModel`] as Graphviz DOT, written straight to text by [`DotWriter`], which
+//! quotes and escapes every id and value.
 //!
 //! What a viewer can rely on:
 //! - each step is a node whose DOT id and `id` attribute are the model's node id (Graphviz
@@ -13,14 +13,12 @@
 //! - an edge into or out of a whole cluster is drawn to or from a node inside it, clipped at
 //!   the cluster's border (`lhead`/`ltail`, with `compound=true`).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::fmt::{self, Write};
 
-use graphviz_rust::dot_structures::{
-    Attribute, Edge as DotEdge, EdgeTy, Graph, GraphAttributes, Id, Node as DotNode, NodeId, Stmt,
-    Subgraph, Vertex,
-};
-use graphviz_rust::printer::{DotPrinter, PrinterContext};
-
+use crate::dot_writer::{Attrs, Defaults, DotWriter, Escaper};
+use crate::fx::FxBuild;
 use crate::model::{Cluster, ClusterKind, Edge, EdgeKind, GraphModel, Node, Range};
 
 /// How to draw: which clusters to show as a single node.
@@ -45,52 +43,7 @@ pub fn to_dot(model: &GraphModel) -> String {
 
 /// The DOT text of the model drawn with `options`.
 pub fn to_dot_with(model: &GraphModel, options: &DotOptions) -> String {
-    let mut text = dot_graph(model, options).print(&mut PrinterContext::default());
-    text.push('\n');
-    text
-}
-
-/// The DOT syntax tree of the model drawn with `options`.
-pub fn dot_graph(model: &GraphModel, options: &DotOptions) -> Graph {
-    Drawing::new(model, options).graph()
-}
-
-/// A value as a quoted DOT string. DOT strings know one escape, `\"`; Graphviz then reads
-/// labels and most other string attributes as escString, where `\\` is a backslash and `\n`
-/// a line break. So: backslash and quote are escaped, a line break becomes `\n`, and other
-/// control characters become spaces. A string that ends in a backslash stays closed because
-/// that backslash is doubled.
-pub fn quoted(value: &str) -> Id {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    if !value
-        .chars()
-        .any(|c| c == '"' || c == '\\' || c.is_control())
-    {
-        out.push_str(value);
-        out.push('"');
-        return Id::Escaped(out);
-    }
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    Id::Escaped(out)
-}
-
-fn attr(name: &str, value: &str) -> Attribute {
-    Attribute(Id::Plain(name.to_string()), quoted(value))
-}
-
-fn node_id(id: &str) -> NodeId {
-    NodeId(quoted(id), None)
+    Drawing::new(model, options).write()
 }
 
 fn cluster_name(id: &str) -> String {
@@ -102,7 +55,13 @@ fn placeholder_id(cluster: &str) -> String {
 }
 
 /// An edge as drawn (ends after collapsing, kind, output, input): drawn once.
-type DrawnEdge<'m> = (String, String, EdgeKind, Option<&'m str>, Option<&'m str>);
+type DrawnEdge<'m> = (
+    Cow<'m, str>,
+    Cow<'m, str>,
+    EdgeKind,
+    Option<&'m str>,
+    Option<&'m str>,
+);
 
 /// Something drawn inside a cluster (or at the top): a node or a cluster, by index.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -113,20 +72,22 @@ enum Child {
 
 struct Drawing<'m> {
     model: &'m GraphModel,
-    cluster_index: HashMap<&'m str, usize>,
-    node_index: HashMap<&'m str, usize>,
+    cluster_index: HashMap<&'m str, usize, FxBuild>,
+    node_index: HashMap<&'m str, usize, FxBuild>,
     /// Children of each cluster, in source order; `top` for the pipeline itself.
     children: Vec<Vec<Child>>,
     top: Vec<Child>,
-    collapsed: HashSet<usize>,
+    collapsed: HashSet<usize, FxBuild>,
     /// Data inputs fed by an edge, per node: those arguments are drawn as edges, not in the
     /// label.
-    fed: HashSet<(&'m str, &'m str)>,
+    fed: HashSet<(&'m str, &'m str), FxBuild>,
+    /// The model's file, percent-encoded for `URL` (every part but inlined ones is in it).
+    file_url: String,
 }
 
 impl<'m> Drawing<'m> {
     fn new(model: &'m GraphModel, options: &DotOptions) -> Drawing<'m> {
-        let cluster_index: HashMap<&str, usize> = model
+        let cluster_index: HashMap<&str, usize, FxBuild> = model
             .clusters
             .iter()
             .enumerate()
@@ -184,127 +145,138 @@ impl<'m> Drawing<'m> {
             top,
             collapsed,
             fed,
+            file_url: percent_encode(&model.file),
         }
     }
 
-    fn graph(&self) -> Graph {
-        let mut stmts = vec![
-            Stmt::GAttribute(GraphAttributes::Graph(vec![
-                attr("id", &format!("pipeline:{}", self.model.pipeline)),
-                attr("label", &self.model.pipeline),
-                attr("labelloc", "t"),
-                attr("compound", "true"),
-                attr("rankdir", "TB"),
-                attr("fontname", FONT),
-                attr("mlf_file", &self.model.file),
-            ])),
-            Stmt::GAttribute(GraphAttributes::Node(vec![
-                attr("shape", "box"),
-                attr("style", "rounded"),
-                attr("fontname", FONT),
-                attr("fontsize", "11"),
-            ])),
-            Stmt::GAttribute(GraphAttributes::Edge(vec![
-                attr("fontname", FONT),
-                attr("fontsize", "9"),
-            ])),
-        ];
+    fn write(&self) -> String {
+        // About 700 bytes a node and 400 an edge, with their source attributes.
+        let capacity = 1024 + 700 * self.model.nodes.len() + 400 * self.model.edges.len();
+        let mut w = DotWriter::with_capacity(&self.model.pipeline, capacity);
+        w.defaults(Defaults::Graph, |a| {
+            a.attr_fmt("id", format_args!("pipeline:{}", self.model.pipeline))
+                .attr("label", &self.model.pipeline)
+                .attr("labelloc", "t")
+                .attr("compound", "true")
+                .attr("rankdir", "TB")
+                .attr("fontname", FONT)
+                .attr("mlf_file", &self.model.file);
+        });
+        w.defaults(Defaults::Node, |a| {
+            a.attr("shape", "box")
+                .attr("style", "rounded")
+                .attr("fontname", FONT)
+                .attr("fontsize", "11");
+        });
+        w.defaults(Defaults::Edge, |a| {
+            a.attr("fontname", FONT).attr("fontsize", "9");
+        });
         for &child in &self.top {
-            self.draw_child(child, &mut stmts);
+            self.draw_child(child, &mut w);
         }
-        let mut seen = HashSet::new();
+        let mut seen =
+            HashSet::with_capacity_and_hasher(self.model.edges.len(), FxBuild::default());
         for edge in &self.model.edges {
-            if let Some(e) = self.draw_edge(edge, &mut seen) {
-                stmts.push(Stmt::Edge(e));
-            }
+            self.draw_edge(edge, &mut seen, &mut w);
         }
-        Graph::DiGraph {
-            id: quoted(&self.model.pipeline),
-            strict: false,
-            stmts,
-        }
+        w.finish()
     }
 
-    fn draw_child(&self, child: Child, stmts: &mut Vec<Stmt>) {
+    fn draw_child(&self, child: Child, w: &mut DotWriter) {
         match child {
-            Child::Node(n) => stmts.push(Stmt::Node(self.draw_node(&self.model.nodes[n]))),
-            Child::Cluster(c) if self.collapsed.contains(&c) => {
-                stmts.push(Stmt::Node(self.draw_collapsed(c)))
-            }
-            Child::Cluster(c) => stmts.push(Stmt::Subgraph(self.draw_cluster(c))),
+            Child::Node(n) => self.draw_node(&self.model.nodes[n], w),
+            Child::Cluster(c) if self.collapsed.contains(&c) => self.draw_collapsed(c, w),
+            Child::Cluster(c) => self.draw_cluster(c, w),
         }
     }
 
-    fn draw_node(&self, node: &Node) -> DotNode {
-        let mut lines = vec![node.label.clone(), node.op.clone()];
-        let shown: Vec<String> = node
-            .args
-            .iter()
-            .filter(|a| !self.fed.contains(&(node.id.as_str(), a.name.as_str())))
-            .map(|a| format!("{}: {}", a.name, shorten(&a.value, ARG_WIDTH)))
-            .collect();
-        if shown.len() > ARG_COUNT {
-            lines.extend(shown[..ARG_COUNT - 1].iter().cloned());
-            lines.push(format!("+{} more", shown.len() - (ARG_COUNT - 1)));
-        } else {
-            lines.extend(shown);
+    /// The `URL`-ready form of a part's file.
+    fn url_of<'a>(&'a self, file: &'a Option<std::sync::Arc<str>>) -> Cow<'a, str> {
+        match file {
+            None => Cow::Borrowed(&self.file_url),
+            Some(file) => Cow::Owned(percent_encode(file)),
         }
-        let mut tooltip = format!("{} = {}(", node.label, node.op);
-        tooltip.push_str(
-            &node
-                .args
-                .iter()
-                .map(|a| format!("{}: {}", a.name, one_line(&a.value)))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        tooltip.push(')');
-        if !node.outputs.is_empty() {
-            let outs: Vec<String> = node
-                .outputs
-                .iter()
-                .map(|p| format!("{}: {}", p.name, p.ty))
-                .collect();
-            tooltip.push_str(&format!(" -> ({})", outs.join(", ")));
-        }
-        tooltip.push_str(&format!(
-            "\n{}",
-            location(self.model.file_of(&node.file), &node.range)
-        ));
-        for d in &node.diagnostics {
-            tooltip.push_str(&format!("\n{} {}: {}", d.severity, d.code, d.message));
-        }
+    }
+
+    fn source_attrs(&self, a: &mut Attrs<'_>, file: &Option<std::sync::Arc<str>>, range: &Range) {
+        source_attrs(a, self.model.file_of(file), &self.url_of(file), range);
+    }
+
+    fn draw_node(&self, node: &Node, w: &mut DotWriter) {
+        let fed = |arg: &str| self.fed.contains(&(node.id.as_str(), arg));
+        let shown = node.args.iter().filter(|a| !fed(&a.name));
+        let count = shown.clone().count();
+        let file = self.model.file_of(&node.file);
         let warned = node.diagnostics.iter().any(|d| d.severity == "warning");
-        let mut attributes = vec![
-            attr("id", &node.id),
-            attr("label", &lines.join("\n")),
-            attr("tooltip", &tooltip),
-        ];
-        attributes.extend(source_attrs(self.model.file_of(&node.file), &node.range));
-        if node.op_kind == Some("pipeline") {
-            attributes.push(attr("shape", "box3d"));
-        }
-        if node.broken {
-            attributes.extend([
-                attr("class", "step broken"),
-                attr("color", RED),
-                attr("fontcolor", RED),
-                attr("style", "rounded,dashed"),
-                attr("penwidth", "2"),
-            ]);
-        } else if warned {
-            attributes.extend([
-                attr("class", "step warning"),
-                attr("color", AMBER),
-                attr("penwidth", "2"),
-            ]);
-        } else {
-            attributes.push(attr("class", "step"));
-        }
-        DotNode::new(node_id(&node.id), attributes)
+        w.node(&node.id, |a| {
+            a.attr("id", &node.id);
+            a.attr_with("label", |e| {
+                write!(e, "{}\n{}", node.label, node.op)?;
+                let listed = if count > ARG_COUNT {
+                    ARG_COUNT - 1
+                } else {
+                    count
+                };
+                for arg in shown.take(listed) {
+                    write!(e, "\n{}: ", arg.name)?;
+                    write_shortened(e, &arg.value, ARG_WIDTH)?;
+                }
+                if count > ARG_COUNT {
+                    write!(e, "\n+{} more", count - (ARG_COUNT - 1))?;
+                }
+                Ok(())
+            });
+            a.attr_with("tooltip", |e| {
+                write!(e, "{} = {}(", node.label, node.op)?;
+                for (i, arg) in node.args.iter().enumerate() {
+                    if i > 0 {
+                        e.write_str(", ")?;
+                    }
+                    write!(e, "{}: ", arg.name)?;
+                    write_one_line(e, &arg.value)?;
+                }
+                e.write_char(')')?;
+                if !node.outputs.is_empty() {
+                    e.write_str(" -> (")?;
+                    for (i, port) in node.outputs.iter().enumerate() {
+                        if i > 0 {
+                            e.write_str(", ")?;
+                        }
+                        write!(e, "{}: {}", port.name, port.ty)?;
+                    }
+                    e.write_char(')')?;
+                }
+                write!(e, "\n{}", Location(file, &node.range))?;
+                for d in &node.diagnostics {
+                    write!(e, "\n{} {}: {}", d.severity, d.code, d.message)?;
+                }
+                hidden_lines(e, node)
+            });
+            self.source_attrs(a, &node.file, &node.range);
+            if node.op_kind == Some("pipeline") {
+                a.attr("shape", "box3d");
+            }
+            if node.broken {
+                a.attr("class", "step broken")
+                    .attr("color", RED)
+                    .attr("fontcolor", RED)
+                    .attr("style", "rounded,dashed")
+                    .attr("penwidth", "2");
+            } else if warned {
+                a.attr("class", "step warning")
+                    .attr("color", AMBER)
+                    .attr("penwidth", "2");
+            } else {
+                a.attr("class", "step");
+            }
+            if node.hidden_up > 0 || node.hidden_down > 0 {
+                // A focus subgraph's edge: the step has neighbours not drawn.
+                a.attr("peripheries", "2");
+            }
+        });
     }
 
-    fn draw_cluster(&self, c: usize) -> Subgraph {
+    fn draw_cluster(&self, c: usize, w: &mut DotWriter) {
         let cluster = &self.model.clusters[c];
         let (style, color) = match cluster.kind {
             ClusterKind::For => ("rounded,dashed", "#0969da"),
@@ -312,96 +284,75 @@ impl<'m> Drawing<'m> {
             ClusterKind::Else => ("rounded,dotted", "#8250df"),
             ClusterKind::Pipeline => ("rounded,filled", "#57606a"),
         };
-        let mut graph_attrs = vec![
-            attr("id", &cluster.id),
-            attr("label", &cluster_label(cluster)),
-            attr(
-                "tooltip",
-                &cluster_tooltip(cluster, self.model.file_of(&cluster.file)),
-            ),
-            attr("labeljust", "l"),
-            attr("fontsize", "10"),
-            attr("style", style),
-        ];
-        graph_attrs.extend(source_attrs(
-            self.model.file_of(&cluster.file),
-            &cluster.range,
-        ));
-        if cluster.kind == ClusterKind::Pipeline {
-            graph_attrs.push(attr("fillcolor", "#f6f8fa"));
-        }
-        if cluster.broken {
-            graph_attrs.extend([
-                attr("class", &format!("{} broken", cluster.kind.as_str())),
-                attr("color", RED),
-                attr("fontcolor", RED),
-                attr("penwidth", "2"),
-            ]);
-        } else {
-            graph_attrs.extend([attr("class", cluster.kind.as_str()), attr("color", color)]);
-        }
-        let mut stmts = vec![Stmt::GAttribute(GraphAttributes::Graph(graph_attrs))];
+        let file = self.model.file_of(&cluster.file);
+        w.subgraph(&cluster_name(&cluster.id));
+        w.defaults(Defaults::Graph, |a| {
+            a.attr("id", &cluster.id)
+                .attr_fmt("label", format_args!("{}", ClusterLabel(cluster)))
+                .attr_with("tooltip", |e| cluster_tooltip(e, cluster, file))
+                .attr("labeljust", "l")
+                .attr("fontsize", "10")
+                .attr("style", style);
+            self.source_attrs(a, &cluster.file, &cluster.range);
+            if cluster.kind == ClusterKind::Pipeline {
+                a.attr("fillcolor", "#f6f8fa");
+            }
+            if cluster.broken {
+                a.attr_fmt("class", format_args!("{} broken", cluster.kind.as_str()))
+                    .attr("color", RED)
+                    .attr("fontcolor", RED)
+                    .attr("penwidth", "2");
+            } else {
+                a.attr("class", cluster.kind.as_str()).attr("color", color);
+            }
+        });
         if self.children[c].is_empty() {
-            stmts.push(Stmt::Node(DotNode::new(
-                node_id(&placeholder_id(&cluster.id)),
-                vec![
-                    attr("id", &placeholder_id(&cluster.id)),
-                    attr("label", "(no steps)"),
-                    attr("shape", "plaintext"),
-                    attr("class", "placeholder"),
-                ],
-            )));
+            let placeholder = placeholder_id(&cluster.id);
+            w.node(&placeholder, |a| {
+                a.attr("id", &placeholder)
+                    .attr("label", "(no steps)")
+                    .attr("shape", "plaintext")
+                    .attr("class", "placeholder");
+            });
         }
         for &child in &self.children[c] {
-            self.draw_child(child, &mut stmts);
+            self.draw_child(child, w);
         }
-        Subgraph {
-            id: quoted(&cluster_name(&cluster.id)),
-            stmts,
-        }
+        w.end_subgraph();
     }
 
-    fn draw_collapsed(&self, c: usize) -> DotNode {
+    fn draw_collapsed(&self, c: usize, w: &mut DotWriter) {
         let cluster = &self.model.clusters[c];
         let steps = self.steps_inside(c);
-        let mut lines = vec![cluster_label(cluster)];
-        lines.push(format!(
-            "{} step{}",
-            steps,
-            if steps == 1 { "" } else { "s" }
-        ));
-        let mut attributes = vec![
-            attr("id", &cluster.id),
-            attr("label", &lines.join("\n")),
-            attr(
-                "tooltip",
-                &cluster_tooltip(cluster, self.model.file_of(&cluster.file)),
-            ),
-            attr("shape", "folder"),
-        ];
-        attributes.extend(source_attrs(
-            self.model.file_of(&cluster.file),
-            &cluster.range,
-        ));
+        let file = self.model.file_of(&cluster.file);
         let broken = cluster.broken || self.broken_inside(c);
-        if broken {
-            attributes.extend([
-                attr(
+        w.node(&cluster.id, |a| {
+            a.attr("id", &cluster.id)
+                .attr_fmt(
+                    "label",
+                    format_args!(
+                        "{}\n{} step{}",
+                        ClusterLabel(cluster),
+                        steps,
+                        if steps == 1 { "" } else { "s" }
+                    ),
+                )
+                .attr_with("tooltip", |e| cluster_tooltip(e, cluster, file))
+                .attr("shape", "folder");
+            self.source_attrs(a, &cluster.file, &cluster.range);
+            if broken {
+                a.attr_fmt(
                     "class",
-                    &format!("collapsed {} broken", cluster.kind.as_str()),
-                ),
-                attr("color", RED),
-                attr("fontcolor", RED),
-                attr("style", "dashed"),
-                attr("penwidth", "2"),
-            ]);
-        } else {
-            attributes.push(attr(
-                "class",
-                &format!("collapsed {}", cluster.kind.as_str()),
-            ));
-        }
-        DotNode::new(node_id(&cluster.id), attributes)
+                    format_args!("collapsed {} broken", cluster.kind.as_str()),
+                )
+                .attr("color", RED)
+                .attr("fontcolor", RED)
+                .attr("style", "dashed")
+                .attr("penwidth", "2");
+            } else {
+                a.attr_fmt("class", format_args!("collapsed {}", cluster.kind.as_str()));
+            }
+        });
     }
 
     fn steps_inside(&self, c: usize) -> usize {
@@ -440,40 +391,41 @@ impl<'m> Drawing<'m> {
 
     /// Where an edge end is drawn: the DOT node id, and the cluster to clip at (`lhead` or
     /// `ltail`) when the end is a whole cluster drawn expanded.
-    fn end(&self, id: &str, last: bool) -> Option<(String, Option<usize>)> {
+    fn end(&self, id: &'m str, last: bool) -> Option<(Cow<'m, str>, Option<usize>)> {
         let child = match (self.node_index.get(id), self.cluster_index.get(id)) {
             (Some(&n), _) => Child::Node(n),
             (None, Some(&c)) => Child::Cluster(c),
             (None, None) => return None,
         };
         // Inside a collapsed cluster, the outermost collapsed one stands for it.
-        let mut chain = self.ancestors(child);
-        chain.reverse();
-        if let Some(&c) = chain.iter().find(|c| self.collapsed.contains(c)) {
-            return Some((self.model.clusters[c].id.clone(), None));
+        if !self.collapsed.is_empty() {
+            let mut chain = self.ancestors(child);
+            chain.reverse();
+            if let Some(&c) = chain.iter().find(|c| self.collapsed.contains(c)) {
+                return Some((Cow::Borrowed(&self.model.clusters[c].id), None));
+            }
         }
         match child {
-            Child::Node(n) => Some((self.model.nodes[n].id.clone(), None)),
-            Child::Cluster(c) if self.collapsed.contains(&c) => {
-                Some((self.model.clusters[c].id.clone(), None))
-            }
+            Child::Node(_) => Some((Cow::Borrowed(id), None)),
+            Child::Cluster(c) if self.collapsed.contains(&c) => Some((Cow::Borrowed(id), None)),
             Child::Cluster(c) => Some((self.anchor(c, last), Some(c))),
         }
     }
 
     /// A node drawn inside an expanded cluster, to attach edges to: the first (or last) in
     /// source order.
-    fn anchor(&self, c: usize, last: bool) -> String {
+    fn anchor(&self, c: usize, last: bool) -> Cow<'m, str> {
+        let model = self.model;
         let pick = if last {
             self.children[c].last()
         } else {
             self.children[c].first()
         };
         match pick {
-            None => placeholder_id(&self.model.clusters[c].id),
-            Some(&Child::Node(n)) => self.model.nodes[n].id.clone(),
+            None => Cow::Owned(placeholder_id(&model.clusters[c].id)),
+            Some(&Child::Node(n)) => Cow::Borrowed(&model.nodes[n].id),
             Some(&Child::Cluster(k)) if self.collapsed.contains(&k) => {
-                self.model.clusters[k].id.clone()
+                Cow::Borrowed(&model.clusters[k].id)
             }
             Some(&Child::Cluster(k)) => self.anchor(k, last),
         }
@@ -498,12 +450,21 @@ impl<'m> Drawing<'m> {
         self.ancestors(child).contains(&c)
     }
 
-    fn draw_edge(&self, edge: &'m Edge, seen: &mut HashSet<DrawnEdge<'m>>) -> Option<DotEdge> {
-        let (from, tail) = self.end(&edge.from, true)?;
-        let (to, head) = self.end(&edge.to, false)?;
+    fn draw_edge(
+        &self,
+        edge: &'m Edge,
+        seen: &mut HashSet<DrawnEdge<'m>, FxBuild>,
+        w: &mut DotWriter,
+    ) {
+        let Some((from, tail)) = self.end(&edge.from, true) else {
+            return;
+        };
+        let Some((to, head)) = self.end(&edge.to, false) else {
+            return;
+        };
         if from == to && (tail.is_some() || head.is_some() || edge.from != edge.to) {
             // Both ends inside one collapsed cluster: nothing to draw.
-            return None;
+            return;
         }
         let key = (
             from.clone(),
@@ -513,111 +474,141 @@ impl<'m> Drawing<'m> {
             edge.input.as_deref(),
         );
         if !seen.insert(key) {
-            return None;
+            return;
         }
-        let mut attributes = vec![attr("id", &edge.id)];
-        let label = match (&edge.label, &edge.ty) {
-            (Some(label), Some(ty)) => format!("{label}: {ty}"),
-            (Some(label), None) => label.clone(),
-            (None, _) => String::new(),
-        };
-        let tooltip = match edge.kind {
-            EdgeKind::After => format!("{} waits for {}", edge.to, edge.from),
-            _ => format!(
-                "{}.{} → {}.{}{}",
-                edge.from,
-                edge.label.as_deref().unwrap_or(""),
-                edge.to,
-                edge.input.as_deref().unwrap_or(""),
-                edge.ty
-                    .as_deref()
-                    .map(|t| format!(" ({t})"))
-                    .unwrap_or_default()
+        let ltail = tail.filter(|&c| !self.drawn_inside(&to, c));
+        let lhead = head.filter(|&c| !self.drawn_inside(&from, c));
+        w.edge(&from, &to, |a| {
+            a.attr("id", &edge.id);
+            match (&edge.label, &edge.ty) {
+                (Some(label), Some(ty)) => {
+                    a.attr_fmt("label", format_args!("{label}: {ty}"));
+                }
+                (Some(label), None) if !label.is_empty() => {
+                    a.attr("label", label);
+                }
+                _ => {}
+            }
+            match edge.kind {
+                EdgeKind::After => a.attr_fmt(
+                    "tooltip",
+                    format_args!("{} waits for {}", edge.to, edge.from),
+                ),
+                _ => a.attr_with("tooltip", |e| {
+                    write!(
+                        e,
+                        "{}.{} → {}.{}",
+                        edge.from,
+                        edge.label.as_deref().unwrap_or(""),
+                        edge.to,
+                        edge.input.as_deref().unwrap_or("")
+                    )?;
+                    match &edge.ty {
+                        Some(ty) => write!(e, " ({ty})"),
+                        None => Ok(()),
+                    }
+                }),
+            };
+            a.attr("class", edge.kind.as_str());
+            self.source_attrs(a, &edge.file, &edge.range);
+            match edge.kind {
+                EdgeKind::Data => {}
+                EdgeKind::After => {
+                    a.attr("style", "dashed").attr("color", "#57606a");
+                }
+                EdgeKind::Control => {
+                    a.attr("style", "dotted").attr("arrowhead", "diamond");
+                }
+            }
+            if let Some(c) = ltail {
+                a.attr("ltail", &cluster_name(&self.model.clusters[c].id));
+            }
+            if let Some(c) = lhead {
+                a.attr("lhead", &cluster_name(&self.model.clusters[c].id));
+            }
+        });
+    }
+}
+
+/// In a focus subgraph, what a step's tooltip says of the neighbours left out.
+fn hidden_lines(e: &mut Escaper<'_>, node: &Node) -> fmt::Result {
+    for (count, what) in [
+        (node.hidden_up, "upstream"),
+        (node.hidden_down, "downstream"),
+    ] {
+        if count > 0 {
+            let s = if count == 1 { "" } else { "s" };
+            write!(e, "\n{count} more step{s} {what}, not shown")?;
+        }
+    }
+    Ok(())
+}
+
+/// A cluster's label: `for lr in rates · 3 items`, `if …`, `te: train_eval`.
+struct ClusterLabel<'a>(&'a Cluster);
+
+impl fmt::Display for ClusterLabel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cluster = self.0;
+        match (cluster.kind, cluster.size) {
+            (ClusterKind::For, Some(size)) => write!(
+                f,
+                "{} · {size} item{}",
+                cluster.label,
+                if size == 1 { "" } else { "s" }
             ),
-        };
-        if !label.is_empty() {
-            attributes.push(attr("label", &label));
+            (ClusterKind::Pipeline, _) => write!(f, "{}: {}", cluster.label, cluster.source),
+            _ => f.write_str(&cluster.label),
         }
-        attributes.push(attr("tooltip", &tooltip));
-        attributes.push(attr("class", edge.kind.as_str()));
-        attributes.extend(source_attrs(self.model.file_of(&edge.file), &edge.range));
-        match edge.kind {
-            EdgeKind::Data => {}
-            EdgeKind::After => {
-                attributes.extend([attr("style", "dashed"), attr("color", "#57606a")]);
-            }
-            EdgeKind::Control => {
-                attributes.extend([attr("style", "dotted"), attr("arrowhead", "diamond")]);
-            }
-        }
-        if let Some(c) = tail.filter(|&c| !self.drawn_inside(&to, c)) {
-            attributes.push(attr("ltail", &cluster_name(&self.model.clusters[c].id)));
-        }
-        if let Some(c) = head.filter(|&c| !self.drawn_inside(&from, c)) {
-            attributes.push(attr("lhead", &cluster_name(&self.model.clusters[c].id)));
-        }
-        Some(DotEdge {
-            ty: EdgeTy::Pair(Vertex::N(node_id(&from)), Vertex::N(node_id(&to))),
-            attributes,
-        })
     }
 }
 
-fn cluster_label(cluster: &Cluster) -> String {
-    match (cluster.kind, cluster.size) {
-        (ClusterKind::For, Some(size)) => format!(
-            "{} · {size} item{}",
-            cluster.label,
-            if size == 1 { "" } else { "s" }
-        ),
-        (ClusterKind::Pipeline, _) => format!("{}: {}", cluster.label, cluster.source),
-        _ => cluster.label.clone(),
-    }
-}
-
-fn cluster_tooltip(cluster: &Cluster, file: &str) -> String {
-    let mut tooltip = format!(
+fn cluster_tooltip(e: &mut Escaper<'_>, cluster: &Cluster, file: &str) -> fmt::Result {
+    write!(
+        e,
         "{}\n{}",
-        cluster_label(cluster),
-        location(file, &cluster.range)
-    );
+        ClusterLabel(cluster),
+        Location(file, &cluster.range)
+    )?;
     for d in &cluster.diagnostics {
-        tooltip.push_str(&format!("\n{} {}: {}", d.severity, d.code, d.message));
+        write!(e, "\n{} {}: {}", d.severity, d.code, d.message)?;
     }
-    tooltip
+    Ok(())
 }
 
 /// `file:LINE:COL`, as compilers print it.
-fn location(file: &str, range: &Range) -> String {
-    format!("{file}:{}:{}", range.start_line, range.start_column)
+struct Location<'a>(&'a str, &'a Range);
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}",
+            self.0, self.1.start_line, self.1.start_column
+        )
+    }
 }
 
-fn source_attrs(file: &str, range: &Range) -> [Attribute; 4] {
-    [
-        attr("mlf_file", file),
-        attr(
+fn source_attrs(a: &mut Attrs<'_>, file: &str, url: &str, range: &Range) {
+    a.attr("mlf_file", file)
+        .attr_fmt(
             "mlf_range",
-            &format!(
+            format_args!(
                 "{}:{}-{}:{}",
                 range.start_line, range.start_column, range.end_line, range.end_column
             ),
-        ),
-        attr(
+        )
+        .attr_fmt(
             "mlf_offsets",
-            &format!("{}-{}", range.start_offset, range.end_offset),
-        ),
-        attr(
+            format_args!("{}-{}", range.start_offset, range.end_offset),
+        )
+        .attr_fmt(
             "URL",
-            &format!(
-                "{}#L{}C{}-L{}C{}",
-                percent_encode(file),
-                range.start_line,
-                range.start_column,
-                range.end_line,
-                range.end_column
+            format_args!(
+                "{url}#L{}C{}-L{}C{}",
+                range.start_line, range.start_column, range.end_line, range.end_column
             ),
-        ),
-    ]
+        );
 }
 
 /// A path made safe for a URL: everything but unreserved characters and `/` is
@@ -629,24 +620,49 @@ fn percent_encode(path: &str) -> String {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(byte as char)
             }
-            _ => out.push_str(&format!("%{byte:02X}")),
+            _ => {
+                let _ = write!(out, "%{byte:02X}");
+            }
         }
     }
     out
 }
 
 /// White space runs folded to one space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+fn write_one_line(e: &mut impl Write, text: &str) -> fmt::Result {
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            e.write_char(' ')?;
+        }
+        e.write_str(word)?;
+    }
+    Ok(())
 }
 
-/// At most `width` characters on one line, with `…` when cut.
-fn shorten(text: &str, width: usize) -> String {
-    let text = one_line(text);
-    if text.chars().count() <= width {
-        return text;
+/// At most `width` characters on one line (white space folded), with `…` when cut.
+fn write_shortened(e: &mut impl Write, text: &str, width: usize) -> fmt::Result {
+    let words = || text.split_whitespace();
+    let folded =
+        words().map(|w| w.chars().count()).sum::<usize>() + words().count().saturating_sub(1);
+    if folded <= width {
+        return write_one_line(e, text);
     }
-    let mut cut: String = text.chars().take(width - 1).collect();
-    cut.push('…');
-    cut
+    let mut left = width - 1;
+    'words: for (i, word) in words().enumerate() {
+        if i > 0 {
+            if left == 0 {
+                break;
+            }
+            e.write_char(' ')?;
+            left -= 1;
+        }
+        for c in word.chars() {
+            if left == 0 {
+                break 'words;
+            }
+            e.write_char(c)?;
+            left -= 1;
+        }
+    }
+    e.write_char('…')
 }

@@ -1,8 +1,9 @@
 //! MLForge pipeline graphs: the graph of one pipeline as plain serde values
 //! ([`GraphModel`]: steps, `for`/`if`/`else` blocks and inlined sub-pipelines as clusters,
 //! data, `after` and control edges, diagnostics on the steps they concern), drawn as
-//! Graphviz DOT through graphviz-rust's syntax tree and printer, and as SVG through the
-//! `dot` program when it is installed.
+//! Graphviz DOT by a direct writer ([`DotWriter`], which any DOT this project prints can
+//! use), and as SVG through the `dot` program when it is installed. [`GraphModel::focus`]
+//! cuts out the part of a big graph around one step.
 //!
 //! ```text
 //! analyze_pipeline(key) ─ StepGraph ─┐
@@ -10,16 +11,21 @@
 //!                                                                   └ to_dot ─ to_svg (dot -Tsvg)
 //! ```
 //!
-//! Only this crate knows graphviz-rust. Nothing here does IO but [`to_svg`], which runs
-//! `dot`.
+//! Only this crate knows graphviz-rust (to run `dot`, and to parse DOT in tests). Nothing
+//! here does IO but [`to_svg`], which runs `dot`.
 
 mod build;
 mod dot;
+mod dot_writer;
+mod focus;
+mod fx;
 pub mod model;
 mod svg;
 
 pub use crate::build::build;
-pub use crate::dot::{dot_graph, quoted, to_dot, to_dot_with, DotOptions};
+pub use crate::dot::{to_dot, to_dot_with, DotOptions};
+pub use crate::dot_writer::{quoted, Attrs, Defaults, DotWriter, Escaper};
+pub use crate::focus::Totals;
 pub use crate::model::GraphModel;
 pub use crate::svg::{to_svg, SvgError};
 

@@ -18,7 +18,8 @@
 //! - `file` is left out of a node, edge, cluster or diagnostic in the model's own file (it
 //!   is there only for the steps of a sub-pipeline inlined from another file);
 //! - fields at their default are left out: `diagnostics` when empty, `broken` when false,
-//!   and `op_kind`, `cluster`, `parent`, `size`, `label`, `input` and `type` when null.
+//!   and `op_kind`, `cluster`, `parent`, `size`, `label`, `input` and `type` when null;
+//!   `hidden_up` and `hidden_down` when 0 (they are set only in a focus subgraph).
 
 use std::sync::Arc;
 
@@ -76,6 +77,13 @@ pub struct Node {
     /// The step has at least one error.
     #[serde(skip_serializing_if = "is_false")]
     pub broken: bool,
+    /// In a focus subgraph ([`GraphModel::focus`]): how many of the step's direct
+    /// predecessors (data and `after`) are left out. Always 0 in a whole graph.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hidden_up: u32,
+    /// The same for direct successors.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hidden_down: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -216,6 +224,10 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
 impl GraphModel {
     /// The file of a node, edge, cluster or diagnostic: its own `file`, or the model's.
     pub fn file_of<'a>(&'a self, file: &'a Option<Arc<str>>) -> &'a str {
@@ -224,6 +236,11 @@ impl GraphModel {
 
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The index of the node `id` in `nodes`.
+    pub fn node_index_of(&self, id: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id == id)
     }
 
     pub fn cluster(&self, id: &str) -> Option<&Cluster> {

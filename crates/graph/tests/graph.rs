@@ -1,108 +1,22 @@
 //! The graph of real programs: JSON snapshots of the examples, DOT that graphviz-rust parses
 //! and Graphviz renders, broken steps drawn and marked, escaping, determinism.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod support;
 
-use graphviz_rust::dot_structures::{Attribute, Graph, Id, Node, Stmt};
+use std::path::{Path, PathBuf};
+
 use mlforge_analysis::items::{parse, select_pipeline};
-use mlforge_analysis::{Db, FileLoader, MemoryLoader, RootDatabase};
+use mlforge_analysis::Db;
 use mlforge_graph::model::{ClusterKind, EdgeKind};
 use mlforge_graph::{build, parse_dot, to_dot, to_dot_with, to_svg, DotOptions, GraphModel};
 use mlforge_syntax::ast::Item;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Reads files under the workspace root, so that paths in the model stay relative
-/// (`examples/quickstart.mlf`) and snapshots do not depend on the checkout's location.
-struct Rooted(PathBuf);
-
-impl FileLoader for Rooted {
-    fn load(&self, path: &Path) -> Result<String, mlforge_analysis::LoadError> {
-        mlforge_analysis::read_text(&self.0.join(path))
-    }
-}
-
-fn example_db() -> RootDatabase {
-    RootDatabase::new(Arc::new(Rooted(root())))
-}
-
-fn model_of(db: &RootDatabase, path: &str, pipeline: Option<&str>) -> GraphModel {
-    let file = db.file(Path::new(path));
-    let key = select_pipeline(db, file, pipeline).expect("the pipeline exists");
-    build(db, key)
-}
-
-fn example(path: &str, pipeline: Option<&str>) -> GraphModel {
-    model_of(&example_db(), path, pipeline)
-}
-
-fn memory(files: &[(&str, &str)]) -> RootDatabase {
-    let mut loader = MemoryLoader::default();
-    for (path, text) in files {
-        loader.files.insert(PathBuf::from(path), text.to_string());
-    }
-    RootDatabase::new(Arc::new(loader))
-}
+use support::{dot_nodes, example, example_db, memory, model_of, root};
 
 fn dot_present() -> bool {
     std::process::Command::new("dot")
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-/// The value of a quoted DOT string, as graphviz-rust's parser returns it.
-fn unquote(id: &Id) -> String {
-    let raw = match id {
-        Id::Escaped(s) => s
-            .strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .unwrap(),
-        Id::Plain(s) | Id::Html(s) | Id::Anonymous(s) => return s.clone(),
-    };
-    let mut out = String::new();
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-/// Every node of a parsed DOT graph, with its attributes by name, searching subgraphs.
-fn dot_nodes(graph: &Graph) -> HashMap<String, HashMap<String, String>> {
-    fn walk(stmts: &[Stmt], out: &mut HashMap<String, HashMap<String, String>>) {
-        for stmt in stmts {
-            match stmt {
-                Stmt::Node(Node { id, attributes }) => {
-                    let attrs = attributes
-                        .iter()
-                        .map(|Attribute(k, v)| (unquote(k), unquote(v)))
-                        .collect();
-                    out.insert(unquote(&id.0), attrs);
-                }
-                Stmt::Subgraph(sub) => walk(&sub.stmts, out),
-                _ => {}
-            }
-        }
-    }
-    let stmts = match graph {
-        Graph::Graph { stmts, .. } | Graph::DiGraph { stmts, .. } => stmts,
-    };
-    let mut out = HashMap::new();
-    walk(stmts, &mut out);
-    out
 }
 
 #[test]
@@ -191,7 +105,7 @@ fn quickstart_blocks_are_clusters_with_their_list_and_condition() {
     assert_eq!(out.ty.as_deref(), Some("list<Model>"));
 }
 
-/// Every `.mlf` under `examples/`, the error examples included.
+/// Every `.mlf` under `examples/` and `docs/diagnostics/` (the per-code programs).
 fn example_files() -> Vec<String> {
     fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -210,6 +124,7 @@ fn example_files() -> Vec<String> {
     }
     let mut out = Vec::new();
     walk(&root().join("examples"), &root(), &mut out);
+    walk(&root().join("docs/diagnostics"), &root(), &mut out);
     out
 }
 
@@ -276,8 +191,8 @@ fn a_broken_step_is_drawn_and_marked_and_the_rest_is_intact() {
     // An unknown argument in one step, and a syntax error in another's argument list.
     let bad = good
         .replace(
-            "step check = score(model: fitted.model, data: parts.test)",
-            "step check = score(model: fitted.model, data: parts.test, colour: 3)",
+            "step check  = score(model: fitted.model, data: parts.test)",
+            "step check  = score(model: fitted.model, data: parts.test, colour: 3)",
         )
         .replace(
             "step data  = make_data(rows: 300)",
@@ -533,7 +448,7 @@ pipeline top() {
 
 #[test]
 fn steps_with_the_same_name_get_distinct_ids() {
-    let model = example("examples/errors/E0207/bad.mlf", None);
+    let model = example("docs/diagnostics/E0207/bad.mlf", None);
     let ids: Vec<&str> = model.nodes.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids, ["fit", "fit~2"]);
     assert!(model.node("fit~2").unwrap().broken);

@@ -519,15 +519,12 @@ impl<'db> Compiler<'db> {
                     }
                 }
                 Expr::Unary {
-                    op: match op {
-                        UnaryOp::Neg => "-".into(),
-                        UnaryOp::Not => "not".into(),
-                    },
+                    op: (*op).into(),
                     operand: Box::new(operand),
                 }
             }
             ExprKind::Binary { op, lhs, rhs } => Expr::Binary {
-                op: op.symbol().to_string(),
+                op: (*op).into(),
                 lhs: Box::new(self.expr(lhs, frame, site, targets, None)),
                 rhs: Box::new(self.expr(rhs, frame, site, targets, None)),
             },
@@ -854,14 +851,16 @@ pub(crate) fn expr_type(expr: &Expr) -> Type {
                     .unwrap_or(Type::String),
             ),
         },
-        Expr::Unary { op, operand } if op == "not" => {
-            let _ = operand;
-            Type::Bool
-        }
+        Expr::Unary {
+            op: UnaryOperator::Not,
+            ..
+        } => Type::Bool,
         Expr::Unary { operand, .. } => expr_type(operand),
-        Expr::Binary { op, lhs, rhs } => match op.as_str() {
-            "+" | "-" | "*" => join_types(expr_type(lhs), expr_type(rhs)),
-            "/" => Type::Float,
+        Expr::Binary { op, lhs, rhs } => match op {
+            BinaryOperator::Add | BinaryOperator::Sub | BinaryOperator::Mul => {
+                join_types(expr_type(lhs), expr_type(rhs))
+            }
+            BinaryOperator::Div => Type::Float,
             _ => Type::Bool,
         },
     }

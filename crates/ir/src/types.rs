@@ -288,12 +288,117 @@ pub enum Expr {
         items: Vec<Expr>,
     },
     Unary {
-        op: String,
+        op: UnaryOperator,
         operand: Box<Expr>,
     },
     Binary {
-        op: String,
+        op: BinaryOperator,
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
+}
+
+/// A unary operator, serialised as written in the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum UnaryOperator {
+    #[serde(rename = "-")]
+    Neg,
+    #[serde(rename = "not")]
+    Not,
+}
+
+/// A binary operator, serialised as written in the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum BinaryOperator {
+    #[serde(rename = "or")]
+    Or,
+    #[serde(rename = "and")]
+    And,
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "+")]
+    Add,
+    #[serde(rename = "-")]
+    Sub,
+    #[serde(rename = "*")]
+    Mul,
+    #[serde(rename = "/")]
+    Div,
+}
+
+impl UnaryOperator {
+    /// As written in the language (and in the IR).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            UnaryOperator::Neg => "-",
+            UnaryOperator::Not => "not",
+        }
+    }
+}
+
+impl BinaryOperator {
+    /// As written in the language (and in the IR).
+    pub fn symbol(self) -> &'static str {
+        mlforge_syntax::ast::BinaryOp::from(self).symbol()
+    }
+}
+
+impl From<BinaryOperator> for mlforge_syntax::ast::BinaryOp {
+    fn from(op: BinaryOperator) -> mlforge_syntax::ast::BinaryOp {
+        use mlforge_syntax::ast::BinaryOp as B;
+        match op {
+            BinaryOperator::Or => B::Or,
+            BinaryOperator::And => B::And,
+            BinaryOperator::Eq => B::Eq,
+            BinaryOperator::Ne => B::Ne,
+            BinaryOperator::Lt => B::Lt,
+            BinaryOperator::Le => B::Le,
+            BinaryOperator::Gt => B::Gt,
+            BinaryOperator::Ge => B::Ge,
+            BinaryOperator::Add => B::Add,
+            BinaryOperator::Sub => B::Sub,
+            BinaryOperator::Mul => B::Mul,
+            BinaryOperator::Div => B::Div,
+        }
+    }
+}
+
+impl From<mlforge_syntax::ast::UnaryOp> for UnaryOperator {
+    fn from(op: mlforge_syntax::ast::UnaryOp) -> UnaryOperator {
+        use mlforge_syntax::ast::UnaryOp;
+        match op {
+            UnaryOp::Neg => UnaryOperator::Neg,
+            UnaryOp::Not => UnaryOperator::Not,
+        }
+    }
+}
+
+impl From<mlforge_syntax::ast::BinaryOp> for BinaryOperator {
+    fn from(op: mlforge_syntax::ast::BinaryOp) -> BinaryOperator {
+        use mlforge_syntax::ast::BinaryOp as B;
+        match op {
+            B::Or => BinaryOperator::Or,
+            B::And => BinaryOperator::And,
+            B::Eq => BinaryOperator::Eq,
+            B::Ne => BinaryOperator::Ne,
+            B::Lt => BinaryOperator::Lt,
+            B::Le => BinaryOperator::Le,
+            B::Gt => BinaryOperator::Gt,
+            B::Ge => BinaryOperator::Ge,
+            B::Add => BinaryOperator::Add,
+            B::Sub => BinaryOperator::Sub,
+            B::Mul => BinaryOperator::Mul,
+            B::Div => BinaryOperator::Div,
+        }
+    }
 }

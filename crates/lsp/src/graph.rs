@@ -12,18 +12,22 @@
 //! (their DOT too when a preview has asked for this document's graph before) and
 //! `mlforge/graphChanged` is sent when one differs from the last.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use mlforge_analysis::items::{parse, select_pipeline};
 use mlforge_graph::GraphModel;
 use mlforge_syntax::ast::Item;
+use ropey::Rope;
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::notification::Notification;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{Position, Uri};
 
+use crate::dispatch::invalid_params;
 use crate::handlers::{doc, request_failed};
+use crate::position::{self, Encoding};
 use crate::raw::RawJson;
 use crate::world::Snapshot;
 
@@ -38,29 +42,132 @@ pub struct GraphParams {
     /// itself can save the time.
     #[serde(default)]
     pub dot: Option<bool>,
+    /// Answer only the part of the graph around one step (see [`FocusParams`]).
+    #[serde(default)]
+    pub focus: Option<FocusParams>,
 }
 
-/// The `mlforge/graph` result, as JSON text: `{"pipeline", "graph", "dot", "stale"}` where
-/// `graph` is the model (`mlforge graph --format json`), `dot` the same graph as Graphviz DOT
-/// (`null` when `dot: false` was asked), and `stale` is true when the document's current text
-/// has lost the pipeline and this is the last graph built before that. Assembled from the
-/// texts [`Drawn`] keeps, so a repeated request copies bytes and serialises nothing.
-pub fn response_json(drawn: &Drawn, want_dot: bool, stale: bool) -> RawJson {
-    let model = drawn.json();
-    let dot = want_dot.then(|| drawn.dot_json());
-    let mut out = Vec::with_capacity(model.len() + dot.map_or(0, |d| d.len()) + 128);
+/// `focus` of `mlforge/graph`: the step to centre on, by node id or by a position in the
+/// document, and how far to look up and down from it.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct FocusParams {
+    /// A node id of the graph JSON; wins over `position`.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// A position in the document: the step whose range holds it, else the nearest step
+    /// before it, else the first step.
+    #[serde(default)]
+    pub position: Option<Position>,
+    /// Edges to follow upstream and downstream (default [`DEFAULT_HOPS`]).
+    #[serde(default)]
+    pub hops: Option<u32>,
+}
+
+pub const DEFAULT_HOPS: u32 = 2;
+
+/// A focus request made concrete: the step as a node id or a byte offset in the document.
+#[derive(Debug, Clone)]
+pub enum FocusOn {
+    Node(String),
+    Offset(u32),
+}
+
+/// What an answer should hold, besides the graph it is made from.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub dot: bool,
+    pub stale: bool,
+    pub focus: Option<(FocusOn, u32)>,
+}
+
+/// The focus of `params` with its position turned into a byte offset of the document
+/// (clamped into the text: the graph may be older than the text).
+pub fn focus_on(
+    params: Option<&FocusParams>,
+    rope: Option<&Rope>,
+    encoding: Encoding,
+) -> Result<Option<(FocusOn, u32)>> {
+    let Some(focus) = params else {
+        return Ok(None);
+    };
+    let hops = focus.hops.unwrap_or(DEFAULT_HOPS);
+    let on = match (&focus.node, focus.position, rope) {
+        (Some(node), _, _) => FocusOn::Node(node.clone()),
+        (None, Some(position), Some(rope)) => FocusOn::Offset(
+            u32::try_from(position::offset_clamped(rope, position, encoding)).unwrap_or(u32::MAX),
+        ),
+        (None, Some(_), None) => {
+            return Err(invalid_params(
+                "the document cannot be read to find the step at `focus.position`; give `focus.node` instead",
+            ))
+        }
+        (None, None, _) => {
+            return Err(invalid_params(
+                "`focus` needs `node` (a node id of the graph) or `position` (a position in the document)",
+            ))
+        }
+    };
+    Ok(Some((on, hops)))
+}
+
+/// The `mlforge/graph` result, as JSON text: `{"pipeline", "graph", "dot", "stale", "focus",
+/// "total"}` where `graph` is the model (`mlforge graph --format json`, or its focus
+/// subgraph), `dot` what `graph` holds as Graphviz DOT (`null` when `dot: false` was asked),
+/// `stale` is true when the document's current text has lost the pipeline and this is the
+/// last graph built before that, `focus` the focus node's id (`null` unless asked), and
+/// `total` the whole graph's counts. An unfocused answer is assembled from the texts
+/// [`Drawn`] keeps, so a repeated request copies bytes and serialises nothing.
+pub fn response_json(drawn: &Drawn, ask: &Ask) -> Result<RawJson> {
+    let model = &drawn.model;
+    let focused = match &ask.focus {
+        None => None,
+        Some((on, hops)) => {
+            let node = match on {
+                FocusOn::Node(id) => Some(model.node_index_of(id).ok_or_else(|| {
+                    invalid_params(format!(
+                        "the graph of `{}` has no node `{id}`: give a node id from the graph's `nodes`, or `focus.position`",
+                        model.pipeline
+                    ))
+                })?),
+                FocusOn::Offset(offset) => model.node_at(*offset),
+            };
+            node.map(|n| (model.nodes[n].id.as_str(), model.focus(n, *hops)))
+        }
+    };
+    let (graph, dot): (Cow<[u8]>, Option<Cow<[u8]>>) = match &focused {
+        None => (
+            Cow::Borrowed(drawn.json()),
+            ask.dot.then(|| Cow::Borrowed(drawn.dot_json())),
+        ),
+        Some((_, sub)) => (
+            Cow::Owned(sub.to_json().into_bytes()),
+            ask.dot.then(|| Cow::Owned(dot_json(sub))),
+        ),
+    };
+    let mut out = Vec::with_capacity(graph.len() + dot.as_ref().map_or(0, |d| d.len()) + 192);
     out.extend_from_slice(b"{\"pipeline\":");
-    serde_json::to_writer(&mut out, &drawn.model.pipeline).expect("a string serialises");
+    serde_json::to_writer(&mut out, &model.pipeline).expect("a string serialises");
     out.extend_from_slice(b",\"graph\":");
-    out.extend_from_slice(model);
+    out.extend_from_slice(&graph);
     out.extend_from_slice(b",\"dot\":");
-    out.extend_from_slice(dot.unwrap_or(b"null"));
-    out.extend_from_slice(if stale {
-        b",\"stale\":true}"
+    out.extend_from_slice(dot.as_deref().unwrap_or(b"null"));
+    out.extend_from_slice(if ask.stale {
+        b",\"stale\":true"
     } else {
-        b",\"stale\":false}"
+        b",\"stale\":false"
     });
-    RawJson(out)
+    out.extend_from_slice(b",\"focus\":");
+    serde_json::to_writer(&mut out, &focused.as_ref().map(|(id, _)| id))
+        .expect("a string serialises");
+    out.extend_from_slice(b",\"total\":");
+    serde_json::to_writer(&mut out, &model.totals()).expect("counts serialise");
+    out.push(b'}');
+    Ok(RawJson(out))
+}
+
+/// A model's DOT text as a JSON string.
+fn dot_json(model: &GraphModel) -> Vec<u8> {
+    serde_json::to_vec(&mlforge_graph::to_dot(model)).expect("a string serialises")
 }
 
 /// A graph as built, with its JSON and its DOT text made on first use and kept: a preview
@@ -89,12 +196,8 @@ impl Drawn {
 
     /// The DOT text, as a JSON string.
     pub fn dot_json(&self) -> &[u8] {
-        self.dot.get_or_init(|| {
-            let dot = mlforge_graph::to_dot(&self.model);
-            serde_json::to_vec(&dot)
-                .expect("a string serialises")
-                .into_boxed_slice()
-        })
+        self.dot
+            .get_or_init(|| dot_json(&self.model).into_boxed_slice())
     }
 }
 

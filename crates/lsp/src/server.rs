@@ -343,6 +343,12 @@ impl Inner {
 
     async fn graph(self: Arc<Self>, params: GraphParams) -> Result<Placeholder> {
         let want_dot = params.dot.unwrap_or(true);
+        // A position is read against the document's current text.
+        let rope = match params.focus.as_ref().and_then(|f| f.position) {
+            Some(_) => self.snapshot().document(&params.uri).map(|(_, rope)| rope),
+            None => None,
+        };
+        let focus = graph::focus_on(params.focus.as_ref(), rope.as_ref(), self.config().encoding)?;
         let generation = self.world.lock().expect("world lock").generation;
         let cached = {
             let mut cache = self.graphs.lock().expect("graph lock");
@@ -393,11 +399,14 @@ impl Inner {
         // making them, or copying them into the answer, is work for a blocking thread.
         self.activity.touch();
         let started = dispatch::timing().then(std::time::Instant::now);
-        let json = tokio::task::spawn_blocking(move || {
-            graph::response_json(&entry.drawn, want_dot, stale)
-        })
-        .await
-        .map_err(|e| internal_error(format!("mlforge/graph: {e}")))?;
+        let ask = graph::Ask {
+            dot: want_dot,
+            stale,
+            focus,
+        };
+        let json = tokio::task::spawn_blocking(move || graph::response_json(&entry.drawn, &ask))
+            .await
+            .map_err(|e| internal_error(format!("mlforge/graph: {e}")))??;
         if let Some(started) = started {
             eprintln!(
                 "mlforge lsp: mlforge/graph answer: {:.2} ms ({} bytes)",

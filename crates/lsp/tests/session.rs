@@ -22,9 +22,13 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(examples().join(path)).unwrap()
 }
 
+fn read_diagnostic(path: &str) -> String {
+    std::fs::read_to_string(support::diagnostics().join(path)).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnostics_on_open_have_code_range_related_and_explain_link() {
-    let bad = read("errors/E0401/bad.mlf");
+    let bad = read_diagnostic("E0401/bad.mlf");
     let dir = workspace(&[("bad.mlf", &bad)]);
     let file = uri(&dir.path().join("bad.mlf"));
     let mut client = Client::start(rich_capabilities(), json!({}), Some(dir.path())).await;
@@ -60,7 +64,7 @@ async fn diagnostics_on_open_have_code_range_related_and_explain_link() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_without_related_information_or_code_descriptions_gets_neither() {
-    let bad = read("errors/E0401/bad.mlf");
+    let bad = read_diagnostic("E0401/bad.mlf");
     let dir = workspace(&[("bad.mlf", &bad)]);
     let file = uri(&dir.path().join("bad.mlf"));
     let mut client = Client::start(json!({}), json!({}), None).await;
@@ -74,7 +78,7 @@ async fn a_client_without_related_information_or_code_descriptions_gets_neither(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_that_breaks_then_repairs() {
-    let good = read("errors/E0401/fixed.mlf");
+    let good = read_diagnostic("E0401/fixed.mlf");
     let dir = workspace(&[("a.mlf", &good)]);
     let file = uri(&dir.path().join("a.mlf"));
     let mut client = Client::start(rich_capabilities(), json!({"debounceMs": 0}), None).await;
@@ -366,6 +370,105 @@ async fn graph_answers_are_kept_per_version_and_rebuilt_after_an_edit() {
     }
     let again = client.request("mlforge/graph", params(true)).await.unwrap();
     assert!(again["dot"].as_str().unwrap().contains("\"extra\""));
+    client.shutdown().await;
+}
+
+fn node_ids(answer: &Value) -> Vec<&str> {
+    let mut ids: Vec<&str> = answer["graph"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_focus_answers_the_steps_around_one_with_what_it_hides_and_the_totals() {
+    let (_dir, file, text, client) = open_quickstart().await;
+    let whole = client
+        .request("mlforge/graph", json!({"uri": file, "dot": false}))
+        .await
+        .unwrap();
+    assert_eq!(whole["focus"], Value::Null);
+    let count = |key: &str| whole["graph"][key].as_array().unwrap().len();
+    assert_eq!(
+        whole["total"],
+        json!({"nodes": count("nodes"), "edges": count("edges"), "clusters": count("clusters")})
+    );
+
+    // By node id, one hop each way.
+    let by_node = client
+        .request(
+            "mlforge/graph",
+            json!({"uri": file, "focus": {"node": "best", "hops": 1}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_node["focus"], "best");
+    assert_eq!(by_node["total"], whole["total"]);
+    assert_eq!(node_ids(&by_node), ["best", "check", "fitted", "release"]);
+    let node = |answer: &Value, id: &str| {
+        answer["graph"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(node(&by_node, "fitted")["hidden_up"], 1);
+    assert_eq!(node(&by_node, "best").get("hidden_up"), None);
+    // The DOT draws what `graph` holds, and nothing else.
+    let dot = by_node["dot"].as_str().unwrap();
+    mlforge_graph::parse_dot(dot).expect("the DOT parses");
+    assert!(
+        dot.contains("\"fitted\"") && !dot.contains("\"parts\""),
+        "{dot}"
+    );
+
+    // By position (the default two hops): the cursor on `step best`.
+    let at = pos_of(&text, "step best", 0, 2);
+    let by_position = client
+        .request(
+            "mlforge/graph",
+            json!({"uri": file, "dot": false, "focus": {"position": at}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_position["focus"], "best");
+    assert_eq!(by_position["dot"], Value::Null);
+    assert_eq!(
+        node_ids(&by_position),
+        ["best", "check", "fitted", "parts", "release"]
+    );
+    assert_eq!(node(&by_position, "parts")["hidden_up"], 1);
+    // A position before the pipeline means its first step.
+    let top = client
+        .request(
+            "mlforge/graph",
+            json!({"uri": file, "focus": {"position": {"line": 0, "character": 0}, "hops": 0}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(node_ids(&top), ["data"]);
+
+    // What cannot be answered says why.
+    for (focus, words) in [
+        (json!({"node": "nope"}), "has no node `nope`"),
+        (json!({"hops": 1}), "needs `node`"),
+    ] {
+        let error = client
+            .request("mlforge/graph", json!({"uri": file, "focus": focus}))
+            .await
+            .expect_err("an error");
+        assert_eq!(error["code"], -32602, "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(words),
+            "{error}"
+        );
+    }
     client.shutdown().await;
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use mlforge_store::{AttemptStatus, RunStatus};
+use mlforge_store::{AttemptStatus, Element, RunStatus};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -100,11 +100,11 @@ pub fn mlflow_status(status: RunStatus) -> Option<&'static str> {
 
 /// A step instance in key form: `fit`, `fit/2`, `fit/1/0` (brackets and commas are not
 /// allowed in MLflow keys; a slash also makes MLflow's UI group a sweep's charts).
-pub fn instance_key(step: &str, element: &str) -> String {
+pub fn instance_key(step: &str, element: &Element) -> String {
     let mut key = step.to_string();
-    for index in element.split('.').filter(|p| !p.is_empty()) {
+    for index in element.indices() {
         key.push('/');
-        key.push_str(index);
+        key.push_str(&index.to_string());
     }
     key
 }

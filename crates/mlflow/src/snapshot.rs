@@ -1,6 +1,9 @@
 //! What is mirrored of a run, read from the lineage store through its public queries.
 
-use mlforge_store::{ArtifactRecord, AttemptStatus, Lineage, MetricRecord, RunRecord, StoreError};
+use mlforge_store::{
+    last_attempts, ArtifactRecord, AttemptStatus, Element, Lineage, MetricRecord, RunRecord,
+    StoreError,
+};
 
 /// A finished run as the mirror sees it: the run record and the last attempt of each step
 /// instance, with that attempt's metrics and artifact outputs.
@@ -14,8 +17,7 @@ pub struct RunSnapshot {
 #[derive(Clone, Debug)]
 pub struct StepSnapshot {
     pub step: String,
-    /// Index path inside `for` blocks: `""`, `"2"`, `"1.0"`.
-    pub element: String,
+    pub element: Element,
     pub attempt: u32,
     pub status: AttemptStatus,
     pub started_ms: i64,
@@ -32,9 +34,8 @@ impl RunSnapshot {
             return Ok(None);
         };
         let mut steps: Vec<StepSnapshot> = Vec::new();
-        // Attempts come in the order they started, so a retry replaces the attempt before
-        // it: what the run ended with is what is mirrored.
-        for attempt in lineage.attempts(id)? {
+        // What the run ended with is what is mirrored.
+        for attempt in last_attempts(lineage.attempts(id)?) {
             // A cached step's metrics are those of the attempt it reused (as `show` does).
             let metrics = lineage.metrics(attempt.cached_from.unwrap_or(attempt.id))?;
             let mut artifacts = Vec::new();
@@ -46,7 +47,7 @@ impl RunSnapshot {
                     artifacts.push((output.name, record));
                 }
             }
-            let snapshot = StepSnapshot {
+            steps.push(StepSnapshot {
                 step: attempt.step,
                 element: attempt.element,
                 attempt: attempt.attempt,
@@ -55,14 +56,7 @@ impl RunSnapshot {
                 ended_ms: attempt.ended_ms,
                 metrics,
                 artifacts,
-            };
-            match steps
-                .iter_mut()
-                .find(|s| s.step == snapshot.step && s.element == snapshot.element)
-            {
-                Some(earlier) => *earlier = snapshot,
-                None => steps.push(snapshot),
-            }
+            });
         }
         Ok(Some(RunSnapshot { run, steps }))
     }

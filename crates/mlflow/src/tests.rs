@@ -1,7 +1,7 @@
 //! The pure parts: keys, chunking, and the request bodies a small run becomes.
 
 use mlforge_store::{
-    ArtifactKind, ArtifactRecord, AttemptStatus, MetricRecord, RunRecord, RunStatus,
+    ArtifactKind, ArtifactRecord, AttemptStatus, Element, MetricRecord, RunRecord, RunStatus,
 };
 use serde_json::json;
 
@@ -38,7 +38,7 @@ fn metric(step: &str, element: &str, name: &str, value: f64) -> MetricRecord {
     MetricRecord {
         attempt_id: 1,
         step: step.into(),
-        element: element.into(),
+        element: Element::from_stored(element),
         output: "report".into(),
         name: name.into(),
         value,
@@ -48,7 +48,7 @@ fn metric(step: &str, element: &str, name: &str, value: f64) -> MetricRecord {
 fn step(name: &str, element: &str, status: AttemptStatus) -> StepSnapshot {
     StepSnapshot {
         step: name.into(),
-        element: element.into(),
+        element: Element::from_stored(element),
         attempt: 1,
         status,
         started_ms: 1_700_000_001_000,
@@ -157,8 +157,11 @@ fn keys_are_made_valid_for_mlflow() {
     let cut = sanitize_key(&long);
     assert_eq!(cut.len(), MAX_KEY);
     assert_ne!(cut, sanitize_key(&"x".repeat(301)), "long keys stay apart");
-    assert_eq!(instance_key("fit", ""), "fit");
-    assert_eq!(instance_key("te.fit", "1.0"), "te.fit/1/0");
+    assert_eq!(instance_key("fit", &Element::NONE), "fit");
+    assert_eq!(
+        instance_key("te.fit", &Element::new(vec![1, 0])),
+        "te.fit/1/0"
+    );
 }
 
 #[test]

@@ -161,12 +161,7 @@ impl EventSink for CollectEvents {
     }
 }
 
-/// `step` or `step[1.0]`, for people.
+/// `step` or `step[1,0]`, for people.
 pub fn instance_name(step: &str, element: &[u32]) -> String {
-    if element.is_empty() {
-        step.to_string()
-    } else {
-        let idx: Vec<String> = element.iter().map(u32::to_string).collect();
-        format!("{step}[{}]", idx.join(","))
-    }
+    mlforge_store::Element::from(element).instance_name(step)
 }

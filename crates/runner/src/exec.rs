@@ -14,15 +14,17 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::future::Future;
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mlforge_ir::{Interpreter, Op, Type};
-use mlforge_store::{force_remove_dir, ArtifactKind, ArtifactStore, Stored};
+use mlforge_store::{force_remove_dir, ArtifactKind, ArtifactStore, Element, Stored};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use tokio::sync::watch;
@@ -30,8 +32,37 @@ use tokio::sync::watch;
 use crate::body::render;
 use crate::value::{a_type, is_metrics, kind_of, parse_scalar_output, ArtifactRef, RValue};
 
+/// Runs attempts of steps. [`Processes`] is the runner's: each attempt a process. The
+/// scheduler sees only this trait, so tests can run it with an executor that runs nothing.
+pub trait Executor: Send + Sync {
+    /// Runs one attempt; `cancel` turning true asks it to stop.
+    fn run(
+        &self,
+        spec: AttemptSpec,
+        cancel: watch::Receiver<bool>,
+    ) -> Pin<Box<dyn Future<Output = AttemptResult> + Send>>;
+}
+
+/// Each attempt is the op's body run in its own process group ([`run_attempt`]).
+pub struct Processes;
+
+impl Executor for Processes {
+    fn run(
+        &self,
+        spec: AttemptSpec,
+        cancel: watch::Receiver<bool>,
+    ) -> Pin<Box<dyn Future<Output = AttemptResult> + Send>> {
+        Box::pin(run_attempt(spec, cancel))
+    }
+}
+
 /// Everything one attempt needs.
 pub struct AttemptSpec {
+    /// The step's id and element, and which attempt this is (from 1): what the attempt is
+    /// of, for executors and messages.
+    pub step: String,
+    pub element: Element,
+    pub attempt: u32,
     pub op: Arc<Op>,
     /// The attempt folder (absolute; must not exist yet).
     pub dir: PathBuf,

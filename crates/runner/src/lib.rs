@@ -10,8 +10,10 @@
 
 pub mod body;
 mod engine;
+mod error;
 pub mod events;
 pub mod exec;
+pub mod hints;
 pub mod key;
 mod params;
 mod provenance;
@@ -20,17 +22,18 @@ mod reaper;
 pub mod value;
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mlforge_ir::Program;
-use mlforge_store::{now_ms, sha256_hex, NewArtifact, NewRun, RunStatus, Store};
+use mlforge_store::{now_ms, sha256_hex, Change, NewArtifact, NewRun, RunStatus, Store};
 use serde::Serialize;
 
 use crate::engine::{analyze, Engine, Mode, Settings, StepInfo};
+pub use crate::error::RunError;
 use crate::events::{Counts, Element, Envelope, Event, EventSink};
-use crate::key::Change;
+use crate::exec::{Executor, Processes};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -45,10 +48,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Run every step even when a cached result exists.
     pub no_cache: bool,
-    /// Run only this step (its upstream results come from the cache or the latest run).
-    pub only: Option<String>,
-    /// Run this step and everything downstream of it.
-    pub from: Option<String>,
+    /// Run only some steps (the others' results come from the cache or the latest run).
+    pub select: Option<Select>,
     /// Resume this run: what succeeded in it is reused, the rest runs.
     pub resume: Option<i64>,
     /// The Python interpreter.
@@ -67,8 +68,7 @@ impl Default for RunOptions {
             params: Vec::new(),
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             no_cache: false,
-            only: None,
-            from: None,
+            select: None,
             resume: None,
             python: "python3".into(),
             retry_base: Duration::from_millis(500),
@@ -76,28 +76,6 @@ impl Default for RunOptions {
         }
     }
 }
-
-/// Why a run could not start (or stopped for a reason that is not a step's).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RunError {
-    /// Bad usage: unknown param, bad value, unknown step, unknown run.
-    Usage(String),
-    /// The lineage or artifact store failed.
-    Store(String),
-    /// The IR is not what the runner expects.
-    Internal(String),
-}
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RunError::Usage(m) | RunError::Internal(m) => f.write_str(m),
-            RunError::Store(m) => write!(f, "store: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for RunError {}
 
 /// A step that failed.
 #[derive(Clone, Debug, Serialize)]
@@ -120,9 +98,17 @@ pub struct RunReport {
     pub counts: Counts,
     pub failures: Vec<Failure>,
     /// A reason that is not one step's failure.
-    pub error: Option<String>,
+    #[serde(serialize_with = "as_text")]
+    pub error: Option<RunError>,
     pub duration_ms: u64,
     pub outputs: serde_json::Value,
+}
+
+fn as_text<S: serde::Serializer>(error: &Option<RunError>, s: S) -> Result<S::Ok, S::Error> {
+    match error {
+        Some(e) => s.collect_str(e),
+        None => s.serialize_none(),
+    }
 }
 
 /// What `plan` says about one step instance.
@@ -186,35 +172,39 @@ pub fn describe_duration(d: Duration) -> String {
     parts.join(" ")
 }
 
-fn steps_named(steps: &[StepInfo], name: &str, pipeline: &str) -> Result<usize, RunError> {
-    steps.iter().position(|s| s.id == name).ok_or_else(|| {
-        let names: Vec<&str> = steps.iter().map(|s| s.id.as_str()).take(20).collect();
-        let more = if steps.len() > 20 { ", …" } else { "" };
-        RunError::Usage(format!(
-            "pipeline `{pipeline}` has no step `{name}`; its steps are {}{more}",
-            names.join(", ")
-        ))
-    })
+/// Which steps a run runs, when not all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Select {
+    /// This step alone.
+    Only(String),
+    /// This step and everything downstream of it.
+    From(String),
 }
 
-/// Steps `--only`/`--from` run, the steps they need, and the option's name.
-type Selection = (Option<HashSet<usize>>, Option<HashSet<usize>>, &'static str);
+fn steps_named(steps: &[StepInfo], name: &str, pipeline: &str) -> Result<usize, RunError> {
+    steps
+        .iter()
+        .position(|s| s.id == name)
+        .ok_or_else(|| RunError::UnknownStep {
+            pipeline: pipeline.to_string(),
+            step: name.to_string(),
+            known: steps.iter().map(|s| s.id.clone()).take(20).collect(),
+            more: steps.len() > 20,
+        })
+}
 
-/// Selected steps and the steps they need, for `--only`/`--from`.
+/// The steps a selection runs, and the steps they need.
+type Selection = (Option<HashSet<usize>>, Option<HashSet<usize>>);
+
+/// Selected steps and the steps they need.
 fn selection(
     program: &Program,
     steps: &[StepInfo],
     options: &RunOptions,
 ) -> Result<Selection, RunError> {
-    let (selected, option) = match (&options.only, &options.from) {
-        (Some(_), Some(_)) => {
-            return Err(RunError::Usage("choose one of --only and --from".into()))
-        }
-        (Some(name), None) => {
-            let i = steps_named(steps, name, &program.pipeline)?;
-            (HashSet::from([i]), "--only")
-        }
-        (None, Some(name)) => {
+    let selected = match &options.select {
+        Some(Select::Only(name)) => HashSet::from([steps_named(steps, name, &program.pipeline)?]),
+        Some(Select::From(name)) => {
             let i = steps_named(steps, name, &program.pipeline)?;
             let mut set = HashSet::from([i]);
             let mut todo = vec![i];
@@ -234,9 +224,9 @@ fn selection(
                     }
                 }
             }
-            (set, "--from")
+            set
         }
-        (None, None) => return Ok((None, None, "")),
+        None => return Ok((None, None)),
     };
     let mut needed = selected.clone();
     let mut todo: Vec<usize> = selected.iter().copied().collect();
@@ -247,7 +237,7 @@ fn selection(
             }
         }
     }
-    Ok((Some(selected), Some(needed), option))
+    Ok((Some(selected), Some(needed)))
 }
 
 /// Runs a program, recording it in `store` and reporting to `sink`.
@@ -257,38 +247,51 @@ pub async fn run(
     store: &mut Store,
     sink: &mut dyn EventSink,
 ) -> Result<RunReport, RunError> {
+    run_with(program, options, store, sink, Arc::new(Processes)).await
+}
+
+/// [`run`] with the attempts run by `executor`.
+pub async fn run_with(
+    program: &Program,
+    options: &RunOptions,
+    store: &mut Store,
+    sink: &mut dyn EventSink,
+    executor: Arc<dyn Executor>,
+) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let (steps, blocks) = analyze(program).map_err(RunError::Internal)?;
-    let (selected, needed, option_name) = selection(program, &steps, options)?;
+    let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
+    let (selected, needed) = selection(program, &steps, options)?;
     let root = store
         .root()
         .canonicalize()
-        .map_err(|e| RunError::Store(format!("{}: {e}", store.root().display())))?;
+        .map_err(|e| RunError::StoreFolder {
+            path: store.root().display().to_string(),
+            source: Arc::new(e),
+        })?;
 
     // Params: as given, or as the resumed run had them.
     let mut resume = HashMap::new();
     let params = match options.resume {
         Some(previous) => {
             if !options.params.is_empty() {
-                return Err(RunError::Usage(
-                    "--resume runs with the params of the run it resumes; drop --param".into(),
-                ));
+                return Err(RunError::ResumeWithParams { run: previous });
             }
             let record = store
                 .lineage
                 .run(previous)
-                .map_err(|e| RunError::Store(e.to_string()))?
-                .ok_or_else(|| RunError::Usage(format!("there is no run {previous} to resume")))?;
+                .map_err(RunError::store("read the run to resume"))?
+                .ok_or(RunError::NoRunToResume(previous))?;
             if record.pipeline != program.pipeline {
-                return Err(RunError::Usage(format!(
-                    "run {previous} ran pipeline `{}`, not `{}`",
-                    record.pipeline, program.pipeline
-                )));
+                return Err(RunError::ResumeOtherPipeline {
+                    run: previous,
+                    ran: record.pipeline,
+                    wanted: program.pipeline.clone(),
+                });
             }
             for attempt in store
                 .lineage
                 .attempts(previous)
-                .map_err(|e| RunError::Store(e.to_string()))?
+                .map_err(RunError::store("read the run to resume"))?
             {
                 if attempt.status.has_outputs() {
                     resume.insert((attempt.step.clone(), attempt.element.clone()), attempt);
@@ -314,8 +317,14 @@ pub async fn run(
     let run_options = serde_json::json!({
         "jobs": options.jobs,
         "no_cache": options.no_cache,
-        "only": options.only,
-        "from": options.from,
+        "only": match &options.select {
+            Some(Select::Only(step)) => Some(step),
+            _ => None,
+        },
+        "from": match &options.select {
+            Some(Select::From(step)) => Some(step),
+            _ => None,
+        },
         "resume": options.resume,
         "python": options.python,
     });
@@ -360,7 +369,7 @@ pub async fn run(
             }
             Ok(run_id)
         })
-        .map_err(|e| RunError::Store(e.to_string()))?;
+        .map_err(RunError::store("record the run's start"))?;
 
     sink.emit(&Envelope {
         event: &Event::RunStarted {
@@ -386,7 +395,7 @@ pub async fn run(
         resume,
         retry_base: options.retry_base,
         handle_signals: options.handle_signals,
-        option_name,
+        select: options.select.clone(),
     };
     let (status, counts, failures, error, outputs) = {
         let mut engine = Engine::new(
@@ -397,13 +406,14 @@ pub async fn run(
             settings,
             store,
             sink,
+            executor,
             run_id,
             root,
         );
         let result = engine.run().await;
         let mut error = match result {
             Ok(()) => engine.fatal.clone(),
-            Err(e) => Some(e.to_string()),
+            Err(e) => Some(e),
         };
         let mut status = engine.status();
         if error.is_some() && status == RunStatus::Succeeded {
@@ -413,14 +423,11 @@ pub async fn run(
             let stuck = engine.stuck();
             if !stuck.is_empty() {
                 status = RunStatus::Failed;
-                error = Some(format!(
-                    "these steps never got their inputs: {}",
-                    stuck.join(", ")
-                ));
+                error = Some(RunError::Stuck(stuck));
             }
         }
         if status == RunStatus::Cancelled && error.is_none() {
-            error = Some("cancelled".into());
+            error = Some(RunError::Cancelled);
         }
         (
             status,
@@ -430,7 +437,7 @@ pub async fn run(
             engine.pipeline_outputs(),
         )
     };
-    let end_error = error.clone().or_else(|| {
+    let end_error = error.as_ref().map(RunError::to_string).or_else(|| {
         failures.first().map(|f| {
             format!(
                 "step `{}` failed: {}",
@@ -442,7 +449,7 @@ pub async fn run(
     store
         .lineage
         .write(|w| w.end_run(run_id, status, end_error.as_deref()))
-        .map_err(|e| RunError::Store(e.to_string()))?;
+        .map_err(RunError::store("record the run's end"))?;
     let duration_ms = started.elapsed().as_millis() as u64;
     sink.emit(&Envelope {
         event: &Event::RunFinished {
@@ -468,8 +475,8 @@ pub async fn run(
 
 /// Says what `run` would do, without running or recording anything.
 pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Result<Plan, RunError> {
-    let (steps, blocks) = analyze(program).map_err(RunError::Internal)?;
-    let (selected, needed, option_name) = selection(program, &steps, options)?;
+    let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
+    let (selected, needed) = selection(program, &steps, options)?;
     let params = params::resolve(program, &options.params, params::Import::HashOnly)?;
     let root = store.root().to_path_buf();
     let settings = Settings {
@@ -482,7 +489,7 @@ pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Resul
         resume: HashMap::new(),
         retry_base: options.retry_base,
         handle_signals: false,
-        option_name,
+        select: options.select.clone(),
     };
     let mut sink = events::NoEvents;
     let mut engine = Engine::new(
@@ -493,12 +500,13 @@ pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Resul
         settings,
         store,
         &mut sink,
+        Arc::new(Processes),
         0,
         root,
     );
     engine.plan();
     if let Some(fatal) = engine.fatal.clone() {
-        return Err(RunError::Usage(fatal));
+        return Err(fatal);
     }
     let order: HashMap<&str, usize> = program
         .steps

@@ -36,7 +36,7 @@ pub(crate) struct Params {
 }
 
 fn usage(message: String) -> RunError {
-    RunError::Usage(message)
+    RunError::Param(message)
 }
 
 fn param_list(program: &Program) -> String {
@@ -66,7 +66,7 @@ pub(crate) fn resolve(
             )));
         }
         if texts.insert(name, text).is_some() {
-            return Err(usage(format!("--param {name} is given twice")));
+            return Err(RunError::ParamTwice(name.clone()));
         }
     }
     let mut values = HashMap::new();
@@ -102,13 +102,11 @@ pub(crate) fn resolve(
                 (Some(default), ty) => RValue::from_ir(default, ty),
                 (None, Type::Optional { .. }) => RValue::Absent,
                 (None, ty) => {
-                    let what = if holds_artifact(ty) { "PATH" } else { "VALUE" };
-                    return Err(usage(format!(
-                        "param `{}` ({}) needs a value: add --param {}={what}",
-                        param.name,
-                        type_name(ty),
-                        param.name
-                    )));
+                    return Err(RunError::ParamMissing {
+                        name: param.name.clone(),
+                        ty: type_name(ty),
+                        artifact: holds_artifact(ty),
+                    });
                 }
             },
         };
@@ -249,7 +247,7 @@ pub(crate) fn from_record(
             }
             let record = lineage
                 .artifact(&artifact.hash)
-                .map_err(|e| RunError::Store(e.to_string()))?;
+                .map_err(RunError::store("read a recorded param's artifact"))?;
             let mut at = &json;
             for i in position.split('.').filter(|p| !p.is_empty()) {
                 at = at.get(i.parse::<usize>().unwrap_or(0)).unwrap_or(at);

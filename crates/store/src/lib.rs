@@ -10,7 +10,10 @@
 //!   logs/               one log per step attempt
 //! ```
 
+mod address;
 mod artifacts;
+mod diff;
+mod element;
 mod lineage;
 mod queries;
 mod schema;
@@ -18,10 +21,17 @@ mod synthetic;
 
 use std::path::{Path, PathBuf};
 
+pub use crate::address::{
+    OutputAddress, OutputLookup, RunRef, StepRef, StepRefError, Target, TargetError,
+};
 pub use crate::artifacts::{
     force_remove_dir, hash_file, hash_tree, process_alive, sha256_hex, ArtifactKind, ArtifactStore,
     Stored,
 };
+pub use crate::diff::{
+    changes, diff_counts, diff_runs, last_attempts, Change, ChangePart, DiffStatus, StepDiff,
+};
+pub use crate::element::Element;
 pub use crate::lineage::{
     host_name, now_ms, ArtifactRecord, AttemptRecord, AttemptStatus, ConsumedRecord, KeyParts,
     Lineage, MetricRecord, NewArtifact, NewAttempt, NewRun, OutputRecord, Result, RunFilter,

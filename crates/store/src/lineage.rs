@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 
 use crate::artifacts::{process_alive, ArtifactKind};
+use crate::element::Element;
 use crate::schema::MIGRATIONS;
 
 /// A store error: the database's, or a file's.
@@ -217,7 +218,7 @@ pub struct KeyParts {
 pub struct NewAttempt<'a> {
     pub run_id: i64,
     pub step: &'a str,
-    pub element: &'a str,
+    pub element: &'a Element,
     pub attempt: u32,
     pub op: &'a str,
     pub started_ms: i64,
@@ -443,7 +444,7 @@ pub struct AttemptRecord {
     pub id: i64,
     pub run_id: i64,
     pub step: String,
-    pub element: String,
+    pub element: Element,
     pub attempt: u32,
     pub op: String,
     pub started_ms: i64,
@@ -487,7 +488,7 @@ pub struct ArtifactRecord {
 pub struct MetricRecord {
     pub attempt_id: i64,
     pub step: String,
-    pub element: String,
+    pub element: Element,
     pub output: String,
     pub name: String,
     pub value: f64,
@@ -660,7 +661,7 @@ impl Lineage {
         &self,
         pipeline: &str,
         step: &str,
-        element: &str,
+        element: &Element,
     ) -> Result<Option<AttemptRecord>> {
         let sql = format!(
             "SELECT {ATTEMPT_COLUMNS} FROM attempts a JOIN attempt_ends e ON e.attempt_id = a.id \
@@ -859,7 +860,7 @@ impl Lineage {
         &self,
         pipeline: &str,
         step: &str,
-        element: &str,
+        element: &Element,
     ) -> Result<Option<AttemptRecord>> {
         let sql = format!(
             "SELECT {ATTEMPT_COLUMNS} FROM attempts a LEFT JOIN attempt_ends e ON e.attempt_id = a.id \
@@ -1104,10 +1105,11 @@ mod tests {
             inputs: "{}".into(),
             environment: "{}".into(),
         };
+        let element = Element::NONE;
         let attempt = |n: u32| NewAttempt {
             run_id,
             step: "s",
-            element: "",
+            element: &element,
             attempt: n,
             op: "op",
             started_ms: now_ms(),
@@ -1158,7 +1160,10 @@ mod tests {
         assert_eq!(attempts[0].status, AttemptStatus::Failed);
         assert_eq!(attempts[1].status, AttemptStatus::Succeeded);
         assert_eq!(
-            db.latest_keyed_attempt("p", "s", "").unwrap().unwrap().id,
+            db.latest_keyed_attempt("p", "s", &Element::NONE)
+                .unwrap()
+                .unwrap()
+                .id,
             second
         );
     }

@@ -11,6 +11,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::artifacts::ArtifactKind;
+use crate::element::Element;
 use crate::lineage::{AttemptStatus, Lineage, Result};
 
 /// An artifact in a lineage graph.
@@ -35,7 +36,7 @@ pub struct LineageAttempt {
     pub pipeline: String,
     pub step: String,
     /// Index path inside `for` blocks: `""`, `"2"`, `"1.0"`.
-    pub element: String,
+    pub element: Element,
     pub attempt: u32,
     pub op: String,
     /// `None` while running or when interrupted.

@@ -36,7 +36,7 @@ pub fn synthetic_chains(db: &mut Lineage, chains: usize, length: usize) -> Vec<V
             let h = hash(c, k);
             db.write(|w| {
                 let step = format!("s{k}");
-                let element = c.to_string();
+                let element = crate::Element::new(vec![c as u32]);
                 let id = w.start_attempt(&NewAttempt {
                     run_id: run,
                     step: &step,

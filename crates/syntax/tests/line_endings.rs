@@ -5,9 +5,12 @@
 use mlforge_syntax::{parse, LineIndex};
 
 fn examples() -> Vec<String> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let mut out = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(root)];
+    let mut stack = vec![
+        std::path::Path::new(root).join("examples"),
+        std::path::Path::new(root).join("docs/diagnostics"),
+    ];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
             let path = entry.path();

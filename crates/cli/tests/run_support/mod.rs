@@ -270,10 +270,19 @@ pub fn wait_for_file(path: &Path) -> String {
     }
 }
 
-/// The interpreter with pandas and scikit-learn, or why there is none. Under CI
-/// (`CI=true`) a missing one is a failure, not a skip.
-pub fn python_with_pandas() -> Option<String> {
+/// A test cannot run because a tool is missing: under CI (`CI=true`, where tests/run.sh
+/// installs every tool) that is a failure; elsewhere the test says so and is skipped.
+pub fn missing_tool(why: &str) {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    if ci {
+        panic!("CI needs this test to run: {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+/// The interpreter with pandas and scikit-learn, or why there is none (see
+/// [`missing_tool`]).
+pub fn python_with_pandas() -> Option<String> {
     let why = match std::env::var("MLFORGE_PYTHON") {
         Err(_) => {
             "MLFORGE_PYTHON is not set (tests/run.sh sets it to .venv/bin/python)".to_string()
@@ -289,9 +298,6 @@ pub fn python_with_pandas() -> Option<String> {
             format!("`{python}` cannot import pandas and scikit-learn")
         }
     };
-    if ci {
-        panic!("CI needs pandas and scikit-learn: {why}");
-    }
-    eprintln!("skipped: {why}");
+    missing_tool(&format!("pandas and scikit-learn: {why}"));
     None
 }

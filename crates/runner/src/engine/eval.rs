@@ -1,0 +1,201 @@
+//! Expressions evaluated at run time: params, loop variables, step outputs (gathered
+//! over `for` fan-out), operators.
+
+use super::*;
+
+impl<'a> Engine<'a> {
+    pub(super) fn eval(&self, expr: &Expr, scope: &[String], path: &[u32]) -> Eval<RValue> {
+        Ok(match expr {
+            Expr::Literal { value, ty } => RValue::from_ir(value, ty),
+            Expr::Param { name, .. } => self
+                .params
+                .get(name)
+                .cloned()
+                .ok_or_else(|| EvalError::Fatal(format!("param `{name}` has no value")))?,
+            Expr::LoopVar { block, name, .. } => {
+                let position = scope.iter().position(|b| b == block).ok_or_else(|| {
+                    EvalError::Fatal(format!("`{name}` is used outside its loop"))
+                })?;
+                let depth = self.for_depth(&scope[..position]);
+                let index = *path.get(depth).ok_or(EvalError::NotReady)? as usize;
+                match self
+                    .block_states
+                    .get(&(block.clone(), path[..depth].to_vec()))
+                {
+                    Some(BlockState::For(items)) => items
+                        .get(index)
+                        .cloned()
+                        .ok_or_else(|| EvalError::Fatal(format!("`{name}` index out of range")))?,
+                    _ => return Err(EvalError::NotReady),
+                }
+            }
+            Expr::StepOutput { step, output, .. } => {
+                self.gather(step, Some(output), scope, path)?
+            }
+            Expr::List { items } => RValue::List(
+                items
+                    .iter()
+                    .map(|i| self.eval(i, scope, path))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Unary { op, operand } => {
+                let value = self.eval(operand, scope, path)?;
+                match (op, value) {
+                    (_, RValue::Unknown) => RValue::Unknown,
+                    (UnaryOperator::Not, RValue::Bool(b)) => RValue::Bool(!b),
+                    (UnaryOperator::Neg, RValue::Int(n)) => RValue::Int(n.wrapping_neg()),
+                    (UnaryOperator::Neg, RValue::Float(f)) => RValue::Float(-f),
+                    (op, value) => {
+                        return Err(EvalError::Fatal(format!(
+                            "cannot apply `{}` to {value}",
+                            op.symbol()
+                        )))
+                    }
+                }
+            }
+            Expr::Binary { op, lhs, rhs } => {
+                let a = self.eval(lhs, scope, path)?;
+                let b = self.eval(rhs, scope, path)?;
+                binary(*op, a, b).map_err(EvalError::Fatal)?
+            }
+        })
+    }
+
+    /// The value of `step.output` as seen from `scope` at `path` (or, with no output,
+    /// whether all the instances it names are done).
+    pub(super) fn gather(
+        &self,
+        step: &str,
+        output: Option<&str>,
+        scope: &[String],
+        path: &[u32],
+    ) -> Eval<RValue> {
+        let index = *self
+            .index_of
+            .get(step)
+            .ok_or_else(|| EvalError::Fatal(format!("unknown step `{step}`")))?;
+        let info = &self.steps[index];
+        let common = info
+            .scope
+            .iter()
+            .zip(scope)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let base = self.for_depth(&info.scope[..common]);
+        let mut current = path[..base.min(path.len())].to_vec();
+        self.walk(index, output, common, &mut current)
+    }
+
+    pub(super) fn walk(
+        &self,
+        step: usize,
+        output: Option<&str>,
+        depth: usize,
+        current: &mut Path,
+    ) -> Eval<RValue> {
+        let info = &self.steps[step];
+        if depth == info.scope.len() {
+            return match self.insts.get(&(step, current.clone())) {
+                Some(State::Done(Done::Ok(outputs))) => Ok(match output {
+                    Some(name) => outputs.get(name).cloned().unwrap_or(RValue::Absent),
+                    None => RValue::Absent,
+                }),
+                Some(State::Done(Done::Skipped)) => Ok(RValue::Absent),
+                Some(State::Done(Done::Unknown)) => Ok(RValue::Unknown),
+                _ => Err(EvalError::NotReady),
+            };
+        }
+        let block = &info.scope[depth];
+        match self.block_states.get(&(block.clone(), current.clone())) {
+            None => Err(EvalError::NotReady),
+            Some(BlockState::For(items)) => {
+                let mut values = Vec::with_capacity(items.len());
+                for i in 0..items.len() {
+                    current.push(i as u32);
+                    let value = self.walk(step, output, depth + 1, current);
+                    current.pop();
+                    values.push(value?);
+                }
+                Ok(RValue::List(values))
+            }
+            Some(BlockState::If(true)) => self.walk(step, output, depth + 1, current),
+            Some(BlockState::If(false) | BlockState::Skipped) => Ok(RValue::Absent),
+            Some(BlockState::Unknown) => Ok(RValue::Unknown),
+        }
+    }
+}
+
+fn number(value: &RValue) -> Option<f64> {
+    match value {
+        RValue::Int(n) => Some(*n as f64),
+        RValue::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// A binary operator on run-time values (`int` widens to `float`).
+fn binary(op: BinaryOperator, a: RValue, b: RValue) -> Result<RValue, String> {
+    use std::cmp::Ordering;
+    use BinaryOperator::*;
+    if matches!(a, RValue::Unknown) || matches!(b, RValue::Unknown) {
+        return Ok(RValue::Unknown);
+    }
+    let symbol = op.symbol();
+    match op {
+        And | Or => match (a, b) {
+            (RValue::Bool(x), RValue::Bool(y)) => {
+                Ok(RValue::Bool(if op == And { x && y } else { x || y }))
+            }
+            (a, b) => Err(format!("`{symbol}` needs two bools, got {a} and {b}")),
+        },
+        Add | Sub | Mul | Div => match (&a, &b) {
+            (RValue::Int(x), RValue::Int(y)) if op != Div => Ok(RValue::Int(match op {
+                Add => x.wrapping_add(*y),
+                Sub => x.wrapping_sub(*y),
+                _ => x.wrapping_mul(*y),
+            })),
+            _ => {
+                let (Some(x), Some(y)) = (number(&a), number(&b)) else {
+                    return Err(format!("`{symbol}` needs two numbers, got {a} and {b}"));
+                };
+                Ok(RValue::Float(match op {
+                    Add => x + y,
+                    Sub => x - y,
+                    Mul => x * y,
+                    _ => x / y,
+                }))
+            }
+        },
+        Eq | Ne | Lt | Le | Gt | Ge => {
+            let ordering = match (&a, &b) {
+                (RValue::Str(x), RValue::Str(y)) => Some(x.cmp(y)),
+                (RValue::Bool(x), RValue::Bool(y)) => Some(x.cmp(y)),
+                (RValue::Absent, RValue::Absent) => Some(Ordering::Equal),
+                (RValue::Absent, _) | (_, RValue::Absent) => {
+                    return match op {
+                        Eq => Ok(RValue::Bool(false)),
+                        Ne => Ok(RValue::Bool(true)),
+                        _ => Err(format!("cannot compare {a} and {b} with `{symbol}`")),
+                    };
+                }
+                _ => match (number(&a), number(&b)) {
+                    (Some(x), Some(y)) => x.partial_cmp(&y),
+                    _ => return Err(format!("cannot compare {a} and {b}")),
+                },
+            };
+            let result = match ordering {
+                // NaN: only `!=` holds.
+                None => op == Ne,
+                Some(o) => match op {
+                    Eq => o == Ordering::Equal,
+                    Ne => o != Ordering::Equal,
+                    Lt => o == Ordering::Less,
+                    Le => o != Ordering::Greater,
+                    Gt => o == Ordering::Greater,
+                    _ => o != Ordering::Less,
+                },
+            };
+            Ok(RValue::Bool(result))
+        }
+    }
+}

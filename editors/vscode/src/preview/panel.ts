@@ -1,0 +1,291 @@
+// The live graph preview: a webview beside the editor that draws the active `.mlf` file's
+// pipeline from the server's `mlforge/graph` answer and follows the editor.
+
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import type { DetailMode, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../protocol";
+import { GraphPage, saveSvg } from "./page";
+import { chooseDetail, type DetailSetting } from "./detail";
+import { nodeAtCursor, revealRange } from "./cursor";
+import { pickPipeline, pipelinesOf } from "./pipelines";
+import { LatencyLog } from "./latency";
+
+const EDIT_DEBOUNCE_MS = 60;
+const CURSOR_DEBOUNCE_MS = 150;
+
+interface Settings {
+  detail: DetailSetting;
+  fullLimit: number;
+  collapseAbove: number;
+  focusHops: number;
+  followCursor: boolean;
+}
+
+function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration("mlforge.graph");
+  return {
+    detail: c.get<DetailSetting>("detail", "auto"),
+    fullLimit: c.get<number>("fullLimit", 400),
+    collapseAbove: c.get<number>("collapseAbove", 40),
+    focusHops: c.get<number>("focusHops", 2),
+    followCursor: c.get<boolean>("followCursor", true),
+  };
+}
+
+export class GraphPreview implements vscode.Disposable {
+  static readonly viewType = "mlforge.graph";
+
+  private page: GraphPage | undefined;
+  private document: vscode.TextDocument | undefined;
+  private pipeline: string | undefined;
+  private readonly lastPipeline = new Map<string, string>();
+  private answer: GraphAnswer | undefined;
+  private askedMode: DetailMode | undefined;
+  private chosenMode: DetailMode | null = null;
+  private focusNode: string | undefined;
+  private seq = 0;
+  private editTimer: NodeJS.Timeout | undefined;
+  private cursorTimer: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly latency = new LatencyLog();
+  /** The statuses of the current or last run, drawn again on every new graph. */
+  statusSource: (() => Record<string, { status: StepStatus; durationMs?: number }> | undefined) | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly client: () => LanguageClient | undefined,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (editor && editor.document.languageId === "mlforge") void this.follow(editor);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (!this.page || e.document !== this.document || e.contentChanges.length === 0) return;
+        this.latency.edited(e.document.version);
+        this.scheduleRefresh(EDIT_DEBOUNCE_MS);
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (this.page && e.textEditor.document === this.document) this.scheduleCursor();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("mlforge.graph")) this.scheduleRefresh(0);
+      }),
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.page !== undefined;
+  }
+
+  /** Opens (or reveals) the preview for an editor's document, optionally at a pipeline. */
+  async show(editor: vscode.TextEditor | undefined, pipeline?: string): Promise<void> {
+    if (!this.page) this.createPanel();
+    else this.page.panel.reveal(vscode.ViewColumn.Beside, true);
+    if (editor) await this.follow(editor, pipeline);
+    else this.post({ type: "message", text: "Open an .mlf file to see its pipeline's graph." });
+  }
+
+  /** The graph the preview last received (for the run-status layer and tests). */
+  get currentAnswer(): GraphAnswer | undefined {
+    return this.answer;
+  }
+
+  post(message: ToWebview): void {
+    this.page?.post(message);
+  }
+
+  dispose(): void {
+    this.page?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  /** The server says one of the document's graphs changed (e.g. an imported file). */
+  onGraphChanged(uri: string): void {
+    if (this.page && this.document && this.document.uri.toString() === uri) this.scheduleRefresh(0);
+  }
+
+  private createPanel(): void {
+    const page = new GraphPage(this.extensionUri, GraphPreview.viewType, "MLForge Graph", (m) => void this.onMessage(m));
+    page.panel.onDidDispose(() => {
+      this.page = undefined;
+      this.answer = undefined;
+      void vscode.commands.executeCommand("setContext", "mlforge.graphOpen", false);
+    });
+    this.page = page;
+    void vscode.commands.executeCommand("setContext", "mlforge.graphOpen", true);
+  }
+
+  private async follow(editor: vscode.TextEditor, pipeline?: string): Promise<void> {
+    if (!this.page) return;
+    const changedDocument = this.document !== editor.document;
+    this.document = editor.document;
+    if (pipeline) this.pipeline = pipeline;
+    else if (changedDocument) this.pipeline = undefined;
+    if (changedDocument) {
+      this.focusNode = undefined;
+      this.answer = undefined;
+    }
+    await this.refresh();
+  }
+
+  private scheduleRefresh(delay: number): void {
+    clearTimeout(this.editTimer);
+    this.editTimer = setTimeout(() => void this.refresh(), delay);
+  }
+
+  private scheduleCursor(): void {
+    clearTimeout(this.cursorTimer);
+    this.cursorTimer = setTimeout(() => void this.onCursor(), CURSOR_DEBOUNCE_MS);
+  }
+
+  private activeEditor(): vscode.TextEditor | undefined {
+    return vscode.window.visibleTextEditors.find((e) => e.document === this.document);
+  }
+
+  private async onCursor(): Promise<void> {
+    const editor = this.activeEditor();
+    if (!editor || !this.answer) return;
+    const settings = readSettings();
+    if (!settings.followCursor) return;
+    const cursor = editor.selection.active;
+    // The cursor moved into another pipeline of the same file.
+    const pipelines = await pipelinesOf(editor.document.uri);
+    const wanted = pickPipeline(pipelines, cursor, this.pipeline);
+    if (wanted && wanted !== this.pipeline) {
+      this.pipeline = wanted;
+      this.focusNode = undefined;
+      return this.refresh();
+    }
+    const node = nodeAtCursor(this.answer.graph, cursor);
+    if (this.askedMode === "focus" && node !== this.answer.focus) {
+      // Steps outside the focus subgraph are not drawn: re-centre on the cursor's step.
+      if (node || !this.answer.graph.nodes.length) {
+        this.focusNode = undefined;
+        return this.refresh();
+      }
+    }
+    this.post({ type: "cursor", node });
+  }
+
+  private async refresh(): Promise<void> {
+    const client = this.client();
+    const document = this.document;
+    if (!this.page || !document) return;
+    if (!client || !client.isRunning()) {
+      this.post({ type: "message", text: "The MLForge language server is not running; run “MLForge: Restart Server”." });
+      return;
+    }
+    const editor = this.activeEditor();
+    const settings = readSettings();
+    if (!this.pipeline) {
+      const pipelines = await pipelinesOf(document.uri);
+      this.pipeline = pickPipeline(pipelines, editor?.selection.active, this.lastPipeline.get(document.uri.toString()));
+    }
+    const total = this.answer ? (this.answer.total?.nodes ?? this.answer.graph.nodes.length) : null;
+    const mode = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes: total, fullLimit: settings.fullLimit });
+    const version = document.version;
+    const params: Record<string, unknown> = { uri: document.uri.toString(), dot: false };
+    if (this.pipeline) params.pipeline = this.pipeline;
+    if (mode === "focus") {
+      const hops = settings.focusHops;
+      params.focus = this.focusNode
+        ? { node: this.focusNode, hops }
+        : { position: editor ? toLsp(editor.selection.active) : { line: 0, character: 0 }, hops };
+    }
+    let answer: GraphAnswer;
+    try {
+      answer = await client.sendRequest<GraphAnswer>("mlforge/graph", params);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.output.appendLine(`[graph] ${message}`);
+      this.post({ type: "message", text: message });
+      return;
+    }
+    if (document !== this.document) return; // the user moved on while we waited
+    this.answer = answer;
+    this.askedMode = mode;
+    this.pipeline = answer.pipeline;
+    this.lastPipeline.set(document.uri.toString(), answer.pipeline);
+    // The first answer tells the size; ask again if it calls for another level of detail.
+    // (A server without `total` answered with the whole graph: its size is the total.)
+    const totalNodes = answer.total?.nodes ?? answer.graph.nodes.length;
+    const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes, fullLimit: settings.fullLimit });
+    if (now !== mode && (mode !== "focus" || typeof answer.focus === "string")) return this.refresh();
+    this.page.panel.title = `Graph: ${answer.pipeline}`;
+    this.seq += 1;
+    this.latency.sent(this.seq, version);
+    this.post({
+      type: "graph",
+      seq: this.seq,
+      uri: document.uri.toString(),
+      answer,
+      mode,
+      settings: { collapseAbove: settings.collapseAbove, focusHops: settings.focusHops },
+    });
+    if (editor) this.post({ type: "cursor", node: nodeAtCursor(answer.graph, editor.selection.active) });
+    const statuses = this.statusSource?.();
+    if (statuses && Object.keys(statuses).length) this.post({ type: "status", statuses });
+  }
+
+  private async onMessage(message: FromWebview): Promise<void> {
+    switch (message.type) {
+      case "ready":
+        return;
+      case "reveal":
+        return this.reveal(message.node);
+      case "focus":
+        this.chosenMode = "focus";
+        this.focusNode = message.node;
+        return this.refresh();
+      case "setMode":
+        this.chosenMode = message.mode;
+        this.focusNode = undefined;
+        return this.refresh();
+      case "exportSvg":
+        return this.saveSvg(message.svg);
+      case "rendered":
+        this.latency.rendered(message.seq, message.layoutMs);
+        return;
+      case "error":
+        this.output.appendLine(`[graph preview] ${message.message}`);
+        return;
+    }
+  }
+
+  async chooseDetail(): Promise<void> {
+    const picked = await vscode.window.showQuickPick(
+      [
+        { label: "Automatic", description: "full up to mlforge.graph.fullLimit steps, focus beyond", mode: null },
+        { label: "Full", description: "every step; big blocks collapsed until clicked", mode: "full" as DetailMode },
+        { label: "Overview", description: "every block and sub-pipeline collapsed", mode: "overview" as DetailMode },
+        { label: "Focus", description: "the cursor's step and its neighbours", mode: "focus" as DetailMode },
+      ],
+      { placeHolder: "How much of the pipeline should the graph show?" },
+    );
+    if (!picked) return;
+    this.chosenMode = picked.mode;
+    this.focusNode = undefined;
+    await this.refresh();
+  }
+
+  private async reveal(nodeId: string): Promise<void> {
+    if (!this.answer || !this.document) return;
+    const target = revealRange(this.answer.graph, nodeId);
+    if (!target) return;
+    const [sl, sc, el, ec] = target.range;
+    const uri = target.file ? vscode.Uri.file(target.file) : this.document.uri;
+    const selection = new vscode.Range(sl - 1, sc - 1, el - 1, ec - 1);
+    const column = this.activeEditor()?.viewColumn ?? vscode.ViewColumn.One;
+    await vscode.window.showTextDocument(uri, { viewColumn: column, selection, preserveFocus: false });
+  }
+
+  private saveSvg(svg: string): Promise<void> {
+    const base = this.document ? vscode.Uri.joinPath(this.document.uri, "..") : undefined;
+    return saveSvg(svg, base ? vscode.Uri.joinPath(base, `${this.pipeline ?? "pipeline"}.svg`) : undefined);
+  }
+}
+
+function toLsp(pos: vscode.Position): { line: number; character: number } {
+  return { line: pos.line, character: pos.character };
+}

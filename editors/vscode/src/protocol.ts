@@ -1,0 +1,120 @@
+// The messages between the extension host and the graph preview webview, and the graph
+// model the language server's `mlforge/graph` request answers with (see
+// crates/lsp/README.md). One definition, imported by both sides.
+
+/** `[start_line, start_column, end_line, end_column, start_offset, end_offset]`; lines and
+ * columns 1-based, in characters; offsets in bytes. */
+export type Range = [number, number, number, number, number, number];
+
+export interface Port {
+  name: string;
+  type: string;
+}
+
+export interface GraphDiagnostic {
+  code: string;
+  severity: "error" | "warning" | "info" | string;
+  message: string;
+  range?: Range;
+}
+
+export interface GraphNode {
+  id: string;
+  kind: string; // "step" (or other kinds the server adds)
+  label: string;
+  op?: string;
+  op_kind?: string; // "op" | "pipeline"
+  cluster?: string; // id of the innermost cluster holding the node
+  file?: string; // present when the node comes from another file than the graph's
+  range?: Range;
+  name_range?: Range;
+  inputs?: Port[];
+  outputs?: Port[];
+  args?: { name: string; value: string }[];
+  broken?: boolean;
+  diagnostics?: GraphDiagnostic[];
+  /** Focus view only: direct predecessors / successors left out of this answer. */
+  hidden_up?: number;
+  hidden_down?: number;
+}
+
+export interface GraphEdge {
+  id: string;
+  from: string;
+  to: string;
+  kind: "data" | "after" | "control" | string;
+  label?: string;
+  input?: string;
+  type?: string;
+  range?: Range;
+}
+
+export interface GraphCluster {
+  id: string;
+  kind: "for" | "if" | "else" | "pipeline" | string;
+  label: string;
+  source?: string;
+  size?: number;
+  parent?: string;
+  range?: Range;
+  file?: string;
+}
+
+export interface GraphModel {
+  pipeline: string;
+  file: string;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  clusters: GraphCluster[];
+  diagnostics?: GraphDiagnostic[];
+}
+
+/** The answer to `mlforge/graph`. */
+export interface GraphAnswer {
+  pipeline: string;
+  graph: GraphModel;
+  dot?: string;
+  stale: boolean;
+  total?: { nodes: number; edges: number; clusters: number };
+  /** The focused node's id in a focus answer; null (or absent) in a whole-graph answer. */
+  focus?: string | null;
+}
+
+export type StepStatus =
+  | "queued"
+  | "running"
+  | "cached"
+  | "succeeded"
+  | "failed"
+  | "skipped"
+  | "cancelled";
+
+/** Level of detail the preview draws. */
+export type DetailMode = "full" | "overview" | "focus";
+
+// Extension host → webview.
+export type ToWebview =
+  | {
+      type: "graph";
+      /** Increases with every graph sent; a late layout of an older one is dropped. */
+      seq: number;
+      uri: string;
+      answer: GraphAnswer;
+      mode: DetailMode;
+      settings: { collapseAbove: number; focusHops: number };
+    }
+  | { type: "cursor"; node: string | null }
+  | { type: "status"; statuses: Record<string, { status: StepStatus; durationMs?: number }> }
+  | { type: "clearStatus" }
+  | { type: "message"; text: string } // e.g. "Open an .mlf file to see its graph."
+  | { type: "command"; command: "fit" | "zoomIn" | "zoomOut" | "exportSvg" | "search" };
+
+// Webview → extension host.
+export type FromWebview =
+  | { type: "ready" }
+  | { type: "reveal"; node: string }
+  | { type: "focus"; node: string } // the user asks to centre the focus view on a node
+  | { type: "setMode"; mode: DetailMode }
+  | { type: "exportSvg"; svg: string }
+  | { type: "rendered"; seq: number; nodes: number; layoutMs: number; relaidOut: boolean }
+  | { type: "error"; message: string };

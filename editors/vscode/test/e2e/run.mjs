@@ -1,0 +1,253 @@
+// End to end in real VS Code (code-server) with the packaged .vsix installed: the language,
+// the server and the live graph preview, as a user meets them. Screenshots go to
+// test-output/e2e/. Later features extend this file with their own tests on the same session.
+//   MLFORGE_VSIX=path   test that package instead of running `npm run package`
+import { after, afterEach, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launch } from "./codeserver.mjs";
+import { cursorLine, focusEditor, gotoLineEnd, openFile, previewFrame, problemCounts, runCommand, screenshotter, waitFor } from "./workbench.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const repo = resolve(root, "../..");
+const outputDir = join(root, "test-output", "e2e");
+// The long step of slow.mlf sleeps for this odd number of seconds, so its process can be found.
+const NAP_SECONDS = 517;
+const SLOW_MLF = `op nap_op() -> (done: File) {
+  shell """
+    sleep ${NAP_SECONDS}
+    touch \${done}
+  """
+}
+
+pipeline slow() {
+  step nap = nap_op()
+}
+`;
+
+function napping() {
+  try {
+    execFileSync("pgrep", ["-f", `sleep ${NAP_SECONDS}`], { stdio: "pipe" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function node(frame, id) {
+  return frame.locator(`svg g.node.step[data-id="${id}"]`);
+}
+
+function stepIds(frame) {
+  return frame.locator("svg g.node.step").evaluateAll((gs) => gs.map((g) => g.dataset.id));
+}
+
+const QUICKSTART_STEPS = ["data", "parts", "fitted", "check", "best", "release"];
+
+describe("the extension in code-server", { timeout: 600_000 }, () => {
+  let session;
+  let page;
+  let shot;
+
+  before(async () => {
+    let vsix = process.env.MLFORGE_VSIX;
+    if (!vsix) {
+      vsix = join(root, "mlforge-linux-x64.vsix");
+      execFileSync("npm", ["run", "package", "--", "--out", vsix], { cwd: root, stdio: "inherit" });
+    }
+    assert.ok(existsSync(vsix), `no .vsix at ${vsix}`);
+    const folder = mkdtempSync(join(tmpdir(), "mlforge-e2e-work-"));
+    cpSync(join(repo, "examples"), folder, { recursive: true });
+    writeFileSync(join(folder, "slow.mlf"), SLOW_MLF);
+    session = await launch({ vsix: resolve(vsix), folder, outputDir });
+    page = session.page;
+    shot = screenshotter(page, outputDir);
+  });
+
+  afterEach(async (t) => {
+    // A failing step leaves a picture of the workbench as it was.
+    if (shot && t.passed === false) await shot(`failed-${t.name.replace(/[^a-z0-9]+/gi, "-")}`).catch(() => {});
+  });
+
+  after(async () => {
+    await session?.stop();
+  });
+
+  test("opening the quickstart starts the bundled server: code lenses, no problems", async () => {
+    await openFile(page, "quickstart.mlf");
+    // The server's "▶ Run" lens shows it answered.
+    // (Lenses off screen are in the page but hidden.)
+    await page.locator(".codelens-decoration", { hasText: "Run" }).first().waitFor({ state: "attached", timeout: 60_000 });
+    const counts = await waitFor(async () => {
+      const c = await problemCounts(page);
+      return c.errors === 0 && c.warnings === 0 ? c : null;
+    }, { what: "no problems" });
+    assert.equal(counts.errors, 0);
+    await shot("01-quickstart-open");
+  });
+
+  test("typing an error shows a squiggle, and undoing it clears it", async () => {
+    await gotoLineEnd(page, 83);
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("step broken = no_such_op(x: 1");
+    await page.locator(".squiggly-error").first().waitFor({ timeout: 20_000 });
+    const counts = await problemCounts(page);
+    assert.ok(counts.errors >= 1, `expected an error, the status bar says ${counts.label}`);
+    await shot("02-error-squiggle");
+    await runCommand(page, "File: Revert File");
+    await waitFor(async () => (await page.locator(".squiggly-error").count()) === 0, { what: "the squiggle to go" });
+  });
+
+  test("completion after `parts.` offers the split's outputs", async () => {
+    await focusEditor(page);
+    await gotoLineEnd(page, 83);
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("step extra = score(model: best.model, data: parts.");
+    const widget = page.locator(".suggest-widget.visible");
+    await widget.waitFor({ timeout: 20_000 });
+    await waitFor(async () => {
+      const text = await widget.innerText();
+      return text.includes("train") && text.includes("test");
+    }, { what: "train and test in the completion list" });
+    await shot("03-completion");
+    await page.keyboard.press("Escape");
+    await runCommand(page, "File: Revert File");
+  });
+
+  test("the graph preview draws every step beside the editor", async () => {
+    await focusEditor(page);
+    await gotoLineEnd(page, 83);
+    await runCommand(page, "MLForge: Open Graph Preview");
+    const frame = previewFrame(page);
+    await frame.locator("svg g.node.step").first().waitFor({ timeout: 60_000 });
+    const ids = await waitFor(async () => {
+      const found = await stepIds(frame);
+      return QUICKSTART_STEPS.every((s) => found.includes(s)) ? found : null;
+    }, { what: "a node for every step" });
+    assert.deepEqual([...ids].sort(), [...QUICKSTART_STEPS].sort());
+    await shot("04-graph-preview");
+  });
+
+  test("clicking a node selects its step in the editor", async () => {
+    const frame = previewFrame(page);
+    await node(frame, "data").click();
+    await waitFor(async () => (await cursorLine(page)) === 75, { what: "the cursor on line 75 (step data)" });
+    await node(frame, "release").click();
+    await waitFor(async () => (await cursorLine(page)) === 86, { what: "the cursor on line 86 (step release)" });
+    await shot("05-clicked-node");
+  });
+
+  test("the graph follows typing: a new step appears, a broken one is marked", async () => {
+    await focusEditor(page);
+    await gotoLineEnd(page, 83);
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("step again = score(model: best.model, data: parts.test)");
+    const frame = previewFrame(page);
+    await waitFor(async () => (await stepIds(frame)).includes("again"), { what: "a node for the new step" });
+    // Break it: the node stays, marked broken.
+    await page.keyboard.press("Home");
+    await page.keyboard.press("End");
+    for (let i = 0; i < "test)".length; i++) await page.keyboard.press("Backspace");
+    await page.keyboard.type("nothing)");
+    await waitFor(async () => (await node(frame, "again").getAttribute("class"))?.includes("broken"), {
+      what: "the step to be marked broken",
+    });
+    await shot("06-live-edit-broken");
+    await runCommand(page, "File: Revert File");
+    await waitFor(async () => !(await stepIds(frame)).includes("again"), { what: "the new step's node to go after the revert" });
+  });
+
+  test("Run from the code lens: every node turns succeeded; again, every node is cached", async () => {
+    const frame = previewFrame(page);
+    const statuses = () =>
+      frame.locator("svg g.node.step").evaluateAll((gs) =>
+        Object.fromEntries(gs.map((g) => [g.dataset.id, [...g.classList].find((c) => c.startsWith("status-"))?.slice(7) ?? null])),
+      );
+    for (const expected of ["succeeded", "cached"]) {
+      await focusEditor(page);
+      await gotoLineEnd(page, 74);
+      await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+      const seen = await waitFor(async () => {
+        const s = await statuses();
+        return QUICKSTART_STEPS.every((id) => s[id] === expected) ? s : null;
+      }, { timeout: 120_000, what: `every step ${expected}` });
+      assert.deepEqual(Object.keys(seen).sort(), [...QUICKSTART_STEPS].sort());
+      await page.locator('.statusbar-item', { hasText: "succeeded" }).first().waitFor({ timeout: 30_000 });
+      await shot(`07-run-${expected}`);
+    }
+  });
+
+  test("a step that fails is marked on the graph and as a diagnostic on its `step` line", async () => {
+    await focusEditor(page);
+    // publish's shell body: make it fail.
+    await gotoLineEnd(page, 69);
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("exit 3");
+    await page.keyboard.press("Control+S");
+    await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click({ timeout: 30_000 }).catch(async () => {
+      await gotoLineEnd(page, 74);
+      await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+    });
+    const frame = previewFrame(page);
+    await waitFor(async () => (await node(frame, "release").getAttribute("class"))?.includes("status-failed"), {
+      timeout: 120_000,
+      what: "release marked failed",
+    });
+    // The run's diagnostic sits on `step release` (line 87 now).
+    await waitFor(async () => (await problemCounts(page)).errors >= 1, { what: "the run's diagnostic" });
+    await gotoLineEnd(page, 87);
+    await page.locator(".squiggly-error").first().waitFor({ timeout: 20_000 });
+    await shot("08-run-failed");
+    // Put the body back (the file was saved) for whoever runs next.
+    await focusEditor(page);
+    await gotoLineEnd(page, 70);
+    await page.keyboard.press("Control+Shift+K");
+    await page.keyboard.press("Control+S");
+    await waitFor(async () => (await problemCounts(page)).errors === 0, { what: "no problems once the body is back" }).catch(() => {});
+  });
+
+  test("the Runs view lists the runs; a step opens its log", async () => {
+    await page.locator('.activitybar a[aria-label^="MLForge"]').first().click();
+    const view = page.locator('.pane-body[aria-label^="Runs"], [id="workbench.view.extension.mlforge"]').first();
+    await view.waitFor({ timeout: 20_000 });
+    const firstRun = page.locator(".monaco-list-row", { hasText: "quickstart" }).filter({ hasText: "#" }).first();
+    await firstRun.waitFor({ timeout: 30_000 });
+    await firstRun.click();
+    const steps = page.locator(".monaco-list-row", { hasText: /^Steps$/ }).first();
+    await steps.waitFor({ timeout: 20_000 });
+    const best = page.locator(".monaco-list-row", { hasText: /^best/ }).first();
+    await best.waitFor({ timeout: 20_000 });
+    await best.click();
+    // The log opens read-only, named after the step.
+    await page.locator('.tab.active[data-resource-name="best.log"]').waitFor({ timeout: 20_000 });
+    await shot("09-runs-view-log");
+    await runCommand(page, "View: Close All Editors");
+    await page.locator('.activitybar a[aria-label^="Explorer"]').first().click();
+  });
+
+  test("Cancel stops a long run: its step turns cancelled and no process is left", async () => {
+    await openFile(page, "slow.mlf");
+    await page.locator(".codelens-decoration", { hasText: "Run" }).first().waitFor({ state: "attached", timeout: 60_000 });
+    await runCommand(page, "MLForge: Open Graph Preview");
+    await focusEditor(page);
+    await gotoLineEnd(page, 7);
+    await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+    const frame = previewFrame(page);
+    await waitFor(async () => (await node(frame, "nap").getAttribute("class"))?.includes("status-running"), {
+      timeout: 60_000,
+      what: "nap running",
+    });
+    assert.ok(napping(), "the step's sleep should be running");
+    await page.locator(".notification-toast", { hasText: "MLForge" }).getByRole("button", { name: "Cancel" }).click();
+    await waitFor(async () => (await node(frame, "nap").getAttribute("class"))?.includes("status-cancelled"), {
+      timeout: 30_000,
+      what: "nap cancelled",
+    });
+    await waitFor(() => !napping(), { timeout: 10_000, what: "no sleep process left" });
+    await shot("10-run-cancelled");
+  });
+});
