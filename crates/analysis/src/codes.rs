@@ -69,6 +69,7 @@ codes! {
     Unterminated = "E0102", Error, "unterminated literal";
     InvalidCharacter = "E0103", Error, "invalid character";
     InvalidEscape = "E0104", Error, "invalid escape";
+    TooDeep = "E0105", Error, "nested too deeply";
     // Names
     ImportNotFound = "E0201", Error, "import not found";
     ImportCycle = "E0202", Error, "import cycle";
@@ -121,6 +122,18 @@ impl Code {
     pub fn parse(text: &str) -> Option<Code> {
         let wanted = text.trim().to_ascii_uppercase();
         Code::ALL.iter().copied().find(|c| c.as_str() == wanted)
+    }
+
+    /// The code of a syntax error.
+    pub fn of_syntax_error(kind: mlforge_syntax::SyntaxErrorKind) -> Code {
+        use mlforge_syntax::SyntaxErrorKind as K;
+        match kind {
+            K::Unexpected => Code::SyntaxError,
+            K::Unterminated => Code::Unterminated,
+            K::InvalidCharacter => Code::InvalidCharacter,
+            K::InvalidEscape => Code::InvalidEscape,
+            K::TooDeep => Code::TooDeep,
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlforge_analysis::{check_files, Db, DiskLoader, RootDatabase, SourceFile};
+use mlforge_analysis::{check_files, Db, DiskLoader, LoadError, RootDatabase, SourceFile};
 
 use crate::error::{fail, CliError, CliResult};
 use crate::report::{render_json, render_text, Summary};
@@ -22,10 +22,7 @@ pub fn run(paths: &[PathBuf], format: Format) -> CliResult {
     for path in &files {
         let file = db.file(path);
         if file.text(&db).is_none() {
-            fail!(
-                "cannot read `{}`; check that it exists and is readable",
-                path.display()
-            );
+            fail!("{}", unreadable(&db, file));
         }
         roots.push(file);
     }
@@ -59,12 +56,19 @@ pub fn load_root(path: &Path) -> Result<(RootDatabase, SourceFile), String> {
     let db = RootDatabase::new(Arc::new(DiskLoader));
     let file = db.file(path);
     if file.text(&db).is_none() {
-        return Err(format!(
-            "cannot read `{}`; check that it exists and is readable",
-            path.display()
-        ));
+        return Err(unreadable(&db, file));
     }
     Ok((db, file))
+}
+
+/// Why a file named on the command line cannot be read.
+pub fn unreadable(db: &RootDatabase, file: SourceFile) -> String {
+    let why = file.problem(db).clone().unwrap_or(LoadError::NotFound);
+    format!(
+        "cannot read `{}`: it {}",
+        file.path(db).display(),
+        why.describe()
+    )
 }
 
 /// Prints the diagnostics of `file` and its imports to standard error, for commands whose

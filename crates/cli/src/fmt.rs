@@ -87,9 +87,13 @@ pub fn run(paths: &[PathBuf], mode: Mode) -> CliResult {
 
 /// Formats one file; whether it changes (or would, unless writing).
 fn format_file(path: &Path, mode: Mode) -> Result<bool, String> {
-    let bytes = fs::read(path).map_err(|e| format!("{}: cannot read it: {e}", path.display()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| format!("{}: cannot format it: it is not UTF-8 text", path.display()))?;
+    let text = mlforge_analysis::read_text(path).map_err(|why| {
+        format!(
+            "{}: cannot format it: it {}",
+            path.display(),
+            why.describe()
+        )
+    })?;
     let formatted = mlforge_fmt::format(&text).map_err(|e| format!("{}:{e}", path.display()))?;
     if formatted == text {
         return Ok(false);

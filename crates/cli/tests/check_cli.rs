@@ -171,12 +171,19 @@ fn bad_usage_and_unreadable_input_exit_2() {
 }
 
 #[test]
-fn binary_junk_gets_diagnostics_not_a_crash() {
+fn junk_gets_diagnostics_and_binary_junk_a_refusal_not_a_crash() {
     let dir = tempdir("junk");
     let junk: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
-    std::fs::write(dir.join("junk.mlf"), junk).unwrap();
+    std::fs::write(dir.join("junk.mlf"), &junk).unwrap();
+    let output = mlforge(&dir, &["check", "junk.mlf"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not UTF-8 text"), "{stderr}");
+    // Text junk is read, and gets diagnostics.
+    let text: String = junk.iter().map(|&b| char::from(b)).collect();
+    std::fs::write(dir.join("junk.mlf"), text).unwrap();
     let output = mlforge(&dir, &["check", "junk.mlf"]);
     assert_eq!(
         output.status.code(),

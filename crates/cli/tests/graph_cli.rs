@@ -190,7 +190,7 @@ fn unreadable_files_and_unknown_pipelines_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output),
-        "error: cannot read `nope.mlf`; check that it exists and is readable\n"
+        "error: cannot read `nope.mlf`: it does not exist\n"
     );
 
     let output = mlforge(&examples(), &["graph", "compose.mlf"]);
@@ -279,4 +279,34 @@ fn collapse_draws_a_cluster_as_one_node() {
         stderr(&output),
         "error: cannot collapse `nope`: the clusters of `quickstart` are `for#1`, `if#1`\n"
     );
+}
+
+/// An error the graph cannot draw (in an op, or in the pipeline's params) is not silent:
+/// the graph is printed, the error counted, and the exit status is 1.
+#[test]
+fn errors_outside_every_step_are_reported_and_fail() {
+    let dir = scratch("outside");
+    let op = "op a(x: int) -> (y: File) {\n  timeout = \"soon\"\n  python \"\"\"print(${x}, ${y})\"\"\"\n}\n";
+    std::fs::write(
+        dir.join("g.mlf"),
+        format!("{op}pipeline p() {{\n  step s = a(x: 1)\n}}\n"),
+    )
+    .unwrap();
+    for format in ["dot", "json"] {
+        let output = mlforge(&dir, &["graph", "g.mlf", "--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(!output.stdout.is_empty());
+        assert_eq!(
+            stderr(&output),
+            "error: 1 error lies outside the steps drawn, so the graph may be incomplete; `mlforge check g.mlf` lists it\n"
+        );
+    }
+    // An error inside a step is drawn (the step is marked broken): exit 0, as before.
+    std::fs::write(
+        dir.join("g.mlf"),
+        "op a(x: int) -> (y: File) {\n  python \"\"\"print(${x}, ${y})\"\"\"\n}\npipeline p() {\n  step s = a(x: \"one\")\n}\n",
+    )
+    .unwrap();
+    let output = mlforge(&dir, &["graph", "g.mlf", "--format", "dot"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }

@@ -6,6 +6,7 @@ import { GraphPreview } from "./preview/panel";
 import { Server } from "./server";
 import type { RunKind } from "./cli-args";
 import { RunSessions } from "./run/session";
+import { compareWithHead } from "./diff/compare";
 import { LineagePanel } from "./runs/lineage";
 import { LOG_SCHEME, RunsView } from "./runs/view";
 
@@ -70,6 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Mlforg
     await runs.plan({ kind: "plan", file: target, pipeline: typeof pipeline === "string" ? pipeline : undefined });
   });
   command("mlforge.cancelRun", () => runs.cancel());
+  command("mlforge.compareWithHead", () => compareWithHead(server.binary, preview));
 
   const runsView = new RunsView(() => server.binary, server.output);
   const lineage = new LineagePanel(context.extensionUri, () => server.binary, () => runsView.folder(), (run, step) => runsView.openLog(run, step));

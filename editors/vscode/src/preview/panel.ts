@@ -86,6 +86,11 @@ export class GraphPreview implements vscode.Disposable {
     else this.post({ type: "message", text: "Open an .mlf file to see its pipeline's graph." });
   }
 
+  /** The editor of the document the preview shows, when one is visible. */
+  get editor(): vscode.TextEditor | undefined {
+    return this.activeEditor();
+  }
+
   /** The graph the preview last received (for the run-status layer and tests). */
   get currentAnswer(): GraphAnswer | undefined {
     return this.answer;
@@ -244,6 +249,10 @@ export class GraphPreview implements vscode.Disposable {
         return this.refresh();
       case "exportSvg":
         return this.saveSvg(message.svg);
+      case "run":
+        if (!this.document) return;
+        await vscode.commands.executeCommand(`mlforge.${message.kind}`, this.document.uri.fsPath, this.pipeline, message.node);
+        return;
       case "rendered":
         this.latency.rendered(message.seq, message.layoutMs);
         return;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launch } from "./codeserver.mjs";
-import { cursorLine, focusEditor, gotoLineEnd, openFile, previewFrame, problemCounts, runCommand, screenshotter, waitFor } from "./workbench.mjs";
+import { cursorLine, focusEditor, gotoLine, gotoLineEnd, openFile, previewFrame, problemCounts, runCommand, screenshotter, waitFor } from "./workbench.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const repo = resolve(root, "../..");
@@ -63,6 +63,12 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     const folder = mkdtempSync(join(tmpdir(), "mlforge-e2e-work-"));
     cpSync(join(repo, "examples"), folder, { recursive: true });
     writeFileSync(join(folder, "slow.mlf"), SLOW_MLF);
+    // A repository, so that the graph can be compared with HEAD.
+    const git = (...args) => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", ...args], { cwd: folder, stdio: "pipe" });
+    git("init", "-q");
+    writeFileSync(join(folder, ".gitignore"), ".mlforge/\n");
+    git("add", ".");
+    git("commit", "-q", "-m", "examples");
     session = await launch({ vsix: resolve(vsix), folder, outputDir });
     page = session.page;
     shot = screenshotter(page, outputDir);
@@ -249,5 +255,38 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     });
     await waitFor(() => !napping(), { timeout: 10_000, what: "no sleep process left" });
     await shot("10-run-cancelled");
+  });
+
+  test("Run step from the graph's context menu runs that step alone", async () => {
+    await openFile(page, "quickstart.mlf");
+    await runCommand(page, "MLForge: Open Graph Preview");
+    const frame = previewFrame(page);
+    await node(frame, "best").waitFor({ timeout: 30_000 });
+    await node(frame, "best").click({ button: "right" });
+    await frame.getByRole("menuitem", { name: "Run step" }).click();
+    const done = await waitFor(async () => {
+      const cls = (await node(frame, "best").getAttribute("class")) ?? "";
+      return /status-(succeeded|cached)/.exec(cls)?.[1];
+    }, { timeout: 120_000, what: "best to finish" });
+    assert.ok(done);
+    await shot("11-run-step-from-graph");
+  });
+
+  test("Compare Graph with HEAD marks the changed step and what re-runs", async () => {
+    await openFile(page, "quickstart.mlf");
+    await focusEditor(page);
+    // make_data(rows: 300) → 301: `data` changes, everything downstream re-runs.
+    await gotoLine(page, 75, 35);
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type("1");
+    await runCommand(page, "MLForge: Compare Graph with HEAD");
+    const frame = previewFrame(page);
+    await waitFor(async () => (await node(frame, "data").getAttribute("class"))?.includes("diff-changed"), { timeout: 60_000, what: "data marked changed" });
+    await waitFor(async () => (await node(frame, "best").getAttribute("class"))?.includes("diff-rerun"), { what: "best marked to re-run" });
+    await shot("12-compare-with-head");
+    // Put the file back as committed.
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type("0");
+    await page.keyboard.press("Control+S");
   });
 });

@@ -2,7 +2,7 @@
 // user action does — lay out again, update the drawn picture in place, or only decorate it —
 // and what is posted back. main.ts gives it the page's effects; unit tests give it a recorder.
 
-import type { DetailMode, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../../src/protocol";
+import type { DetailMode, DiffMark, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../../src/protocol";
 import { toDot } from "./dot";
 import { Adjacency, buildView, focusAnswer, focusOf, type LodSettings, type View } from "./lod";
 import type { LayoutReply, Scene } from "./scene";
@@ -29,10 +29,12 @@ export interface Effects {
   /** The view node to highlight as the cursor's step, and whether to bring it into sight. */
   setCursor(viewNode: string | null, scroll: boolean): void;
   setStatuses(marks: ReadonlyMap<string, StatusMark>): void;
+  /** Diff marks per view node (a collapsed cluster shows the strongest of its steps). */
+  setDiff(marks: ReadonlyMap<string, { mark: DiffMark; detail?: string }>): void;
   /** Centre on a view node and mark it as the current search match. */
   showMatch(viewNode: string | null): void;
   /** A note above the picture (stale graph, search results…); null clears it. */
-  setNote(kind: "stale" | "search" | "error", text: string | null): void;
+  setNote(kind: "stale" | "search" | "error" | "diff", text: string | null): void;
   /** A message instead of the picture; null shows the picture again. */
   showMessage(text: string | null): void;
   setMode(mode: DetailMode, counts: { shown: number; total: number }): void;
@@ -53,6 +55,20 @@ interface Pending {
   view: View;
   seq: number;
   started: number;
+}
+
+const DIFF_STRENGTH: DiffMark[] = ["added", "renamed", "changed", "rerun"];
+
+/** Diff marks on the nodes as drawn: a step hidden in a collapsed cluster marks the cluster. */
+export function diffForView(view: View, marks: Record<string, { mark: DiffMark; detail?: string }>): Map<string, { mark: DiffMark; detail?: string }> {
+  const out = new Map<string, { mark: DiffMark; detail?: string }>();
+  for (const [node, mark] of Object.entries(marks)) {
+    const shown = view.shownAs.get(node);
+    if (shown === undefined) continue;
+    const had = out.get(shown);
+    if (!had || DIFF_STRENGTH.indexOf(mark.mark) < DIFF_STRENGTH.indexOf(had.mark)) out.set(shown, shown === node ? mark : { mark: mark.mark });
+  }
+  return out;
 }
 
 /** Statuses that say the most when a collapsed cluster stands for many steps. */
@@ -101,6 +117,7 @@ export class Controller {
   private layoutId = 0;
   private cursor: string | null = null;
   private readonly statuses = new Map<string, StatusMark>();
+  private diff: Extract<ToWebview, { type: "diff" }> | null = null;
   private search = { query: "", matches: [] as string[], index: -1 };
   private readonly state: SavedState;
 
@@ -153,6 +170,14 @@ export class Controller {
         this.statuses.clear();
         this.decorate(false);
         return;
+      case "diff": {
+        const empty = Object.keys(message.marks).length === 0 && message.removed.length === 0;
+        this.diff = empty ? null : message;
+        const removed = message.removed.length ? ` Removed: ${message.removed.join(", ")}.` : "";
+        this.fx.setNote("diff", empty ? null : `Compared with ${message.against}: ${Object.keys(message.marks).length} steps marked.${removed}`);
+        this.decorate(false);
+        return;
+      }
       case "message":
         this.fx.showMessage(message.text);
         return;
@@ -299,5 +324,6 @@ export class Controller {
     const cursor = this.cursor === null ? null : view.shownAs.get(this.cursor) ?? null;
     this.fx.setCursor(cursor, scroll);
     this.fx.setStatuses(marksForView(view, this.statuses));
+    this.fx.setDiff(diffForView(view, this.diff?.marks ?? {}));
   }
 }

@@ -103,6 +103,9 @@ const fx: Effects = {
   setStatuses(marks: ReadonlyMap<string, StatusMark>) {
     drawing?.setStatuses(marks);
   },
+  setDiff(marks) {
+    drawing?.setDiff(marks);
+  },
   showMatch(id) {
     if (!drawing) return;
     drawing.markOne("match", id);
@@ -118,7 +121,7 @@ const fx: Effects = {
     if (!note) {
       note = document.createElement("div");
       note.className = `note ${kind}`;
-      note.setAttribute("role", kind === "search" ? "status" : "alert");
+      note.setAttribute("role", kind === "search" || kind === "diff" ? "status" : "alert");
       notes.appendChild(note);
     }
     note.textContent = text;
@@ -229,6 +232,8 @@ canvas.addEventListener("contextmenu", (event) => {
   if (node?.kind === "step") {
     items.push(["Go to step", () => controller.click(node.id)]);
     items.push(["Focus here", () => controller.focusOn(node.id)]);
+    items.push(["Run step", () => fx.post({ type: "run", node: node.id, kind: "runStep" })]);
+    items.push(["Run from here", () => fx.post({ type: "run", node: node.id, kind: "runFrom" })]);
   } else if (node?.kind === "collapsed") items.push(["Expand", () => controller.toggleCluster(node.id)]);
   else if (node?.kind === "stub") items.push(["Show more", () => controller.click(node.id)]);
   menu.replaceChildren(

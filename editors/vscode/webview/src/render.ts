@@ -267,6 +267,22 @@ export class Drawing {
     }
   }
 
+  private diffMarks: ReadonlyMap<string, { mark: string; detail?: string }> = new Map();
+
+  /** `diff-added` … classes, and the change in the node's accessible label. */
+  setDiff(marks: ReadonlyMap<string, { mark: string; detail?: string }>): void {
+    const before = this.diffMarks;
+    this.diffMarks = marks;
+    for (const id of new Set([...before.keys(), ...marks.keys()])) {
+      const g = this.nodes.get(id);
+      if (!g) continue;
+      for (const c of Array.from(g.classList)) if (c.startsWith("diff-")) g.classList.remove(c);
+      const mark = marks.get(id);
+      if (mark) g.classList.add(`diff-${mark.mark.replace(/[^a-z]/g, "")}`);
+      g.dataset.diff = mark ? `${mark.mark}${mark.detail ? `: ${mark.detail}` : ""}` : "";
+    }
+  }
+
   private applyMark(id: string, g: SVGGElement): void {
     for (const c of Array.from(g.classList)) if (c.startsWith("status-")) g.classList.remove(c);
     const mark = this.marks.get(id);

@@ -32,6 +32,8 @@ class Page implements Effects {
   update = (view: View) => void this.updated.push(view);
   setCursor = (id: string | null, scroll: boolean) => void this.cursor.push([id, scroll]);
   setStatuses = (marks: ReadonlyMap<string, unknown>) => void this.marks.push(new Map(marks));
+  diffs: Map<string, unknown>[] = [];
+  setDiff = (marks: ReadonlyMap<string, unknown>) => void this.diffs.push(new Map(marks));
   showMatch = (id: string | null) => void this.matches.push(id);
   setNote = (kind: string, text: string | null) => void this.notes.set(kind, text);
   showMessage = (text: string | null) => void (this.message = text);
@@ -288,4 +290,29 @@ test("a whole graph with `focus: null` in focus mode gets its focus view made he
   assert.equal(page.layouts[0].view.focus, "s5_0");
   c.setMode("full");
   assert.equal(page.mode, "full", "a whole graph can be shown whole at once");
+});
+
+test("a graph diff marks the steps as drawn, notes the removed ones, and an empty diff clears it", () => {
+  const page = new Page();
+  const c = new Controller(page);
+  c.onMessage(graph(1, answer("quickstart.json"), "full", 1)); // the for block collapsed
+  c.onLayout({ id: page.layouts[0].id, ok: true, scene, ms: 1 });
+  c.onMessage({
+    type: "diff",
+    against: "HEAD",
+    marks: { best: { mark: "renamed", detail: "was pick" }, fitted: { mark: "rerun" }, check: { mark: "changed" }, gone: { mark: "added" } },
+    removed: ["old_step"],
+  });
+  // `check` and `fitted` are inside the collapsed for block: it shows the stronger mark.
+  assert.deepEqual(
+    page.diffs.at(-1),
+    new Map<string, unknown>([["best", { mark: "renamed", detail: "was pick" }], ["for#1", { mark: "changed" }]]),
+  );
+  assert.match(page.notes.get("diff") ?? "", /Compared with HEAD: 4 steps marked\. Removed: old_step\./);
+  // Redrawn graphs keep the diff; an empty one clears it.
+  c.onMessage({ type: "cursor", node: "data" });
+  assert.equal(page.diffs.at(-1)?.size, 2);
+  c.onMessage({ type: "diff", against: "HEAD", marks: {}, removed: [] });
+  assert.equal(page.diffs.at(-1)?.size, 0);
+  assert.equal(page.notes.get("diff"), null);
 });
