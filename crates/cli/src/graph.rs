@@ -96,6 +96,7 @@ pub fn run(args: &GraphArgs) -> CliResult {
     };
     write_out(args.output.as_deref(), &bytes)?;
     let broken = model.broken_count();
+    let undrawn = errors_not_drawn(&db, file, &model);
     // Exiting frees all of it: freeing the analysis and the model piece by piece first is a
     // tenth of the command's time on a big program (as in `check`).
     std::mem::forget((db, model, bytes));
@@ -111,7 +112,6 @@ pub fn run(args: &GraphArgs) -> CliResult {
             args.file.display()
         );
     }
-    let undrawn = errors_not_drawn(&db, file, &model);
     if undrawn > 0 {
         eprintln!(
             "error: {undrawn} {} outside the steps drawn, so the graph may be incomplete; \
