@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use mlforge_analysis::items::{parse, select_pipeline};
-use mlforge_graph::GraphModel;
+use mlforge_graph::{FocusIndex, GraphModel};
 use mlforge_syntax::ast::Item;
 use ropey::Rope;
 use serde::{Deserialize, Serialize};
@@ -131,7 +131,10 @@ pub fn response_json(drawn: &Drawn, ask: &Ask) -> Result<RawJson> {
                 })?),
                 FocusOn::Offset(offset) => model.node_at(*offset),
             };
-            node.map(|n| (model.nodes[n].id.as_str(), model.focus(n, *hops)))
+            node.map(|n| {
+                let sub = drawn.focus_index().focus(model, n, *hops);
+                (model.nodes[n].id.as_str(), sub)
+            })
         }
     };
     let (graph, dot): (Cow<[u8]>, Option<Cow<[u8]>>) = match &focused {
@@ -180,6 +183,8 @@ pub struct Drawn {
     json: OnceLock<Box<[u8]>>,
     /// The DOT text as a JSON string (quoted and escaped): all a response needs of it.
     dot: OnceLock<Box<[u8]>>,
+    /// For focus subgraphs: a preview asks for one at every move of the cursor.
+    focus: OnceLock<FocusIndex>,
 }
 
 impl Drawn {
@@ -188,6 +193,7 @@ impl Drawn {
             model,
             json: OnceLock::new(),
             dot: OnceLock::new(),
+            focus: OnceLock::new(),
         }
     }
 
@@ -211,6 +217,10 @@ impl Drawn {
                 self.dot_json();
             }
         }
+    }
+
+    pub fn focus_index(&self) -> &FocusIndex {
+        self.focus.get_or_init(|| self.model.focus_index())
     }
 
     /// The DOT text, as a JSON string.
@@ -264,7 +274,7 @@ pub struct GraphCache {
 /// What a preview's last request needed of the whole graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wants {
-    /// Only the model (a focus is cut from it per request).
+    /// Only the model and its focus index (a focus is cut from them per request).
     Model,
     Json,
     JsonAndDot,
@@ -328,7 +338,10 @@ pub fn refresh(
         match preview {
             Some(Wants::Json) => drawn.prepare(false),
             Some(Wants::JsonAndDot) => drawn.prepare(true),
-            Some(Wants::Model) | None => {}
+            Some(Wants::Model) => {
+                drawn.focus_index();
+            }
+            None => {}
         }
         out.push((
             name,
