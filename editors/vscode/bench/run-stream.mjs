@@ -49,11 +49,12 @@ await p.page.evaluate(() => {
 const arrived = {};
 const state = new RunState();
 let flush;
-let sends = Promise.resolve();
+// As the extension posts to its webview: fire and forget (messages keep their order).
+const sends = [];
 const push = () => {
   flush = undefined;
   const statuses = state.takeChanged();
-  sends = sends.then(() => p.send({ type: "status", statuses }));
+  sends.push(p.send({ type: "status", statuses }));
 };
 const splitter = new LineSplitter();
 const started = performance.now();
@@ -74,7 +75,7 @@ await new Promise((done) => {
 });
 clearTimeout(flush);
 push();
-await sends;
+await Promise.all(sends);
 const runMs = performance.now() - started;
 await p.page.waitForFunction((n) => Object.keys(window.__coloured).length >= n, STEPS, { timeout: 30_000 }).catch(() => {});
 const { coloured, longest, final } = await p.page.evaluate(() => ({

@@ -22,10 +22,17 @@ test("a click reveals the step; a double-click or the context menu focuses on it
   assert.equal((await p.posted()).filter((m) => m.type === "reveal").length, 2);
   await p.page.click(`${node("check")} rect.shape`, { button: "right" });
   const items = await p.page.$$eval("#menu button", (bs) => bs.map((b) => b.textContent));
-  assert.deepEqual(items, ["Go to step", "Focus here"]);
+  assert.deepEqual(items, ["Go to step", "Focus here", "Run step", "Run from here"]);
   await p.page.click("#menu button:nth-child(2)");
   assert.deepEqual(await lastPosted(p, "focus"), { type: "focus", node: "check" });
   assert.equal(await p.page.$eval("#menu", (m) => m.hidden), true);
+  // Running from the graph: the extension runs that step (or from it).
+  await p.page.click(`${node("best")} rect.shape`, { button: "right" });
+  await p.page.click("#menu button:nth-child(3)");
+  assert.deepEqual(await lastPosted(p, "run"), { type: "run", node: "best", kind: "runStep" });
+  await p.page.click(`${node("best")} rect.shape`, { button: "right" });
+  await p.page.click("#menu button:nth-child(4)");
+  assert.deepEqual(await lastPosted(p, "run"), { type: "run", node: "best", kind: "runFrom" });
   await p.close();
 });
 

@@ -109,6 +109,8 @@ test("a worker stuck on a layout nobody wants is replaced, and the new graph dra
   });
   await p.page.waitForSelector("#progress:not([hidden])");
   assert.match(await p.page.$eval("#progress .text", (t) => t.textContent), /^Laying out 2,500 nodes… \d+ s$/);
+  // Only a layout older than REPLACE_AFTER_MS (0.6 s) is abandoned: wait until it has run 1 s.
+  await p.page.waitForFunction(() => /… [1-9]\d* s$/.test(document.querySelector("#progress .text")?.textContent ?? ""), null, { timeout: 60_000 });
   const r = await p.graph(2, answerOf(fixture("quickstart.json")));
   assert.equal(r.nodes, 6);
   assert.equal(await p.page.$eval("#progress", (e) => e.hidden), true);

@@ -287,8 +287,10 @@ export class Drawing {
     for (const c of Array.from(g.classList)) if (c.startsWith("status-")) g.classList.remove(c);
     const mark = this.marks.get(id);
     let badge = g.querySelector(":scope > text.badge");
-    if (!mark) return void badge?.remove();
-    g.classList.add(`status-${mark.status.replace(/[^a-z]/g, "")}`);
+    // Queued needs no words (the colour says it), and a run queues every ready step at once:
+    // a badge each made the first burst of a 1,000-step run one long task.
+    if (mark) g.classList.add(`status-${mark.status.replace(/[^a-z]/g, "")}`);
+    if (!mark || mark.status === "queued") return void badge?.remove();
     if (!badge) {
       const box = this.boxes.get(id)!;
       badge = el("text", { class: "badge", x: box.x + box.w / 2, y: box.y + box.h / 2 + 9, "font-size": FONT.edge }, g);
