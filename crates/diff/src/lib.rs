@@ -102,6 +102,23 @@ impl Review {
         }
     }
 
+    /// Writes every file path under `root` relative to it (`/repo/a/b.mlf` → `a/b.mlf`),
+    /// for reports about files that were loaded by absolute path.
+    pub fn relative_to(&mut self, root: &str) {
+        let root = format!("{}/", root.trim_end_matches('/'));
+        let strip = |path: &mut String| {
+            if let Some(rest) = path.strip_prefix(&root) {
+                *path = rest.to_string();
+            }
+        };
+        for p in &mut self.report.pipelines {
+            strip(&mut p.file);
+            for s in p.steps.values_mut() {
+                strip(&mut s.source.file);
+            }
+        }
+    }
+
     /// The report as indented JSON (the format of `schemas/diff.schema.json`).
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(&self.report).expect("the report serializes");
