@@ -7,7 +7,9 @@
 # tracking server (tests/mlflow/requirements.txt) into .venv-mlflow, and the npm packages
 # pinned by grammar/test/package-lock.json; for the VS Code extension, Chromium (Debian), the
 # npm packages pinned by editors/vscode/package-lock.json, and Node 24 with code-server
-# (pinned by editors/vscode/test/e2e/*/package-lock.json, cached in ~/.cache/mlforge-tests).
+# (pinned by editors/vscode/test/e2e/*/package-lock.json, cached in ~/.cache/mlforge-tests);
+# for `mlforge diff`'s Mermaid charts, the npm packages pinned by
+# tests/diff-mermaid/package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -85,3 +87,9 @@ echo "== The packaged extension in real VS Code (code-server), end to end"
 dpkg -s libkrb5-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libkrb5-dev pkg-config; }
 (cd editors/vscode && npm run package -- --out "$PWD/mlforge-linux-x64.vsix" \
   && MLFORGE_VSIX="$PWD/mlforge-linux-x64.vsix" npm run test:e2e)
+
+echo "== mlforge diff's Mermaid charts rendered by mermaid in headless Chromium (tests/diff-mermaid)"
+# The charts are crates/diff/tests/fixtures/*/mermaid.mmd, checked against the code by
+# `cargo test` above.
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+(cd tests/diff-mermaid && npm ci --no-audit --no-fund --loglevel=error && npm test)
