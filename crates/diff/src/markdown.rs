@@ -19,9 +19,10 @@ pub fn render(review: &Review) -> String {
     let mut out = String::new();
     let report = &review.report;
     let _ = writeln!(out, "### mlforge diff\n\n**{}**\n", md(&report.summary));
+    let several = report.pipelines.len() > 1;
     for (diff, graph) in report.pipelines.iter().zip(&review.graphs) {
         if diff.changed {
-            pipeline(&mut out, diff, graph);
+            pipeline(&mut out, diff, graph, several);
         }
     }
     out
@@ -37,15 +38,18 @@ fn icon(status: Status) -> &'static str {
     }
 }
 
-fn pipeline(out: &mut String, diff: &PipelineDiff, graph: &MergedGraph) {
+/// `several`: the report holds more than one pipeline, so each says its own summary.
+fn pipeline(out: &mut String, diff: &PipelineDiff, graph: &MergedGraph, several: bool) {
     let _ = writeln!(
         out,
-        "#### Pipeline {} in {} ({})\n\n{}\n",
+        "#### Pipeline {} in {} ({})\n",
         code(&diff.pipeline),
         code(&diff.file),
         describe::status_word(diff.status),
-        md(&diff.summary)
     );
+    if several {
+        let _ = writeln!(out, "{}\n", md(&diff.summary));
+    }
     if !diff.steps.is_empty() {
         out.push_str("| step | status | change | re-runs |\n|---|---|---|---|\n");
         for (id, step) in &diff.steps {

@@ -44,22 +44,27 @@ pub fn render(review: &Review, color: bool) -> String {
     let paint = Paint(color);
     let mut out = String::new();
     let _ = writeln!(out, "{}", paint.wrap("1", &review.report.summary));
+    let several = review.report.pipelines.len() > 1;
     for diff in review.report.pipelines.iter().filter(|d| d.changed) {
-        pipeline(&mut out, diff, &paint);
+        pipeline(&mut out, diff, &paint, several);
     }
     terminal(&out)
 }
 
-fn pipeline(out: &mut String, diff: &PipelineDiff, paint: &Paint) {
-    let _ = writeln!(
+/// `several`: the report holds more than one pipeline, so each says its own summary.
+fn pipeline(out: &mut String, diff: &PipelineDiff, paint: &Paint, several: bool) {
+    let _ = write!(
         out,
-        "\n{} `{}` in {} ({}): {}",
+        "\n{} `{}` in {} ({})",
         paint.wrap("1", "pipeline"),
         diff.pipeline,
         diff.file,
         describe::status_word(diff.status),
-        diff.summary
     );
+    if several {
+        let _ = write!(out, ": {}", diff.summary);
+    }
+    out.push('\n');
     let width = diff
         .steps
         .keys()
