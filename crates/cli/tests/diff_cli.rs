@@ -168,7 +168,8 @@ fn a_file_against_a_git_revision_reads_its_imports_at_that_revision() {
     let value: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     let p = &value["pipelines"][0];
     assert_eq!(p["file"], "main.mlf");
-    assert_eq!(p["steps"]["data"]["status"], "changed");
+    assert_eq!(p["steps"]["data"]["status"], "unchanged");
+    assert_eq!(p["steps"]["data"]["reasons"][0]["kind"], "op");
     assert_eq!(p["steps"]["fit"]["reasons"][0]["step"], "data");
     assert_eq!(p["ops"][0]["name"], "make");
     // Without files: every .mlf file that differs (lib.mlf defines no pipeline).

@@ -45,19 +45,29 @@ fn location(source: &Source) -> Location {
     }
 }
 
-/// What changed in a paired step's definition, and whether its cache key changed (its op's
-/// content or the values it is given).
+/// How a paired step's definition changed.
+struct StepChanges {
+    changes: Vec<StepChange>,
+    /// The values it is given, or the op it calls, changed: its cache key changes.
+    key_changed: bool,
+    /// It calls the same op (or that op renamed), whose content changed: its cache key
+    /// changes, but the step itself did not (the op is reported once, in `ops`).
+    op_changed: bool,
+}
+
 fn step_changes(
     old: &Program,
     new: &Program,
     a: &Step,
     b: &Step,
     renames: &Renames,
-) -> (Vec<StepChange>, bool) {
+    same_op: &HashSet<(&str, &str)>,
+) -> StepChanges {
     let mut changes = Vec::new();
     let mut key_changed = false;
     let (x, y) = (op_hash(old, a), op_hash(new, b));
-    if a.op != b.op || x != y {
+    let op_changed = same_op.contains(&(a.op.as_str(), b.op.as_str())) && x != y;
+    if !same_op.contains(&(a.op.as_str(), b.op.as_str())) {
         key_changed |= x != y;
         changes.push(StepChange::Op {
             old: a.op.clone(),
@@ -125,7 +135,11 @@ fn step_changes(
             new: texts(new, &b.scope),
         });
     }
-    (changes, key_changed)
+    StepChanges {
+        changes,
+        key_changed,
+        op_changed,
+    }
 }
 
 fn compare_programs(old: &Program, new: &Program, status: Status) -> PipelineDiff {
@@ -133,15 +147,22 @@ fn compare_programs(old: &Program, new: &Program, status: Status) -> PipelineDif
     let renames = &m.renames;
     let mut steps: BTreeMap<String, StepDiff> = BTreeMap::new();
     let mut key_changed: HashSet<usize> = HashSet::new();
+    let mut op_changed: HashSet<usize> = HashSet::new();
+    let (op_pairs, _, _) = parts::op_pairs(old, new, &m);
+    let same_op: HashSet<(&str, &str)> = op_pairs.iter().copied().collect();
     for (n, b) in new.steps.iter().enumerate() {
         let (status, renamed_from, changes) = match m.new_to_old[n] {
             None => (Status::Added, None, Vec::new()),
             Some(o) => {
                 let a = &old.steps[o];
-                let (changes, changed_key) = step_changes(old, new, a, b, renames);
-                if changed_key {
+                let found = step_changes(old, new, a, b, renames, &same_op);
+                if found.key_changed {
                     key_changed.insert(n);
                 }
+                if found.op_changed {
+                    op_changed.insert(n);
+                }
+                let changes = found.changes;
                 let renamed = (a.id != b.id).then(|| a.id.clone());
                 let status = match (changes.is_empty(), renamed.is_some()) {
                     (false, _) => Status::Changed,
@@ -190,7 +211,16 @@ fn compare_programs(old: &Program, new: &Program, status: Status) -> PipelineDif
     let Impacts {
         reasons,
         conditional,
-    } = impact::reruns(new, &m, &key_changed, &changed_params, &changed_blocks);
+    } = impact::reruns(
+        new,
+        &m,
+        impact::Changed {
+            keys: &key_changed,
+            ops: &op_changed,
+            params: &changed_params,
+            blocks: &changed_blocks,
+        },
+    );
     for (n, why) in reasons.iter().enumerate() {
         let entry = steps
             .get_mut(&new.steps[n].id)

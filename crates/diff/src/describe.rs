@@ -20,10 +20,9 @@ pub fn step_change(change: &StepChange) -> String {
             old,
             new,
             content_changed,
-        } => match (old == new, content_changed) {
-            (true, _) => format!("op {new} changed"),
-            (false, true) => format!("op {old} → {new}"),
-            (false, false) => format!("op {old} → {new} (same code)"),
+        } => match content_changed {
+            true => format!("op {old} → {new}"),
+            false => format!("op {old} → {new} (same code)"),
         },
         StepChange::Argument { input, old, new } => {
             format!("{input}: {} → {}", or_none(old), or_none(new))
@@ -74,6 +73,7 @@ pub fn step_line(step: &StepDiff) -> String {
 pub fn reason(reason: &Reason) -> String {
     match reason {
         Reason::Definition => "its definition changed".into(),
+        Reason::Op { name } => format!("op {name} changed"),
         Reason::Param { name } => format!("param {name} changed"),
         Reason::Upstream { step } => format!("reads {step}"),
         Reason::ForList { .. } => "its for list changed".into(),

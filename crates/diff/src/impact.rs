@@ -1,7 +1,7 @@
 //! Which steps a run computes again, by the runner's cache key (`crates/runner/src/key.rs`):
 //! the op's content hash (code, signature, attributes), the input values, and the content
-//! hashes of the input artifacts. So a step re-runs when its op or the values it is given
-//! change, when a param it reads changes its default, when its `for` list changes, and when
+//! hashes of the input artifacts. So a step re-runs when its op's content or the values it
+//! is given change, when a param it reads changes its default, when its `for` list changes, and when
 //! a step it reads re-runs (its artifacts may differ). A step's name, its `after` list and
 //! where it is written are not in the key: a renamed step, an added `after` or a moved
 //! step is not re-run. A changed `if` condition (its text, or a param it reads) changes no
@@ -22,13 +22,24 @@ pub(crate) struct Impacts {
     pub conditional: HashSet<usize>,
 }
 
-pub(crate) fn reruns(
-    new: &Program,
-    m: &Matching,
-    key_changed: &HashSet<usize>,
-    changed_params: &HashSet<String>,
-    changed_blocks: &HashSet<String>,
-) -> Impacts {
+/// What changed, as the new version names it.
+pub(crate) struct Changed<'a> {
+    /// Steps whose arguments (or the op they call) changed.
+    pub keys: &'a HashSet<usize>,
+    /// Steps whose op's content changed.
+    pub ops: &'a HashSet<usize>,
+    pub params: &'a HashSet<String>,
+    /// Blocks whose list or condition changed.
+    pub blocks: &'a HashSet<String>,
+}
+
+pub(crate) fn reruns(new: &Program, m: &Matching, changed: Changed<'_>) -> Impacts {
+    let Changed {
+        keys: key_changed,
+        ops: op_changed,
+        params: changed_params,
+        blocks: changed_blocks,
+    } = changed;
     let count = new.steps.len();
     let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); count];
     // Who reads what: steps read steps, blocks read steps, blocks hold steps.
@@ -71,6 +82,10 @@ pub(crate) fn reruns(
     }
     for &n in key_changed {
         push(&mut reasons[n], Reason::Definition);
+    }
+    for &n in op_changed {
+        let name = new.steps[n].op.clone();
+        push(&mut reasons[n], Reason::Op { name });
     }
     let mut conditional: HashSet<usize> = HashSet::new();
     let mut blocks_done: HashSet<&str> = HashSet::new();

@@ -139,7 +139,9 @@ pub struct StepDiff {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StepChange {
-    /// It runs another op, or its op's code or attributes changed (`content_changed`).
+    /// It calls another op (`content_changed`: with other code or attributes). A change to
+    /// the op it calls is not a change of the step: the op is listed in `ops`, and the step
+    /// re-runs with the reason `op`.
     Op {
         old: String,
         new: String,
@@ -168,8 +170,10 @@ pub enum StepChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Reason {
-    /// Its op's code or attributes, or the values it is given, changed.
+    /// The values it is given changed, or it calls another op.
     Definition,
+    /// The code or attributes of the op it calls changed.
+    Op { name: String },
     /// It reads a param whose default or type changed.
     Param { name: String },
     /// It reads an output of a step that re-runs.

@@ -145,7 +145,7 @@ fn rename_and_change() {
 fn change_op_body() {
     let r = check(
         "change_op_body",
-        "+0 steps, −0, ~1 changed, 0 renamed; 4 steps will re-run; 1 other change",
+        "+0 steps, −0, ~0 changed, 0 renamed; 4 steps will re-run; 1 other change",
     );
     let op = &r.pipelines[0].ops[0];
     assert_eq!(op.name, "train");
@@ -159,6 +159,15 @@ fn change_op_body() {
     assert_eq!(
         r.pipelines[0].impact.rerun,
         ["fit", "check", "best", "release"]
+    );
+    // The step is not changed; it re-runs because its op did.
+    let fit = step(&r, "fit");
+    assert_eq!(fit.status, Status::Unchanged);
+    assert_eq!(
+        fit.reasons,
+        [mlforge_diff::Reason::Op {
+            name: "train".into()
+        }]
     );
 }
 

@@ -37,6 +37,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+mod changes;
+pub use changes::{changed, CHANGES};
+
 /// Steps per layer.
 pub const WIDTH: usize = 10;
 
