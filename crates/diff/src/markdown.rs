@@ -14,6 +14,8 @@ use crate::Review;
 /// The most nodes a flowchart draws whole; a bigger graph shows the changed steps and
 /// their neighbours.
 const MERMAID_LIMIT: usize = 150;
+/// The most table rows for steps that did not change themselves.
+const QUIET_ROWS: usize = 30;
 
 pub fn render(review: &Review) -> String {
     let mut out = String::new();
@@ -52,7 +54,18 @@ fn pipeline(out: &mut String, diff: &PipelineDiff, graph: &MergedGraph, several:
     }
     if !diff.steps.is_empty() {
         out.push_str("| step | status | change | re-runs |\n|---|---|---|---|\n");
+        // A comment has a size limit (65,536 characters on GitHub): steps that only re-run
+        // or only sit under a changed condition get a few rows, then a count.
+        let mut quiet_rows = 0;
+        let mut quiet_left = 0;
         for (id, step) in &diff.steps {
+            if step.status == Status::Unchanged {
+                quiet_rows += 1;
+                if quiet_rows > QUIET_ROWS {
+                    quiet_left += 1;
+                    continue;
+                }
+            }
             let rerun = if step.rerun {
                 format!("yes: {}", md(&describe::reasons(step)))
             } else if step.condition_changed {
@@ -67,6 +80,12 @@ fn pipeline(out: &mut String, diff: &PipelineDiff, graph: &MergedGraph, several:
                 icon(step.status),
                 md(&describe::step_line(step)),
                 rerun
+            );
+        }
+        if quiet_left > 0 {
+            let _ = writeln!(
+                out,
+                "| … | | {quiet_left} more unchanged steps re-run or depend on a changed condition (the JSON lists every step) | |"
             );
         }
         out.push('\n');

@@ -142,26 +142,50 @@ impl MergedGraph {
         node.status != Status::Unchanged || node.rerun
     }
 
-    /// The nodes to draw: all of them, or for graphs with more than `limit` nodes the
-    /// involved ones and their direct neighbours.
+    /// The nodes to draw, at most `limit` of them: all; else the involved ones and their
+    /// direct neighbours; else the added, removed, changed and renamed ones (with their
+    /// neighbours if they fit); else the first `limit` of those.
     pub fn shown(&self, limit: usize) -> HashSet<&str> {
         if self.nodes.len() <= limit {
             return self.nodes.iter().map(|n| n.id.as_str()).collect();
         }
-        let involved: HashSet<&str> = self
-            .nodes
-            .iter()
-            .filter(|n| MergedGraph::involved(n))
-            .map(|n| n.id.as_str())
-            .collect();
-        let mut shown = involved.clone();
-        for e in &self.edges {
-            if involved.contains(e.from.as_str()) || involved.contains(e.to.as_str()) {
-                shown.insert(&e.from);
-                shown.insert(&e.to);
+        let around = |core: &HashSet<&'_ str>| -> HashSet<&str> {
+            let mut shown: HashSet<&str> = self
+                .nodes
+                .iter()
+                .map(|n| n.id.as_str())
+                .filter(|id| core.contains(id))
+                .collect();
+            for e in &self.edges {
+                if core.contains(e.from.as_str()) || core.contains(e.to.as_str()) {
+                    shown.insert(&e.from);
+                    shown.insert(&e.to);
+                }
             }
+            shown
+        };
+        let pick = |keep: fn(&MergedNode) -> bool| -> HashSet<&str> {
+            self.nodes
+                .iter()
+                .filter(|n| keep(n))
+                .map(|n| n.id.as_str())
+                .collect()
+        };
+        let involved = around(&pick(MergedGraph::involved));
+        if involved.len() <= limit {
+            return involved;
         }
-        shown
+        let changed = pick(|n| n.status != Status::Unchanged);
+        let with_neighbours = around(&changed);
+        if with_neighbours.len() <= limit {
+            return with_neighbours;
+        }
+        self.nodes
+            .iter()
+            .filter(|n| n.status != Status::Unchanged)
+            .take(limit)
+            .map(|n| n.id.as_str())
+            .collect()
     }
 }
 

@@ -35,6 +35,15 @@ fn ten_changes_to_the_synthetic_program() {
     assert_eq!(p.steps["s25_3x"].status, Status::Renamed);
     assert_eq!(p.steps["s25_3x"].renamed_from.as_deref(), Some("s25_3"));
     assert!(counts.rerun > 100, "{} re-runs", counts.rerun);
+    // The pull-request comment fits GitHub's limit, its chart mermaid's default size.
+    let md = review.to_markdown();
+    assert!(md.len() < 65_536, "{} characters", md.len());
+    let chart = &review.to_mermaid()[0];
+    assert!(chart.len() < 50_000, "{} characters", chart.len());
+    assert!(
+        chart.contains("s25_3x ("),
+        "the renamed step is drawn: {chart}"
+    );
     // The same program against itself: nothing.
     let same = Review::new(vec![compare(Some(&old), Some(&old))]);
     assert_eq!(same.report.summary, "no semantic change");
