@@ -66,7 +66,8 @@ struct Side {
 
 pub fn run(args: &DiffArgs) -> CliResult {
     let (pairs, root) = if args.git_external {
-        (external_pair(&args.files)?, None)
+        // git runs the driver at the top of the work tree, and `path` is relative to it.
+        (external_pair(&args.files)?, std::env::current_dir().ok())
     } else if let Some(rev) = &args.git {
         let (pairs, root) = git_pairs(rev, args.to.as_deref(), &args.files)?;
         (pairs, Some(root))

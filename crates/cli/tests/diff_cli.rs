@@ -220,3 +220,70 @@ fn git_diff_shows_the_semantic_diff_through_the_driver() {
     assert!(added.contains("+2 steps, −0"), "{added}");
     s.run(&["diff", "--git-external", "only-one"]).expect(2);
 }
+
+#[test]
+fn the_external_driver_takes_gits_seven_or_nine_arguments() {
+    let s = Scratch::new();
+    let (old, new) = (fixture("rename_step", "old"), fixture("rename_step", "new"));
+    let seven = s.run(&[
+        "diff",
+        "--git-external",
+        "main.mlf",
+        &old,
+        "1111111",
+        "100644",
+        &new,
+        "2222222",
+        "100644",
+    ]);
+    // Changes, yet exit 0: git stops at an external diff that exits otherwise.
+    seven.expect(0);
+    assert!(
+        seven
+            .stdout
+            .starts_with("+0 steps, −0, ~0 changed, 1 renamed; 0 steps will re-run\n"),
+        "{}",
+        seven.stdout
+    );
+    assert!(
+        seven.stdout.contains("pipeline `main` in main.mlf"),
+        "{}",
+        seven.stdout
+    );
+    let nine = s.run(&[
+        "diff",
+        "--git-external",
+        "old.mlf",
+        &old,
+        "1111111",
+        "100644",
+        &new,
+        "2222222",
+        "100644",
+        "new.mlf",
+        "similarity index 90%\n",
+    ]);
+    nine.expect(0);
+    assert!(
+        nine.stdout.contains("pipeline `main` in new.mlf"),
+        "{}",
+        nine.stdout
+    );
+    let created = s.run(&[
+        "diff",
+        "--git-external",
+        "main.mlf",
+        "/dev/null",
+        ".",
+        ".",
+        &new,
+        "2222222",
+        "100644",
+    ]);
+    created.expect(0);
+    assert!(
+        created.stdout.starts_with("+5 steps, −0"),
+        "{}",
+        created.stdout
+    );
+}
