@@ -90,9 +90,14 @@ pub fn run(args: &DiffArgs) -> CliResult {
     };
     let mut comparisons = Vec::new();
     for (old, new) in &pairs {
-        let old_programs = programs(old.as_ref(), args.pipeline.as_deref())?;
-        let new_programs = programs(new.as_ref(), args.pipeline.as_deref())?;
-        comparisons.extend(paired(&old_programs, &new_programs));
+        // The two versions are checked and compiled at the same time, one per core.
+        let only = args.pipeline.as_deref();
+        let (old_programs, new_programs) = std::thread::scope(|s| {
+            let old = s.spawn(|| programs(old.as_ref(), only));
+            let new = programs(new.as_ref(), only);
+            (old.join().expect("compiling does not panic"), new)
+        });
+        comparisons.extend(paired(&old_programs?, &new_programs?));
     }
     if comparisons.is_empty() {
         match &args.pipeline {
@@ -163,6 +168,9 @@ fn programs(side: Option<&Side>, only: Option<&str>) -> Result<Vec<Program>, Cli
             }
         }
     }
+    // The process ends soon: freeing the database's memos one by one would take a good part
+    // of a big program's diff, and the OS reclaims them at once (as `mlforge check` does).
+    std::mem::forget(db);
     Ok(programs)
 }
 
