@@ -14,7 +14,8 @@
 # editors/vscode/package-lock.json, and Node 24 with code-server (pinned by
 # editors/vscode/test/e2e/*/package-lock.json); the environments, Node 24 and code-server
 # are cached outside the clone in ~/.cache/mlforge-tests (MLFORGE_TEST_CACHE), keyed by
-# their pins. Needs about 8 GB of disk (target/ reaches 5 GB with the release build the
+# their pins; for `mlforge diff`'s Mermaid charts, the npm packages pinned by
+# tests/diff-mermaid/package-lock.json. Needs about 8 GB of disk (target/ reaches 5 GB with the release build the
 # extension ships; the MLflow environment 851 MB, code-server 620 MB); a first run of the Rust,
 # Python and grammar tests took 8 min 47 s on 2 cores, later ones less.
 set -euo pipefail
@@ -176,3 +177,8 @@ echo "== The packaged extension in real VS Code (code-server), end to end"
 # Kerberos headers: checked (and installed) with the prerequisites above.
 (cd editors/vscode && npm run package -- --out "$PWD/mlforge-linux-x64.vsix" \
   && MLFORGE_VSIX="$PWD/mlforge-linux-x64.vsix" npm run test:e2e)
+
+echo "== mlforge diff's Mermaid charts rendered by mermaid in headless Chromium (tests/diff-mermaid)"
+# The charts are crates/diff/tests/fixtures/*/mermaid.mmd, checked against the code by
+# `cargo test` above. Chromium: checked with the prerequisites above.
+(cd tests/diff-mermaid && npm ci --no-audit --no-fund --loglevel=error && npm test)

@@ -31,7 +31,9 @@ pub mod types;
 
 pub use crate::attributes::{duration_seconds, memory_bytes, validate_schedule};
 pub use crate::codes::{Code, Severity};
-pub use crate::db::{Db, DiskLoader, FileLoader, MemoryLoader, RootDatabase, SourceFile};
+pub use crate::db::{
+    normalize, Db, DiskLoader, FileLoader, MemoryLoader, RootDatabase, SourceFile,
+};
 pub use crate::diagnostic::{Diagnostic, Related};
 pub use crate::disk::{project_root, read_text, LoadError, MAX_FILE_SIZE};
 pub use crate::file_check::file_diagnostics;

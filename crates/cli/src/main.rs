@@ -7,6 +7,7 @@ mod diff;
 mod error;
 mod explain;
 mod fmt;
+mod git;
 mod graph;
 mod history;
 mod init;
@@ -19,6 +20,7 @@ mod report;
 mod run;
 mod run_events;
 mod runs;
+mod semantic_diff;
 mod settings;
 
 use std::path::PathBuf;
@@ -87,6 +89,10 @@ enum Command {
         #[arg(long)]
         diff: bool,
     },
+    /// What a change does to a pipeline: steps added, removed, changed or renamed, ops, params,
+    /// edges and blocks, and the steps that will re-run. Compares two files, or files with a
+    /// git revision (--git REV). Exit 0 for no semantic change, 1 for changes, 2 for errors.
+    Diff(semantic_diff::DiffArgs),
     /// Run a pipeline locally: steps in parallel, cached by content, recorded in the lineage
     /// store (.mlforge/). Exit 0 when it succeeded, 1 when a step failed or it was cancelled
     /// (or the mirror asked for with --mlflow failed).
@@ -162,6 +168,7 @@ fn main() -> ExitCode {
         Command::Lsp(args) => lsp::run(&args),
         Command::Fmt { paths, check, diff } => fmt::run(&paths, fmt::Mode::of(check, diff)),
         Command::Graph(args) => graph::run(&args),
+        Command::Diff(args) => semantic_diff::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Runs(args) => runs::run(&args),

@@ -39,6 +39,9 @@ pub mod hostile;
 use std::fmt::Write as _;
 use std::path::Path;
 
+mod changes;
+pub use changes::{changed, CHANGES};
+
 /// Steps per layer.
 pub const WIDTH: usize = 10;
 

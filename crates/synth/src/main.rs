@@ -1,12 +1,16 @@
-//! `mlforge-synth N OUT_DIR`: writes a synthetic program of N steps (see the library).
+//! `mlforge-synth N OUT_DIR [--changed]`: writes a synthetic program of N steps (see the
+//! library); with `--changed`, the same program changed in ten places (`mlforge diff`'s
+//! benchmark compares the two).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let changed = args.iter().any(|a| a == "--changed");
+    args.retain(|a| a != "--changed");
     let [steps, dir] = args.as_slice() else {
-        eprintln!("usage: mlforge-synth N OUT_DIR\n  writes ops.mlf, more_ops.mlf and main.mlf (a pipeline of about N steps) into OUT_DIR");
+        eprintln!("usage: mlforge-synth N OUT_DIR [--changed]\n  writes ops.mlf, more_ops.mlf and main.mlf (a pipeline of about N steps) into OUT_DIR;\n  --changed: the same program changed in ten places");
         return ExitCode::from(2);
     };
     let Ok(steps) = steps.parse::<usize>() else {
@@ -14,7 +18,16 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let dir = PathBuf::from(dir);
-    if let Err(e) = mlforge_synth::write_to(&dir, steps) {
+    let written = if changed {
+        std::fs::create_dir_all(&dir).and_then(|()| {
+            mlforge_synth::changed(steps)
+                .into_iter()
+                .try_for_each(|(path, text)| std::fs::write(dir.join(path), text))
+        })
+    } else {
+        mlforge_synth::write_to(&dir, steps)
+    };
+    if let Err(e) = written {
         eprintln!("error: cannot write to `{}`: {e}", dir.display());
         return ExitCode::from(1);
     }

@@ -1,0 +1,97 @@
+//! Files as they are at a git revision, read with `git show REV:PATH` into the database
+//! through a loader (no checkout), and files overlaid in memory (what `git diff` hands an
+//! external diff driver).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mlforge_analysis::{DiskLoader, FileLoader};
+
+/// Runs git in `dir`; its standard output, or why it failed as a sentence.
+pub fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git ({e}); install git or compare two files instead"))?;
+    if output.status.success() {
+        Ok(output.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
+    }
+}
+
+/// The repository holding the current folder: its top folder (canonical).
+pub fn toplevel() -> Result<PathBuf, String> {
+    let out = git(Path::new("."), &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        format!("`--git` compares with a git revision, but this folder is not in a git repository ({e})")
+    })?;
+    Ok(PathBuf::from(String::from_utf8_lossy(&out).trim()))
+}
+
+/// Fails unless `rev` names a commit.
+pub fn check_revision(root: &Path, rev: &str) -> Result<(), String> {
+    git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .map(drop)
+    .map_err(|_| {
+        format!(
+            "git knows no revision `{rev}`; name a commit, branch or tag (e.g. HEAD, origin/main)"
+        )
+    })
+}
+
+/// The `.mlf` files that differ between `rev` and `to` (or the working tree), as absolute
+/// paths.
+pub fn changed_files(root: &Path, rev: &str, to: Option<&str>) -> Result<Vec<PathBuf>, String> {
+    let mut args = vec!["diff", "--name-only", "--no-renames", rev];
+    args.extend(to);
+    args.extend(["--", "*.mlf"]);
+    let out = git(root, &args)?;
+    Ok(String::from_utf8_lossy(&out)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| root.join(l))
+        .collect())
+}
+
+/// Reads `root/PATH` as it is at `rev`.
+pub struct GitLoader {
+    pub root: PathBuf,
+    pub rev: String,
+}
+
+impl FileLoader for GitLoader {
+    fn load(&self, path: &Path) -> Option<String> {
+        let relative = path.strip_prefix(&self.root).ok()?;
+        let spec = format!("{}:{}", self.rev, relative.to_str()?);
+        let bytes = git(&self.root, &["show", &spec]).ok()?;
+        Some(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
+    }
+}
+
+/// Some files from memory, every other from the disk.
+pub struct OverlayLoader {
+    pub files: HashMap<PathBuf, String>,
+}
+
+impl FileLoader for OverlayLoader {
+    fn load(&self, path: &Path) -> Option<String> {
+        match self.files.get(path) {
+            Some(text) => Some(text.clone()),
+            None => DiskLoader.load(path),
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! IR values, types and expressions written as in the language, and expressions of the old
+//! version read in the new version's names (so that a renamed step is not a change of
+//! every step that reads it).
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use mlforge_ir::{BindingValue, Block, Branch, Expr, Type, Value};
+
+/// Old ids to new ids, for steps and for blocks.
+#[derive(Default)]
+pub(crate) struct Renames {
+    pub steps: HashMap<String, String>,
+    pub blocks: HashMap<String, String>,
+}
+
+impl Renames {
+    pub fn step<'a>(&'a self, old: &'a str) -> &'a str {
+        self.steps.get(old).map_or(old, String::as_str)
+    }
+
+    pub fn block<'a>(&'a self, old: &'a str) -> &'a str {
+        self.blocks.get(old).map_or(old, String::as_str)
+    }
+
+    /// An old expression in the new version's names.
+    pub fn expr(&self, expr: &Expr) -> Expr {
+        match expr {
+            Expr::StepOutput { step, output, ty } => Expr::StepOutput {
+                step: self.step(step).to_string(),
+                output: output.clone(),
+                ty: ty.clone(),
+            },
+            Expr::LoopVar { block, name, ty } => Expr::LoopVar {
+                block: self.block(block).to_string(),
+                name: name.clone(),
+                ty: ty.clone(),
+            },
+            Expr::List { items } => Expr::List {
+                items: items.iter().map(|e| self.expr(e)).collect(),
+            },
+            Expr::Unary { op, operand } => Expr::Unary {
+                op: *op,
+                operand: Box::new(self.expr(operand)),
+            },
+            Expr::Binary { op, lhs, rhs } => Expr::Binary {
+                op: *op,
+                lhs: Box::new(self.expr(lhs)),
+                rhs: Box::new(self.expr(rhs)),
+            },
+            Expr::Literal { .. } | Expr::Param { .. } => expr.clone(),
+        }
+    }
+
+    pub fn binding(&self, value: &BindingValue) -> BindingValue {
+        match value {
+            BindingValue::Given { expr } => BindingValue::Given {
+                expr: self.expr(expr),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+/// Every step and param an expression reads.
+pub(crate) fn reads<'e>(expr: &'e Expr, steps: &mut Vec<&'e str>, params: &mut Vec<&'e str>) {
+    match expr {
+        Expr::StepOutput { step, .. } => steps.push(step),
+        Expr::Param { name, .. } => params.push(name),
+        Expr::List { items } => items.iter().for_each(|e| reads(e, steps, params)),
+        Expr::Unary { operand, .. } => reads(operand, steps, params),
+        Expr::Binary { lhs, rhs, .. } => {
+            reads(lhs, steps, params);
+            reads(rhs, steps, params);
+        }
+        Expr::Literal { .. } | Expr::LoopVar { .. } => {}
+    }
+}
+
+pub(crate) fn value_text(value: &Value) -> String {
+    let mut out = String::new();
+    push_value(&mut out, value);
+    out
+}
+
+fn push_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&serde_json::to_string(f).unwrap_or_default()),
+        Value::String(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_value(out, item);
+            }
+            out.push(']');
+        }
+    }
+}
+
+pub(crate) fn type_text(ty: &Type) -> String {
+    match ty {
+        Type::Int => "int".into(),
+        Type::Float => "float".into(),
+        Type::Bool => "bool".into(),
+        Type::String => "string".into(),
+        Type::Artifact { kinds } => kinds.first().cloned().unwrap_or_else(|| "File".into()),
+        Type::List { of } => format!("list<{}>", type_text(of)),
+        Type::Optional { of } => format!("{}?", type_text(of)),
+    }
+}
+
+pub(crate) fn expr_text(expr: &Expr) -> String {
+    let mut out = String::new();
+    push_expr(&mut out, expr, false);
+    out
+}
+
+fn push_expr(out: &mut String, expr: &Expr, nested: bool) {
+    match expr {
+        Expr::Literal { value, .. } => push_value(out, value),
+        Expr::Param { name, .. } | Expr::LoopVar { name, .. } => out.push_str(name),
+        Expr::StepOutput { step, output, .. } => {
+            let _ = write!(out, "{step}.{output}");
+        }
+        Expr::List { items } => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_expr(out, item, false);
+            }
+            out.push(']');
+        }
+        Expr::Unary { op, operand } => {
+            out.push_str(op.symbol());
+            if op.symbol().ends_with(char::is_alphabetic) {
+                out.push(' ');
+            }
+            push_expr(out, operand, true);
+        }
+        Expr::Binary { op, lhs, rhs } => {
+            if nested {
+                out.push('(');
+            }
+            push_expr(out, lhs, true);
+            let _ = write!(out, " {} ", op.symbol());
+            push_expr(out, rhs, true);
+            if nested {
+                out.push(')');
+            }
+        }
+    }
+}
+
+pub(crate) fn binding_text(value: &BindingValue) -> String {
+    match value {
+        BindingValue::Given { expr } => expr_text(expr),
+        BindingValue::Default { value } => format!("default {}", value_text(value)),
+        BindingValue::Absent => "absent".into(),
+    }
+}
+
+/// `for lr in rates`, `if best.mse <= max_mse`, `else of if best.mse <= max_mse`.
+pub(crate) fn block_text(block: &Block) -> String {
+    match block {
+        Block::For { var, over, .. } => format!("for {var} in {}", expr_text(over)),
+        Block::If {
+            condition, branch, ..
+        } => match branch {
+            Branch::Then => format!("if {}", expr_text(condition)),
+            Branch::Else => format!("else of if {}", expr_text(condition)),
+        },
+    }
+}
+
+pub(crate) fn block_kind(block: &Block) -> &'static str {
+    match block {
+        Block::For { .. } => "for",
+        Block::If {
+            branch: Branch::Then,
+            ..
+        } => "if",
+        Block::If {
+            branch: Branch::Else,
+            ..
+        } => "else",
+    }
+}
+
+/// The expression that decides a block: its list or its condition.
+pub(crate) fn block_expr(block: &Block) -> &Expr {
+    match block {
+        Block::For { over, .. } => over,
+        Block::If { condition, .. } => condition,
+    }
+}
