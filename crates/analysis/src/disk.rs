@@ -94,6 +94,12 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     file.take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
+    decode_text(bytes)
+}
+
+/// The size and UTF-8 rules of `read_text`, for bytes that come from elsewhere (a git
+/// revision): one rule for every way a source reaches the analysis.
+pub fn decode_text(bytes: Vec<u8>) -> Result<String, LoadError> {
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(LoadError::TooLarge);
     }

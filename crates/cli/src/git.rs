@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mlforge_analysis::{DiskLoader, FileLoader};
+use mlforge_analysis::{decode_text, DiskLoader, FileLoader, LoadError};
 
 /// Runs git in `dir`; its standard output, or why it failed as a sentence.
 pub fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
@@ -71,14 +71,16 @@ pub struct GitLoader {
 }
 
 impl FileLoader for GitLoader {
-    fn load(&self, path: &Path) -> Option<String> {
-        let relative = path.strip_prefix(&self.root).ok()?;
-        let spec = format!("{}:{}", self.rev, relative.to_str()?);
-        let bytes = git(&self.root, &["show", &spec]).ok()?;
-        Some(
-            String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        let relative = path
+            .strip_prefix(&self.root)
+            .map_err(|_| LoadError::OutsideProject {
+                root: self.root.clone(),
+            })?;
+        let relative = relative.to_str().ok_or(LoadError::NotFound)?;
+        let bytes = git(&self.root, &["show", &format!("{}:{relative}", self.rev)])
+            .map_err(|_| LoadError::NotFound)?;
+        decode_text(bytes)
     }
 }
 
@@ -88,10 +90,18 @@ pub struct OverlayLoader {
 }
 
 impl FileLoader for OverlayLoader {
-    fn load(&self, path: &Path) -> Option<String> {
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
         match self.files.get(path) {
-            Some(text) => Some(text.clone()),
+            Some(text) => Ok(text.clone()),
             None => DiskLoader.load(path),
+        }
+    }
+
+    // Imports and body files keep the disk's rules (inside the project, regular files).
+    fn load_from(&self, path: &Path, from: &Path) -> Result<String, LoadError> {
+        match self.files.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => DiskLoader.load_from(path, from),
         }
     }
 }

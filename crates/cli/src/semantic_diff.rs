@@ -244,7 +244,7 @@ fn git_pairs(
                 name: format!("`{shown}` in the working tree"),
             },
         };
-        let exists = |side: &Side| side.loader.load(&side.path).is_some();
+        let exists = |side: &Side| side.loader.load(&side.path).is_ok();
         let (old, new) = (Some(old).filter(exists), Some(new).filter(exists));
         if old.is_none() && new.is_none() {
             fail!(
