@@ -266,7 +266,6 @@ test('quickstart: pipeline statements', async () => {
 });
 
 test('every example program tokenizes without invalid tokens and ends at the top level', async () => {
-  // examples/errors/*/bad.mlf are wrong on purpose; everything else must be clean.
   const files = mlfFiles(EXAMPLES).filter((f) => path.basename(f) !== 'bad.mlf');
   assert.ok(files.length >= 1, `no .mlf files under ${EXAMPLES}`);
   for (const file of files) {

@@ -39,9 +39,11 @@ def server_binary() -> str:
 
 @pytest.fixture()
 def workspace(tmp_path: pathlib.Path) -> pathlib.Path:
-    """A copy of examples/ to edit freely."""
+    """A copy of examples/ to edit freely, with the per-code programs of docs/diagnostics/
+    under errors/."""
     target = tmp_path / "ws"
     shutil.copytree(EXAMPLES, target)
+    shutil.copytree(ROOT / "docs" / "diagnostics", target / "errors")
     return target
 
 

@@ -55,8 +55,9 @@ local client_id = vim.lsp.start_client({
 })
 check(client_id ~= nil, 'the client starts `mlforge lsp --stdio`')
 
+-- `rel` is relative to the repository's root.
 local function open(rel)
-  vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/examples/' .. rel))
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/' .. rel))
   local bufnr = vim.api.nvim_get_current_buf()
   vim.bo[bufnr].filetype = 'mlforge'
   vim.lsp.buf_attach_client(bufnr, client_id)
@@ -93,12 +94,12 @@ end
 
 local ok, problem = pcall(function()
   -- 1. The diagnostic of an example with an error.
-  local bad = open('errors/E0401/bad.mlf')
+  local bad = open('docs/diagnostics/E0401/bad.mlf')
   local uri = vim.uri_from_bufnr(bad)
   local arrived = vim.wait(15000, function()
     return published[uri] ~= nil
   end, 20)
-  check(arrived, 'diagnostics arrive for errors/E0401/bad.mlf')
+  check(arrived, 'diagnostics arrive for docs/diagnostics/E0401/bad.mlf')
   local diagnostics = published[uri] or {}
   check(#diagnostics == 1 and diagnostics[1].code == 'E0401', 'the diagnostic is E0401')
   if diagnostics[1] then
@@ -117,7 +118,7 @@ local ok, problem = pcall(function()
   check(string.find(text, 'train', 1, true) ~= nil, 'a hover on `train` names it' .. (err and (': ' .. err) or ''))
 
   -- 3. Completion after `data.` in the quickstart: the outputs of the step `data`.
-  local quick = open('quickstart.mlf')
+  local quick = open('examples/quickstart.mlf')
   line, col = find(quick, 'data.table')
   local completion
   completion, err = request(quick, 'textDocument/completion', line, col + 5)

@@ -1,5 +1,5 @@
 //! The catalogue of diagnostic codes. Codes are stable: a code is never reused for another
-//! meaning. Each has a page (`mlforge explain CODE`) built from `examples/errors/CODE/`.
+//! meaning. Each has a page (`mlforge explain CODE`) built from `docs/diagnostics/CODE/`.
 
 use std::fmt;
 
@@ -53,9 +53,9 @@ macro_rules! codes {
             pub fn page(self) -> CodePage {
                 match self {
                     $(Code::$variant => CodePage {
-                        explanation: include_str!(concat!("../../../examples/errors/", $code, "/README.md")),
-                        bad: include_str!(concat!("../../../examples/errors/", $code, "/bad.mlf")),
-                        fixed: include_str!(concat!("../../../examples/errors/", $code, "/fixed.mlf")),
+                        explanation: include_str!(concat!("../../../docs/diagnostics/", $code, "/README.md")),
+                        bad: include_str!(concat!("../../../docs/diagnostics/", $code, "/bad.mlf")),
+                        fixed: include_str!(concat!("../../../docs/diagnostics/", $code, "/fixed.mlf")),
                     },)*
                 }
             }
@@ -69,6 +69,7 @@ codes! {
     Unterminated = "E0102", Error, "unterminated literal";
     InvalidCharacter = "E0103", Error, "invalid character";
     InvalidEscape = "E0104", Error, "invalid escape";
+    TooDeep = "E0105", Error, "nested too deeply";
     // Names
     ImportNotFound = "E0201", Error, "import not found";
     ImportCycle = "E0202", Error, "import cycle";
@@ -121,6 +122,18 @@ impl Code {
     pub fn parse(text: &str) -> Option<Code> {
         let wanted = text.trim().to_ascii_uppercase();
         Code::ALL.iter().copied().find(|c| c.as_str() == wanted)
+    }
+
+    /// The code of a syntax error.
+    pub fn of_syntax_error(kind: mlforge_syntax::SyntaxErrorKind) -> Code {
+        use mlforge_syntax::SyntaxErrorKind as K;
+        match kind {
+            K::Unexpected => Code::SyntaxError,
+            K::Unterminated => Code::Unterminated,
+            K::InvalidCharacter => Code::InvalidCharacter,
+            K::InvalidEscape => Code::InvalidEscape,
+            K::TooDeep => Code::TooDeep,
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use salsa::Setter;
 
+use crate::disk::LoadError;
 use crate::previous::PreviousResults;
 
 /// One `.mlf` file, or any other file the language refers to (a body's script).
@@ -21,23 +22,32 @@ pub struct SourceFile {
     /// `None` when the file does not exist or cannot be read.
     #[returns(ref)]
     pub text: Option<Arc<str>>,
+    /// Why `text` is `None`.
+    #[returns(ref)]
+    pub problem: Option<LoadError>,
 }
 
 /// Where the database gets the text of a file it has not seen yet.
 pub trait FileLoader: Send + Sync {
-    fn load(&self, path: &Path) -> Option<String>;
+    fn load(&self, path: &Path) -> Result<String, LoadError>;
+
+    /// The text of `path`, which the file `from` imports or runs as a body: the disk refuses
+    /// what lies outside `from`'s project (see `disk.rs`).
+    fn load_from(&self, path: &Path, _from: &Path) -> Result<String, LoadError> {
+        self.load(path)
+    }
 }
 
-/// Reads files from the local file system.
+/// Reads files from the local file system, under the rules of `disk.rs`.
 pub struct DiskLoader;
 
 impl FileLoader for DiskLoader {
-    fn load(&self, path: &Path) -> Option<String> {
-        let bytes = std::fs::read(path).ok()?;
-        Some(
-            String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        crate::disk::read_text(path)
+    }
+
+    fn load_from(&self, path: &Path, from: &Path) -> Result<String, LoadError> {
+        crate::disk::read_from(path, from)
     }
 }
 
@@ -48,8 +58,8 @@ pub struct MemoryLoader {
 }
 
 impl FileLoader for MemoryLoader {
-    fn load(&self, path: &Path) -> Option<String> {
-        self.files.get(path).cloned()
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        self.files.get(path).cloned().ok_or(LoadError::NotFound)
     }
 }
 
@@ -57,6 +67,10 @@ impl FileLoader for MemoryLoader {
 pub trait Db: salsa::Database {
     /// The input for `path` (normalised), loading it on first use.
     fn file(&self, path: &Path) -> SourceFile;
+
+    /// The input for `path`, which the file at `from` imports or names as a body file,
+    /// loaded on first use under the loader's rules for such files.
+    fn file_from(&self, path: &Path, from: &Path) -> SourceFile;
 
     /// The latest parses and analyses, which the next ones start from.
     fn previous(&self) -> &PreviousResults;
@@ -70,6 +84,9 @@ pub type EventLog = Arc<Mutex<Vec<String>>>;
 pub struct RootDatabase {
     storage: salsa::Storage<Self>,
     files: Arc<Mutex<HashMap<PathBuf, SourceFile>>>,
+    /// For files first loaded as imports or bodies: who named them, so that a reload
+    /// applies the same rules.
+    named_by: Arc<Mutex<HashMap<PathBuf, PathBuf>>>,
     loader: Arc<dyn FileLoader>,
     previous: Arc<PreviousResults>,
 }
@@ -79,6 +96,7 @@ impl RootDatabase {
         RootDatabase {
             storage: salsa::Storage::new(None),
             files: Arc::default(),
+            named_by: Arc::default(),
             loader,
             previous: Arc::default(),
         }
@@ -96,6 +114,7 @@ impl RootDatabase {
         let db = RootDatabase {
             storage,
             files: Arc::default(),
+            named_by: Arc::default(),
             loader,
             previous: Arc::default(),
         };
@@ -105,18 +124,26 @@ impl RootDatabase {
     /// Sets the text of a file (an editor buffer, a refreshed file, or `None` for a
     /// deleted one). Returns the file's input.
     pub fn set_file_text(&mut self, path: &Path, text: Option<String>) -> SourceFile {
+        let loaded = text.ok_or(LoadError::NotFound);
+        self.set_loaded(path, loaded)
+    }
+
+    fn set_loaded(&mut self, path: &Path, loaded: Result<String, LoadError>) -> SourceFile {
         let path = normalize(path);
+        let (text, problem) = split(loaded);
         let existing = self.files.lock().unwrap().get(&path).copied();
         match existing {
             Some(file) => {
-                let text: Option<Arc<str>> = text.map(Arc::from);
                 if file.text(self) != &text {
                     file.set_text(self).to(text);
+                }
+                if file.problem(self) != &problem {
+                    file.set_problem(self).to(problem);
                 }
                 file
             }
             None => {
-                let file = SourceFile::new(self, path.clone(), text.map(Arc::from));
+                let file = SourceFile::new(self, path.clone(), text, problem);
                 self.files.lock().unwrap().insert(path, file);
                 file
             }
@@ -125,8 +152,13 @@ impl RootDatabase {
 
     /// Re-reads a file through the loader, as after a watched-file event.
     pub fn reload(&mut self, path: &Path) -> SourceFile {
-        let text = self.loader.load(&normalize(path));
-        self.set_file_text(path, text)
+        let path = normalize(path);
+        let named_by = self.named_by.lock().unwrap().get(&path).cloned();
+        let loaded = match named_by {
+            Some(from) => self.loader.load_from(&path, &from),
+            None => self.loader.load(&path),
+        };
+        self.set_loaded(&path, loaded)
     }
 
     /// Every file the database has seen.
@@ -145,16 +177,45 @@ impl Db for RootDatabase {
     }
 
     fn file(&self, path: &Path) -> SourceFile {
+        self.load_once(path, |loader, path| loader.load(path))
+    }
+
+    fn file_from(&self, path: &Path, from: &Path) -> SourceFile {
+        self.load_once(path, |loader, path| {
+            self.named_by
+                .lock()
+                .unwrap()
+                .entry(path.to_path_buf())
+                .or_insert_with(|| from.to_path_buf());
+            loader.load_from(path, from)
+        })
+    }
+}
+
+impl RootDatabase {
+    /// The input for `path`, made on first use from what `load` gives.
+    fn load_once(
+        &self,
+        path: &Path,
+        load: impl FnOnce(&dyn FileLoader, &Path) -> Result<String, LoadError>,
+    ) -> SourceFile {
         let path = normalize(path);
         if let Some(file) = self.files.lock().unwrap().get(&path) {
             return *file;
         }
-        let text = self.loader.load(&path).map(Arc::from);
+        let (text, problem) = split(load(&*self.loader, &path));
         let mut files = self.files.lock().unwrap();
         // Another thread may have loaded it while we read.
         *files
             .entry(path.clone())
-            .or_insert_with(|| SourceFile::new(self, path, text))
+            .or_insert_with(|| SourceFile::new(self, path, text, problem))
+    }
+}
+
+fn split(loaded: Result<String, LoadError>) -> (Option<Arc<str>>, Option<LoadError>) {
+    match loaded {
+        Ok(text) => (Some(Arc::from(text)), None),
+        Err(problem) => (None, Some(problem)),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use mlforge_syntax::ast::{Item, TypeRef};
-use mlforge_syntax::{Span, SyntaxErrorKind};
+use mlforge_syntax::Span;
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Sink};
@@ -18,22 +18,24 @@ use crate::{Db, SourceFile};
 pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
     let mut sink = Sink::new(file);
     if file.text(db).is_none() {
+        let why = file
+            .problem(db)
+            .clone()
+            .unwrap_or(crate::disk::LoadError::NotFound);
         sink.error(
             Code::ImportNotFound,
             Span::default(),
-            "this file does not exist or cannot be read",
+            format!("this file {}", why.describe()),
         );
         return sink.diagnostics;
     }
     let parsed = parse(db, file);
     for error in &parsed.errors {
-        let code = match error.kind {
-            SyntaxErrorKind::Unexpected => Code::SyntaxError,
-            SyntaxErrorKind::Unterminated => Code::Unterminated,
-            SyntaxErrorKind::InvalidCharacter => Code::InvalidCharacter,
-            SyntaxErrorKind::InvalidEscape => Code::InvalidEscape,
-        };
-        sink.error(code, error.span, error.message.clone());
+        sink.error(
+            Code::of_syntax_error(error.kind),
+            error.span,
+            error.message.clone(),
+        );
     }
     check_imports(db, file, &mut sink);
     check_item_names(db, file, &mut sink);
@@ -88,12 +90,12 @@ fn check_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
             );
         }
         match &import.problem {
-            Some(ImportProblem::NotFound) => {
+            Some(ImportProblem::Unreadable(why)) => {
                 let d = sink
                     .at(
                         Code::ImportNotFound,
                         import.path_span,
-                        "this file does not exist or cannot be read",
+                        format!("this file {}", why.describe()),
                     )
                     .with_help("import paths are relative to the importing file");
                 sink.push(d);

@@ -123,7 +123,8 @@ pub struct ResolvedImport {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ImportProblem {
-    NotFound,
+    /// The file cannot be read, and why.
+    Unreadable(crate::disk::LoadError),
     UnknownStdModule,
     /// The file's stem is not an identifier, so it needs `as NAME`.
     BadNamespace,
@@ -155,12 +156,19 @@ pub fn imports(db: &dyn Db, file: SourceFile) -> Vec<ResolvedImport> {
             // `std/` module is unknown.
             problem = Some(ImportProblem::UnknownStdModule);
             None
+        } else if Path::new(path_text).extension().is_none_or(|e| e != "mlf") {
+            // Never read: a file that is not a program would only be quoted back as errors.
+            problem = Some(ImportProblem::Unreadable(crate::disk::LoadError::NotMlf));
+            None
         } else {
-            let target = db.file(&dir.join(path_text));
+            let target = db.file_from(&dir.join(path_text), file.path(db));
             if target.text(db).is_some() {
                 Some(target)
             } else {
-                problem = Some(ImportProblem::NotFound);
+                let why = target.problem(db).clone();
+                problem = Some(ImportProblem::Unreadable(
+                    why.unwrap_or(crate::disk::LoadError::NotFound),
+                ));
                 None
             }
         };

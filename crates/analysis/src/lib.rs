@@ -9,12 +9,14 @@
 //!     └ pipeline_signature(p), analyze_pipeline(p) ─ StepGraph
 //! file_diagnostics(file) gathers them all.
 //! ```
-//! Nothing here does IO: files come from the database ([`db::Db::file`]).
+//! Nothing here does IO: files come from the database ([`db::Db::file`]), which reads them
+//! through a loader (`disk.rs` for the disk).
 
 mod attributes;
 pub mod codes;
 pub mod db;
 mod diagnostic;
+pub mod disk;
 mod drop_later;
 mod exprs;
 mod file_check;
@@ -33,6 +35,7 @@ pub use crate::db::{
     normalize, Db, DiskLoader, FileLoader, MemoryLoader, RootDatabase, SourceFile,
 };
 pub use crate::diagnostic::{Diagnostic, Related};
+pub use crate::disk::{decode, project_root, read_text, LoadError, MAX_FILE_SIZE};
 pub use crate::file_check::file_diagnostics;
 pub use crate::op_check::check_op;
 pub use crate::previous::PreviousResults;

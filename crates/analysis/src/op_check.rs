@@ -10,6 +10,7 @@ use mlforge_syntax::Span;
 use crate::attributes::{check_attributes, OP_ATTRIBUTES};
 use crate::codes::Code;
 use crate::diagnostic::{suggest, Diagnostic, Sink};
+use crate::disk::LoadError;
 use crate::exprs::{infer, is_constant, report_mismatch, NoNames};
 use crate::items::ItemKey;
 use crate::signature::{op_syntax, resolve_type};
@@ -131,12 +132,14 @@ fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
                 .parent()
                 .unwrap_or(Path::new(""))
                 .join(&path.value);
-            if db.file(&file_path).text(db).is_none() {
+            let body_file = db.file_from(&file_path, sink.file.path(db));
+            if body_file.text(db).is_none() {
+                let why = body_file.problem(db).clone().unwrap_or(LoadError::NotFound);
                 sink.push(
                     sink.at(
                         Code::BodyFileNotFound,
                         path.span,
-                        format!("the body file `{}` does not exist", path.value),
+                        format!("the body file `{}` {}", path.value, why.describe()),
                     )
                     .with_help(
                         "the path is relative to this .mlf file; create the file or fix the path",

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlforge_analysis::{check_files, Db, DiskLoader, RootDatabase, SourceFile};
+use mlforge_analysis::{check_files, Db, DiskLoader, LoadError, RootDatabase, SourceFile};
 
 use crate::error::{fail, CliError, CliResult};
 use crate::report::{render_json, render_text, Summary};
@@ -22,10 +22,7 @@ pub fn run(paths: &[PathBuf], format: Format) -> CliResult {
     for path in &files {
         let file = db.file(path);
         if file.text(&db).is_none() {
-            fail!(
-                "cannot read `{}`; check that it exists and is readable",
-                path.display()
-            );
+            fail!("{}", unreadable(&db, file));
         }
         roots.push(file);
     }
@@ -48,51 +45,10 @@ pub fn run(paths: &[PathBuf], format: Format) -> CliResult {
     }
 }
 
-/// The .mlf files named, and those under the folders named, sorted per folder.
+/// The .mlf files named, and those under the folders named (`mlforge_project::files`:
+/// .gitignore and the project's excludes honoured, links to folders not followed).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            )
-        })?;
-        if meta.is_dir() {
-            let before = files.len();
-            walk(path, &mut files)
-                .map_err(|e| format!("cannot read the folder `{}`: {e}", path.display()))?;
-            if files.len() == before {
-                return Err(format!(
-                    "the folder `{}` holds no .mlf files",
-                    path.display()
-                ));
-            }
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" || name == "node_modules" {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "mlf") {
-            files.push(path);
-        }
-    }
-    Ok(())
+    mlforge_project::files::mlf_files(paths, crate::settings::project()?)
 }
 
 /// A database over the disk with one root file loaded, or why the file cannot be read.
@@ -100,12 +56,19 @@ pub fn load_root(path: &Path) -> Result<(RootDatabase, SourceFile), String> {
     let db = RootDatabase::new(Arc::new(DiskLoader));
     let file = db.file(path);
     if file.text(&db).is_none() {
-        return Err(format!(
-            "cannot read `{}`; check that it exists and is readable",
-            path.display()
-        ));
+        return Err(unreadable(&db, file));
     }
     Ok((db, file))
+}
+
+/// Why a file named on the command line cannot be read.
+pub fn unreadable(db: &RootDatabase, file: SourceFile) -> String {
+    let why = file.problem(db).clone().unwrap_or(LoadError::NotFound);
+    format!(
+        "cannot read `{}`: it {}",
+        file.path(db).display(),
+        why.describe()
+    )
 }
 
 /// Prints the diagnostics of `file` and its imports to standard error, for commands whose

@@ -20,7 +20,7 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 

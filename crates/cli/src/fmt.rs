@@ -1,9 +1,10 @@
 //! `mlforge fmt`: rewrites .mlf files in the canonical layout (`mlforge_fmt::format`), or
-//! with `--check` lists those that would change. Files are rewritten atomically: the new text
+//! with `--check` lists those that would change, or with `--diff` prints the changes as a
+//! unified diff. Files are rewritten atomically: the new text
 //! goes to a temporary file in the same folder, which then replaces the original.
 //!
-//! Exit codes: 0 nothing to change (or every file rewritten), 1 with `--check` when a file
-//! would change, 2 when a file cannot be read or written, has syntax errors, or fails the
+//! Exit codes: 0 nothing to change (or every file rewritten), 1 with `--check` or `--diff`
+//! when a file would change, 2 when a file cannot be read or written, has syntax errors, or fails the
 //! formatter's verification (each printed as `PATH:LINE:COLUMN: …`).
 
 use std::fs::{self, OpenOptions};
@@ -16,12 +17,32 @@ use mlforge_analysis::DiskLoader;
 use crate::check::collect_files;
 use crate::error::{fail, CliError, CliResult};
 
-pub fn run(paths: &[PathBuf], check: bool) -> CliResult {
+/// What `fmt` does with a file that is not in the canonical layout.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    /// `--check`: name it.
+    Check,
+    /// `--diff`: print the change.
+    Diff,
+}
+
+impl Mode {
+    pub fn of(check: bool, diff: bool) -> Mode {
+        match (check, diff) {
+            (_, true) => Mode::Diff,
+            (true, false) => Mode::Check,
+            (false, false) => Mode::Write,
+        }
+    }
+}
+
+pub fn run(paths: &[PathBuf], mode: Mode) -> CliResult {
     if paths.iter().any(|p| p.as_os_str() == "-") {
         if paths.len() > 1 {
             fail!("`-` (standard input) cannot be combined with other paths");
         }
-        return standard_input(check);
+        return standard_input(mode);
     }
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -32,16 +53,15 @@ pub fn run(paths: &[PathBuf], check: bool) -> CliResult {
     let mut changed = 0;
     let mut failed = 0;
     for path in &files {
-        match format_file(path, check) {
+        match format_file(path, mode) {
             Ok(false) => {}
             Ok(true) => {
                 changed += 1;
-                let verb = if check {
-                    "would reformat"
-                } else {
-                    "reformatted"
-                };
-                println!("{verb} {}", path.display());
+                match mode {
+                    Mode::Write => println!("reformatted {}", path.display()),
+                    Mode::Check => println!("would reformat {}", path.display()),
+                    Mode::Diff => {}
+                }
             }
             Err(message) => {
                 failed += 1;
@@ -58,23 +78,33 @@ pub fn run(paths: &[PathBuf], check: bool) -> CliResult {
             files.len()
         );
     }
-    if check && changed > 0 {
+    if mode != Mode::Write && changed > 0 {
         Err(CliError::Problems)
     } else {
         Ok(())
     }
 }
 
-/// Formats one file; whether it changes (or would, with `check`).
-fn format_file(path: &Path, check: bool) -> Result<bool, String> {
-    let bytes = fs::read(path).map_err(|e| format!("{}: cannot read it: {e}", path.display()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| format!("{}: cannot format it: it is not UTF-8 text", path.display()))?;
+/// Formats one file; whether it changes (or would, unless writing).
+fn format_file(path: &Path, mode: Mode) -> Result<bool, String> {
+    let text = mlforge_analysis::read_text(path).map_err(|why| {
+        format!(
+            "{}: cannot format it: it {}",
+            path.display(),
+            why.describe()
+        )
+    })?;
     let formatted = mlforge_fmt::format(&text).map_err(|e| format!("{}:{e}", path.display()))?;
     if formatted == text {
         return Ok(false);
     }
-    if !check {
+    if mode == Mode::Diff {
+        print!(
+            "{}",
+            mlforge_fmt::unified_diff(&diff_name(path), &text, &formatted)
+        );
+    }
+    if mode == Mode::Write {
         mlforge_fmt::same_ir(Arc::new(DiskLoader), path, &text, &formatted)
             .map_err(|e| format!("{}: not reformatted: {e}", path.display()))?;
         write_atomically(path, &formatted)
@@ -83,9 +113,15 @@ fn format_file(path: &Path, check: bool) -> Result<bool, String> {
     Ok(true)
 }
 
+/// The path in a diff's header: relative, with `/`, as `git apply` and `patch -p1` expect.
+fn diff_name(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").unwrap_or(&text).to_string()
+}
+
 /// `mlforge fmt -`: standard input to standard output (with `--check`, only the exit code and
-/// `would reformat -`).
-fn standard_input(check: bool) -> CliResult {
+/// `would reformat -`; with `--diff`, the diff).
+fn standard_input(mode: Mode) -> CliResult {
     let mut text = String::new();
     io::stdin()
         .read_to_string(&mut text)
@@ -94,12 +130,17 @@ fn standard_input(check: bool) -> CliResult {
         eprintln!("-:{e}");
         CliError::Failed("standard input could not be formatted".into())
     })?;
-    if check {
-        if formatted == text {
-            return Ok(());
+    match mode {
+        Mode::Write => {}
+        _ if formatted == text => return Ok(()),
+        Mode::Check => {
+            println!("would reformat -");
+            return Err(CliError::Problems);
         }
-        println!("would reformat -");
-        return Err(CliError::Problems);
+        Mode::Diff => {
+            print!("{}", mlforge_fmt::unified_diff("-", &text, &formatted));
+            return Err(CliError::Problems);
+        }
     }
     let mut out = io::stdout().lock();
     out.write_all(formatted.as_bytes())

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mlforge_analysis::{DiskLoader, FileLoader};
+use mlforge_analysis::{decode, DiskLoader, FileLoader, LoadError};
 
 /// Runs git in `dir`; its standard output, or why it failed as a sentence.
 pub fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
@@ -64,34 +64,43 @@ pub fn changed_files(root: &Path, rev: &str, to: Option<&str>) -> Result<Vec<Pat
         .collect())
 }
 
-/// Reads `root/PATH` as it is at `rev`.
+/// Reads `root/PATH` as it is at `rev`, under the disk's rules for text (size, UTF-8);
+/// nothing outside the repository is read.
 pub struct GitLoader {
     pub root: PathBuf,
     pub rev: String,
 }
 
 impl FileLoader for GitLoader {
-    fn load(&self, path: &Path) -> Option<String> {
-        let relative = path.strip_prefix(&self.root).ok()?;
-        let spec = format!("{}:{}", self.rev, relative.to_str()?);
-        let bytes = git(&self.root, &["show", &spec]).ok()?;
-        Some(
-            String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        let outside = || LoadError::OutsideProject {
+            root: self.root.clone(),
+        };
+        let relative = path.strip_prefix(&self.root).map_err(|_| outside())?;
+        let relative = relative.to_str().ok_or_else(outside)?;
+        let bytes = git(&self.root, &["show", &format!("{}:{relative}", self.rev)])
+            .map_err(|_| LoadError::NotFound)?;
+        decode(bytes)
     }
 }
 
-/// Some files from memory, every other from the disk.
+/// Some files from memory, every other from the disk (under the disk's rules).
 pub struct OverlayLoader {
     pub files: HashMap<PathBuf, String>,
 }
 
 impl FileLoader for OverlayLoader {
-    fn load(&self, path: &Path) -> Option<String> {
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
         match self.files.get(path) {
-            Some(text) => Some(text.clone()),
+            Some(text) => Ok(text.clone()),
             None => DiskLoader.load(path),
+        }
+    }
+
+    fn load_from(&self, path: &Path, from: &Path) -> Result<String, LoadError> {
+        match self.files.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => DiskLoader.load_from(path, from),
         }
     }
 }

@@ -4,15 +4,17 @@
 //! marked broken, and the command still succeeds (one line on stderr says how many are
 //! broken; warnings print nothing).
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
+use mlforge_analysis::RootDatabase;
 use mlforge_graph::{build, to_dot_with, to_svg, DotOptions};
 
 use crate::check::load_root;
-use crate::error::{fail, CliResult};
+use crate::error::{fail, CliError, CliResult};
 
 #[derive(Args)]
 pub struct GraphArgs {
@@ -98,7 +100,44 @@ pub fn run(args: &GraphArgs) -> CliResult {
             args.file.display()
         );
     }
+    let undrawn = errors_not_drawn(&db, file, &model);
+    if undrawn > 0 {
+        eprintln!(
+            "error: {undrawn} {} outside the steps drawn, so the graph may be incomplete; \
+             `mlforge check {}` lists {}",
+            if undrawn == 1 {
+                "error lies"
+            } else {
+                "errors lie"
+            },
+            args.file.display(),
+            if undrawn == 1 { "it" } else { "them" },
+        );
+        return Err(CliError::Problems);
+    }
     Ok(())
+}
+
+/// The errors of the file (and what it imports) that no node or cluster of the graph
+/// carries: in an op, an import, the pipeline's params or outputs.
+fn errors_not_drawn(
+    db: &RootDatabase,
+    file: mlforge_analysis::SourceFile,
+    model: &mlforge_graph::GraphModel,
+) -> usize {
+    let drawn: HashSet<(&str, &str)> = model
+        .nodes
+        .iter()
+        .flat_map(|n| &n.diagnostics)
+        .chain(model.clusters.iter().flat_map(|c| &c.diagnostics))
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    mlforge_analysis::check_files(db, &[file])
+        .iter()
+        .flat_map(|(_, diagnostics)| diagnostics)
+        .filter(|d| d.severity == mlforge_analysis::Severity::Error)
+        .filter(|d| !drawn.contains(&(d.code.as_str(), d.message.as_str())))
+        .count()
 }
 
 fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {

@@ -37,7 +37,7 @@ pub struct LineageArgs {
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     pub format: GraphFormat,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
     #[command(subcommand)]
     pub command: Option<LineageCommand>,
@@ -61,7 +61,7 @@ pub struct ExportArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 

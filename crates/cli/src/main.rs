@@ -10,6 +10,8 @@ mod fmt;
 mod git;
 mod graph;
 mod history;
+mod init;
+mod install;
 mod ir;
 mod lineage;
 mod lsp;
@@ -19,11 +21,12 @@ mod run;
 mod run_events;
 mod runs;
 mod semantic_diff;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// The checker allocates a small node per name, span and type; mimalloc serves those about
 /// twice as fast as glibc's malloc (a quarter of a 5,000-step check was spent in malloc).
@@ -81,6 +84,10 @@ enum Command {
         /// 1 if there are any.
         #[arg(long)]
         check: bool,
+        /// Change nothing: print what would change as a unified diff (for `git apply`), and
+        /// exit with 1 if anything would.
+        #[arg(long)]
+        diff: bool,
     },
     /// What a change does to a pipeline: steps added, removed, changed or renamed, ops, params,
     /// edges and blocks, and the steps that will re-run. Compares two files, or files with a
@@ -110,6 +117,13 @@ enum Command {
         /// A code like E0401.
         code: Option<String>,
     },
+    /// Start a project: mlforge.toml, a first pipeline (main.mlf), a .gitignore for .mlforge/
+    /// and VS Code settings. Never overwrites a file.
+    Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh or fish) on standard output.
+    Completions(install::CompletionsArgs),
+    /// Print the manual page, or with --dir write one page per command.
+    Man(install::ManArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -128,11 +142,31 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // A broken mlforge.toml is reported before any command that reads it runs.
+    if matches!(
+        cli.command,
+        Command::Check { .. }
+            | Command::Fmt { .. }
+            | Command::Run(_)
+            | Command::Plan(_)
+            | Command::Runs(_)
+            | Command::Show(_)
+            | Command::Logs(_)
+            | Command::Lineage(_)
+    ) {
+        if let Err(message) = settings::project() {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => install::completions(&args, Cli::command()),
+        Command::Man(args) => install::man(&args, Cli::command()),
         Command::Lsp(args) => lsp::run(&args),
-        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Fmt { paths, check, diff } => fmt::run(&paths, fmt::Mode::of(check, diff)),
         Command::Graph(args) => graph::run(&args),
         Command::Diff(args) => semantic_diff::run(&args),
         Command::Run(args) => run::run(&args),

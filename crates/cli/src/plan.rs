@@ -14,8 +14,8 @@ use crate::Format;
 
 #[derive(Args)]
 pub struct PlanArgs {
-    /// The .mlf file that defines the pipeline.
-    pub file: PathBuf,
+    /// The .mlf file that defines the pipeline (default: `main` in mlforge.toml).
+    pub file: Option<PathBuf>,
     /// The pipeline to plan; needed when the file defines several.
     #[arg(long)]
     pub pipeline: Option<String>,
@@ -35,7 +35,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
     /// How to print the plan.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -44,7 +44,8 @@ pub struct PlanArgs {
 
 pub fn run(args: &PlanArgs) -> CliResult {
     let params = parse_params(&args.params)?;
-    let (program, json) = compile(&args.file, args.pipeline.as_deref())?;
+    let file = crate::settings::pipeline_file(args.file.as_deref())?;
+    let (program, json) = compile(&file, args.pipeline.as_deref())?;
     let opened = match Store::open_existing(&args.store) {
         Ok(Some(store)) => Ok(store),
         Ok(None) => Store::ephemeral(&args.store),
@@ -53,7 +54,7 @@ pub fn run(args: &PlanArgs) -> CliResult {
     let mut store =
         opened.map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
     let options = RunOptions {
-        file: args.file.clone(),
+        file: file.clone(),
         program_json: json,
         params,
         no_cache: args.no_cache,
@@ -75,7 +76,7 @@ pub fn run(args: &PlanArgs) -> CliResult {
             println!(
                 "plan for pipeline `{}` ({}): {} cached, {} will run, {} not yet known, {} skipped",
                 plan.pipeline,
-                args.file.display(),
+                file.display(),
                 count(PlanStatus::Cached),
                 count(PlanStatus::WillRun),
                 count(PlanStatus::Unknown),

@@ -21,15 +21,15 @@ use crate::runs;
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// The .mlf file that defines the pipeline.
-    pub file: PathBuf,
+    /// The .mlf file that defines the pipeline (default: `main` in mlforge.toml).
+    pub file: Option<PathBuf>,
     /// The pipeline to run; needed when the file defines several.
     #[arg(long)]
     pub pipeline: Option<String>,
     /// A param value, `NAME=VALUE` (lists as JSON: `rates=[0.1,1]`; artifacts as paths).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Steps to run at once (default: the number of cores).
+    /// Steps to run at once (default: `jobs` in mlforge.toml, else the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
     /// Run every step, even those with a cached result.
@@ -48,11 +48,12 @@ pub struct RunArgs {
     /// Print one JSON event per line on standard output (see the runner's EVENTS.md).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub events: Option<EventsFormat>,
-    /// The Python interpreter for `python` bodies (default: $MLFORGE_PYTHON, else python3).
+    /// The Python interpreter for `python` bodies (default: $MLFORGE_PYTHON, else `python` in
+    /// mlforge.toml, else python3).
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// The store folder (lineage database and artifacts).
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
     /// When the run has ended, mirror it (params, metrics, tags, artifact list) to this MLflow
     /// tracking server, like http://127.0.0.1:5000.
@@ -134,8 +135,9 @@ pub fn parse_params(params: &[String]) -> CliResult<Vec<(String, String)>> {
         .collect()
 }
 
-/// The Python interpreter: the flag, else $MLFORGE_PYTHON, else python3. A relative
-/// path (`.venv/bin/python`) is made absolute: steps run in their own folders.
+/// The Python interpreter: the flag, else $MLFORGE_PYTHON, else the project's, else
+/// python3. A relative path (`.venv/bin/python`) is made absolute: steps run in their own
+/// folders.
 pub fn python(flag: Option<&str>) -> String {
     let chosen = flag
         .map(str::to_string)
@@ -144,6 +146,7 @@ pub fn python(flag: Option<&str>) -> String {
                 .ok()
                 .filter(|p| !p.is_empty())
         })
+        .or_else(crate::settings::python)
         .unwrap_or_else(|| "python3".to_string());
     let path = Path::new(&chosen);
     if chosen.contains('/') && path.is_relative() {
@@ -159,21 +162,22 @@ pub fn run(args: &RunArgs) -> CliResult {
     if args.jobs == Some(0) {
         fail!("--jobs must be at least 1");
     }
+    let file = crate::settings::pipeline_file(args.file.as_deref())?;
     // Only when asked: a run never touches the network otherwise (MLFLOW_TRACKING_URI
     // alone does not count, since it is often set for other tools).
     let mlflow = match &args.mlflow {
         Some(uri) => Some(runs::mlflow_target(uri, args.mlflow_experiment.as_deref())?),
         None => None,
     };
-    let (program, json) = compile(&args.file, args.pipeline.as_deref())?;
+    let (program, json) = compile(&file, args.pipeline.as_deref())?;
     let mut store = Store::open(&args.store)
         .map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
     let defaults = RunOptions::default();
     let options = RunOptions {
-        file: args.file.clone(),
+        file: file.clone(),
         program_json: json,
         params,
-        jobs: args.jobs.unwrap_or(defaults.jobs),
+        jobs: crate::settings::jobs(args.jobs).unwrap_or(defaults.jobs),
         no_cache: args.no_cache,
         select: select(&args.only, &args.from),
         resume: args.resume,
@@ -211,7 +215,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     let counts = &report.counts;
     let seconds = report.duration_ms as f64 / 1000.0;
     let summary = format!(
-        "{} ran, {} cached, {} skipped, {} failed",
+        "{} step instances ran, {} cached, {} skipped, {} failed",
         counts.succeeded, counts.cached, counts.skipped, counts.failed
     );
     for failure in &report.failures {
@@ -226,14 +230,19 @@ pub fn run(args: &RunArgs) -> CliResult {
                 eprintln!("  | {line}");
             }
         }
+        if let Some(hint) =
+            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &options.python)
+        {
+            eprintln!("  hint: {hint}");
+        }
         eprintln!("  log: {}", failure.log_path.display());
         eprintln!("  attempt folder (kept): {}", failure.work_dir.display());
     }
-    let mut resume = format!("mlforge run {}", args.file.display());
+    let mut resume = format!("mlforge run {}", file.display());
     if let Some(pipeline) = &args.pipeline {
         resume.push_str(&format!(" --pipeline {pipeline}"));
     }
-    if args.store.as_os_str() != mlforge_store::DEFAULT_DIR {
+    if args.store != crate::settings::default_store() {
         resume.push_str(&format!(" --store {}", args.store.display()));
     }
     resume.push_str(&format!(" --resume {}", report.run_id));
@@ -266,7 +275,7 @@ pub fn run(args: &RunArgs) -> CliResult {
             if let Some(experiment) = &target.experiment {
                 retry.push_str(&format!(" --mlflow-experiment '{experiment}'"));
             }
-            if args.store.as_os_str() != mlforge_store::DEFAULT_DIR {
+            if args.store != crate::settings::default_store() {
                 retry.push_str(&format!(" --store {}", args.store.display()));
             }
             eprintln!("  run {id} is recorded; mirror it later with: {retry}");

@@ -27,7 +27,9 @@ fn line(event: &Event, run_id: i64) -> Option<String> {
             ..
         } => {
             let resumed = resumed_from.map_or(String::new(), |r| format!(", resuming run {r}"));
-            format!("run {run_id}: pipeline `{pipeline}` from {file} ({steps} steps, {jobs} at once{resumed})")
+            // Steps are what the file declares; a step inside `for` runs as one instance per
+            // element, and the counts that follow are of instances.
+            format!("run {run_id}: pipeline `{pipeline}` from {file} ({steps} steps, at most {jobs} running at once{resumed})")
         }
         Event::StepQueued { .. } => return None,
         Event::StepStarted {
@@ -156,7 +158,7 @@ impl Progress {
 
     fn update_totals(&self) {
         self.totals.set_message(format!(
-            "{} done · {} cached · {} skipped · {} failed · {} running",
+            "step instances: {} done · {} cached · {} skipped · {} failed · {} running",
             self.done,
             self.cached,
             self.skipped,

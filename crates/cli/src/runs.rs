@@ -57,7 +57,7 @@ pub struct RunsArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 
@@ -69,7 +69,7 @@ pub struct ShowArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 
@@ -83,7 +83,7 @@ pub struct LogsArgs {
     #[arg(long)]
     pub attempt: Option<u32>,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 
@@ -98,7 +98,7 @@ pub struct MirrorArgs {
     #[arg(long, value_name = "NAME")]
     pub mlflow_experiment: Option<String>,
     /// The store folder.
-    #[arg(long, value_name = "DIR", default_value = mlforge_store::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
 }
 

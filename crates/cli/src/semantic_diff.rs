@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use mlforge_analysis::items::pipeline_names;
-use mlforge_analysis::{Db, DiskLoader, FileLoader, RootDatabase};
+use mlforge_analysis::{Db, DiskLoader, FileLoader, LoadError, RootDatabase};
 use mlforge_diff::{compare, Comparison, Review};
 use mlforge_ir::{CompileError, Program};
 
@@ -147,10 +147,8 @@ fn programs(side: Option<&Side>, only: Option<&str>) -> Result<Vec<Program>, Cli
     let db = RootDatabase::new(side.loader.clone());
     let file = db.file(&side.path);
     if file.text(&db).is_none() {
-        fail!(
-            "cannot read {}; check that it exists and is readable",
-            side.name
-        );
+        let why = file.problem(&db).clone().unwrap_or(LoadError::NotFound);
+        fail!("cannot read {}: it {}", side.name, why.describe());
     }
     let names: Vec<String> = pipeline_names(&db, file)
         .into_iter()
@@ -244,7 +242,7 @@ fn git_pairs(
                 name: format!("`{shown}` in the working tree"),
             },
         };
-        let exists = |side: &Side| side.loader.load(&side.path).is_some();
+        let exists = |side: &Side| side.loader.load(&side.path).is_ok();
         let (old, new) = (Some(old).filter(exists), Some(new).filter(exists));
         if old.is_none() && new.is_none() {
             fail!(

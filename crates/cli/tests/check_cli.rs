@@ -61,7 +61,7 @@ fn the_spec_examples_check_clean() {
 #[test]
 fn every_code_has_an_example_that_reports_exactly_that_code() {
     for code in Code::ALL {
-        let dir = root().join("examples/errors").join(code.as_str());
+        let dir = root().join("docs/diagnostics").join(code.as_str());
         let output = mlforge(&dir, &["check", "--format", "json", "bad.mlf"]);
         let expected_exit = if code.severity() == mlforge_analysis::Severity::Error {
             1
@@ -99,7 +99,7 @@ fn every_code_has_an_example_that_reports_exactly_that_code() {
 #[test]
 fn reports_for_every_code_match_their_snapshots() {
     for code in Code::ALL {
-        let dir = root().join("examples/errors").join(code.as_str());
+        let dir = root().join("docs/diagnostics").join(code.as_str());
         let output = mlforge(&dir, &["check", "bad.mlf"]);
         insta::assert_snapshot!(format!("report_{code}"), stdout(&output));
     }
@@ -107,7 +107,7 @@ fn reports_for_every_code_match_their_snapshots() {
 
 #[test]
 fn json_output_matches_its_snapshot() {
-    let dir = root().join("examples/errors/E0301");
+    let dir = root().join("docs/diagnostics/E0301");
     let output = mlforge(&dir, &["check", "--format", "json", "bad.mlf"]);
     insta::assert_snapshot!("json_E0301", stdout(&output));
 }
@@ -171,12 +171,19 @@ fn bad_usage_and_unreadable_input_exit_2() {
 }
 
 #[test]
-fn binary_junk_gets_diagnostics_not_a_crash() {
+fn junk_gets_diagnostics_and_binary_junk_a_refusal_not_a_crash() {
     let dir = tempdir("junk");
     let junk: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
-    std::fs::write(dir.join("junk.mlf"), junk).unwrap();
+    std::fs::write(dir.join("junk.mlf"), &junk).unwrap();
+    let output = mlforge(&dir, &["check", "junk.mlf"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not UTF-8 text"), "{stderr}");
+    // Text junk is read, and gets diagnostics.
+    let text: String = junk.iter().map(|&b| char::from(b)).collect();
+    std::fs::write(dir.join("junk.mlf"), text).unwrap();
     let output = mlforge(&dir, &["check", "junk.mlf"]);
     assert_eq!(
         output.status.code(),
@@ -191,4 +198,26 @@ fn tempdir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+#[test]
+fn the_projects_own_folders_pass_its_own_checks() {
+    // `examples/` as users run it, and the whole repository: what is broken or unformatted
+    // on purpose is excluded by the root's mlforge.toml (add new fixtures there).
+    for args in [
+        &["check", "examples"][..],
+        &["fmt", "--check", "examples"],
+        &["check"],
+        &["fmt", "--check"],
+    ] {
+        let output = mlforge(&root(), args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "`mlforge {}` at the repository's root:\n{}{}",
+            args.join(" "),
+            stdout(&output),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

@@ -211,17 +211,55 @@ fn standard_input_to_standard_output() {
 }
 
 #[test]
-fn the_examples_are_formatted_or_explained() {
-    // `examples/` holds the spec's examples; all but two are canonical (see the fmt crate's
-    // `spec_examples_are_canonical` test for why those two are not).
+fn the_examples_are_formatted() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let output = mlforge(
         &examples,
         &["fmt", "--check", "quickstart.mlf", "compose.mlf", "wine"],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    assert_eq!(text(&output.stdout), "");
+}
+
+#[test]
+fn diff_prints_a_patch_that_git_apply_accepts_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = "pipeline p(){\n}\n";
+    std::fs::write(dir.path().join("a.mlf"), messy).unwrap();
+    std::fs::write(dir.path().join("b.mlf"), "pipeline q() {}\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mlforge"))
+        .args(["fmt", "--diff", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let diff = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
-        text(&output.stdout),
-        "would reformat quickstart.mlf\nwould reformat compose.mlf\n"
+        diff,
+        "--- a/a.mlf\n+++ b/a.mlf\n@@ -1,2 +1 @@\n-pipeline p(){\n-}\n+pipeline p() {}\n"
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.mlf")).unwrap(),
+        messy
+    );
+    // The patch applies and gives the formatted file.
+    std::fs::write(dir.path().join("fix.patch"), &diff).unwrap();
+    if let Ok(status) = Command::new("git")
+        .args(["apply", "fix.patch"])
+        .current_dir(dir.path())
+        .status()
+    {
+        assert!(status.success(), "git apply rejects the diff");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.mlf")).unwrap(),
+            "pipeline p() {}\n"
+        );
+    }
+    let clean = Command::new(env!("CARGO_BIN_EXE_mlforge"))
+        .args(["fmt", "--diff", "b.mlf"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(clean.status.code(), Some(0));
+    assert!(clean.stdout.is_empty());
 }

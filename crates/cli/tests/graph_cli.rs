@@ -88,7 +88,7 @@ fn json_has_nodes_edges_and_clusters() {
     assert_eq!(model["clusters"][0]["kind"], "pipeline");
     let fit = &model["nodes"][2];
     assert_eq!(
-        fit["range"][0], 24,
+        fit["range"][0], 28,
         "ranges are [start_line, start_column, …]"
     );
     assert_eq!(fit["op"], "ml.train");
@@ -171,7 +171,7 @@ fn unreadable_files_and_unknown_pipelines_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output),
-        "error: cannot read `nope.mlf`; check that it exists and is readable\n"
+        "error: cannot read `nope.mlf`: it does not exist\n"
     );
 
     let output = mlforge(&examples(), &["graph", "compose.mlf"]);
@@ -200,8 +200,8 @@ fn broken_steps_are_drawn_and_the_command_succeeds() {
     let text = std::fs::read_to_string(examples().join("quickstart.mlf"))
         .unwrap()
         .replace(
-            "step check = score(model: fitted.model, data: parts.test)",
-            "step check = score(model: fitted.model, data: parts.test, colour: 3)",
+            "step check  = score(model: fitted.model, data: parts.test)",
+            "step check  = score(model: fitted.model, data: parts.test, colour: 3)",
         );
     std::fs::write(dir.join("q.mlf"), text).unwrap();
     let output = mlforge(&dir, &["graph", "q.mlf", "--format", "json"]);
@@ -225,7 +225,7 @@ fn broken_steps_are_drawn_and_the_command_succeeds() {
 #[test]
 fn warnings_print_nothing() {
     // W0104: an output the body never writes.
-    let dir = root().join("examples/errors/W0104");
+    let dir = root().join("docs/diagnostics/W0104");
     let check = mlforge(&dir, &["check", "bad.mlf"]);
     assert!(stdout(&check).contains("W0104"));
     let output = mlforge(&dir, &["graph", "bad.mlf"]);
@@ -260,4 +260,34 @@ fn collapse_draws_a_cluster_as_one_node() {
         stderr(&output),
         "error: cannot collapse `nope`: the clusters of `quickstart` are `for#1`, `if#1`\n"
     );
+}
+
+/// An error the graph cannot draw (in an op, or in the pipeline's params) is not silent:
+/// the graph is printed, the error counted, and the exit status is 1.
+#[test]
+fn errors_outside_every_step_are_reported_and_fail() {
+    let dir = scratch("outside");
+    let op = "op a(x: int) -> (y: File) {\n  timeout = \"soon\"\n  python \"\"\"print(${x}, ${y})\"\"\"\n}\n";
+    std::fs::write(
+        dir.join("g.mlf"),
+        format!("{op}pipeline p() {{\n  step s = a(x: 1)\n}}\n"),
+    )
+    .unwrap();
+    for format in ["dot", "json"] {
+        let output = mlforge(&dir, &["graph", "g.mlf", "--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(!output.stdout.is_empty());
+        assert_eq!(
+            stderr(&output),
+            "error: 1 error lies outside the steps drawn, so the graph may be incomplete; `mlforge check g.mlf` lists it\n"
+        );
+    }
+    // An error inside a step is drawn (the step is marked broken): exit 0, as before.
+    std::fs::write(
+        dir.join("g.mlf"),
+        "op a(x: int) -> (y: File) {\n  python \"\"\"print(${x}, ${y})\"\"\"\n}\npipeline p() {\n  step s = a(x: \"one\")\n}\n",
+    )
+    .unwrap();
+    let output = mlforge(&dir, &["graph", "g.mlf", "--format", "dot"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }

@@ -268,7 +268,7 @@ fn runs_diff_names_the_changed_param_for_dependants_and_same_for_the_rest() {
 fn run_event_validators() -> (jsonschema::Validator, jsonschema::Validator) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/schemas/openlineage-runevent.schema.json"
+        "/../../schemas/openlineage-runevent.schema.json"
     );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("the OpenLineage schema at {path}: {e}"));

@@ -4,7 +4,7 @@
 //! mirroring a run twice makes one MLflow run. The unreachable-server case needs no server.
 //!
 //! The server comes from `MLFORGE_MLFLOW` (the `mlflow` executable; tests/run.sh installs
-//! tests/mlflow/requirements.txt into .venv-mlflow and sets it). Without it the server
+//! tests/mlflow/requirements.txt into a cached virtual environment and sets it). Without it the server
 //! tests say they are skipped, except under CI (`CI` set) or `MLFORGE_REQUIRE_MLFLOW=1`,
 //! where they fail.
 
@@ -28,7 +28,7 @@ fn mlflow_executable() -> Option<PathBuf> {
             assert!(
                 path.is_file(),
                 "MLFORGE_MLFLOW is `{}`, which is not a file; point it at the `mlflow` \
-                 executable (tests/run.sh uses .venv-mlflow/bin/mlflow)",
+                 executable (tests/run.sh installs one and sets it)",
                 path.display()
             );
             Some(path)
@@ -41,7 +41,7 @@ fn mlflow_executable() -> Option<PathBuf> {
         _ => {
             eprintln!(
                 "skipped: MLFORGE_MLFLOW is not set (tests/run.sh sets it to \
-                 .venv-mlflow/bin/mlflow), so no MLflow server test ran"
+                 the MLflow environment tests/run.sh makes), so no MLflow server test ran"
             );
             None
         }

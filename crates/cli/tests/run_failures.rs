@@ -300,3 +300,49 @@ pipeline p(pids: string) {
     let shown = s.run(&["show", &run.id.to_string()]);
     assert!(shown.stdout.contains("cancelled"), "{}", shown.stdout);
 }
+
+#[test]
+fn a_missing_python_module_names_the_interpreter_and_how_to_choose_another() {
+    let s = Scratch::new();
+    s.write(
+        "p.mlf",
+        r#"
+op needs() -> (out: File) {
+  python """
+    import mlforge_no_such_module.sub
+    open(${out}, "w").write("never")
+  """
+}
+
+pipeline p() {
+  step a = needs()
+}
+"#,
+    );
+    let ran = s.run(&["run", "p.mlf", "--python", "python3"]);
+    ran.expect(1);
+    assert!(
+        ran.stderr.contains(
+            "hint: the Python module `mlforge_no_such_module` is not installed for the interpreter that ran the step, python3 (/"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("`python3 -m pip install mlforge_no_such_module`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("--python PATH, the MLFORGE_PYTHON variable"),
+        "{}",
+        ran.stderr
+    );
+    // Other failures get no such hint.
+    s.write("q.mlf", FAILING);
+    let other = s.run(&["run", "q.mlf"]);
+    other.expect(1);
+    assert!(!other.stderr.contains("hint:"), "{}", other.stderr);
+}

@@ -50,6 +50,7 @@
 //! without a check.
 
 mod compare;
+mod diff;
 mod guard;
 mod items;
 mod printer;
@@ -59,6 +60,7 @@ use std::fmt;
 use mlforge_syntax::{LineIndex, Parse, Span};
 
 pub use compare::{same_item, same_program};
+pub use diff::unified_diff;
 pub use guard::{same_ir, IrChanged};
 pub use items::{format_items, FormattedItem, RangeError};
 

@@ -18,15 +18,13 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The examples (not the error examples): name and text.
+/// The examples: name and text.
 fn examples() -> Vec<(String, String)> {
     fn walk(dir: &Path, out: &mut Vec<(String, String)>) {
         for entry in std::fs::read_dir(dir).expect("a readable folder") {
             let path = entry.expect("an entry").path();
             if path.is_dir() {
-                if path.file_name().is_some_and(|n| n != "errors") {
-                    walk(&path, out);
-                }
+                walk(&path, out);
             } else if path.extension().is_some_and(|e| e == "mlf") {
                 let text = std::fs::read_to_string(&path).expect("an example is readable");
                 out.push((path.display().to_string(), text));
@@ -176,7 +174,7 @@ fn examples_and_grammar_examples() {
     }
     // The diagnostic examples that parse (the others are refused: see `layout.rs`).
     let mut checked = 0;
-    for code in std::fs::read_dir(root().join("examples/errors")).expect("the error examples") {
+    for code in std::fs::read_dir(root().join("docs/diagnostics")).expect("the error examples") {
         let code = code.expect("an entry").path();
         for file in std::fs::read_dir(&code).into_iter().flatten() {
             let path = file.expect("an entry").path();

@@ -13,7 +13,7 @@ use mlforge_analysis::pipeline::analyze_pipeline;
 use mlforge_analysis::types::Ty;
 use mlforge_analysis::{Db, Severity, SourceFile};
 use mlforge_syntax::ast::{self, Expr, ExprKind, Stmt};
-use mlforge_syntax::{LineIndex, Span, SyntaxErrorKind};
+use mlforge_syntax::{LineIndex, Span};
 
 use crate::fx::FxBuild;
 use crate::model::{
@@ -433,7 +433,7 @@ impl Builder<'_> {
         if let Some(p) = pipeline {
             for error in &parse(db, file).errors {
                 if within(error.span, p.span) {
-                    let code = syntax_code(error.kind);
+                    let code = Code::of_syntax_error(error.kind);
                     diagnostics.push((
                         error.span,
                         NodeDiagnostic {
@@ -656,15 +656,6 @@ fn field_of(text: &str, span: Span) -> String {
     match reference.split_once('.') {
         Some((_, field)) => field.trim().to_string(),
         None => String::new(),
-    }
-}
-
-fn syntax_code(kind: SyntaxErrorKind) -> Code {
-    match kind {
-        SyntaxErrorKind::Unexpected => Code::SyntaxError,
-        SyntaxErrorKind::Unterminated => Code::Unterminated,
-        SyntaxErrorKind::InvalidCharacter => Code::InvalidCharacter,
-        SyntaxErrorKind::InvalidEscape => Code::InvalidEscape,
     }
 }
 

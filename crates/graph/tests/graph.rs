@@ -105,7 +105,7 @@ fn quickstart_blocks_are_clusters_with_their_list_and_condition() {
     assert_eq!(out.ty.as_deref(), Some("list<Model>"));
 }
 
-/// Every `.mlf` under `examples/`, the error examples included.
+/// Every `.mlf` under `examples/` and `docs/diagnostics/` (the per-code programs).
 fn example_files() -> Vec<String> {
     fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -124,6 +124,7 @@ fn example_files() -> Vec<String> {
     }
     let mut out = Vec::new();
     walk(&root().join("examples"), &root(), &mut out);
+    walk(&root().join("docs/diagnostics"), &root(), &mut out);
     out
 }
 
@@ -190,8 +191,8 @@ fn a_broken_step_is_drawn_and_marked_and_the_rest_is_intact() {
     // An unknown argument in one step, and a syntax error in another's argument list.
     let bad = good
         .replace(
-            "step check = score(model: fitted.model, data: parts.test)",
-            "step check = score(model: fitted.model, data: parts.test, colour: 3)",
+            "step check  = score(model: fitted.model, data: parts.test)",
+            "step check  = score(model: fitted.model, data: parts.test, colour: 3)",
         )
         .replace(
             "step data  = make_data(rows: 300)",
@@ -447,7 +448,7 @@ pipeline top() {
 
 #[test]
 fn steps_with_the_same_name_get_distinct_ids() {
-    let model = example("examples/errors/E0207/bad.mlf", None);
+    let model = example("docs/diagnostics/E0207/bad.mlf", None);
     let ids: Vec<&str> = model.nodes.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids, ["fit", "fit~2"]);
     assert!(model.node("fit~2").unwrap().broken);

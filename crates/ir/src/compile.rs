@@ -615,7 +615,7 @@ impl<'db> Compiler<'db> {
                 Body {
                     text: self
                         .db
-                        .file(&full)
+                        .file_from(&full, file.path(self.db))
                         .text(self.db)
                         .as_deref()
                         .unwrap_or("")

@@ -21,6 +21,7 @@ mod config;
 mod diagnostics;
 pub mod dispatch;
 mod formatting;
+mod framing;
 pub mod graph;
 mod handlers;
 mod memory;
@@ -50,11 +51,13 @@ fn service() -> (LspService<Backend>, ClientSocket) {
         .custom_method(raw::REROUTED[0].1, Backend::raw_completion)
         .custom_method(raw::REROUTED[1].1, Backend::raw_semantic_tokens_full)
         .custom_method("mlforge/debugPanic", Backend::debug_panic)
+        .custom_method(framing::INVALID_MESSAGE, Backend::invalid_message)
         .finish()
 }
 
 /// Serves one client over `input`/`output` until it sends `exit` or closes the stream.
 /// Returns whether the client sent `shutdown` first (the exit code is 0 then, 1 otherwise).
+/// Malformed input never ends it: `framing.rs` reads `input` first.
 pub async fn serve<I, O>(input: I, output: O) -> bool
 where
     I: AsyncRead + Unpin,
@@ -63,18 +66,36 @@ where
     let (service, socket) = service();
     let backend = service.inner().clone();
     let output = raw::Splice::new(output, backend.raw_table());
-    Server::new(input, output, socket)
+    let (checked, server_input) = tokio::io::duplex(1 << 20);
+    let server = Server::new(server_input, output, socket)
         .concurrency_level(CONCURRENCY)
-        .serve(raw::Reroute(service))
-        .await;
+        .serve(raw::Reroute(service));
+    // When the input ends, the pump closes `checked` and the server sees the end; the
+    // server may also end first (on `exit`), while the pump still waits for input.
+    let pump = async {
+        framing::pump(input, checked).await;
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        () = server => {}
+        () = pump => {}
+    }
     backend.shutdown_requested()
 }
+
+/// The stack of the runtime's threads, where every request is answered. Trees are never
+/// deeper than `mlforge_syntax::MAX_NESTING`, but the walks over them (checker, formatter,
+/// graph, editor features) take a few frames per level, and a stack overflow cannot be
+/// caught: it would end the server. Tokio's default is 2 MiB; this is only reserved, not
+/// used, until a deep document needs it.
+const THREAD_STACK: usize = 32 << 20;
 
 /// Runs the server on standard input and output; returns the process exit code.
 pub fn run_stdio() -> i32 {
     memory::limit_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(THREAD_STACK)
         .thread_name("mlforge-lsp")
         .build()
     {

@@ -136,6 +136,19 @@ impl Backend {
         self.inner.raw.clone()
     }
 
+    /// `mlforge/invalidMessage`: fails with the error that `framing.rs` chose for a message
+    /// it could not pass on, so that the answer is written like any other.
+    pub(crate) async fn invalid_message(
+        &self,
+        params: crate::framing::InvalidMessage,
+    ) -> Result<()> {
+        Err(tower_lsp_server::jsonrpc::Error {
+            code: tower_lsp_server::jsonrpc::ErrorCode::from(params.code),
+            message: params.message.into(),
+            data: None,
+        })
+    }
+
     /// `mlforge/debugPanic`: panics inside a handler, to test the panic boundary. Answers
     /// `MethodNotFound` unless the client set `{"testHooks": true}` at initialize.
     pub async fn debug_panic(&self, _params: serde_json::Value) -> Result<()> {

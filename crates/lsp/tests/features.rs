@@ -13,6 +13,7 @@ use support::{examples, pos_of, rich_capabilities, uri, Client};
 fn example_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy(&examples(), dir.path());
+    copy(&support::diagnostics(), &dir.path().join("errors"));
     dir
 }
 

@@ -38,7 +38,7 @@ impl Rng {
 
 fn corpus() -> Vec<String> {
     let mut out = Vec::new();
-    let mut stack = vec![examples()];
+    let mut stack = vec![examples(), support::diagnostics()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();

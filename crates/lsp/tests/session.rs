@@ -22,9 +22,13 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(examples().join(path)).unwrap()
 }
 
+fn read_diagnostic(path: &str) -> String {
+    std::fs::read_to_string(support::diagnostics().join(path)).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnostics_on_open_have_code_range_related_and_explain_link() {
-    let bad = read("errors/E0401/bad.mlf");
+    let bad = read_diagnostic("E0401/bad.mlf");
     let dir = workspace(&[("bad.mlf", &bad)]);
     let file = uri(&dir.path().join("bad.mlf"));
     let mut client = Client::start(rich_capabilities(), json!({}), Some(dir.path())).await;
@@ -60,7 +64,7 @@ async fn diagnostics_on_open_have_code_range_related_and_explain_link() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_without_related_information_or_code_descriptions_gets_neither() {
-    let bad = read("errors/E0401/bad.mlf");
+    let bad = read_diagnostic("E0401/bad.mlf");
     let dir = workspace(&[("bad.mlf", &bad)]);
     let file = uri(&dir.path().join("bad.mlf"));
     let mut client = Client::start(json!({}), json!({}), None).await;
@@ -74,7 +78,7 @@ async fn a_client_without_related_information_or_code_descriptions_gets_neither(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_that_breaks_then_repairs() {
-    let good = read("errors/E0401/fixed.mlf");
+    let good = read_diagnostic("E0401/fixed.mlf");
     let dir = workspace(&[("a.mlf", &good)]);
     let file = uri(&dir.path().join("a.mlf"));
     let mut client = Client::start(rich_capabilities(), json!({"debounceMs": 0}), None).await;

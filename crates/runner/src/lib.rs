@@ -13,6 +13,7 @@ mod engine;
 mod error;
 pub mod events;
 pub mod exec;
+pub mod hints;
 pub mod key;
 mod params;
 mod provenance;

@@ -107,6 +107,7 @@ where
             Token::Str(s) => ExprKind::Str(unescape(s)),
             Token::True => ExprKind::Bool(true),
             Token::False => ExprKind::Bool(false),
+            Token::Hole => ExprKind::Error,
         });
 
         let list = expr

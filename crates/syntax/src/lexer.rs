@@ -63,6 +63,9 @@ pub enum Token<'s> {
     Star,
     Slash,
     Question,
+    /// Stands for tokens dropped for nesting too deeply (`depth.rs`), and parses as a broken
+    /// expression; the lexer never produces it.
+    Hole,
 }
 
 pub const KEYWORDS: &[&str] = &[
@@ -144,9 +147,10 @@ impl fmt::Display for Token<'_> {
             Token::Star => "*",
             Token::Slash => "/",
             Token::Question => "?",
+            Token::Hole => "an expression nested too deeply",
         };
         match self {
-            Token::Str(_) | Token::Body(_) => f.write_str(text),
+            Token::Str(_) | Token::Body(_) | Token::Hole => f.write_str(text),
             _ => write!(f, "`{text}`"),
         }
     }
@@ -210,6 +214,10 @@ fn is_ident_continue(b: u8) -> bool {
 
 impl<'s> Lexer<'s> {
     fn run(mut self) -> Lexed<'s> {
+        // A UTF-8 byte order mark, as some Windows editors write, is not part of the text.
+        if self.text.starts_with('\u{feff}') {
+            self.pos = '\u{feff}'.len_utf8();
+        }
         while self.pos < self.bytes.len() {
             let start = self.pos;
             let b = self.bytes[start];
@@ -262,9 +270,14 @@ impl<'s> Lexer<'s> {
     }
 
     fn line_comment(&mut self, start: usize) {
-        let end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| start + i);
+        // A line ends at `\n`, or at a `\r` alone (old Mac line endings; a `\r` before `\n`
+        // stays in the comment, as it always has).
+        let end = (start..self.bytes.len())
+            .find(|&i| {
+                self.bytes[i] == b'\n'
+                    || (self.bytes[i] == b'\r' && self.bytes.get(i + 1) != Some(&b'\n'))
+            })
+            .unwrap_or(self.text.len());
         let is_doc =
             self.text[start..end].starts_with("///") && !self.text[start..end].starts_with("////");
         if is_doc {
@@ -334,7 +347,8 @@ impl<'s> Lexer<'s> {
         let mut i = start + 1;
         loop {
             match self.bytes.get(i) {
-                None | Some(b'\n') => {
+                // A string ends with its line, whichever line ending the file uses.
+                None | Some(b'\n' | b'\r') => {
                     self.error(
                         SyntaxErrorKind::Unterminated,
                         Span::new(start, i),

@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod body;
+mod depth;
 mod docs;
 pub mod lexer;
 mod parser;
@@ -16,6 +17,7 @@ pub mod span;
 use chumsky::input::Input as _;
 use chumsky::prelude::*;
 
+pub use crate::depth::MAX_NESTING;
 pub use crate::lexer::{Comment, CommentKind, Token};
 pub use crate::reparse::{
     changed_region, edit_inside_comment, parse_statement_at, reparse, reparse_edited_statements,
@@ -42,6 +44,8 @@ pub enum SyntaxErrorKind {
     InvalidCharacter,
     /// A backslash escape that strings do not know.
     InvalidEscape,
+    /// Brackets, blocks or operators nested deeper than [`MAX_NESTING`].
+    TooDeep,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -54,7 +58,8 @@ pub struct SyntaxError {
 pub fn parse(text: &str) -> Parse {
     let lexed = lexer::lex(text);
     let eoi = SimpleSpan::from(text.len()..text.len());
-    let tokens = parser::chumsky_tokens(&lexed.tokens, 0);
+    let limited = depth::limit(&lexed.tokens);
+    let tokens = parser::chumsky_tokens(limited.tokens.as_deref().unwrap_or(&lexed.tokens), 0);
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
     let fast = parser::fast::source_file().parse(input);
     let (file, parse_errors) = if fast.has_errors() {
@@ -68,7 +73,19 @@ pub fn parse(text: &str) -> Parse {
     docs::attach(&mut file, &lexed.docs);
 
     let mut errors = lexed.errors;
-    errors.extend(parse_errors.into_iter().map(syntax_error));
+    errors.extend(limited.errors);
+    let in_hole = |e: &SyntaxError| {
+        limited
+            .hidden
+            .iter()
+            .any(|h| h.start <= e.span.start && e.span.start <= h.end)
+    };
+    errors.extend(
+        parse_errors
+            .into_iter()
+            .map(syntax_error)
+            .filter(|e| !in_hole(e)),
+    );
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     errors.dedup_by(|a, b| a.span.start == b.span.start && a.kind == b.kind);
     Parse {

@@ -79,7 +79,9 @@ pub fn reparse_edited_statements(old: &Parse, old_text: &str, new_text: &str) ->
     if !stands_apart(new_text, chunk_start, chunk_end) {
         return None;
     }
-    let (mut new_stmts, run_comments) = parse_statements(new_text, chunk_start, chunk_end)?;
+    let context = context_depth(&old.file.items, &run.path, new_text)?;
+    let (mut new_stmts, run_comments) =
+        parse_statements(new_text, chunk_start, chunk_end, context)?;
 
     let mut file = old.file.clone();
     let shift = Shift {
@@ -255,16 +257,58 @@ fn stands_apart(text: &str, start: usize, end: usize) -> bool {
 
 /// The statement that is exactly `text[span]`, parsed on its own, when it parses cleanly.
 pub fn parse_statement_at(text: &str, span: crate::Span) -> Option<Stmt> {
-    let (mut stmts, _) = parse_statements(text, span.start as usize, span.end as usize)?;
+    let (mut stmts, _) = parse_statements(text, span.start as usize, span.end as usize, 0)?;
     (stmts.len() == 1).then(|| stmts.remove(0))
 }
 
+/// How much deeper than a statement list of its own the body `path` leads to lies (see
+/// `depth.rs`), measured on the headers of the enclosing `for` and `if` statements in
+/// `text`, whose spans before the run the edit did not move. `None` if the path is stale.
+fn context_depth(items: &[Item], path: &[usize], text: &str) -> Option<usize> {
+    let Item::Pipeline(pipeline) = items.get(path[0])? else {
+        return None;
+    };
+    let mut body = &pipeline.body;
+    let mut context = 0;
+    for step in path[1..].chunks(2) {
+        let stmt = body.get(step[0])?;
+        body = match (stmt, step[1]) {
+            (Stmt::For(f), 0) => &f.body,
+            (Stmt::If(i), 0) => &i.then_body,
+            (Stmt::If(i), 1) => i.else_body.as_ref()?,
+            _ => return None,
+        };
+        // From the statement to its body's first statement: `for x in e {`, `if c {`, or
+        // `if c { … } else`; the run lies in that body, so it is not empty.
+        let header = text.get(stmt.span().start as usize..body.first()?.span().start as usize)?;
+        let lexed = lex(header);
+        let mut depth = crate::depth::Depth::default();
+        for (token, _) in &lexed.tokens {
+            depth.step(token);
+        }
+        context += depth.current() - 1;
+    }
+    Some(context)
+}
+
 /// The statements and comments of `text[start..end]`, with spans in the whole text, if that
-/// text lexes and parses as statements without a single error and they cover it.
-fn parse_statements(text: &str, start: usize, end: usize) -> Option<(Vec<Stmt>, Vec<Comment>)> {
+/// text lexes and parses as statements without a single error and they cover it, and it
+/// nests, `context` levels deeper than a statement list of its own, within the limit.
+fn parse_statements(
+    text: &str,
+    start: usize,
+    end: usize,
+    context: usize,
+) -> Option<(Vec<Stmt>, Vec<Comment>)> {
     let chunk = text.get(start..end)?;
     let lexed = lex(chunk);
     if !lexed.errors.is_empty() {
+        return None;
+    }
+    // Inside the pipeline's braces: one level for the file's top level, plus the context.
+    if 1 + context + crate::depth::max_depth(lexed.tokens.iter().map(|(t, _)| t))
+        > crate::depth::MAX_NESTING
+    {
         return None;
     }
     let offset = start;

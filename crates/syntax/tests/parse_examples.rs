@@ -10,9 +10,7 @@ fn example_files() -> Vec<PathBuf> {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                if path.file_name().unwrap() != "errors" {
-                    dirs.push(path);
-                }
+                dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "mlf") {
                 files.push(path);
             }

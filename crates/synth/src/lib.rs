@@ -34,6 +34,8 @@
 //! Step `j` of layer `k` is named `s{k}_{j}` and reads `s{k-1}_{j}` and
 //! `s{k-1}_{(j+1) % 10}`.
 
+pub mod hostile;
+
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -4,11 +4,11 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { GraphPreview } from "./preview/panel";
 import { Server } from "./server";
-import { cliArgs, type RunKind } from "./cli-args";
-import { runInTerminal } from "./terminal";
+import type { RunKind } from "./cli-args";
 import { RunSessions } from "./run/session";
+import { compareWithHead } from "./diff/compare";
 import { LineagePanel } from "./runs/lineage";
-import { RunsView } from "./runs/view";
+import { LOG_SCHEME, RunsView } from "./runs/view";
 
 export interface MlforgeApi {
   server: Server;
@@ -66,16 +66,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<Mlforg
   }
   command("mlforge.plan", async (file?: string, pipeline?: string) => {
     const target = fileOf(file);
-    if (!target || !server.binary) return void vscode.window.showErrorMessage("Open an .mlf file (and let the MLForge server start) to plan a run.");
-    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target))?.uri.fsPath ?? path.dirname(target);
-    await vscode.workspace.saveAll(false);
-    runInTerminal(server.binary, cliArgs("plan", target, typeof pipeline === "string" ? pipeline : undefined), folder);
+    if (!target) return void vscode.window.showErrorMessage("Open an .mlf file to plan a run.");
+    if (!preview.isOpen) await vscode.commands.executeCommand("mlforge.showGraph", target, typeof pipeline === "string" ? pipeline : undefined);
+    await runs.plan({ kind: "plan", file: target, pipeline: typeof pipeline === "string" ? pipeline : undefined });
   });
   command("mlforge.cancelRun", () => runs.cancel());
+  command("mlforge.compareWithHead", () => compareWithHead(server.binary, preview));
 
   const runsView = new RunsView(() => server.binary, server.output);
   const lineage = new LineagePanel(context.extensionUri, () => server.binary, () => runsView.folder(), (run, step) => runsView.openLog(run, step));
-  context.subscriptions.push(runsView, lineage, vscode.window.registerTreeDataProvider("mlforge.runs", runsView));
+  context.subscriptions.push(
+    runsView,
+    lineage,
+    vscode.window.registerTreeDataProvider("mlforge.runs", runsView),
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, runsView),
+  );
   runs.onFinished = () => runsView.refresh();
   command("mlforge.runs.refresh", () => runsView.refresh());
   command("mlforge.runs.openLog", (run: number, step: string) => runsView.openLog(run, step));

@@ -76,7 +76,8 @@ export interface GraphAnswer {
   dot?: string;
   stale: boolean;
   total?: { nodes: number; edges: number; clusters: number };
-  focus?: string;
+  /** The focused node's id in a focus answer; null (or absent) in a whole-graph answer. */
+  focus?: string | null;
 }
 
 export type StepStatus =
@@ -87,6 +88,9 @@ export type StepStatus =
   | "failed"
   | "skipped"
   | "cancelled";
+
+/** How a step differs from the version it is compared with (`mlforge diff`). */
+export type DiffMark = "added" | "changed" | "renamed" | "rerun";
 
 /** Level of detail the preview draws. */
 export type DetailMode = "full" | "overview" | "focus";
@@ -105,6 +109,9 @@ export type ToWebview =
   | { type: "cursor"; node: string | null }
   | { type: "status"; statuses: Record<string, { status: StepStatus; durationMs?: number }> }
   | { type: "clearStatus" }
+  /** A graph diff drawn over the picture: marks per node, and the steps that are gone
+   * (not in the graph any more, so listed in a note). An empty message clears it. */
+  | { type: "diff"; marks: Record<string, { mark: DiffMark; detail?: string }>; removed: string[]; against: string }
   | { type: "message"; text: string } // e.g. "Open an .mlf file to see its graph."
   | { type: "command"; command: "fit" | "zoomIn" | "zoomOut" | "exportSvg" | "search" };
 
@@ -113,6 +120,7 @@ export type FromWebview =
   | { type: "ready" }
   | { type: "reveal"; node: string }
   | { type: "focus"; node: string } // the user asks to centre the focus view on a node
+  | { type: "run"; node: string; kind: "runStep" | "runFrom" } // from the node's context menu
   | { type: "setMode"; mode: DetailMode }
   | { type: "exportSvg"; svg: string }
   | { type: "rendered"; seq: number; nodes: number; layoutMs: number; relaidOut: boolean }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use mlforge_analysis::{check_files, Db, Diagnostic, MemoryLoader, RootDatabase, SourceFile};
 
-/// Every `.mlf` file under `examples/` (error examples excluded), as (path under /ex, text).
+/// Every `.mlf` file under `examples/`, as (path under /ex, text).
 pub fn example_files() -> Vec<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut files = Vec::new();
@@ -15,7 +15,7 @@ pub fn example_files() -> Vec<(PathBuf, String)> {
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.is_dir() && path.file_name().unwrap() != "errors" {
+            if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "mlf") {
                 let text = std::fs::read_to_string(&path).unwrap();

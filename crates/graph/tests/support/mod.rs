@@ -19,8 +19,8 @@ pub fn root() -> PathBuf {
 pub struct Rooted(PathBuf);
 
 impl FileLoader for Rooted {
-    fn load(&self, path: &Path) -> Option<String> {
-        std::fs::read_to_string(self.0.join(path)).ok()
+    fn load(&self, path: &Path) -> Result<String, mlforge_analysis::LoadError> {
+        mlforge_analysis::read_text(&self.0.join(path))
     }
 }
 

@@ -3,7 +3,7 @@ use expect_test::expect;
 use crate::support::check;
 
 fn error_example(code: &str) -> String {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/errors");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics");
     std::fs::read_to_string(root.join(code).join("bad.mlf")).unwrap()
 }
 

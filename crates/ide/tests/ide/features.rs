@@ -39,14 +39,14 @@ fn inlay_hints_on_examples() {
     check(
         &example("inlay", "quickstart.mlf", "", 0, 0),
         expect![[r#"
-         75|   step data⟪: (table: Dataset)⟫  = make_data(rows: 300)
-         76|   step parts⟪: (train: Dataset, test: Dataset)⟫ = split(data: data.table)
-         78|   for lr⟪: float⟫ in rates {
-         79|     step fitted⟪: (model: Model)⟫ = fit(data: parts.train, lr: lr)
-         80|     step check⟪: (mse: float, report: Metrics)⟫ = score(model: fitted.model, data: parts.test)
-         83|   step best⟪: (model: Model, mse: float)⟫ = pick_best(models: fitted.model⟪: list<Model>⟫, errors: check.mse⟪: list<float>⟫)
-         86|     step release⟪: (bundle: Dir)⟫ = publish(model: best.model, name: "line-fit")
-    "#]],
+            75|   step data⟪: (table: Dataset)⟫  = make_data(rows: 300)
+            76|   step parts⟪: (train: Dataset, test: Dataset)⟫ = split(data: data.table)
+            78|   for lr⟪: float⟫ in rates {
+            79|     step fitted⟪: (model: Model)⟫ = fit(data: parts.train, lr: lr)
+            80|     step check⟪: (mse: float, report: Metrics)⟫  = score(model: fitted.model, data: parts.test)
+            83|   step best⟪: (model: Model, mse: float)⟫ = pick_best(models: fitted.model⟪: list<Model>⟫, errors: check.mse⟪: list<float>⟫)
+            86|     step release⟪: (bundle: Dir)⟫ = publish(model: best.model, name: "line-fit")
+        "#]],
     );
 }
 
@@ -196,12 +196,12 @@ fn folding_and_selection() {
     check(
         &example("folding", "compose.mlf", "", 0, 0),
         expect![[r#"
-        Comment /examples/compose.mlf 1:1-3:76 "// Composition: a pipeline used as a step of another, a decl…"
-        Region /examples/compose.mlf 10:1-20:2 "op featurize(data: Dataset) -> (features: Features, stats: M…"
-        Region /examples/compose.mlf 11:3-19:6 "python \"\"\"⏎    import json⏎    import pandas as pd⏎    df = …"
-        Region /examples/compose.mlf 23:1-28:2 "pipeline train_eval(train: Dataset, test: Dataset, c: float …"
-        Region /examples/compose.mlf 30:1-38:2 "pipeline nightly(raw: Dataset, c: float = 0.5) {⏎  schedule …"
-    "#]],
+            Comment /examples/compose.mlf 1:1-3:76 "// Composition: a pipeline used as a step of another, a decl…"
+            Region /examples/compose.mlf 10:1-20:2 "op featurize(data: Dataset) -> (features: Features, stats: M…"
+            Region /examples/compose.mlf 11:3-19:6 "python \"\"\"⏎    import json⏎    import pandas as pd⏎    df = …"
+            Region /examples/compose.mlf 23:1-32:2 "pipeline train_eval(⏎  train: Dataset,⏎  test: Dataset,⏎  c:…"
+            Region /examples/compose.mlf 34:1-42:2 "pipeline nightly(raw: Dataset, c: float = 0.5) {⏎  schedule …"
+        "#]],
     );
     check(
         &example("selection", "quickstart.mlf", "parts.train, lr", 0, 7),
@@ -262,8 +262,8 @@ fn highlights_of_param_and_output_statement() {
     check(
         &example("highlights", "compose.mlf", "accuracy: float) {", 0, 1),
         expect![[r#"
-            Write /examples/compose.mlf 23:86-23:94 "accuracy"
-            Write /examples/compose.mlf 27:10-27:18 "accuracy"
+            Write /examples/compose.mlf 27:21-27:29 "accuracy"
+            Write /examples/compose.mlf 31:10-31:18 "accuracy"
         "#]],
     );
 }
@@ -284,8 +284,8 @@ fn hover_and_goto_on_pipeline_output_statement() {
     check(
         &example("goto", "compose.mlf", "output model", 0, 8),
         expect![[r#"
-        /examples/compose.mlf 23:72-23:77 "model"
-    "#]],
+            /examples/compose.mlf 27:7-27:12 "model"
+        "#]],
     );
 }
 
@@ -331,101 +331,72 @@ fn semantic_tokens_of_an_example_pipeline() {
     check(
         &example("tokens 22-38", "compose.mlf", "", 0, 0),
         expect![[r#"
-        Comment doc "/// Trains and evaluates one configuration."
-        Keyword "pipeline"
-        Pipeline decl "train_eval"
-        Param decl "train"
-        Type "Dataset"
-        Param decl "test"
-        Type "Dataset"
-        Param decl "c"
-        Type "float"
-        Operator "="
-        Number "1.0"
-        Operator "->"
-        Output decl "model"
-        Type "Model"
-        Output decl "accuracy"
-        Type "float"
-        Keyword "step"
-        Step decl "fit"
-        Operator "="
-        Namespace "ml"
-        Op "train"
-        Param "data"
-        Param "train"
-        Param "c"
-        Param "c"
-        Keyword "step"
-        Step decl "eval"
-        Operator "="
-        Namespace "ml"
-        Op "evaluate"
-        Param "model"
-        Step "fit"
-        Output "model"
-        Param "data"
-        Param "test"
-        Keyword "output"
-        Output "model"
-        Operator "="
-        Step "fit"
-        Output "model"
-        Keyword "output"
-        Output "accuracy"
-        Operator "="
-        Step "eval"
-        Output "accuracy"
-        Keyword "pipeline"
-        Pipeline decl "nightly"
-        Param decl "raw"
-        Type "Dataset"
-        Param decl "c"
-        Type "float"
-        Operator "="
-        Number "0.5"
-        Attribute "schedule"
-        Operator "="
-        String "\"0 3 * * *\""
-        Attribute "retries"
-        Operator "="
-        Number "1"
-        Keyword "step"
-        Step decl "feats"
-        Operator "="
-        Op "featurize"
-        Param "data"
-        Param "raw"
-        Keyword "step"
-        Step decl "parts"
-        Operator "="
-        Namespace "ml"
-        Op "split"
-        Param "data"
-        Step "feats"
-        Output "features"
-        Keyword "step"
-        Step decl "te"
-        Operator "="
-        Pipeline "train_eval"
-        Param "train"
-        Step "parts"
-        Output "train"
-        Param "test"
-        Step "parts"
-        Output "test"
-        Param "c"
-        Param "c"
-        Keyword "step"
-        Step decl "done"
-        Operator "="
-        Namespace "ml"
-        Op "notify"
-        Param "message"
-        String "\"nightly finished\""
-        Keyword "after"
-        Step "te"
-    "#]],
+            Comment doc "/// Trains and evaluates one configuration."
+            Keyword "pipeline"
+            Pipeline decl "train_eval"
+            Param decl "train"
+            Type "Dataset"
+            Param decl "test"
+            Type "Dataset"
+            Param decl "c"
+            Type "float"
+            Operator "="
+            Number "1.0"
+            Operator "->"
+            Output decl "model"
+            Type "Model"
+            Output decl "accuracy"
+            Type "float"
+            Keyword "step"
+            Step decl "fit"
+            Operator "="
+            Namespace "ml"
+            Op "train"
+            Param "data"
+            Param "train"
+            Param "c"
+            Param "c"
+            Keyword "step"
+            Step decl "eval"
+            Operator "="
+            Namespace "ml"
+            Op "evaluate"
+            Param "model"
+            Step "fit"
+            Output "model"
+            Param "data"
+            Param "test"
+            Keyword "output"
+            Output "model"
+            Operator "="
+            Step "fit"
+            Output "model"
+            Keyword "output"
+            Output "accuracy"
+            Operator "="
+            Step "eval"
+            Output "accuracy"
+            Keyword "pipeline"
+            Pipeline decl "nightly"
+            Param decl "raw"
+            Type "Dataset"
+            Param decl "c"
+            Type "float"
+            Operator "="
+            Number "0.5"
+            Attribute "schedule"
+            Operator "="
+            String "\"0 3 * * *\""
+            Attribute "retries"
+            Operator "="
+            Number "1"
+            Keyword "step"
+            Step decl "feats"
+            Operator "="
+            Op "featurize"
+            Param "data"
+            Param "raw"
+        "#]],
     );
 }
 

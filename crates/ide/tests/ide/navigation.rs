@@ -29,8 +29,8 @@ fn goto_import_file_namespace_step_param_loopvar_output_kind() {
     check(
         &example("goto", "compose.mlf", "fit.model", 0, 1),
         expect![[r#"
-        /examples/compose.mlf 24:8-24:11 "fit"
-    "#]],
+            /examples/compose.mlf 28:8-28:11 "fit"
+        "#]],
     );
     check(
         &example("goto", "compose.mlf", "fit.model", 0, 5),
@@ -41,8 +41,8 @@ fn goto_import_file_namespace_step_param_loopvar_output_kind() {
     check(
         &example("goto", "compose.mlf", "c: c)", 0, 3),
         expect![[r#"
-        /examples/compose.mlf 23:52-23:53 "c"
-    "#]],
+            /examples/compose.mlf 26:3-26:4 "c"
+        "#]],
     );
     check(
         &example("goto", "compose.mlf", "Features", 1, 2),
@@ -65,8 +65,8 @@ fn goto_import_file_namespace_step_param_loopvar_output_kind() {
     check(
         &example("goto", "compose.mlf", "te    = train_eval(train:", 0, 20),
         expect![[r#"
-        /examples/compose.mlf 23:21-23:26 "train"
-    "#]],
+            /examples/compose.mlf 24:3-24:8 "train"
+        "#]],
     );
 }
 
@@ -75,10 +75,10 @@ fn references_of_op_across_files() {
     check(
         &example("references", "wine/ops.mlf", "op split", 0, 4),
         expect![[r#"
-        /examples/compose.mlf 35:19-35:24 "split"
-        /examples/wine/ops.mlf 12:4-12:9 "split"
-        /examples/wine/pipeline.mlf 10:20-10:25 "split"
-    "#]],
+            /examples/compose.mlf 39:19-39:24 "split"
+            /examples/wine/ops.mlf 12:4-12:9 "split"
+            /examples/wine/pipeline.mlf 10:20-10:25 "split"
+        "#]],
     );
 }
 
@@ -87,21 +87,21 @@ fn references_of_output_and_param() {
     check(
         &example("references", "wine/ops.mlf", "(model: Model)", 0, 2),
         expect![[r#"
-        /examples/compose.mlf 25:38-25:43 "model"
-        /examples/compose.mlf 26:25-26:30 "model"
-        /examples/wine/ops.mlf 24:39-24:44 "model"
-        /examples/wine/ops.mlf 37:17-37:22 "model"
-        /examples/wine/pipeline.mlf 14:41-14:46 "model"
-        /examples/wine/pipeline.mlf 17:41-17:46 "model"
-    "#]],
+            /examples/compose.mlf 29:38-29:43 "model"
+            /examples/compose.mlf 30:25-30:30 "model"
+            /examples/wine/ops.mlf 24:39-24:44 "model"
+            /examples/wine/ops.mlf 37:17-37:22 "model"
+            /examples/wine/pipeline.mlf 14:41-14:46 "model"
+            /examples/wine/pipeline.mlf 17:41-17:46 "model"
+        "#]],
     );
     check(
         &example("references-no-decl", "wine/ops.mlf", "c: float)", 0, 0),
         expect![[r#"
-        /examples/compose.mlf 24:37-24:38 "c"
-        /examples/wine/ops.mlf 35:66-35:67 "c"
-        /examples/wine/pipeline.mlf 13:46-13:47 "c"
-    "#]],
+            /examples/compose.mlf 28:37-28:38 "c"
+            /examples/wine/ops.mlf 35:66-35:67 "c"
+            /examples/wine/pipeline.mlf 13:46-13:47 "c"
+        "#]],
     );
 }
 
@@ -110,10 +110,10 @@ fn highlights_of_step() {
     check(
         &example("highlights", "quickstart.mlf", "step parts", 0, 6),
         expect![[r#"
-        Write /examples/quickstart.mlf 76:8-76:13 "parts"
-        Read /examples/quickstart.mlf 79:29-79:34 "parts"
-        Read /examples/quickstart.mlf 80:51-80:56 "parts"
-    "#]],
+            Write /examples/quickstart.mlf 76:8-76:13 "parts"
+            Read /examples/quickstart.mlf 79:29-79:34 "parts"
+            Read /examples/quickstart.mlf 80:52-80:57 "parts"
+        "#]],
     );
 }
 
@@ -157,7 +157,7 @@ fn rename_op_across_files() {
         &example("rename fit_model", "wine/ops.mlf", "op train", 0, 4),
         expect![[r#"
             /examples/compose.mlf
-               24|   step fit  = ml.fit_model(data: train, c: c)
+               28|   step fit  = ml.fit_model(data: train, c: c)
             /examples/wine/ops.mlf
                24| op fit_model(data: Dataset, c: float) -> (model: Model) {
             /examples/wine/pipeline.mlf
@@ -206,11 +206,11 @@ fn rename_step_loop_var_and_kind() {
     check(
         &example("rename fitted_model", "quickstart.mlf", "step fitted", 0, 6),
         expect![[r#"
-        /examples/quickstart.mlf
-           79|     step fitted_model = fit(data: parts.train, lr: lr)
-           80|     step check = score(model: fitted_model.model, data: parts.test)
-           83|   step best = pick_best(models: fitted_model.model, errors: check.mse)
-    "#]],
+            /examples/quickstart.mlf
+               79|     step fitted_model = fit(data: parts.train, lr: lr)
+               80|     step check  = score(model: fitted_model.model, data: parts.test)
+               83|   step best = pick_best(models: fitted_model.model, errors: check.mse)
+        "#]],
     );
     check(
         &example("rename rate", "quickstart.mlf", "for lr", 0, 4),

@@ -21,7 +21,8 @@ fn examples() -> Vec<(String, String)> {
             std::fs::read_to_string(root.join(name)).unwrap(),
         ));
     }
-    let mut codes: Vec<_> = std::fs::read_dir(root.join("errors"))
+    let diagnostics = root.join("../docs/diagnostics");
+    let mut codes: Vec<_> = std::fs::read_dir(&diagnostics)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())
@@ -29,7 +30,7 @@ fn examples() -> Vec<(String, String)> {
         .collect();
     codes.sort();
     for code in codes {
-        let path = root.join("errors").join(&code).join("bad.mlf");
+        let path = diagnostics.join(&code).join("bad.mlf");
         out.push((
             format!("errors/{code}/bad.mlf"),
             std::fs::read_to_string(path).unwrap(),

@@ -283,6 +283,11 @@ pub fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
 }
 
+/// The per-code programs (`docs/diagnostics/CODE/{bad,fixed}.mlf`).
+pub fn diagnostics() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics")
+}
+
 /// A copy of `files` in a fresh temporary folder.
 pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -86,6 +86,11 @@ export class GraphPreview implements vscode.Disposable {
     else this.post({ type: "message", text: "Open an .mlf file to see its pipeline's graph." });
   }
 
+  /** The editor of the document the preview shows, when one is visible. */
+  get editor(): vscode.TextEditor | undefined {
+    return this.activeEditor();
+  }
+
   /** The graph the preview last received (for the run-status layer and tests). */
   get currentAnswer(): GraphAnswer | undefined {
     return this.answer;
@@ -211,7 +216,7 @@ export class GraphPreview implements vscode.Disposable {
     // (A server without `total` answered with the whole graph: its size is the total.)
     const totalNodes = answer.total?.nodes ?? answer.graph.nodes.length;
     const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes, fullLimit: settings.fullLimit });
-    if (now !== mode && (mode !== "focus" || answer.focus !== undefined)) return this.refresh();
+    if (now !== mode && (mode !== "focus" || typeof answer.focus === "string")) return this.refresh();
     this.page.panel.title = `Graph: ${answer.pipeline}`;
     this.seq += 1;
     this.latency.sent(this.seq, version);
@@ -244,6 +249,10 @@ export class GraphPreview implements vscode.Disposable {
         return this.refresh();
       case "exportSvg":
         return this.saveSvg(message.svg);
+      case "run":
+        if (!this.document) return;
+        await vscode.commands.executeCommand(`mlforge.${message.kind}`, this.document.uri.fsPath, this.pipeline, message.node);
+        return;
       case "rendered":
         this.latency.rendered(message.seq, message.layoutMs);
         return;
@@ -257,8 +266,8 @@ export class GraphPreview implements vscode.Disposable {
     const picked = await vscode.window.showQuickPick(
       [
         { label: "Automatic", description: "full up to mlforge.graph.fullLimit steps, focus beyond", mode: null },
-        { label: "Full", description: "every step", mode: "full" as DetailMode },
-        { label: "Overview", description: "big blocks collapsed", mode: "overview" as DetailMode },
+        { label: "Full", description: "every step; big blocks collapsed until clicked", mode: "full" as DetailMode },
+        { label: "Overview", description: "every block and sub-pipeline collapsed", mode: "overview" as DetailMode },
         { label: "Focus", description: "the cursor's step and its neighbours", mode: "focus" as DetailMode },
       ],
       { placeHolder: "How much of the pipeline should the graph show?" },

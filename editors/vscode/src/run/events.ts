@@ -173,3 +173,23 @@ export function summarise(counts: Record<string, number> | undefined): string {
     .map(([k, n]) => `${n} ${k}`)
     .join(", ");
 }
+
+/** One entry of `mlforge plan --format json`. */
+export interface PlanEntry {
+  step: string;
+  element?: number[];
+  status: "will_run" | "cached" | "unknown" | string;
+  changes?: unknown[];
+  note?: string;
+}
+
+/** A plan as the statuses the graph shows before a run: what will run is queued, what the
+ * cache holds is cached; a step whose inputs are not known yet gets no colour. */
+export function planStatuses(entries: PlanEntry[]): Record<string, { status: StepStatus }> {
+  const state = new RunState();
+  for (const entry of entries) {
+    const event = entry.status === "will_run" ? "step_queued" : entry.status === "cached" ? "step_cached" : undefined;
+    if (event) state.apply({ event, step: entry.step, element: entry.element, run_id: 0, time_ms: 0 });
+  }
+  return Object.fromEntries(Object.entries(state.all()).map(([k, v]) => [k, { status: v.status }]));
+}

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { cliArgs, type RunKind } from "../cli-args";
 import type { GraphPreview } from "../preview/panel";
-import { LineSplitter, parseEvent, RunState, summarise, type RunEvent } from "./events";
+import { LineSplitter, parseEvent, planStatuses, RunState, summarise, type PlanEntry, type RunEvent } from "./events";
 import { paramArgs, paramsToAsk, typeText, type IrParam } from "./params";
 
 const STATUS_FLUSH_MS = 30;
@@ -135,6 +135,41 @@ export class RunSessions implements vscode.Disposable {
           });
         }),
     );
+  }
+
+  /** `mlforge plan --format json`, shown on the graph (queued: will run; cached) and in the output. */
+  async plan(request: RunRequest): Promise<void> {
+    const binary = this.binary();
+    if (!binary) return;
+    await vscode.workspace.saveAll(false);
+    const cwd = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(request.file))?.uri.fsPath ?? path.dirname(request.file);
+    const args = [...cliArgs("plan", request.file, request.pipeline), "--format", "json"];
+    const python = vscode.workspace.getConfiguration("mlforge.run").get<string>("python");
+    if (python) args.push("--python", python);
+    const answer = await new Promise<{ plan?: { pipeline: string; entries: PlanEntry[] }; error?: string }>((resolve) =>
+      execFile(binary, args, { cwd, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error) return resolve({ error: stderr.trim() || error.message });
+        try {
+          resolve({ plan: JSON.parse(stdout) });
+        } catch {
+          resolve({ error: "mlforge plan printed something that is not JSON." });
+        }
+      }),
+    );
+    if (!answer.plan) {
+      this.output.appendLine(answer.error ?? "");
+      void vscode.window.showErrorMessage(`The plan could not be made: ${answer.error}`, "Show Output").then((c) => c && this.output.show(true));
+      return;
+    }
+    this.preview.post({ type: "clearStatus" });
+    this.preview.post({ type: "status", statuses: planStatuses(answer.plan.entries) });
+    this.output.appendLine(`\nPlan of ${answer.plan.pipeline}:`);
+    for (const e of answer.plan.entries) {
+      const where = `${e.step}${e.element?.length ? `[${e.element.join(",")}]` : ""}`;
+      this.output.appendLine(`  ${where}: ${e.status.replace("_", " ")}${e.note ? ` (${e.note})` : ""}`);
+    }
+    const counts = answer.plan.entries.reduce<Record<string, number>>((c, e) => ((c[e.status] = (c[e.status] ?? 0) + 1), c), {});
+    this.setStatusBar(`$(checklist) MLForge: ${counts.will_run ?? 0} will run, ${counts.cached ?? 0} cached`, "The last plan; see the MLForge output");
   }
 
   private async onEvent(event: RunEvent, request: RunRequest, progress: vscode.Progress<{ message?: string }>): Promise<void> {

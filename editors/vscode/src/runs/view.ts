@@ -11,7 +11,7 @@ type Node =
   | { kind: "group"; run: RunSummary; group: "params" | "steps" | "metrics" | "artifacts" }
   | { kind: "leaf"; label: string; description?: string; tooltip?: string; command?: vscode.Command; icon?: string; context?: string };
 
-export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+export class RunsView implements vscode.TreeDataProvider<Node>, vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly shown = new Map<number, Promise<ShowRun>>();
@@ -139,19 +139,31 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     );
   }
 
+  /** Opens a step's log read-only (a `mlforge-log:` document, served by `provideTextDocumentContent`). */
   async openLog(run: number, step: string): Promise<void> {
-    const binary = this.binary();
     const folder = this.folder();
-    if (!binary || !folder) return;
+    if (!folder) return;
+    const uri = vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${run}/${step}.log`, query: new URLSearchParams({ folder, run: String(run), step }).toString() });
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.languages.setTextDocumentLanguage(document, "log");
+    await vscode.window.showTextDocument(document, { preview: true });
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const query = new URLSearchParams(uri.query);
+    const binary = this.binary();
+    const [folder, run, step] = [query.get("folder"), query.get("run"), query.get("step")];
+    if (!binary || !folder || !run || !step) return "This log link is incomplete; open the log again from the Runs view.";
     try {
-      const text = await mlforgeText(binary, ["logs", String(run), step], folder);
-      const document = await vscode.workspace.openTextDocument({ content: text || `(the log of ${step} in run ${run} is empty)`, language: "log" });
-      await vscode.window.showTextDocument(document, { preview: true });
+      const text = await mlforgeText(binary, ["logs", run, step], folder);
+      return text || `(the log of ${step} in run ${run} is empty)`;
     } catch (error) {
-      void vscode.window.showErrorMessage(`Could not read the log of ${step} in run ${run}: ${error instanceof Error ? error.message : String(error)}`);
+      return `Could not read the log of ${step} in run ${run}: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
 }
+
+export const LOG_SCHEME = "mlforge-log";
 
 function statusIcon(status: string): string {
   switch (status) {

@@ -5,16 +5,39 @@
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launch } from "./codeserver.mjs";
-import { cursorLine, focusEditor, gotoLineEnd, openFile, previewFrame, problemCounts, runCommand, screenshotter, waitFor } from "./workbench.mjs";
+import { cursorLine, focusEditor, gotoLine, gotoLineEnd, openFile, previewFrame, problemCounts, runCommand, screenshotter, waitFor } from "./workbench.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const repo = resolve(root, "../..");
 const outputDir = join(root, "test-output", "e2e");
+// The long step of slow.mlf sleeps for this odd number of seconds, so its process can be found.
+const NAP_SECONDS = 517;
+const SLOW_MLF = `op nap_op() -> (done: File) {
+  shell """
+    sleep ${NAP_SECONDS}
+    touch \${done}
+  """
+}
+
+pipeline slow() {
+  step nap = nap_op()
+}
+`;
+
+function napping() {
+  try {
+    execFileSync("pgrep", ["-f", `sleep ${NAP_SECONDS}`], { stdio: "pipe" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function node(frame, id) {
   return frame.locator(`svg g.node.step[data-id="${id}"]`);
 }
@@ -39,6 +62,13 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     assert.ok(existsSync(vsix), `no .vsix at ${vsix}`);
     const folder = mkdtempSync(join(tmpdir(), "mlforge-e2e-work-"));
     cpSync(join(repo, "examples"), folder, { recursive: true });
+    writeFileSync(join(folder, "slow.mlf"), SLOW_MLF);
+    // A repository, so that the graph can be compared with HEAD.
+    const git = (...args) => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", ...args], { cwd: folder, stdio: "pipe" });
+    git("init", "-q");
+    writeFileSync(join(folder, ".gitignore"), ".mlforge/\n");
+    git("add", ".");
+    git("commit", "-q", "-m", "examples");
     session = await launch({ vsix: resolve(vsix), folder, outputDir });
     page = session.page;
     shot = screenshotter(page, outputDir);
@@ -184,5 +214,79 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     await page.keyboard.press("Control+Shift+K");
     await page.keyboard.press("Control+S");
     await waitFor(async () => (await problemCounts(page)).errors === 0, { what: "no problems once the body is back" }).catch(() => {});
+  });
+
+  test("the Runs view lists the runs; a step opens its log", async () => {
+    await page.locator('.activitybar a[aria-label^="MLForge"]').first().click();
+    const view = page.locator('.pane-body[aria-label^="Runs"], [id="workbench.view.extension.mlforge"]').first();
+    await view.waitFor({ timeout: 20_000 });
+    const firstRun = page.locator(".monaco-list-row", { hasText: "quickstart" }).filter({ hasText: "#" }).first();
+    await firstRun.waitFor({ timeout: 30_000 });
+    await firstRun.click();
+    const steps = page.locator(".monaco-list-row", { hasText: /^Steps$/ }).first();
+    await steps.waitFor({ timeout: 20_000 });
+    const best = page.locator(".monaco-list-row", { hasText: /^best/ }).first();
+    await best.waitFor({ timeout: 20_000 });
+    await best.click();
+    // The log opens read-only, named after the step.
+    await page.locator('.tab.active[data-resource-name="best.log"]').waitFor({ timeout: 20_000 });
+    await shot("09-runs-view-log");
+    await runCommand(page, "View: Close All Editors");
+    await page.locator('.activitybar a[aria-label^="Explorer"]').first().click();
+  });
+
+  test("Cancel stops a long run: its step turns cancelled and no process is left", async () => {
+    await openFile(page, "slow.mlf");
+    await page.locator(".codelens-decoration", { hasText: "Run" }).first().waitFor({ state: "attached", timeout: 60_000 });
+    await runCommand(page, "MLForge: Open Graph Preview");
+    await focusEditor(page);
+    await gotoLineEnd(page, 7);
+    await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+    const frame = previewFrame(page);
+    await waitFor(async () => (await node(frame, "nap").getAttribute("class"))?.includes("status-running"), {
+      timeout: 60_000,
+      what: "nap running",
+    });
+    assert.ok(napping(), "the step's sleep should be running");
+    await page.locator(".notification-toast", { hasText: "MLForge" }).getByRole("button", { name: "Cancel" }).click();
+    await waitFor(async () => (await node(frame, "nap").getAttribute("class"))?.includes("status-cancelled"), {
+      timeout: 30_000,
+      what: "nap cancelled",
+    });
+    await waitFor(() => !napping(), { timeout: 10_000, what: "no sleep process left" });
+    await shot("10-run-cancelled");
+  });
+
+  test("Run step from the graph's context menu runs that step alone", async () => {
+    await openFile(page, "quickstart.mlf");
+    await runCommand(page, "MLForge: Open Graph Preview");
+    const frame = previewFrame(page);
+    await node(frame, "best").waitFor({ timeout: 30_000 });
+    await node(frame, "best").click({ button: "right" });
+    await frame.getByRole("menuitem", { name: "Run step" }).click();
+    const done = await waitFor(async () => {
+      const cls = (await node(frame, "best").getAttribute("class")) ?? "";
+      return /status-(succeeded|cached)/.exec(cls)?.[1];
+    }, { timeout: 120_000, what: "best to finish" });
+    assert.ok(done);
+    await shot("11-run-step-from-graph");
+  });
+
+  test("Compare Graph with HEAD marks the changed step and what re-runs", async () => {
+    await openFile(page, "quickstart.mlf");
+    await focusEditor(page);
+    // make_data(rows: 300) → 301: `data` changes, everything downstream re-runs.
+    await gotoLine(page, 75, 35);
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type("1");
+    await runCommand(page, "MLForge: Compare Graph with HEAD");
+    const frame = previewFrame(page);
+    await waitFor(async () => (await node(frame, "data").getAttribute("class"))?.includes("diff-changed"), { timeout: 60_000, what: "data marked changed" });
+    await waitFor(async () => (await node(frame, "best").getAttribute("class"))?.includes("diff-rerun"), { what: "best marked to re-run" });
+    await shot("12-compare-with-head");
+    // Put the file back as committed.
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type("0");
+    await page.keyboard.press("Control+S");
   });
 });
