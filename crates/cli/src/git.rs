@@ -50,18 +50,27 @@ pub fn check_revision(root: &Path, rev: &str) -> Result<(), String> {
     })
 }
 
-/// The `.mlf` files that differ between `rev` and `to` (or the working tree), as absolute
-/// paths.
-pub fn changed_files(root: &Path, rev: &str, to: Option<&str>) -> Result<Vec<PathBuf>, String> {
-    let mut args = vec!["diff", "--name-only", "--no-renames", rev];
-    args.extend(to);
-    args.extend(["--", "*.mlf"]);
-    let out = git(root, &args)?;
-    Ok(String::from_utf8_lossy(&out)
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| root.join(l))
-        .collect())
+/// Every `.mlf` file at `rev` and at `to` (or in the working tree: tracked, or new and not
+/// ignored), as absolute paths, sorted. All of them, not only those that differ: a change
+/// to an imported file changes the pipelines of the files that import it.
+pub fn mlf_files(root: &Path, rev: &str, to: Option<&str>) -> Result<Vec<PathBuf>, String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut add = |out: Vec<u8>| {
+        for line in String::from_utf8_lossy(&out).lines() {
+            if line.ends_with(".mlf") {
+                names.insert(root.join(line));
+            }
+        }
+    };
+    add(git(root, &["ls-tree", "-r", "--name-only", rev])?);
+    match to {
+        Some(to) => add(git(root, &["ls-tree", "-r", "--name-only", to])?),
+        None => add(git(
+            root,
+            &["ls-files", "--cached", "--others", "--exclude-standard"],
+        )?),
+    }
+    Ok(names.into_iter().collect())
 }
 
 /// Reads `root/PATH` as it is at `rev`, under the disk's rules for text (size, UTF-8);

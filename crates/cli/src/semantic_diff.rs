@@ -16,12 +16,13 @@ use mlforge_ir::{CompileError, Program};
 
 use crate::check::print_problems;
 use crate::error::{fail, CliError, CliResult};
-use crate::git::{changed_files, check_revision, toplevel, GitLoader, OverlayLoader};
+use crate::git::{check_revision, mlf_files, toplevel, GitLoader, OverlayLoader};
 
 #[derive(Args)]
 pub struct DiffArgs {
     /// OLD and NEW .mlf files; with --git, the files to compare with the revision (default:
-    /// every .mlf file that differs); with --git-external, git's seven (or nine) arguments.
+    /// every .mlf file of the repository, since a change to an imported file changes the
+    /// files importing it); with --git-external, git's seven (or nine) arguments.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Compare the working tree's files with the same files at this git revision (imports
@@ -102,7 +103,8 @@ pub fn run(args: &DiffArgs) -> CliResult {
     if comparisons.is_empty() {
         match &args.pipeline {
             Some(name) => fail!("no version of the files compared defines a pipeline `{name}`"),
-            None if pairs.is_empty() => {}
+            // `--git REV` alone compares every .mlf file; many define no pipeline.
+            None if args.git.is_some() && args.files.is_empty() => {}
             None => fail!("the files compared define no pipeline"),
         }
     }
@@ -204,7 +206,7 @@ fn git_pairs(
         .and_then(std::fs::canonicalize)
         .map_err(|e| format!("cannot read the current folder: {e}"))?;
     let paths: Vec<PathBuf> = if files.is_empty() {
-        changed_files(&root, rev, to)?
+        mlf_files(&root, rev, to)?
     } else {
         files
             .iter()
