@@ -92,6 +92,25 @@ fn json_has_nodes_edges_and_clusters() {
         "ranges are [start_line, start_column, …]"
     );
     assert_eq!(fit["op"], "ml.train");
+
+    // One line for machines; `--pretty` indents the same model for people.
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let pretty = mlforge(
+        &examples(),
+        &[
+            "graph",
+            "compose.mlf",
+            "--pipeline",
+            "nightly",
+            "--format",
+            "json",
+            "--pretty",
+        ],
+    );
+    assert!(stdout(&pretty).lines().count() > 100);
+    let same: serde_json::Value = serde_json::from_slice(&pretty.stdout).unwrap();
+    assert_eq!(same, model);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write};
 
-use crate::dot_writer::{Attrs, Defaults, DotWriter, Escaper};
+use crate::dot_writer::{Attrs, Defaults, DotWriter, Escaped, Escaper};
 use crate::fx::FxBuild;
 use crate::model::{Cluster, ClusterKind, Edge, EdgeKind, GraphModel, Node, Range};
 
@@ -81,8 +81,10 @@ struct Drawing<'m> {
     /// Data inputs fed by an edge, per node: those arguments are drawn as edges, not in the
     /// label.
     fed: HashSet<(&'m str, &'m str), FxBuild>,
-    /// The model's file, percent-encoded for `URL` (every part but inlined ones is in it).
-    file_url: String,
+    /// The model's file (every part but inlined ones is in it), and percent-encoded for
+    /// `URL`, escaped once.
+    file: Escaped,
+    file_url: Escaped,
 }
 
 impl<'m> Drawing<'m> {
@@ -145,7 +147,8 @@ impl<'m> Drawing<'m> {
             top,
             collapsed,
             fed,
-            file_url: percent_encode(&model.file),
+            file: Escaped::new(&model.file),
+            file_url: Escaped::new(&percent_encode(&model.file)),
         }
     }
 
@@ -190,16 +193,16 @@ impl<'m> Drawing<'m> {
         }
     }
 
-    /// The `URL`-ready form of a part's file.
-    fn url_of<'a>(&'a self, file: &'a Option<std::sync::Arc<str>>) -> Cow<'a, str> {
-        match file {
-            None => Cow::Borrowed(&self.file_url),
-            Some(file) => Cow::Owned(percent_encode(file)),
-        }
-    }
-
     fn source_attrs(&self, a: &mut Attrs<'_>, file: &Option<std::sync::Arc<str>>, range: &Range) {
-        source_attrs(a, self.model.file_of(file), &self.url_of(file), range);
+        match file {
+            None => source_attrs(a, &self.file, &self.file_url, range),
+            Some(file) => source_attrs(
+                a,
+                &Escaped::new(file),
+                &Escaped::new(&percent_encode(file)),
+                range,
+            ),
+        }
     }
 
     fn draw_node(&self, node: &Node, w: &mut DotWriter) {
@@ -211,14 +214,14 @@ impl<'m> Drawing<'m> {
         w.node(&node.id, |a| {
             a.attr("id", &node.id);
             a.attr_with("label", |e| {
-                write!(e, "{}\n{}", node.label, node.op)?;
+                e.text(&node.label).text("\n").text(&node.op);
                 let listed = if count > ARG_COUNT {
                     ARG_COUNT - 1
                 } else {
                     count
                 };
                 for arg in shown.take(listed) {
-                    write!(e, "\n{}: ", arg.name)?;
+                    e.text("\n").text(&arg.name).text(": ");
                     write_shortened(e, &arg.value, ARG_WIDTH)?;
                 }
                 if count > ARG_COUNT {
@@ -227,12 +230,12 @@ impl<'m> Drawing<'m> {
                 Ok(())
             });
             a.attr_with("tooltip", |e| {
-                write!(e, "{} = {}(", node.label, node.op)?;
+                e.text(&node.label).text(" = ").text(&node.op).text("(");
                 for (i, arg) in node.args.iter().enumerate() {
                     if i > 0 {
-                        e.write_str(", ")?;
+                        e.text(", ");
                     }
-                    write!(e, "{}: ", arg.name)?;
+                    e.text(&arg.name).text(": ");
                     write_one_line(e, &arg.value)?;
                 }
                 e.write_char(')')?;
@@ -242,11 +245,12 @@ impl<'m> Drawing<'m> {
                         if i > 0 {
                             e.write_str(", ")?;
                         }
-                        write!(e, "{}: {}", port.name, port.ty)?;
+                        e.text(&port.name).text(": ").text(&port.ty);
                     }
                     e.write_char(')')?;
                 }
-                write!(e, "\n{}", Location(file, &node.range))?;
+                e.text("\n");
+                location(e, file, &node.range);
                 for d in &node.diagnostics {
                     write!(e, "\n{} {}: {}", d.severity, d.code, d.message)?;
                 }
@@ -482,7 +486,10 @@ impl<'m> Drawing<'m> {
             a.attr("id", &edge.id);
             match (&edge.label, &edge.ty) {
                 (Some(label), Some(ty)) => {
-                    a.attr_fmt("label", format_args!("{label}: {ty}"));
+                    a.attr_with("label", |e| {
+                        e.text(label).text(": ").text(ty);
+                        Ok(())
+                    });
                 }
                 (Some(label), None) if !label.is_empty() => {
                     a.attr("label", label);
@@ -495,18 +502,17 @@ impl<'m> Drawing<'m> {
                     format_args!("{} waits for {}", edge.to, edge.from),
                 ),
                 _ => a.attr_with("tooltip", |e| {
-                    write!(
-                        e,
-                        "{}.{} → {}.{}",
-                        edge.from,
-                        edge.label.as_deref().unwrap_or(""),
-                        edge.to,
-                        edge.input.as_deref().unwrap_or("")
-                    )?;
-                    match &edge.ty {
-                        Some(ty) => write!(e, " ({ty})"),
-                        None => Ok(()),
+                    e.text(&edge.from)
+                        .text(".")
+                        .text(edge.label.as_deref().unwrap_or(""))
+                        .text(" → ")
+                        .text(&edge.to)
+                        .text(".")
+                        .text(edge.input.as_deref().unwrap_or(""));
+                    if let Some(ty) = &edge.ty {
+                        e.text(" (").text(ty).text(")");
                     }
+                    Ok(())
                 }),
             };
             a.attr("class", edge.kind.as_str());
@@ -564,12 +570,8 @@ impl fmt::Display for ClusterLabel<'_> {
 }
 
 fn cluster_tooltip(e: &mut Escaper<'_>, cluster: &Cluster, file: &str) -> fmt::Result {
-    write!(
-        e,
-        "{}\n{}",
-        ClusterLabel(cluster),
-        Location(file, &cluster.range)
-    )?;
+    writeln!(e, "{}", ClusterLabel(cluster))?;
+    location(e, file, &cluster.range);
     for d in &cluster.diagnostics {
         write!(e, "\n{} {}: {}", d.severity, d.code, d.message)?;
     }
@@ -577,38 +579,45 @@ fn cluster_tooltip(e: &mut Escaper<'_>, cluster: &Cluster, file: &str) -> fmt::R
 }
 
 /// `file:LINE:COL`, as compilers print it.
-struct Location<'a>(&'a str, &'a Range);
-
-impl fmt::Display for Location<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}",
-            self.0, self.1.start_line, self.1.start_column
-        )
-    }
+fn location(e: &mut Escaper<'_>, file: &str, range: &Range) {
+    e.text(file)
+        .text(":")
+        .num(range.start_line)
+        .text(":")
+        .num(range.start_column);
 }
 
-fn source_attrs(a: &mut Attrs<'_>, file: &str, url: &str, range: &Range) {
-    a.attr("mlf_file", file)
-        .attr_fmt(
-            "mlf_range",
-            format_args!(
-                "{}:{}-{}:{}",
-                range.start_line, range.start_column, range.end_line, range.end_column
-            ),
-        )
-        .attr_fmt(
-            "mlf_offsets",
-            format_args!("{}-{}", range.start_offset, range.end_offset),
-        )
-        .attr_fmt(
-            "URL",
-            format_args!(
-                "{url}#L{}C{}-L{}C{}",
-                range.start_line, range.start_column, range.end_line, range.end_column
-            ),
-        );
+fn source_attrs(a: &mut Attrs<'_>, file: &Escaped, url: &Escaped, range: &Range) {
+    a.attr_with("mlf_file", |e| {
+        e.escaped(file);
+        Ok(())
+    })
+    .attr_with("mlf_range", |e| {
+        e.num(range.start_line)
+            .text(":")
+            .num(range.start_column)
+            .text("-")
+            .num(range.end_line)
+            .text(":")
+            .num(range.end_column);
+        Ok(())
+    })
+    .attr_with("mlf_offsets", |e| {
+        e.num(range.start_offset).text("-").num(range.end_offset);
+        Ok(())
+    })
+    .attr_with("URL", |e| {
+        e.escaped(url)
+            .text("#L")
+            .num(range.start_line)
+            .text("C")
+            .num(range.start_column)
+            .text("-L")
+            .num(range.end_line)
+            .text("C")
+            .num(range.end_column);
+        Ok(())
+    });
 }
 
 /// A path made safe for a URL: everything but unreserved characters and `/` is

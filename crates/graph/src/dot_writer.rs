@@ -171,10 +171,56 @@ impl Attrs<'_> {
 /// Text written through it lands escaped for the inside of a quoted DOT string.
 pub struct Escaper<'a>(&'a mut String);
 
+impl Escaper<'_> {
+    /// Text, escaped.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        push_escaped(self.0, text);
+        self
+    }
+
+    /// A number: digits need no escaping, and this skips `fmt`'s machinery (a big graph
+    /// writes 100,000 of them).
+    pub fn num(&mut self, n: u32) -> &mut Self {
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut n = n;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.0
+            .push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+        self
+    }
+
+    /// Text escaped once before, for values written many times (a file path).
+    pub fn escaped(&mut self, text: &Escaped) -> &mut Self {
+        self.0.push_str(&text.0);
+        self
+    }
+}
+
 impl Write for Escaper<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         push_escaped(self.0, s);
         Ok(())
+    }
+}
+
+/// Text already escaped for the inside of a quoted DOT string (only [`Escaped::new`] makes
+/// one), to write many times with [`Escaper::escaped`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escaped(String);
+
+impl Escaped {
+    pub fn new(text: &str) -> Escaped {
+        let mut out = String::with_capacity(text.len());
+        push_escaped(&mut out, text);
+        Escaped(out)
     }
 }
 
@@ -191,26 +237,56 @@ fn push_quoted(out: &mut String, value: &str) {
     out.push('"');
 }
 
+/// Bytes that start something to escape: `"`, `\`, ASCII control characters, and 0xC2,
+/// the first byte of U+0080–U+00BF (of which U+0080–U+009F are control characters).
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0x7f] = true;
+    table[0xc2] = true;
+    table
+};
+
 /// The one place that escapes. DOT strings know one escape, `\"`; Graphviz then reads
 /// labels and most other string attributes as escString, where `\\` is a backslash and `\n`
 /// a line break. So: backslash and quote are escaped, a line break becomes `\n`, a carriage
-/// return is dropped, and other control characters become spaces. A string that ends in a
-/// backslash stays closed because that backslash is doubled.
+/// return is dropped, and other control characters (`char::is_control`) become spaces. A
+/// string that ends in a backslash stays closed because that backslash is doubled.
 fn push_escaped(out: &mut String, value: &str) {
-    let mut rest = value;
-    while let Some(at) = rest.find(|c: char| c == '"' || c == '\\' || c.is_control()) {
-        out.push_str(&rest[..at]);
-        let c = rest[at..].chars().next().expect("a character was found");
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            _ => out.push(' '),
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !SPECIAL[b as usize] {
+            i += 1;
+            continue;
         }
-        rest = &rest[at + c.len_utf8()..];
+        let replacement = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "",
+            0xc2 if bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => " ",
+            // Any other character starting with 0xC2 is not a control character.
+            0xc2 => {
+                i += 1;
+                continue;
+            }
+            _ => " ",
+        };
+        out.push_str(&value[start..i]);
+        out.push_str(replacement);
+        i += if b == 0xc2 { 2 } else { 1 };
+        start = i;
     }
-    out.push_str(rest);
+    out.push_str(&value[start..]);
 }
 
 #[cfg(test)]
@@ -227,6 +303,23 @@ mod tests {
             "\"two\\nlines and bell\""
         );
         assert_eq!(quoted("é → ü"), "\"é → ü\"");
+        // U+0085 (NEL) is a control character; U+00A0 and U+00B5 start with the same byte.
+        assert_eq!(quoted("a\u{85}b\u{a0}c\u{b5}"), "\"a b\u{a0}c\u{b5}\"");
+        for c in ['\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}'] {
+            assert_eq!(quoted(&format!("x{c}y")), "\"x y\"", "{c:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_escaped_text_write_as_they_read() {
+        let mut out = String::new();
+        let path = Escaped::new("a \"b\"");
+        Escaper(&mut out)
+            .num(0)
+            .text(":")
+            .num(4_294_967_295)
+            .escaped(&path);
+        assert_eq!(out, "0:4294967295a \\\"b\\\"");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::fx::FxBuild;
 use crate::model::{EdgeKind, GraphModel, Node};
 
 /// How many nodes, edges and clusters a whole graph has: what a client weighs before
@@ -75,7 +76,7 @@ impl GraphModel {
     }
 
     /// The nodes inside each cluster (at any depth), in the model's order, by cluster index.
-    fn members(&self, cluster_index: &HashMap<&str, usize>) -> Vec<Vec<usize>> {
+    fn members(&self, cluster_index: &HashMap<&str, usize, FxBuild>) -> Vec<Vec<usize>> {
         let mut members = vec![Vec::new(); self.clusters.len()];
         for (n, node) in self.nodes.iter().enumerate() {
             let mut parent = node.cluster.as_deref();
@@ -91,7 +92,7 @@ impl GraphModel {
         members
     }
 
-    fn cluster_index(&self) -> HashMap<&str, usize> {
+    fn cluster_index(&self) -> HashMap<&str, usize, FxBuild> {
         self.clusters
             .iter()
             .enumerate()
@@ -99,7 +100,7 @@ impl GraphModel {
             .collect()
     }
 
-    fn node_index(&self) -> HashMap<&str, usize> {
+    fn node_index(&self) -> HashMap<&str, usize, FxBuild> {
         self.nodes
             .iter()
             .enumerate()
@@ -110,15 +111,65 @@ impl GraphModel {
     /// The subgraph around node `focus`: the nodes within `hops` edges upstream of it and
     /// within `hops` downstream, the clusters holding them (with all their ancestors), and
     /// the edges among what is kept. Each kept node with neighbours left out carries how
-    /// many (`hidden_up`, `hidden_down`).
+    /// many (`hidden_up`, `hidden_down`). To cut several focuses from one graph, make its
+    /// [`FocusIndex`] once.
     pub fn focus(&self, focus: usize, hops: u32) -> GraphModel {
+        self.focus_index().focus(self, focus, hops)
+    }
+
+    /// What [`FocusIndex::focus`] needs of this graph, indexed once.
+    pub fn focus_index(&self) -> FocusIndex {
         let node_index = self.node_index();
         let cluster_index = self.cluster_index();
         let links = Links::new(self, &node_index, &cluster_index);
-        let mut kept = vec![false; self.nodes.len()];
+        let cluster_of =
+            |id: &Option<String>| id.as_deref().and_then(|p| cluster_index.get(p).copied());
+        let end = |id: &str| match (node_index.get(id), cluster_index.get(id)) {
+            (Some(&n), _) => End::Node(n),
+            (None, Some(&c)) => End::Cluster(c),
+            (None, None) => End::Unknown,
+        };
+        FocusIndex {
+            node_cluster: self.nodes.iter().map(|n| cluster_of(&n.cluster)).collect(),
+            cluster_parent: self
+                .clusters
+                .iter()
+                .map(|c| cluster_of(&c.parent))
+                .collect(),
+            edge_ends: self
+                .edges
+                .iter()
+                .map(|e| (end(&e.from), end(&e.to)))
+                .collect(),
+            links,
+        }
+    }
+}
+
+/// A graph's neighbours and parents by index, to cut focus subgraphs from it without
+/// looking ids up (the editor asks for one at every move of the cursor).
+pub struct FocusIndex {
+    links: Links,
+    node_cluster: Vec<Option<usize>>,
+    cluster_parent: Vec<Option<usize>>,
+    edge_ends: Vec<(End, End)>,
+}
+
+#[derive(Clone, Copy)]
+enum End {
+    Node(usize),
+    Cluster(usize),
+    Unknown,
+}
+
+impl FocusIndex {
+    /// [`GraphModel::focus`] of `model`, the graph this index was made from.
+    pub fn focus(&self, model: &GraphModel, focus: usize, hops: u32) -> GraphModel {
+        let links = &self.links;
+        let mut kept = vec![false; model.nodes.len()];
         kept[focus] = true;
         for adjacent in [&links.preds, &links.succs] {
-            let mut depth = vec![u32::MAX; self.nodes.len()];
+            let mut depth = vec![u32::MAX; model.nodes.len()];
             depth[focus] = 0;
             let mut queue = VecDeque::from([focus]);
             while let Some(n) = queue.pop_front() {
@@ -135,46 +186,47 @@ impl GraphModel {
             }
         }
 
-        let mut clusters_kept = vec![false; self.clusters.len()];
-        for n in (0..self.nodes.len()).filter(|&n| kept[n]) {
-            let mut parent = self.nodes[n].cluster.as_deref();
-            while let Some(&c) = parent.and_then(|p| cluster_index.get(p)) {
+        let mut clusters_kept = vec![false; model.clusters.len()];
+        for n in (0..model.nodes.len()).filter(|&n| kept[n]) {
+            let mut parent = self.node_cluster[n];
+            while let Some(c) = parent {
                 if clusters_kept[c] {
                     break;
                 }
                 clusters_kept[c] = true;
-                parent = self.clusters[c].parent.as_deref();
+                parent = self.cluster_parent[c];
             }
         }
 
-        let present = |id: &str| match (node_index.get(id), cluster_index.get(id)) {
-            (Some(&n), _) => kept[n],
-            (None, Some(&c)) => clusters_kept[c],
-            (None, None) => false,
+        let present = |end: End| match end {
+            End::Node(n) => kept[n],
+            End::Cluster(c) => clusters_kept[c],
+            End::Unknown => false,
         };
         let hidden = |list: &[usize]| list.iter().filter(|&&m| !kept[m]).count() as u32;
         GraphModel {
-            pipeline: self.pipeline.clone(),
-            file: self.file.clone(),
-            nodes: (0..self.nodes.len())
+            pipeline: model.pipeline.clone(),
+            file: model.file.clone(),
+            nodes: (0..model.nodes.len())
                 .filter(|&n| kept[n])
                 .map(|n| Node {
                     hidden_up: hidden(&links.preds[n]),
                     hidden_down: hidden(&links.succs[n]),
-                    ..self.nodes[n].clone()
+                    ..model.nodes[n].clone()
                 })
                 .collect(),
-            edges: self
+            edges: model
                 .edges
                 .iter()
-                .filter(|e| present(&e.from) && present(&e.to))
-                .cloned()
+                .zip(&self.edge_ends)
+                .filter(|(_, &(from, to))| present(from) && present(to))
+                .map(|(e, _)| e.clone())
                 .collect(),
-            clusters: (0..self.clusters.len())
+            clusters: (0..model.clusters.len())
                 .filter(|&c| clusters_kept[c])
-                .map(|c| self.clusters[c].clone())
+                .map(|c| model.clusters[c].clone())
                 .collect(),
-            diagnostics: self.diagnostics.clone(),
+            diagnostics: model.diagnostics.clone(),
         }
     }
 }
@@ -189,8 +241,8 @@ struct Links {
 impl Links {
     fn new(
         model: &GraphModel,
-        node_index: &HashMap<&str, usize>,
-        cluster_index: &HashMap<&str, usize>,
+        node_index: &HashMap<&str, usize, FxBuild>,
+        cluster_index: &HashMap<&str, usize, FxBuild>,
     ) -> Links {
         let members = model.members(cluster_index);
         let ends = |id: &str| -> &[usize] {

@@ -255,12 +255,23 @@ impl GraphModel {
 
     /// The model as compact JSON, for machines (deterministic: same model, same bytes).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("the graph model serializes to JSON")
+        // Room for the whole text at once: growing a 5 MB buffer by doubling copies it again.
+        let mut out = Vec::with_capacity(self.json_size_guess());
+        serde_json::to_writer(&mut out, self).expect("the graph model serializes to JSON");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    fn json_size_guess(&self) -> usize {
+        1024 + 700 * self.nodes.len() + 250 * self.edges.len() + 300 * self.clusters.len()
     }
 
     /// The model as indented JSON, for people and snapshots.
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).expect("the graph model serializes to JSON")
+        let mut out = Vec::with_capacity(2 * self.json_size_guess());
+        let mut serializer = serde_json::Serializer::pretty(&mut out);
+        self.serialize(&mut serializer)
+            .expect("the graph model serializes to JSON");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 }
 

@@ -299,7 +299,7 @@ impl Inner {
     }
 
     async fn refresh_graph(&self, uri: Uri) {
-        let (previous, with_dot) = {
+        let (previous, preview) = {
             let cache = self.graphs.lock().expect("graph lock");
             (
                 cache
@@ -307,7 +307,7 @@ impl Inner {
                     .get(&uri)
                     .map(|g| g.last_good.clone())
                     .unwrap_or_default(),
-                cache.subscribed.contains(&uri),
+                cache.subscribed.get(&uri).copied(),
             )
         };
         let target = uri.clone();
@@ -315,7 +315,7 @@ impl Inner {
             .read("graph refresh", move |snap| {
                 Ok((
                     snap.generation,
-                    graph::refresh(snap, &target, &previous, with_dot)?,
+                    graph::refresh(snap, &target, &previous, preview)?,
                 ))
             })
             .await
@@ -349,10 +349,16 @@ impl Inner {
             None => None,
         };
         let focus = graph::focus_on(params.focus.as_ref(), rope.as_ref(), self.config().encoding)?;
+        let ask = graph::Ask {
+            dot: want_dot,
+            stale: false,
+            focus,
+        };
+        let wants = graph::Wants::of(&ask);
         let generation = self.world.lock().expect("world lock").generation;
         let cached = {
             let mut cache = self.graphs.lock().expect("graph lock");
-            cache.subscribed.insert(params.uri.clone());
+            cache.subscribed.insert(params.uri.clone(), wants);
             cache
                 .docs
                 .get(&params.uri)
@@ -399,11 +405,7 @@ impl Inner {
         // making them, or copying them into the answer, is work for a blocking thread.
         self.activity.touch();
         let started = dispatch::timing().then(std::time::Instant::now);
-        let ask = graph::Ask {
-            dot: want_dot,
-            stale,
-            focus,
-        };
+        let ask = graph::Ask { stale, ..ask };
         let json = tokio::task::spawn_blocking(move || graph::response_json(&entry.drawn, &ask))
             .await
             .map_err(|e| internal_error(format!("mlforge/graph: {e}")))??;

@@ -27,6 +27,30 @@ pub struct Client {
     pub server_requests: Arc<Mutex<Vec<Value>>>,
 }
 
+/// Benchmarks wait for an answer's last byte, not for this client's parse of it (a
+/// 5,000-step graph takes longer to parse into a `Value` than to make): per request id, who
+/// waits for its arrival.
+static ARRIVALS: Mutex<Option<HashMap<i64, oneshot::Sender<()>>>> = Mutex::new(None);
+
+/// Tells a waiter that the answer in `body` has arrived. The id is read from the end of the
+/// text, where tower-lsp-server writes it (`…,"id":7}`), so that nothing parses the body
+/// first; a body without one is not an answer anybody waits for.
+fn arrived(body: &[u8]) {
+    let mut arrivals = ARRIVALS.lock().unwrap();
+    let Some(waiting) = arrivals.as_mut().filter(|w| !w.is_empty()) else {
+        return;
+    };
+    let tail = &body[body.len().saturating_sub(32)..];
+    let tail = String::from_utf8_lossy(tail);
+    let id = tail
+        .rsplit_once("\"id\":")
+        .and_then(|(_, rest)| rest.strip_suffix('}'))
+        .and_then(|n| n.trim().parse::<i64>().ok());
+    if let Some(sender) = id.and_then(|id| waiting.remove(&id)) {
+        let _ = sender.send(());
+    }
+}
+
 /// Capabilities like VS Code's that matter here: snippets, markdown, UTF-16, hierarchical
 /// symbols, code action literals, related information, dynamic file watching.
 pub fn rich_capabilities() -> Value {
@@ -66,6 +90,7 @@ async fn read_message<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Opt
     }
     let mut body = vec![0; length?];
     reader.read_exact(&mut body).await.ok()?;
+    arrived(&body);
     serde_json::from_slice(&body).ok()
 }
 
@@ -155,6 +180,30 @@ impl Client {
             Some(error) => Err(error.clone()),
             None => Ok(answer["result"].clone()),
         }
+    }
+
+    /// Sends a request; returns when its answer's last byte has arrived, with a receiver of
+    /// the parsed answer (for one request at a time: benchmarks).
+    pub async fn request_arrived(&self, method: &str, params: Value) -> oneshot::Receiver<Value> {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().unwrap().insert(id, tx);
+        let (arrived_tx, arrived_rx) = oneshot::channel();
+        ARRIVALS
+            .lock()
+            .unwrap()
+            .get_or_insert_with(HashMap::new)
+            .insert(id, arrived_tx);
+        write(
+            &self.writer,
+            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        )
+        .await;
+        tokio::time::timeout(TIMEOUT, arrived_rx)
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {method} within {TIMEOUT:?}"))
+            .expect("the reader is alive");
+        rx
     }
 
     /// Sends a request without waiting; returns its id.
