@@ -89,16 +89,48 @@ pub fn run(args: &DiffArgs) -> CliResult {
             None,
         )
     };
+    // `--git REV` alone compares every .mlf file of the repository, named by no one.
+    let implicit = args.git.is_some() && args.files.is_empty();
     let mut comparisons = Vec::new();
+    let mut skipped = Vec::new();
     for (old, new) in &pairs {
         // The two versions are checked and compiled at the same time, one per core.
         let only = args.pipeline.as_deref();
         let (old_programs, new_programs) = std::thread::scope(|s| {
-            let old = s.spawn(|| programs(old.as_ref(), only));
-            let new = programs(new.as_ref(), only);
+            let old = s.spawn(|| programs(old.as_ref(), only, !implicit));
+            let new = programs(new.as_ref(), only, !implicit);
             (old.join().expect("compiling does not panic"), new)
         });
-        comparisons.extend(paired(&old_programs?, &new_programs?));
+        match (old_programs, new_programs) {
+            (Ok(a), Ok(b)) => comparisons.extend(paired(&a, &b)),
+            // Broken before and after (an example of an error, a file being written): not
+            // this change's doing, and nothing to compare.
+            (Err(_), Err(_)) if implicit => {
+                let side = new.as_ref().or(old.as_ref()).expect("one side exists");
+                skipped.push(side.path.clone());
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        }
+    }
+    if !skipped.is_empty() {
+        let root = root.as_deref().unwrap_or(Path::new(""));
+        let names: Vec<String> = skipped
+            .iter()
+            .take(5)
+            .map(|p| format!("`{}`", p.strip_prefix(root).unwrap_or(p).display()))
+            .collect();
+        let more = skipped.len().saturating_sub(names.len());
+        eprintln!(
+            "note: skipped {} {} with errors in both versions: {}{}",
+            skipped.len(),
+            if skipped.len() == 1 { "file" } else { "files" },
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
     }
     if comparisons.is_empty() {
         match &args.pipeline {
@@ -142,7 +174,12 @@ pub fn run(args: &DiffArgs) -> CliResult {
 
 /// The compiled pipelines of one version of a file (none when the file does not exist in
 /// that version), or why they cannot be compiled.
-fn programs(side: Option<&Side>, only: Option<&str>) -> Result<Vec<Program>, CliError> {
+/// `report`: print the diagnostics when the file has errors.
+fn programs(
+    side: Option<&Side>,
+    only: Option<&str>,
+    report: bool,
+) -> Result<Vec<Program>, CliError> {
     let Some(side) = side else {
         return Ok(Vec::new());
     };
@@ -162,9 +199,15 @@ fn programs(side: Option<&Side>, only: Option<&str>) -> Result<Vec<Program>, Cli
         let key = mlforge_analysis::items::ItemKey::new(&db, file, name);
         match mlforge_ir::compile(&db, key) {
             Ok(program) => programs.push(program),
-            Err(CompileError::Invalid(_)) => {
+            Err(CompileError::Invalid(_)) if report => {
                 print_problems(&db, file);
                 fail!("{} has errors (above); fix them to compare it", side.name);
+            }
+            Err(CompileError::Invalid(_)) => {
+                fail!(
+                    "{} has errors; fix them to compare it (`mlforge check` lists them)",
+                    side.name
+                );
             }
         }
     }
