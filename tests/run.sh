@@ -10,14 +10,14 @@
 # chromium, pkg-config and libkrb5-dev itself (with sudo when not root). Then it installs
 # the pinned Python packages (tests/python-requirements.txt, tests/lsp/requirements.txt)
 # and an MLflow tracking server (tests/mlflow/requirements.txt) into virtual environments,
-# the npm packages pinned by grammar/test/package-lock.json and
-# editors/vscode/package-lock.json, and Node 24 with code-server (pinned by
-# editors/vscode/test/e2e/*/package-lock.json); the environments, Node 24 and code-server
-# are cached outside the clone in ~/.cache/mlforge-tests (MLFORGE_TEST_CACHE), keyed by
-# their pins; for `mlforge diff`'s Mermaid charts, the npm packages pinned by
-# tests/diff-mermaid/package-lock.json. Needs about 8 GB of disk (target/ reaches 5 GB with the release build the
-# extension ships; the MLflow environment 851 MB, code-server 620 MB); a first run of the Rust,
-# Python and grammar tests took 8 min 47 s on 2 cores, later ones less.
+# the npm packages pinned by grammar/test/package-lock.json,
+# editors/vscode/package-lock.json and tests/diff-mermaid/package-lock.json, and Node 24
+# with code-server (pinned by editors/vscode/test/e2e/*/package-lock.json); the
+# environments, Node 24 and code-server are cached outside the clone in
+# ~/.cache/mlforge-tests (MLFORGE_TEST_CACHE), keyed by their pins. Needs about 8 GB of disk
+# (target/ reaches 5 GB with the release build the extension ships; the MLflow environment
+# 851 MB, code-server 620 MB); a first run of the Rust, Python and grammar tests took
+# 8 min 47 s on 2 cores, later ones less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

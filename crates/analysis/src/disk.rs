@@ -94,12 +94,12 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     file.take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
-    decode_text(bytes)
+    decode(bytes)
 }
 
-/// The size and UTF-8 rules of `read_text`, for bytes that come from elsewhere (a git
-/// revision): one rule for every way a source reaches the analysis.
-pub fn decode_text(bytes: Vec<u8>) -> Result<String, LoadError> {
+/// File content as text under the same rules as the disk's (size limit, UTF-8 with the
+/// position of the first bad byte), for loaders that get bytes elsewhere (a git revision).
+pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(LoadError::TooLarge);
     }

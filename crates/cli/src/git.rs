@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mlforge_analysis::{decode_text, DiskLoader, FileLoader, LoadError};
+use mlforge_analysis::{decode, DiskLoader, FileLoader, LoadError};
 
 /// Runs git in `dir`; its standard output, or why it failed as a sentence.
 pub fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
@@ -50,21 +50,31 @@ pub fn check_revision(root: &Path, rev: &str) -> Result<(), String> {
     })
 }
 
-/// The `.mlf` files that differ between `rev` and `to` (or the working tree), as absolute
-/// paths.
-pub fn changed_files(root: &Path, rev: &str, to: Option<&str>) -> Result<Vec<PathBuf>, String> {
-    let mut args = vec!["diff", "--name-only", "--no-renames", rev];
-    args.extend(to);
-    args.extend(["--", "*.mlf"]);
-    let out = git(root, &args)?;
-    Ok(String::from_utf8_lossy(&out)
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| root.join(l))
-        .collect())
+/// Every `.mlf` file at `rev` and at `to` (or in the working tree: tracked, or new and not
+/// ignored), as absolute paths, sorted. All of them, not only those that differ: a change
+/// to an imported file changes the pipelines of the files that import it.
+pub fn mlf_files(root: &Path, rev: &str, to: Option<&str>) -> Result<Vec<PathBuf>, String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut add = |out: Vec<u8>| {
+        for line in String::from_utf8_lossy(&out).lines() {
+            if line.ends_with(".mlf") {
+                names.insert(root.join(line));
+            }
+        }
+    };
+    add(git(root, &["ls-tree", "-r", "--name-only", rev])?);
+    match to {
+        Some(to) => add(git(root, &["ls-tree", "-r", "--name-only", to])?),
+        None => add(git(
+            root,
+            &["ls-files", "--cached", "--others", "--exclude-standard"],
+        )?),
+    }
+    Ok(names.into_iter().collect())
 }
 
-/// Reads `root/PATH` as it is at `rev`.
+/// Reads `root/PATH` as it is at `rev`, under the disk's rules for text (size, UTF-8);
+/// nothing outside the repository is read.
 pub struct GitLoader {
     pub root: PathBuf,
     pub rev: String,
@@ -72,19 +82,18 @@ pub struct GitLoader {
 
 impl FileLoader for GitLoader {
     fn load(&self, path: &Path) -> Result<String, LoadError> {
-        let relative = path
-            .strip_prefix(&self.root)
-            .map_err(|_| LoadError::OutsideProject {
-                root: self.root.clone(),
-            })?;
-        let relative = relative.to_str().ok_or(LoadError::NotFound)?;
+        let outside = || LoadError::OutsideProject {
+            root: self.root.clone(),
+        };
+        let relative = path.strip_prefix(&self.root).map_err(|_| outside())?;
+        let relative = relative.to_str().ok_or_else(outside)?;
         let bytes = git(&self.root, &["show", &format!("{}:{relative}", self.rev)])
             .map_err(|_| LoadError::NotFound)?;
-        decode_text(bytes)
+        decode(bytes)
     }
 }
 
-/// Some files from memory, every other from the disk.
+/// Some files from memory, every other from the disk (under the disk's rules).
 pub struct OverlayLoader {
     pub files: HashMap<PathBuf, String>,
 }
@@ -97,7 +106,6 @@ impl FileLoader for OverlayLoader {
         }
     }
 
-    // Imports and body files keep the disk's rules (inside the project, regular files).
     fn load_from(&self, path: &Path, from: &Path) -> Result<String, LoadError> {
         match self.files.get(path) {
             Some(text) => Ok(text.clone()),

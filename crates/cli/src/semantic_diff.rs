@@ -10,18 +10,19 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use mlforge_analysis::items::pipeline_names;
-use mlforge_analysis::{Db, DiskLoader, FileLoader, RootDatabase};
+use mlforge_analysis::{Db, DiskLoader, FileLoader, LoadError, RootDatabase};
 use mlforge_diff::{compare, Comparison, Review};
 use mlforge_ir::{CompileError, Program};
 
 use crate::check::print_problems;
 use crate::error::{fail, CliError, CliResult};
-use crate::git::{changed_files, check_revision, toplevel, GitLoader, OverlayLoader};
+use crate::git::{check_revision, mlf_files, toplevel, GitLoader, OverlayLoader};
 
 #[derive(Args)]
 pub struct DiffArgs {
     /// OLD and NEW .mlf files; with --git, the files to compare with the revision (default:
-    /// every .mlf file that differs); with --git-external, git's seven (or nine) arguments.
+    /// every .mlf file of the repository, since a change to an imported file changes the
+    /// files importing it); with --git-external, git's seven (or nine) arguments.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Compare the working tree's files with the same files at this git revision (imports
@@ -88,21 +89,54 @@ pub fn run(args: &DiffArgs) -> CliResult {
             None,
         )
     };
+    // `--git REV` alone compares every .mlf file of the repository, named by no one.
+    let implicit = args.git.is_some() && args.files.is_empty();
     let mut comparisons = Vec::new();
+    let mut skipped = Vec::new();
     for (old, new) in &pairs {
         // The two versions are checked and compiled at the same time, one per core.
         let only = args.pipeline.as_deref();
         let (old_programs, new_programs) = std::thread::scope(|s| {
-            let old = s.spawn(|| programs(old.as_ref(), only));
-            let new = programs(new.as_ref(), only);
+            let old = s.spawn(|| programs(old.as_ref(), only, !implicit));
+            let new = programs(new.as_ref(), only, !implicit);
             (old.join().expect("compiling does not panic"), new)
         });
-        comparisons.extend(paired(&old_programs?, &new_programs?));
+        match (old_programs, new_programs) {
+            (Ok(a), Ok(b)) => comparisons.extend(paired(&a, &b)),
+            // Broken before and after (an example of an error, a file being written): not
+            // this change's doing, and nothing to compare.
+            (Err(_), Err(_)) if implicit => {
+                let side = new.as_ref().or(old.as_ref()).expect("one side exists");
+                skipped.push(side.path.clone());
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        }
+    }
+    if !skipped.is_empty() {
+        let root = root.as_deref().unwrap_or(Path::new(""));
+        let names: Vec<String> = skipped
+            .iter()
+            .take(5)
+            .map(|p| format!("`{}`", p.strip_prefix(root).unwrap_or(p).display()))
+            .collect();
+        let more = skipped.len().saturating_sub(names.len());
+        eprintln!(
+            "note: skipped {} {} with errors in both versions: {}{}",
+            skipped.len(),
+            if skipped.len() == 1 { "file" } else { "files" },
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
     }
     if comparisons.is_empty() {
         match &args.pipeline {
             Some(name) => fail!("no version of the files compared defines a pipeline `{name}`"),
-            None if pairs.is_empty() => {}
+            // `--git REV` alone compares every .mlf file; many define no pipeline.
+            None if args.git.is_some() && args.files.is_empty() => {}
             None => fail!("the files compared define no pipeline"),
         }
     }
@@ -140,17 +174,20 @@ pub fn run(args: &DiffArgs) -> CliResult {
 
 /// The compiled pipelines of one version of a file (none when the file does not exist in
 /// that version), or why they cannot be compiled.
-fn programs(side: Option<&Side>, only: Option<&str>) -> Result<Vec<Program>, CliError> {
+/// `report`: print the diagnostics when the file has errors.
+fn programs(
+    side: Option<&Side>,
+    only: Option<&str>,
+    report: bool,
+) -> Result<Vec<Program>, CliError> {
     let Some(side) = side else {
         return Ok(Vec::new());
     };
     let db = RootDatabase::new(side.loader.clone());
     let file = db.file(&side.path);
     if file.text(&db).is_none() {
-        fail!(
-            "cannot read {}; check that it exists and is readable",
-            side.name
-        );
+        let why = file.problem(&db).clone().unwrap_or(LoadError::NotFound);
+        fail!("cannot read {}: it {}", side.name, why.describe());
     }
     let names: Vec<String> = pipeline_names(&db, file)
         .into_iter()
@@ -162,9 +199,15 @@ fn programs(side: Option<&Side>, only: Option<&str>) -> Result<Vec<Program>, Cli
         let key = mlforge_analysis::items::ItemKey::new(&db, file, name);
         match mlforge_ir::compile(&db, key) {
             Ok(program) => programs.push(program),
-            Err(CompileError::Invalid(_)) => {
+            Err(CompileError::Invalid(_)) if report => {
                 print_problems(&db, file);
                 fail!("{} has errors (above); fix them to compare it", side.name);
+            }
+            Err(CompileError::Invalid(_)) => {
+                fail!(
+                    "{} has errors; fix them to compare it (`mlforge check` lists them)",
+                    side.name
+                );
             }
         }
     }
@@ -206,7 +249,7 @@ fn git_pairs(
         .and_then(std::fs::canonicalize)
         .map_err(|e| format!("cannot read the current folder: {e}"))?;
     let paths: Vec<PathBuf> = if files.is_empty() {
-        changed_files(&root, rev, to)?
+        mlf_files(&root, rev, to)?
     } else {
         files
             .iter()

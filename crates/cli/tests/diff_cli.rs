@@ -172,10 +172,47 @@ fn a_file_against_a_git_revision_reads_its_imports_at_that_revision() {
     assert_eq!(p["steps"]["data"]["reasons"][0]["kind"], "op");
     assert_eq!(p["steps"]["fit"]["reasons"][0]["step"], "data");
     assert_eq!(p["ops"][0]["name"], "make");
-    // Without files: every .mlf file that differs (lib.mlf defines no pipeline).
-    let all = s.run(&["diff", "--git", "HEAD"]);
-    all.expect(2);
-    assert!(all.stderr.contains("define no pipeline"), "{}", all.stderr);
+    // Without files: every .mlf file; main.mlf changed through its import, and lib.mlf,
+    // the only file that differs, defines no pipeline. A file broken in both versions is
+    // skipped with a note.
+    let broken = "pipeline p() { step a = nothing() }\n";
+    s.write("broken.mlf", broken);
+    git(s.path(), &["add", "broken.mlf"]);
+    git(
+        s.path(),
+        &[
+            "commit",
+            "-qm",
+            "an example of an error",
+            "--",
+            "broken.mlf",
+        ],
+    );
+    let all = s.run(&["diff", "--git", "HEAD", "--format", "json"]);
+    all.expect(1);
+    assert!(
+        all.stderr
+            .contains("note: skipped 1 file with errors in both versions: `broken.mlf`"),
+        "{}",
+        all.stderr
+    );
+    let value: serde_json::Value = serde_json::from_str(&all.stdout).unwrap();
+    assert_eq!(value["pipelines"].as_array().unwrap().len(), 1);
+    assert_eq!(value["pipelines"][0]["file"], "main.mlf");
+    // Broken by this change: an error, whoever named the file.
+    s.write("broken.mlf", "pipeline p() {}\n");
+    git(s.path(), &["commit", "-qm", "fixed", "--", "broken.mlf"]);
+    s.write("broken.mlf", broken);
+    let now_broken = s.run(&["diff", "--git", "HEAD"]);
+    now_broken.expect(2);
+    assert!(
+        now_broken
+            .stderr
+            .contains("`broken.mlf` in the working tree has errors"),
+        "{}",
+        now_broken.stderr
+    );
+    s.write("broken.mlf", "pipeline p() {}\n");
     // Two revisions.
     git(s.path(), &["commit", "-qam", "second"]);
     let between = s.run(&["diff", "--git", "HEAD~1", "--to", "HEAD", "main.mlf"]);

@@ -7,8 +7,8 @@ use mlforge_ir::{Program, Source, Step};
 
 use crate::expr::{binding_text, block_text, Renames};
 use crate::impact::{self, Impacts};
-use crate::matching::{op_hash, resolved, Matching};
-use crate::model::{Change, Counts, Location, PipelineDiff, Status, StepChange, StepDiff};
+use crate::matching::{op_hash, Matching};
+use crate::model::{Change, Counts, EdgeRef, Location, PipelineDiff, Status, StepChange, StepDiff};
 use crate::parts;
 
 /// A program with no steps, standing for the side where a pipeline does not exist.
@@ -27,8 +27,9 @@ pub fn empty_program(like: &Program) -> Program {
     }
 }
 
-/// Compares one pipeline's versions; `None` is a side where it does not exist.
-pub fn compare(old: Option<&Program>, new: Option<&Program>) -> PipelineDiff {
+/// Compares one pipeline's versions; `None` is a side where it does not exist. Also
+/// returns every edge of the new version.
+pub fn compare(old: Option<&Program>, new: Option<&Program>) -> (PipelineDiff, Vec<EdgeRef>) {
     match (old, new) {
         (Some(a), Some(b)) => compare_programs(a, b, Status::Changed),
         (None, Some(b)) => compare_programs(&empty_program(b), b, Status::Added),
@@ -78,7 +79,7 @@ fn step_changes(
     for binding in &b.bindings {
         match a.bindings.iter().find(|p| p.input == binding.input) {
             Some(before) => {
-                if resolved(&renames.binding(&before.value)) != resolved(&binding.value) {
+                if !renames.same_binding(&before.value, &binding.value) {
                     key_changed = true;
                     changes.push(StepChange::Argument {
                         input: binding.input.clone(),
@@ -142,7 +143,7 @@ fn step_changes(
     }
 }
 
-fn compare_programs(old: &Program, new: &Program, status: Status) -> PipelineDiff {
+fn compare_programs(old: &Program, new: &Program, status: Status) -> (PipelineDiff, Vec<EdgeRef>) {
     let m = Matching::new(old, new);
     let renames = &m.renames;
     let mut steps: BTreeMap<String, StepDiff> = BTreeMap::new();
@@ -206,7 +207,7 @@ fn compare_programs(old: &Program, new: &Program, status: Status) -> PipelineDif
     let (ops, defaults) = parts::ops(old, new, &m);
     let (params, changed_params) = parts::params(old, new);
     let outputs = parts::outputs(old, new, renames);
-    let edges = parts::edges(old, new, renames);
+    let (edges, new_edges) = parts::edges(old, new, renames);
     let (blocks, changed_blocks) = parts::blocks(old, new, renames, &changed_params);
     let Impacts {
         reasons,
@@ -261,7 +262,7 @@ fn compare_programs(old: &Program, new: &Program, status: Status) -> PipelineDif
         .map(|s| s.id.clone())
         .collect();
     let changed = counts.any() || !edges.added.is_empty() || !edges.removed.is_empty();
-    PipelineDiff {
+    let diff = PipelineDiff {
         pipeline: new.pipeline.clone(),
         file: new.file.clone(),
         status: match status {
@@ -284,5 +285,6 @@ fn compare_programs(old: &Program, new: &Program, status: Status) -> PipelineDif
             conditional,
             lost_outputs,
         },
-    }
+    };
+    (diff, new_edges)
 }

@@ -52,6 +52,65 @@ impl Renames {
         }
     }
 
+    /// Whether the old expression, read in the new names, equals the new one (what
+    /// `self.expr(old) == *new` says, without building the copy).
+    pub fn same_expr(&self, old: &Expr, new: &Expr) -> bool {
+        match (old, new) {
+            (
+                Expr::StepOutput { step, output, ty },
+                Expr::StepOutput {
+                    step: s,
+                    output: o,
+                    ty: t,
+                },
+            ) => self.step(step) == s && output == o && ty == t,
+            (
+                Expr::LoopVar { block, name, ty },
+                Expr::LoopVar {
+                    block: b,
+                    name: n,
+                    ty: t,
+                },
+            ) => self.block(block) == b && name == n && ty == t,
+            (Expr::List { items }, Expr::List { items: others }) => {
+                items.len() == others.len()
+                    && items.iter().zip(others).all(|(a, b)| self.same_expr(a, b))
+            }
+            (Expr::Unary { op, operand }, Expr::Unary { op: p, operand: q }) => {
+                op == p && self.same_expr(operand, q)
+            }
+            (
+                Expr::Binary { op, lhs, rhs },
+                Expr::Binary {
+                    op: p,
+                    lhs: l,
+                    rhs: r,
+                },
+            ) => op == p && self.same_expr(lhs, l) && self.same_expr(rhs, r),
+            (Expr::Literal { .. }, _) | (Expr::Param { .. }, _) => old == new,
+            _ => false,
+        }
+    }
+
+    /// Whether an old binding gives the same value as a new one, as the runner sees it (a
+    /// literal passed equals the same default).
+    pub fn same_binding(&self, old: &BindingValue, new: &BindingValue) -> bool {
+        let literal = |v: &BindingValue| match v {
+            BindingValue::Given {
+                expr: Expr::Literal { value, .. },
+            }
+            | BindingValue::Default { value } => Some(value.clone()),
+            _ => None,
+        };
+        match (old, new) {
+            (BindingValue::Given { expr: a }, BindingValue::Given { expr: b }) => {
+                self.same_expr(a, b)
+            }
+            (BindingValue::Absent, BindingValue::Absent) => true,
+            _ => literal(old).is_some() && literal(old) == literal(new),
+        }
+    }
+
     pub fn binding(&self, value: &BindingValue) -> BindingValue {
         match value {
             BindingValue::Given { expr } => BindingValue::Given {

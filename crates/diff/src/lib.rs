@@ -47,7 +47,7 @@ pub struct Comparison {
 /// Compares one pipeline's two versions; `None` is the side where it does not exist
 /// (added or removed). At least one side must be given.
 pub fn compare(old: Option<&Program>, new: Option<&Program>) -> Comparison {
-    let diff = compare::compare(old, new);
+    let (diff, new_edges) = compare::compare(old, new);
     let empty;
     let (a, b) = match (old, new) {
         (Some(a), Some(b)) => (a, b),
@@ -61,7 +61,7 @@ pub fn compare(old: Option<&Program>, new: Option<&Program>) -> Comparison {
         }
         (None, None) => panic!("compare needs at least one version"),
     };
-    let graph = MergedGraph::new(a, b, &diff);
+    let graph = MergedGraph::new(a, b, &diff, new_edges);
     Comparison { diff, graph }
 }
 

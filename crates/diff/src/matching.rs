@@ -27,7 +27,7 @@ pub(crate) fn op_hash<'p>(program: &'p Program, step: &Step) -> &'p str {
 }
 
 /// A binding as the runner sees it: a literal passed equals the same default.
-pub(crate) fn resolved(value: &BindingValue) -> BindingValue {
+fn resolved(value: &BindingValue) -> BindingValue {
     match value {
         BindingValue::Given {
             expr: Expr::Literal { value, .. },
@@ -211,10 +211,9 @@ impl Matching {
             .bindings
             .iter()
             .filter(|y| {
-                a.bindings.iter().any(|x| {
-                    x.input == y.input
-                        && resolved(&self.renames.binding(&x.value)) == resolved(&y.value)
-                })
+                a.bindings
+                    .iter()
+                    .any(|x| x.input == y.input && self.renames.same_binding(&x.value, &y.value))
             })
             .count();
         let total = a.bindings.len().max(b.bindings.len());

@@ -7,7 +7,6 @@ use mlforge_ir::Program;
 
 use crate::expr::block_text;
 use crate::model::{EdgeKind, EdgeRef, PipelineDiff, Status};
-use crate::parts::edge_set;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MergedGraph {
@@ -47,7 +46,13 @@ pub struct MergedBlock {
 }
 
 impl MergedGraph {
-    pub fn new(old: &Program, new: &Program, diff: &PipelineDiff) -> MergedGraph {
+    /// `new_edges`: every edge of the new version (`parts::edge_set`).
+    pub(crate) fn new(
+        old: &Program,
+        new: &Program,
+        diff: &PipelineDiff,
+        new_edges: Vec<EdgeRef>,
+    ) -> MergedGraph {
         let mut nodes: Vec<MergedNode> = new
             .steps
             .iter()
@@ -83,8 +88,7 @@ impl MergedGraph {
         let added: HashSet<&EdgeRef> = diff.edges.added.iter().collect();
         let mut seen = HashSet::new();
         let mut edges = Vec::new();
-        let identity = crate::expr::Renames::default();
-        for e in edge_set(new, &identity) {
+        for e in new_edges {
             let status = if added.contains(&e) {
                 Status::Added
             } else {

@@ -251,7 +251,7 @@ pub(crate) fn outputs(old: &Program, new: &Program, renames: &Renames) -> Vec<Ou
         let before = old.outputs.iter().find(|p| p.name == o.name);
         let status = match before {
             None => Status::Added,
-            Some(p) if p.ty != o.ty || renames.expr(&p.value) != o.value => Status::Changed,
+            Some(p) if p.ty != o.ty || !renames.same_expr(&p.value, &o.value) => Status::Changed,
             Some(_) => continue,
         };
         diffs.push(OutputDiff {
@@ -326,12 +326,14 @@ fn collect_outputs<'e>(expr: &'e mlforge_ir::Expr, out: &mut Vec<(&'e str, &'e s
     }
 }
 
-pub(crate) fn edges(old: &Program, new: &Program, renames: &Renames) -> EdgeDiff {
+/// The edges added and removed, and every edge of the new version (the merged graph
+/// draws them).
+pub(crate) fn edges(old: &Program, new: &Program, renames: &Renames) -> (EdgeDiff, Vec<EdgeRef>) {
     let before = edge_set(old, renames);
     let after = edge_set(new, &Renames::default());
     let before_set: HashSet<&EdgeRef> = before.iter().collect();
     let after_set: HashSet<&EdgeRef> = after.iter().collect();
-    EdgeDiff {
+    let diff = EdgeDiff {
         added: after
             .iter()
             .filter(|e| !before_set.contains(e))
@@ -342,7 +344,8 @@ pub(crate) fn edges(old: &Program, new: &Program, renames: &Renames) -> EdgeDiff
             .filter(|e| !after_set.contains(e))
             .cloned()
             .collect(),
-    }
+    };
+    (diff, after)
 }
 
 /// Blocks paired through their steps, and the new blocks whose list or condition changed
@@ -376,7 +379,7 @@ pub(crate) fn blocks(
                 old: None,
                 new: Some(block_text(block)),
             }),
-            Some(b) if renames.expr(block_expr(b)) != *block_expr(block) => {
+            Some(b) if !renames.same_expr(block_expr(b), block_expr(block)) => {
                 changed.insert(id.clone());
                 diffs.push(BlockDiff {
                     id: id.clone(),

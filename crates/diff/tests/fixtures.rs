@@ -291,3 +291,24 @@ fn the_report_validates_against_the_checked_in_schema() {
         );
     }
 }
+
+#[test]
+fn a_diff_read_backwards_swaps_added_and_removed() {
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let case = entry.unwrap().file_name().into_string().unwrap();
+        let (old, new) = (program(&case, "old"), program(&case, "new"));
+        let forward = compare(Some(&old), Some(&new)).diff.counts;
+        let backward = compare(Some(&new), Some(&old)).diff.counts;
+        assert_eq!(
+            (forward.added, forward.removed, forward.renamed),
+            (backward.removed, backward.added, backward.renamed),
+            "{case}"
+        );
+        assert_eq!(forward.any(), backward.any(), "{case}");
+        // Each version against itself: nothing.
+        for p in [&old, &new] {
+            let same = Review::new(vec![compare(Some(p), Some(p))]);
+            assert_eq!(same.report.summary, "no semantic change", "{case}");
+        }
+    }
+}
