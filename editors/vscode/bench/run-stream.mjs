@@ -4,14 +4,12 @@
 // event's line reaching the extension to the node's new colour on the page; whether every
 // node ended succeeded (no event dropped); and the page's longest main-thread task.
 //   node bench/run-stream.mjs [--steps N]     (needs target/release/mlforge, or MLFORGE_BIN)
-import { build } from "esbuild";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
-import { root, startHarness } from "../test/webview/harness.mjs";
+import { importModule, root, startHarness } from "../test/webview/harness.mjs";
 
 const stepsArg = process.argv.indexOf("--steps");
 const STEPS = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : 1000;
@@ -24,8 +22,7 @@ for (let i = 0; i < STEPS; i++) lines.push(`  step s${i} = noop(i: ${i})`);
 writeFileSync(join(dir, "flat.mlf"), `${lines.join("\n")}\n}\n`);
 const graph = JSON.parse(execFileSync(bin, ["graph", "--format", "json", "flat.mlf"], { cwd: dir, maxBuffer: 1 << 28 }).toString());
 
-await build({ entryPoints: [join(root, "src/run/events.ts")], outfile: join(dir, "events.mjs"), bundle: true, platform: "node", format: "esm", logLevel: "warning" });
-const { LineSplitter, parseEvent, RunState } = await import(pathToFileURL(join(dir, "events.mjs")).href);
+const { LineSplitter, parseEvent, RunState } = await importModule("src/run/events.ts");
 
 const h = await startHarness();
 const p = await h.open();

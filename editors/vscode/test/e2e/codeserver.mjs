@@ -6,18 +6,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM } from "../chromium.mjs";
 import { ensureCodeServer } from "./tools.mjs";
-
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -102,7 +92,7 @@ export async function launch({ vsix, folder, settings = {}, outputDir }) {
   child.stderr.on("data", (d) => (output += d));
   await waitForHealth(url, child, () => output, 30_000);
 
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch(CHROMIUM);
   const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
   const page = await context.newPage();
   const consoleLines = [];

@@ -4,8 +4,10 @@
 // bench/preview.mjs. (Only exports: node --test loads it as a file without tests.)
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
+import { CHROMIUM } from "../chromium.mjs";
 import { createServer } from "node:http";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { dirname, extname, join, normalize } from "node:path";
@@ -16,21 +18,19 @@ export const root = join(here, "../..");
 export const outputDir = join(root, "test-output");
 const fixturesDir = join(here, "fixtures");
 
-/** Chromium as the machine has it (never a downloaded browser), quiet on a closed network. */
-export const CHROMIUM = {
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-  ],
-};
+export { CHROMIUM };
+
+/** One of the extension's TypeScript modules (e.g. "src/run/events.ts"), bundled for Node. */
+export async function importModule(relative) {
+  const dir = mkdtempSync(join(tmpdir(), "mlforge-module-"));
+  try {
+    const outfile = join(dir, "module.mjs");
+    await build({ entryPoints: [join(root, relative)], outfile, bundle: true, platform: "node", format: "esm", logLevel: "warning" });
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export function fixture(name) {
   const bytes = readFileSync(join(fixturesDir, name));
@@ -119,7 +119,7 @@ export async function startHarness({ minify = true } = {}) {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
   // launch() gives every browser a fresh, empty profile directory of its own.
-  const browser = await chromium.launch({ ...CHROMIUM, headless: true });
+  const browser = await chromium.launch(CHROMIUM);
 
   /** A new preview page, loaded and ready (it has posted `ready`). */
   async function open({ theme = "vscode-dark", vars = {}, width = 900, height = 700 } = {}) {

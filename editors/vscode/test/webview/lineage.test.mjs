@@ -3,26 +3,15 @@
 // preview page; attempts coloured by status; hostile names stay text.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { build } from "esbuild";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { answerOf, fixture, root, startHarness } from "./harness.mjs";
+import { answerOf, fixture, importModule, startHarness } from "./harness.mjs";
 
 let h;
 let model;
-let scratch;
 before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), "mlforge-lineage-"));
-  await build({ entryPoints: [join(root, "src/runs/model.ts")], outfile: join(scratch, "model.mjs"), bundle: true, platform: "node", format: "esm", logLevel: "warning" });
-  model = await import(pathToFileURL(join(scratch, "model.mjs")).href);
+  model = await importModule("src/runs/model.ts");
   h = await startHarness();
 });
-after(async () => {
-  await h?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+after(() => h?.close());
 
 async function drawn(page) {
   return page.$$eval("g.node", (gs) => gs.map((g) => ({ id: g.dataset.id, cls: g.getAttribute("class"), lines: [...g.querySelectorAll("text.line")].map((t) => t.textContent) })));

@@ -3,26 +3,17 @@
 // node ends in the right colour with its duration; a failure and a skip show as such.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { build } from "esbuild";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { answerOf, fixture, root, startHarness } from "./harness.mjs";
+import { answerOf, fixture, importModule, root, startHarness } from "./harness.mjs";
 
 let h;
 let events;
-let scratch;
 before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), "mlforge-events-"));
-  await build({ entryPoints: [join(root, "src/run/events.ts")], outfile: join(scratch, "events.mjs"), bundle: true, platform: "node", format: "esm", logLevel: "warning" });
-  events = await import(pathToFileURL(join(scratch, "events.mjs")).href);
+  events = await importModule("src/run/events.ts");
   h = await startHarness();
 });
-after(async () => {
-  await h?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+after(() => h?.close());
 
 const stream = readFileSync(join(root, "test/webview/fixtures/quickstart-events.jsonl"), "utf8");
 
