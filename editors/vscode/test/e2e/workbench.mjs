@@ -2,6 +2,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
+function exactly(text) {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+}
+
 /** Opens a file through Quick Open; `query` (e.g. "s300/main.mlf") picks among same names. */
 export async function openFile(page, name, query = name) {
   // Keys go to whatever has focus; a closed webview leaves it nowhere.
@@ -10,9 +14,11 @@ export async function openFile(page, name, query = name) {
   const input = page.locator(".quick-input-widget input");
   await input.waitFor();
   await input.fill(query);
-  // (Rows of an earlier list linger hidden: wait for this file's row.)
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor();
-  await page.keyboard.press("Enter");
+  // The row of this very file (rows of an earlier list linger hidden, and Enter takes
+  // whatever row is first).
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exactly(name) }) }).first();
+  await row.waitFor();
+  await row.click();
   await page.locator(`.tab.active[data-resource-name="${name}"]`).waitFor();
   await page.locator(".monaco-editor .view-lines").first().waitFor();
 }
@@ -23,9 +29,7 @@ export async function runCommand(page, title) {
   await input.waitFor();
   await input.fill(`>${title}`);
   // The row whose label is exactly the title (Enter would take whatever row is first).
-  const row = page.locator(".quick-input-list .monaco-list-row").filter({
-    has: page.locator(".label-name", { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) }),
-  }).first();
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exactly(title) }) }).first();
   await row.waitFor();
   await row.click();
   await input.waitFor({ state: "hidden" });
