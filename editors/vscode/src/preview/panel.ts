@@ -39,6 +39,7 @@ export class GraphPreview implements vscode.Disposable {
   private document: vscode.TextDocument | undefined;
   private pipeline: string | undefined;
   private readonly lastPipeline = new Map<string, string>();
+  private pipelineSymbols: { uri: string; list: vscode.DocumentSymbol[] } | undefined;
   private answer: GraphAnswer | undefined;
   private askedMode: DetailMode | undefined;
   private chosenMode: DetailMode | null = null;
@@ -154,15 +155,26 @@ export class GraphPreview implements vscode.Disposable {
     const settings = readSettings();
     if (!settings.followCursor) return;
     const cursor = editor.selection.active;
-    // The cursor moved into another pipeline of the same file.
+    // The cursor moved into another pipeline of the same file? Asking for the document's
+    // symbols costs a lot on a 5,000-step file, so only when it left the one shown (as last
+    // seen: an edit moves ranges a little, and a miss only means one more question).
+    const known = this.pipelineSymbols?.uri === editor.document.uri.toString() ? this.pipelineSymbols.list : undefined;
+    const current = known?.find((p) => p.name === this.pipeline);
+    if (current?.range.contains(cursor)) return this.showCursor(editor);
     const pipelines = await pipelinesOf(editor.document.uri);
+    this.pipelineSymbols = { uri: editor.document.uri.toString(), list: pipelines };
     const wanted = pickPipeline(pipelines, cursor, this.pipeline);
     if (wanted && wanted !== this.pipeline) {
       this.pipeline = wanted;
       this.focusNode = undefined;
       return this.refresh();
     }
-    const node = nodeAtCursor(this.answer.graph, cursor);
+    return this.showCursor(editor);
+  }
+
+  private async showCursor(editor: vscode.TextEditor): Promise<void> {
+    if (!this.answer) return;
+    const node = nodeAtCursor(this.answer.graph, editor.selection.active);
     if (this.askedMode === "focus" && node !== this.answer.focus) {
       // Steps outside the focus subgraph are not drawn: re-centre on the cursor's step.
       if (node || !this.answer.graph.nodes.length) {
@@ -185,6 +197,7 @@ export class GraphPreview implements vscode.Disposable {
     const settings = readSettings();
     if (!this.pipeline) {
       const pipelines = await pipelinesOf(document.uri);
+      this.pipelineSymbols = { uri: document.uri.toString(), list: pipelines };
       this.pipeline = pickPipeline(pipelines, editor?.selection.active, this.lastPipeline.get(document.uri.toString()));
     }
     const total = this.answer ? (this.answer.total?.nodes ?? this.answer.graph.nodes.length) : null;
