@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use mlforge_ir::{BindingValue, Block, Branch, Expr, Type, Value};
+use mlforge_ir::{BindingValue, Block, Branch, Expr, Value};
 
 /// Old ids to new ids, for steps and for blocks.
 #[derive(Default)]
@@ -160,18 +160,6 @@ fn push_value(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-    }
-}
-
-pub(crate) fn type_text(ty: &Type) -> String {
-    match ty {
-        Type::Int => "int".into(),
-        Type::Float => "float".into(),
-        Type::Bool => "bool".into(),
-        Type::String => "string".into(),
-        Type::Artifact { kinds } => kinds.first().cloned().unwrap_or_else(|| "File".into()),
-        Type::List { of } => format!("list<{}>", type_text(of)),
-        Type::Optional { of } => format!("{}?", type_text(of)),
     }
 }
 

@@ -5,9 +5,7 @@ use std::collections::{HashMap, HashSet};
 use mlforge_ir::{Op, Program};
 use similar::TextDiff;
 
-use crate::expr::{
-    block_expr, block_kind, block_text, expr_text, reads, type_text, value_text, Renames,
-};
+use crate::expr::{block_expr, block_kind, block_text, expr_text, reads, value_text, Renames};
 use crate::matching::Matching;
 use crate::model::{
     AttributeChange, BlockDiff, EdgeDiff, EdgeKind, EdgeRef, OpChange, OpDiff, OutputDiff,
@@ -157,8 +155,8 @@ fn op_changes(a: &str, b: &str, x: &Op, y: &Op) -> Vec<OpChange> {
         op.inputs
             .iter()
             .map(|i| match &i.default {
-                Some(d) => format!("{}: {} = {}", i.name, type_text(&i.ty), value_text(d)),
-                None => format!("{}: {}", i.name, type_text(&i.ty)),
+                Some(d) => format!("{}: {} = {}", i.name, i.ty, value_text(d)),
+                None => format!("{}: {}", i.name, i.ty),
             })
             .collect()
     };
@@ -171,7 +169,7 @@ fn op_changes(a: &str, b: &str, x: &Op, y: &Op) -> Vec<OpChange> {
     let outputs = |op: &Op| -> Vec<String> {
         op.outputs
             .iter()
-            .map(|o| format!("{}: {}", o.name, type_text(&o.ty)))
+            .map(|o| format!("{}: {}", o.name, o.ty))
             .collect()
     };
     if outputs(x) != outputs(y) {
@@ -218,8 +216,8 @@ pub(crate) fn params(old: &Program, new: &Program) -> (Vec<ParamDiff>, HashSet<S
         diffs.push(ParamDiff {
             name: p.name.clone(),
             status,
-            old_type: before.map(|q| type_text(&q.ty)),
-            new_type: Some(type_text(&p.ty)),
+            old_type: before.map(|q| q.ty.to_string()),
+            new_type: Some(p.ty.to_string()),
             old_default: before.and_then(|q| q.default.as_ref().map(value_text)),
             new_default: p.default.as_ref().map(value_text),
         });
@@ -233,7 +231,7 @@ pub(crate) fn params(old: &Program, new: &Program) -> (Vec<ParamDiff>, HashSet<S
         diffs.push(ParamDiff {
             name: q.name.clone(),
             status: Status::Removed,
-            old_type: Some(type_text(&q.ty)),
+            old_type: Some(q.ty.to_string()),
             new_type: None,
             old_default: q.default.as_ref().map(value_text),
             new_default: None,
@@ -243,9 +241,8 @@ pub(crate) fn params(old: &Program, new: &Program) -> (Vec<ParamDiff>, HashSet<S
 }
 
 pub(crate) fn outputs(old: &Program, new: &Program, renames: &Renames) -> Vec<OutputDiff> {
-    let text = |o: &mlforge_ir::PipelineOutput| {
-        format!("{}: {} = {}", o.name, type_text(&o.ty), expr_text(&o.value))
-    };
+    let text =
+        |o: &mlforge_ir::PipelineOutput| format!("{}: {} = {}", o.name, o.ty, expr_text(&o.value));
     let mut diffs = Vec::new();
     for o in &new.outputs {
         let before = old.outputs.iter().find(|p| p.name == o.name);

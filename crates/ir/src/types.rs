@@ -57,6 +57,22 @@ pub enum Type {
     },
 }
 
+/// The type as written in the language: `int`, `list<float>`, `Model?` (an artifact by its
+/// own kind, the first of `kinds`).
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Type::Int => f.write_str("int"),
+            Type::Float => f.write_str("float"),
+            Type::Bool => f.write_str("bool"),
+            Type::String => f.write_str("string"),
+            Type::Artifact { kinds } => f.write_str(kinds.first().map_or("File", String::as_str)),
+            Type::List { of } => write!(f, "list<{of}>"),
+            Type::Optional { of } => write!(f, "{of}?"),
+        }
+    }
+}
+
 /// A constant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]

@@ -552,7 +552,7 @@ fn collect(spec: &AttemptSpec) -> Result<Vec<Produced>, String> {
     let mut produced = Vec::new();
     for (i, scalar, metrics) in checked {
         let output = &spec.op.outputs[i];
-        let type_name = crate::value::type_name(&output.ty);
+        let type_name = output.ty.to_string();
         match scalar {
             Some(value) => produced.push(Produced {
                 name: output.name.clone(),

@@ -7,7 +7,7 @@ use std::path::Path;
 use mlforge_ir::{Program, Type};
 use mlforge_store::{hash_file, hash_tree, ArtifactKind, ArtifactStore, Lineage, Stored};
 
-use crate::value::{holds_artifact, kind_of, parse_param_text, type_name, ArtifactRef, RValue};
+use crate::value::{holds_artifact, kind_of, parse_param_text, ArtifactRef, RValue};
 use crate::RunError;
 
 /// How artifact params are read.
@@ -46,7 +46,7 @@ fn param_list(program: &Program) -> String {
     let names: Vec<String> = program
         .params
         .iter()
-        .map(|p| format!("{}: {}", p.name, type_name(&p.ty)))
+        .map(|p| format!("{}: {}", p.name, p.ty))
         .collect();
     format!("pipeline `{}` takes {}", program.pipeline, names.join(", "))
 }
@@ -78,8 +78,7 @@ pub(crate) fn resolve(
                 let parsed = parse_param_text(text, &param.ty).map_err(|e| {
                     usage(format!(
                         "bad value for param `{}` ({}): {e}",
-                        param.name,
-                        type_name(&param.ty)
+                        param.name, param.ty
                     ))
                 })?;
                 if holds_artifact(&param.ty) {
@@ -104,7 +103,7 @@ pub(crate) fn resolve(
                 (None, ty) => {
                     return Err(RunError::ParamMissing {
                         name: param.name.clone(),
-                        ty: type_name(ty),
+                        ty: ty.to_string(),
                         artifact: holds_artifact(ty),
                     });
                 }
@@ -203,7 +202,7 @@ fn import_paths(
                 param: param.to_string(),
                 position,
                 stored: stored.clone(),
-                type_name: type_name(ty),
+                type_name: ty.to_string(),
                 name: name.clone(),
                 source: path_text.clone(),
             });
@@ -266,7 +265,7 @@ pub(crate) fn from_record(
                         kind: artifact.kind,
                         size: record.as_ref().map_or(0, |r| r.size),
                     },
-                    type_name: type_name(&param.ty),
+                    type_name: param.ty.to_string(),
                     name: artifact.name.clone(),
                     source,
                 });

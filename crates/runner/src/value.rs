@@ -215,22 +215,9 @@ pub fn is_metrics(ty: &Type) -> bool {
     matches!(ty, Type::Artifact { kinds } if kinds.iter().any(|k| k == "Metrics"))
 }
 
-/// The type as written in the language: `int`, `list<float>`, `Model?`.
-pub fn type_name(ty: &Type) -> String {
-    match ty {
-        Type::Int => "int".into(),
-        Type::Float => "float".into(),
-        Type::Bool => "bool".into(),
-        Type::String => "string".into(),
-        Type::Artifact { kinds } => kinds.first().cloned().unwrap_or_else(|| "File".into()),
-        Type::List { of } => format!("list<{}>", type_name(of)),
-        Type::Optional { of } => format!("{}?", type_name(of)),
-    }
-}
-
 /// The type's name with its article: `an int`, `a list<float>`.
 pub fn a_type(ty: &Type) -> String {
-    let name = type_name(ty);
+    let name = ty.to_string();
     let article = match name.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u' | 'A' | 'E' | 'I' | 'O' | 'U') => "an",
         _ => "a",

@@ -18,14 +18,8 @@ export interface DetailInputs {
 export function chooseDetail(inputs: DetailInputs): DetailMode {
   if (inputs.chosen) return inputs.chosen;
   if (inputs.setting !== "auto") return inputs.setting;
-  // Before the first answer we do not know the size: ask for the focus view when the text
-  // is big enough to be a big pipeline is not knowable either, so start small and correct
-  // on the answer's `total`.
+  // Before the first answer the size is unknown: start with the (small) focus answer, whose
+  // `total` then says which level of detail the pipeline needs.
   if (inputs.totalNodes === null) return "focus";
   return inputs.totalNodes > inputs.fullLimit ? "focus" : "full";
-}
-
-/** Whether an answer drawn at `mode` must be asked again at another level of detail. */
-export function needsAnotherRequest(asked: DetailMode, inputs: DetailInputs): boolean {
-  return chooseDetail(inputs) !== asked;
 }
