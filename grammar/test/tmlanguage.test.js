@@ -477,3 +477,64 @@ test('grammar metadata', () => {
   assert.ok(text.includes('"contentName":"meta.embedded.block.python"'));
   assert.ok(text.includes('"contentName":"meta.embedded.block.shell"'));
 });
+
+// ---------------------------------------------------------------------------------------
+// Second edition: records, dicts, indexing, zip/range/present
+// ---------------------------------------------------------------------------------------
+
+test('record declarations: keyword, name, fields with types and defaults', async () => {
+  const doc = await tokenize(
+    [
+      '/// Split options.',
+      'record SplitOptions {',
+      '  test_size: float = 0.2',
+      '  features: list<string> = ["a"],',
+      '  weights: dict<float> = {"x": 1.0}',
+      '}',
+      'record Inline { a: int, b: Opts = {} }',
+    ].join('\n'),
+  );
+  expectScopes(doc, 2, 'record', 'keyword.declaration.mlforge');
+  expectScopes(doc, 2, 'SplitOptions', 'entity.name.type.record.mlforge');
+  expectScopes(doc, 3, 'test_size', ['variable.other.property.mlforge', 'meta.record-field.mlforge']);
+  expectScopes(doc, 3, 'float', 'support.type.primitive.mlforge');
+  expectScopes(doc, 3, '0.2', 'constant.numeric.float.mlforge');
+  expectScopes(doc, 4, 'list', 'support.type.list.mlforge');
+  expectScopes(doc, 5, 'dict', ['support.type.dict.mlforge', 'meta.type.dict.mlforge']);
+  expectScopes(doc, 5, 'x', ['string.quoted.double.mlforge', 'meta.structure.literal.mlforge'], {
+    absent: ['entity.name.type.mlforge'],
+  });
+  expectScopes(doc, 6, '}', 'punctuation.section.braces.end.mlforge');
+  expectScopes(doc, 7, 'Inline', 'entity.name.type.record.mlforge');
+  expectScopes(doc, 7, 'b', 'variable.other.property.mlforge');
+  expectScopes(doc, 7, 'Opts', 'entity.name.type.mlforge');
+});
+
+test('record and dict literals, field access, indexing and built-in functions', async () => {
+  const doc = await tokenize(
+    [
+      'pipeline p(opts: Opts = {test_size: 0.3, features: ["crew"]}, d: dict<int> = {"a": 1}) {',
+      '  for x, y in zip(xs, ys) {',
+      '    step s = f(a: opts.inner.size, b: xs[-1], c: d["a"], e: {k: 1})',
+      '  }',
+      '  for i in range(3) { }',
+      '  step g = h(items: present(s.out))',
+      '  if ok {',
+      '    step t = f()',
+      '  }',
+      '}',
+    ].join('\n'),
+  );
+  expectScopes(doc, 1, 'test_size', ['variable.other.property.mlforge', 'meta.structure.literal.mlforge']);
+  expectScopes(doc, 1, '{', 'punctuation.section.braces.begin.mlforge', { nth: 0 });
+  expectScopes(doc, 1, 'a', ['string.quoted.double.mlforge', 'meta.structure.literal.mlforge']);
+  expectScopes(doc, 2, 'x', 'variable.other.loop.mlforge');
+  expectScopes(doc, 2, 'y', 'variable.other.loop.mlforge');
+  expectScopes(doc, 2, 'zip', 'support.function.builtin.mlforge');
+  expectScopes(doc, 3, 'size', 'variable.other.property.mlforge');
+  expectScopes(doc, 3, 'k', 'variable.other.property.mlforge');
+  expectScopes(doc, 5, 'range', 'support.function.builtin.mlforge');
+  expectScopes(doc, 6, 'present', 'support.function.builtin.mlforge');
+  // A block's brace is not a literal: the step inside keeps its scopes.
+  expectScopes(doc, 8, 'step', 'keyword.declaration.mlforge', { absent: ['meta.structure.literal.mlforge'] });
+});

@@ -89,6 +89,14 @@ codes! {
     ConditionNotBool = "E0404", Error, "condition is not a bool";
     InvalidDefault = "E0405", Error, "invalid default";
     InvalidOperands = "E0406", Error, "invalid operands";
+    // Structured values and loops (LANGUAGE.md §6.1, §6.2)
+    UnknownField = "E0420", Error, "unknown record field";
+    MissingField = "E0421", Error, "missing record field";
+    FieldType = "E0422", Error, "record field has the wrong type";
+    OutOfBounds = "E0423", Error, "index out of range or key not found";
+    ZipLength = "E0424", Error, "zip of lists of different lengths";
+    BadCall = "E0425", Error, "unknown function or wrong arguments";
+    UntypedLiteral = "E0426", Error, "record literal without a record type";
     // Graph
     DependencyCycle = "E0501", Error, "dependency cycle";
     RecursivePipeline = "E0502", Error, "recursive pipeline";
@@ -109,6 +117,7 @@ codes! {
     UnusedImport = "W0103", Warning, "unused import";
     OutputNotWritten = "W0104", Warning, "output never written by its body";
     ShadowedParam = "W0105", Warning, "loop variable shadows a param";
+    NeedlessPresent = "W0106", Warning, "present on a list with no optional values";
 }
 
 /// What `mlforge explain` prints for a code.

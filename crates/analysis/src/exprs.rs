@@ -5,6 +5,7 @@ use mlforge_syntax::ast::{BinaryOp, Expr, ExprKind, Name, UnaryOp};
 use crate::codes::Code;
 use crate::diagnostic::Sink;
 use crate::types::{Mismatch, Ty};
+use crate::values;
 
 /// What names mean where an expression stands.
 pub(crate) trait Scope {
@@ -24,6 +25,14 @@ pub(crate) fn infer(expr: &Expr, scope: &mut dyn Scope, sink: &mut Sink) -> Ty {
         ExprKind::Error => Ty::Unknown,
         ExprKind::Name(name) => scope.name_type(name, sink),
         ExprKind::Field { base, field } => scope.field_type(base, field, sink),
+        ExprKind::Record(fields) => values::literal_type(fields, scope, sink),
+        ExprKind::Dict(entries) => values::dict_type(entries, scope, sink),
+        ExprKind::Member { base, field } => {
+            let base = infer(base, scope, sink);
+            values::member_type(&base, field, sink)
+        }
+        ExprKind::Index { base, index } => values::index_type(base, index, scope, sink),
+        ExprKind::Call { func, args } => values::call_type(expr, func, args, scope, sink),
         ExprKind::List(elems) => {
             let mut elem_ty = Ty::Unknown;
             for elem in elems {
@@ -169,6 +178,12 @@ pub(crate) fn report_mismatch(
             format!("{what} expects `{expected}`, but this is `{found}`"),
             None,
         ),
+        // A list whose elements may be absent (the fan-in of a step inside an `if` inside a
+        // `for`): making the list itself optional does not help.
+        Mismatch::Optional if found.has_optional_elements() => (
+            format!("{what} expects `{expected}`, but this is `{found}`, whose elements may be absent (they come from a step inside an `if` inside a `for`)"),
+            Some("keep the values that are there with `present(…)`, or declare the input with optional elements, like `list<T?>`"),
+        ),
         Mismatch::Optional => (
             format!("{what} requires a value, but this is `{found}`, which may be absent"),
             Some("its step is inside an `if`: use it inside that `if` block, or declare the input as optional (`T?`)"),
@@ -194,8 +209,14 @@ pub(crate) fn report_mismatch(
 /// Whether an expression is a constant: literals, lists of them, and arithmetic on them.
 pub(crate) fn is_constant(expr: &Expr) -> bool {
     match &expr.kind {
-        ExprKind::Name(_) | ExprKind::Field { .. } => false,
+        ExprKind::Name(_)
+        | ExprKind::Field { .. }
+        | ExprKind::Member { .. }
+        | ExprKind::Index { .. }
+        | ExprKind::Call { .. } => false,
         ExprKind::List(elems) => elems.iter().all(is_constant),
+        ExprKind::Record(fields) => fields.iter().all(|f| is_constant(&f.value)),
+        ExprKind::Dict(entries) => entries.iter().all(|e| is_constant(&e.value)),
         ExprKind::Unary { operand, .. } => is_constant(operand),
         ExprKind::Binary { lhs, rhs, .. } => is_constant(lhs) && is_constant(rhs),
         _ => true,

@@ -3,15 +3,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use mlforge_syntax::ast::{Item, TypeRef};
+use mlforge_syntax::ast::{self, Item, TypeRef};
 use mlforge_syntax::Span;
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Sink};
+use crate::exprs::{is_constant, report_mismatch, NoNames};
 use crate::items::{import_cycle, imports, parse, ImportProblem, ItemKey};
 use crate::op_check::check_op;
 use crate::pipeline::analyze_pipeline;
-use crate::signature::{declared_kind, TypeProblem};
+use crate::signature::{declared_kind, record_named, resolve_type, TypeProblem};
+use crate::types::{assignable, Mismatch};
+use crate::values::check_value;
 use crate::{Db, SourceFile};
 
 #[salsa::tracked(returns(ref))]
@@ -67,6 +70,7 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
                     sink.error(Code::UnresolvedType, span, message);
                 }
             }
+            Item::Record(record) => check_record(db, file, record, &mut sink),
             Item::Import(_) | Item::Error(_) => {}
         }
     }
@@ -155,7 +159,7 @@ fn warn_unused_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
                 } => {
                     used.insert(ns.text.to_string());
                 }
-                TypeRef::List { elem, .. } => stack.push(elem),
+                TypeRef::List { elem, .. } | TypeRef::Dict { value: elem, .. } => stack.push(elem),
                 TypeRef::Optional { inner, .. } => stack.push(inner),
                 _ => {}
             }
@@ -188,6 +192,11 @@ fn warn_unused_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
             Item::Artifact(a) => {
                 if let Some(base) = &a.base {
                     note_type(base, &mut used_owned);
+                }
+            }
+            Item::Record(r) => {
+                for field in &r.fields {
+                    note_type(&field.ty, &mut used_owned);
                 }
             }
             Item::Import(_) | Item::Error(_) => {}
@@ -240,6 +249,73 @@ fn item_kind(item: &Item) -> &'static str {
         Item::Op(_) => "an op",
         Item::Pipeline(_) => "a pipeline",
         Item::Artifact(_) => "an artifact kind",
+        Item::Record(_) => "a record",
         Item::Import(_) | Item::Error(_) => "an import",
+    }
+}
+
+/// A record declaration: its fields' types (values, not artifacts), defaults, duplicate
+/// fields, and a record that contains itself.
+fn check_record(db: &dyn Db, file: SourceFile, record: &ast::Record, sink: &mut Sink) {
+    let key = ItemKey::new(db, file, record.name.text.to_string());
+    if let Err(TypeProblem::Invalid(message) | TypeProblem::Unknown(message)) =
+        record_named(db, key)
+    {
+        sink.error(Code::UnresolvedType, record.name.span, message.clone());
+        return;
+    }
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for field in &record.fields {
+        if let Some(first) = seen.get(field.name.text.as_str()) {
+            sink.twice(
+                Code::Duplicate,
+                field.name.span,
+                format!(
+                    "the record `{}` declares the field `{}` twice",
+                    record.name.text, field.name.text
+                ),
+                *first,
+                "first declared here",
+                "remove one of them",
+            );
+            continue;
+        }
+        seen.insert(&field.name.text, field.name.span);
+        let ty = resolve_type(db, file, &field.ty, Some(sink));
+        if ty.is_artifact() {
+            let d = sink
+                .at(
+                    Code::TypeMismatch,
+                    field.ty.span(),
+                    format!("a record holds values, but `{ty}` is an artifact"),
+                )
+                .with_help("pass artifacts as inputs of their own; a record may hold their names or paths as strings");
+            sink.push(d);
+            continue;
+        }
+        let Some(default) = &field.default else {
+            continue;
+        };
+        if !is_constant(default) {
+            sink.error(
+                Code::InvalidDefault,
+                default.span,
+                "a field's default must be a constant, like 0.5 or [1, 2]",
+            );
+            continue;
+        }
+        let found = check_value(default, &ty, &mut NoNames, sink);
+        if let Err(mismatch) = assignable(&found, &ty) {
+            let what = format!("the default of the field `{}`", field.name.text);
+            let mut d = report_mismatch(sink, default, mismatch, &found, &ty, &what).with_related(
+                file,
+                field.ty.span(),
+                "the type is declared here",
+            );
+            if mismatch == Mismatch::Different {
+                d.code = Code::FieldType;
+            }
+            sink.push(d);
+        }
     }
 }

@@ -42,7 +42,11 @@ pub struct StepNode {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum BlockKind {
-    For { var: String },
+    /// `second` is `y` in `for x, y in zip(a, b)`.
+    For {
+        var: String,
+        second: Option<String>,
+    },
     Then,
     Else,
 }

@@ -61,6 +61,7 @@ pub enum ItemKind {
     Op,
     Pipeline,
     Artifact,
+    Record,
 }
 
 /// For each name a file defines, the index of its first definition in the file's item list
@@ -74,6 +75,7 @@ pub fn item_index(db: &dyn Db, file: SourceFile) -> BTreeMap<String, (usize, Ite
             Item::Op(_) => ItemKind::Op,
             Item::Pipeline(_) => ItemKind::Pipeline,
             Item::Artifact(_) => ItemKind::Artifact,
+            Item::Record(_) => ItemKind::Record,
             Item::Import(_) | Item::Error(_) => continue,
         };
         if let Some(name) = item.name() {
@@ -255,7 +257,8 @@ pub enum CalleeError {
     /// The namespace's file could not be imported (already reported at the import).
     BrokenImport,
     /// The name is an artifact kind, not something a step can run.
-    NotCallable,
+    /// An artifact kind or a record: `what` says which.
+    NotCallable { what: &'static str },
 }
 
 pub fn resolve_callee(
@@ -282,11 +285,16 @@ pub fn resolve_callee(
     let kind = match index.get(name) {
         Some((_, ItemKind::Op)) => CalleeKind::Op,
         Some((_, ItemKind::Pipeline)) => CalleeKind::Pipeline,
-        Some((_, ItemKind::Artifact)) => return Err(CalleeError::NotCallable),
+        Some((_, ItemKind::Artifact)) => {
+            return Err(CalleeError::NotCallable {
+                what: "an artifact kind",
+            })
+        }
+        Some((_, ItemKind::Record)) => return Err(CalleeError::NotCallable { what: "a record" }),
         None => {
             let candidates = index
                 .iter()
-                .filter(|(_, (_, kind))| *kind != ItemKind::Artifact)
+                .filter(|(_, (_, kind))| matches!(kind, ItemKind::Op | ItemKind::Pipeline))
                 .map(|(name, _)| name.clone())
                 .collect();
             return Err(CalleeError::NotFound { candidates });

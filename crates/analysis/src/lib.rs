@@ -28,6 +28,7 @@ pub mod pipeline_patch;
 mod previous;
 pub mod signature;
 pub mod types;
+mod values;
 
 pub use crate::attributes::{duration_seconds, memory_bytes, validate_schedule};
 pub use crate::codes::{Code, Severity};
@@ -39,6 +40,7 @@ pub use crate::disk::{decode, project_root, read_text, LoadError, MAX_FILE_SIZE}
 pub use crate::file_check::file_diagnostics;
 pub use crate::op_check::check_op;
 pub use crate::previous::PreviousResults;
+pub use crate::values::FUNCTIONS;
 
 use std::collections::HashSet;
 

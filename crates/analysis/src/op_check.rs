@@ -11,10 +11,11 @@ use crate::attributes::{check_attributes, OP_ATTRIBUTES};
 use crate::codes::Code;
 use crate::diagnostic::{suggest, Diagnostic, Sink};
 use crate::disk::LoadError;
-use crate::exprs::{infer, is_constant, report_mismatch, NoNames};
+use crate::exprs::{is_constant, report_mismatch, NoNames};
 use crate::items::ItemKey;
 use crate::signature::{op_syntax, resolve_type};
 use crate::types::assignable;
+use crate::values::check_value;
 use crate::Db;
 
 /// Diagnostics of the op `key`, with spans relative to the op's start.
@@ -52,7 +53,7 @@ pub fn check_op(db: &dyn Db, key: ItemKey<'_>) -> Vec<Diagnostic> {
                 ),
             );
         } else {
-            let found = infer(default, &mut NoNames, &mut sink);
+            let found = check_value(default, &ty, &mut NoNames, &mut sink);
             if let Err(mismatch) = assignable(&found, &ty) {
                 let what = format!("the default of `{}`", param.name.text);
                 let d = report_mismatch(&mut sink, default, mismatch, &found, &ty, &what)

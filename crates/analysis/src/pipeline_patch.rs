@@ -42,6 +42,11 @@ pub fn patch(
         return Some(moved.analysis(old, file));
     }
     let (from, to) = (from as u32, to as u32);
+    // Syntax errors hold back warnings about the whole pipeline (`unused.rs`): a patch
+    // could not tell when that starts or ends.
+    if old.held_back || !crate::items::parse(db, file).errors.is_empty() {
+        return None;
+    }
 
     // The edited step: the change lies strictly inside it.
     let steps = &old.graph.steps;
@@ -132,6 +137,7 @@ impl Shift {
                 .collect(),
             graph,
             outputs: old.outputs.clone(),
+            held_back: old.held_back,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::diagnostic::{suggest, Sink};
 use crate::items::{
     find_item, find_pipeline, imports, namespace_target, parse, CalleeKind, CalleeRef, ItemKey,
 };
-use crate::types::{Kind, KindId, Ty, BUILTIN_KINDS, SCALARS};
+use crate::types::{FieldTy, Kind, KindId, RecordTy, Ty, BUILTIN_KINDS, SCALARS};
 
 /// The text of the op `key` names, from `op` to its closing brace.
 #[salsa::tracked(returns(ref))]
@@ -151,6 +151,7 @@ pub(crate) fn resolve_type(
     match ty {
         TypeRef::Error(_) => Ty::Unknown,
         TypeRef::List { elem, .. } => Ty::list(resolve_type(db, file, elem, sink)),
+        TypeRef::Dict { value, .. } => Ty::Dict(Box::new(resolve_type(db, file, value, sink))),
         TypeRef::Optional { inner, .. } => Ty::optional(resolve_type(db, file, inner, sink)),
         TypeRef::Named {
             namespace,
@@ -160,6 +161,11 @@ pub(crate) fn resolve_type(
             let result = match namespace {
                 None => resolve_local_type(db, file, &name.text),
                 Some(ns) => match namespace_target(db, file, &ns.text) {
+                    Some(Some(target)) if is_record(db, target, &name.text) => {
+                        record_named(db, ItemKey::new(db, target, name.text.to_string()))
+                            .clone()
+                            .map(Ty::Record)
+                    }
                     Some(Some(target)) => declared_kind(db, target, &name.text)
                         .map(Ty::Artifact)
                         .map_err(|e| match e {
@@ -182,9 +188,14 @@ pub(crate) fn resolve_type(
                     if let Some(sink) = sink {
                         let (message, help) = match problem {
                             TypeProblem::Unknown(message) => {
-                                let candidates = type_names(db, file);
-                                let help =
-                                    suggest(&name.text, candidates.iter().map(String::as_str));
+                                let types = type_names(db, file);
+                                let namespaces =
+                                    imports(db, file).iter().map(|i| i.namespace.as_str());
+                                let help = suggest(
+                                    &name.text,
+                                    types.iter().map(String::as_str).chain(namespaces),
+                                )
+                                .or_else(|| Some(the_types_there_are(&types)));
                                 (message, help)
                             }
                             TypeProblem::Invalid(message) => (message, None),
@@ -212,12 +223,115 @@ fn resolve_local_type(db: &dyn Db, file: SourceFile, name: &str) -> Result<Ty, T
     if let Some(ty) = Ty::scalar(name) {
         return Ok(ty);
     }
-    if name == "list" {
-        return Err(TypeProblem::Invalid(
-            "`list` needs an element type, as in `list<float>`".to_string(),
-        ));
+    if name == "list" || name == "dict" {
+        return Err(TypeProblem::Invalid(format!(
+            "`{name}` needs the type of its {}, as in `{name}<float>`",
+            if name == "list" { "elements" } else { "values" }
+        )));
+    }
+    if is_record(db, file, name) {
+        return record_named(db, ItemKey::new(db, file, name.to_string()))
+            .clone()
+            .map(Ty::Record);
     }
     declared_kind(db, file, name).map(Ty::Artifact)
+}
+
+fn is_record(db: &dyn Db, file: SourceFile, name: &str) -> bool {
+    matches!(find_item(db, file, name), Some(Item::Record(_)))
+}
+
+/// The record type `key` names, its fields resolved. A record that contains itself (through
+/// its own fields or other records') is a problem, found before any field is resolved so
+/// that the query never depends on itself.
+#[salsa::tracked(returns(ref))]
+pub fn record_named(
+    db: &dyn Db,
+    key: ItemKey<'_>,
+) -> Result<std::sync::Arc<RecordTy>, TypeProblem> {
+    let (file, name) = (key.file(db), key.name(db).as_str());
+    let Some(Item::Record(record)) = find_item(db, file, name) else {
+        return Err(TypeProblem::Unknown(format!(
+            "there is no type named `{name}`"
+        )));
+    };
+    if let Some(path) = record_cycle(db, file, name) {
+        return Err(TypeProblem::Invalid(format!(
+            "the record `{name}` contains itself ({}); a record cannot hold itself, hold a list of it or split it",
+            path.join(" → ")
+        )));
+    }
+    let fields = record
+        .fields
+        .iter()
+        .map(|f| FieldTy {
+            name: f.name.text.to_string(),
+            ty: resolve_type(db, file, &f.ty, None),
+            has_default: f.default.is_some() || matches!(f.ty, TypeRef::Optional { .. }),
+        })
+        .collect();
+    Ok(std::sync::Arc::new(RecordTy {
+        file,
+        name: name.to_string(),
+        fields,
+    }))
+}
+
+/// The path of field types from record `name` back to itself, if there is one. A list or
+/// dict of a record breaks no cycle: values are finite trees.
+fn record_cycle(db: &dyn Db, file: SourceFile, name: &str) -> Option<Vec<String>> {
+    fn named<'a>(ty: &'a TypeRef, out: &mut Vec<(Option<&'a str>, &'a str)>) {
+        match ty {
+            TypeRef::Named {
+                namespace, name, ..
+            } => out.push((namespace.as_ref().map(|n| n.text.as_str()), &name.text)),
+            TypeRef::List { elem: inner, .. }
+            | TypeRef::Dict { value: inner, .. }
+            | TypeRef::Optional { inner, .. } => named(inner, out),
+            TypeRef::Error(_) => {}
+        }
+    }
+    let start = (file, name.to_string());
+    let mut stack = vec![(start.clone(), vec![name.to_string()])];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(((file, name), path)) = stack.pop() {
+        let Some(Item::Record(record)) = find_item(db, file, &name) else {
+            continue;
+        };
+        if !seen.insert((file, name.clone())) {
+            continue;
+        }
+        let mut refs = Vec::new();
+        for field in &record.fields {
+            named(&field.ty, &mut refs);
+        }
+        for (ns, next) in refs {
+            let target = match ns {
+                None => file,
+                Some(ns) => match namespace_target(db, file, ns) {
+                    Some(Some(target)) => target,
+                    _ => continue,
+                },
+            };
+            let mut next_path = path.clone();
+            next_path.push(next.to_string());
+            if (target, next.to_string()) == start {
+                return Some(next_path);
+            }
+            stack.push(((target, next.to_string()), next_path));
+        }
+    }
+    None
+}
+
+/// "the types there are: …", for a type name that is nothing.
+fn the_types_there_are(names: &[String]) -> String {
+    let mut shown: Vec<&str> = names.iter().map(String::as_str).collect();
+    shown.extend(["list<T>", "dict<T>", "T?"]);
+    format!(
+        "the types there are: {}",
+        crate::types::name_list(shown.iter().copied())
+    )
 }
 
 /// The artifact kind `name` as seen from `file`: a built-in kind, or one declared in `file`.
@@ -262,6 +376,11 @@ fn kind_named(db: &dyn Db, key: ItemKey<'_>) -> Result<Kind, TypeProblem> {
                 }
                 name = base.text.to_string();
             }
+            Some(Item::Record(_)) => {
+                return Err(TypeProblem::Invalid(format!(
+                    "an artifact kind must derive from an artifact kind like `File` or `Dataset`, not the record `{name}`"
+                )))
+            }
             Some(_) => {
                 return Err(TypeProblem::Invalid(format!(
                     "`{name}` is an op or a pipeline, not a type"
@@ -283,14 +402,25 @@ fn kind_named(db: &dyn Db, key: ItemKey<'_>) -> Result<Kind, TypeProblem> {
     }
 }
 
-/// Every type name usable in `file`, for suggestions.
+/// Every type name usable in `file`, as written there, for suggestions and lists.
 fn type_names(db: &dyn Db, file: SourceFile) -> Vec<String> {
     let mut names: Vec<String> = SCALARS.iter().map(|s| s.to_string()).collect();
     names.extend(BUILTIN_KINDS.iter().map(|(k, _)| k.to_string()));
     names.extend(parse(db, file).file.items.iter().filter_map(|i| match i {
         Item::Artifact(a) => Some(a.name.text.to_string()),
+        Item::Record(r) => Some(r.name.text.to_string()),
         _ => None,
     }));
-    names.extend(imports(db, file).iter().map(|i| i.namespace.clone()));
+    // Kinds and records of imported files, as they are written here.
+    for import in imports(db, file).iter() {
+        let Some(target) = import.target else {
+            continue;
+        };
+        names.extend(parse(db, target).file.items.iter().filter_map(|i| match i {
+            Item::Artifact(a) => Some(format!("{}.{}", import.namespace, a.name.text)),
+            Item::Record(r) => Some(format!("{}.{}", import.namespace, r.name.text)),
+            _ => None,
+        }));
+    }
     names
 }

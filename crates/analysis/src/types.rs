@@ -1,4 +1,5 @@
-//! Types of the language: scalars, artifact kinds with subtyping, `list<T>` and `T?`.
+//! Types of the language: scalars, artifact kinds with subtyping, records, `list<T>`,
+//! `dict<T>` and `T?`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,6 +18,15 @@ pub enum Ty {
     Artifact(Kind),
     List(Box<Ty>),
     Optional(Box<Ty>),
+    /// A declared `record`: compared by name and file.
+    Record(Arc<RecordTy>),
+    /// `dict<T>`: string keys.
+    Dict(Box<Ty>),
+    /// A record literal whose record comes from where it is used (`{a: 1}`): its fields'
+    /// types. It is checked against the record expected there.
+    Literal(Arc<[(String, Ty)]>),
+    /// The elements of `zip(a, b)`: only a `for` with two variables takes them apart.
+    Pair(Box<Ty>, Box<Ty>),
     /// The type of something already reported as broken: accepted everywhere so that one
     /// mistake gives one diagnostic.
     Unknown,
@@ -41,6 +51,42 @@ impl KindId {
             KindId::Builtin(name) => name,
             KindId::Declared { name, .. } => name,
         }
+    }
+}
+
+/// A declared record type: its name, where it is declared, and its fields in order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RecordTy {
+    pub file: SourceFile,
+    pub name: String,
+    pub fields: Vec<FieldTy>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FieldTy {
+    pub name: String,
+    pub ty: Ty,
+    pub has_default: bool,
+}
+
+impl RecordTy {
+    pub fn field(&self, name: &str) -> Option<&FieldTy> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// `` `a`, `b` and `c` ``, for messages.
+    pub fn field_list(&self) -> String {
+        name_list(self.fields.iter().map(|f| f.name.as_str()))
+    }
+}
+
+/// Names in backquotes, joined by commas and a final "and".
+pub fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    match names.as_slice() {
+        [] => "none".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -108,18 +154,30 @@ impl Ty {
         matches!(self, Ty::Int | Ty::Float | Ty::Unknown)
     }
 
+    /// Whether values of the type are data rather than files: scalars, and lists, dicts and
+    /// records of them.
     pub fn is_scalar(&self) -> bool {
         match self {
             Ty::Int | Ty::Float | Ty::Bool | Ty::Str | Ty::Unknown => true,
-            Ty::List(elem) | Ty::Optional(elem) => elem.is_scalar(),
-            Ty::Duration | Ty::Artifact(_) => false,
+            Ty::Record(_) | Ty::Literal(_) => true,
+            Ty::List(elem) | Ty::Optional(elem) | Ty::Dict(elem) => elem.is_scalar(),
+            Ty::Duration | Ty::Artifact(_) | Ty::Pair(..) => false,
         }
     }
 
     pub fn is_artifact(&self) -> bool {
         match self {
             Ty::Artifact(_) => true,
-            Ty::List(elem) | Ty::Optional(elem) => elem.is_artifact(),
+            Ty::List(elem) | Ty::Optional(elem) | Ty::Dict(elem) => elem.is_artifact(),
+            _ => false,
+        }
+    }
+
+    /// Whether a list type holds optional elements, at any depth of lists: the fan-in of a
+    /// step inside an `if` inside a `for`.
+    pub fn has_optional_elements(&self) -> bool {
+        match self {
+            Ty::List(elem) => matches!(**elem, Ty::Optional(_)) || elem.has_optional_elements(),
             _ => false,
         }
     }
@@ -147,6 +205,10 @@ impl Ty {
                 }))
             }
             (Ty::List(a), Ty::List(b)) => Some(Ty::list(a.join(b)?)),
+            (Ty::Dict(a), Ty::Dict(b)) => Some(Ty::Dict(Box::new(a.join(b)?))),
+            (Ty::Record(r), Ty::Literal(fields)) | (Ty::Literal(fields), Ty::Record(r)) => {
+                literal_fits(fields, r).then(|| Ty::Record(r.clone()))
+            }
             (Ty::Optional(a), b) | (b, Ty::Optional(a)) => Some(Ty::optional(a.join(b)?)),
             _ => None,
         }
@@ -186,11 +248,28 @@ pub fn assignable(from: &Ty, to: &Ty) -> Result<(), Mismatch> {
         },
         (Ty::List(f), Ty::List(t)) => assignable(f, t),
         (Ty::List(_), _) | (_, Ty::List(_)) => Err(Mismatch::List),
+        (Ty::Dict(f), Ty::Dict(t)) => assignable(f, t),
+        (Ty::Literal(fields), Ty::Record(r)) if literal_fits(fields, r) => Ok(()),
+        // `{}` is also the empty dict.
+        (Ty::Literal(fields), Ty::Dict(_)) if fields.is_empty() => Ok(()),
         (Ty::Int, Ty::Float) => Ok(()),
         (Ty::Artifact(f), Ty::Artifact(t)) if f.is_subkind_of(t) => Ok(()),
         (f, t) if f == t => Ok(()),
         _ => Err(Mismatch::Different),
     }
+}
+
+/// Whether a record literal with these fields makes a `record`: every field known and of
+/// its type, every field without a default given.
+fn literal_fits(fields: &[(String, Ty)], record: &RecordTy) -> bool {
+    fields.iter().all(|(name, ty)| {
+        record
+            .field(name)
+            .is_some_and(|f| assignable(ty, &f.ty).is_ok())
+    }) && record
+        .fields
+        .iter()
+        .all(|f| f.has_default || fields.iter().any(|(name, _)| *name == f.name))
 }
 
 impl fmt::Display for Ty {
@@ -204,6 +283,19 @@ impl fmt::Display for Ty {
             Ty::Artifact(kind) => f.write_str(kind.name()),
             Ty::List(elem) => write!(f, "list<{elem}>"),
             Ty::Optional(inner) => write!(f, "{inner}?"),
+            Ty::Record(record) => f.write_str(&record.name),
+            Ty::Dict(value) => write!(f, "dict<{value}>"),
+            Ty::Literal(fields) => {
+                f.write_str("{")?;
+                for (i, (name, ty)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{name}: {ty}")?;
+                }
+                f.write_str("}")
+            }
+            Ty::Pair(a, b) => write!(f, "({a}, {b})"),
             Ty::Unknown => f.write_str("unknown"),
         }
     }

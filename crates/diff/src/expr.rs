@@ -48,6 +48,28 @@ impl Renames {
                 lhs: Box::new(self.expr(lhs)),
                 rhs: Box::new(self.expr(rhs)),
             },
+            Expr::Map { entries, ty } => Expr::Map {
+                entries: entries
+                    .iter()
+                    .map(|(k, e)| (k.clone(), self.expr(e)))
+                    .collect(),
+                ty: ty.clone(),
+            },
+            Expr::Field { of, field, ty } => Expr::Field {
+                of: Box::new(self.expr(of)),
+                field: field.clone(),
+                ty: ty.clone(),
+            },
+            Expr::Index { of, index, ty } => Expr::Index {
+                of: Box::new(self.expr(of)),
+                index: Box::new(self.expr(index)),
+                ty: ty.clone(),
+            },
+            Expr::Call { function, args, ty } => Expr::Call {
+                function: *function,
+                args: args.iter().map(|e| self.expr(e)).collect(),
+                ty: ty.clone(),
+            },
             Expr::Literal { .. } | Expr::Param { .. } => expr.clone(),
         }
     }
@@ -88,6 +110,9 @@ impl Renames {
                 },
             ) => op == p && self.same_expr(lhs, l) && self.same_expr(rhs, r),
             (Expr::Literal { .. }, _) | (Expr::Param { .. }, _) => old == new,
+            (Expr::Map { .. } | Expr::Field { .. } | Expr::Index { .. } | Expr::Call { .. }, _) => {
+                self.expr(old) == *new
+            }
             _ => false,
         }
     }
@@ -126,13 +151,10 @@ pub(crate) fn reads<'e>(expr: &'e Expr, steps: &mut Vec<&'e str>, params: &mut V
     match expr {
         Expr::StepOutput { step, .. } => steps.push(step),
         Expr::Param { name, .. } => params.push(name),
-        Expr::List { items } => items.iter().for_each(|e| reads(e, steps, params)),
-        Expr::Unary { operand, .. } => reads(operand, steps, params),
-        Expr::Binary { lhs, rhs, .. } => {
-            reads(lhs, steps, params);
-            reads(rhs, steps, params);
-        }
-        Expr::Literal { .. } | Expr::LoopVar { .. } => {}
+        _ => {}
+    }
+    for child in expr.children() {
+        reads(child, steps, params);
     }
 }
 
@@ -160,6 +182,19 @@ fn push_value(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&serde_json::to_string(key).unwrap_or_default());
+                out.push_str(": ");
+                push_value(out, item);
+            }
+            out.push('}');
+        }
+        Value::Null(()) => out.push_str("none"),
     }
 }
 
@@ -185,6 +220,41 @@ fn push_expr(out: &mut String, expr: &Expr, nested: bool) {
                 push_expr(out, item, false);
             }
             out.push(']');
+        }
+        Expr::Map { entries, .. } => {
+            out.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(out, "{key}: ");
+                push_expr(out, item, false);
+            }
+            out.push('}');
+        }
+        Expr::Field { of, field, .. } => {
+            push_expr(out, of, true);
+            let _ = write!(out, ".{field}");
+        }
+        Expr::Index { of, index, .. } => {
+            push_expr(out, of, true);
+            out.push('[');
+            push_expr(out, index, false);
+            out.push(']');
+        }
+        Expr::Call { function, args, .. } => {
+            out.push_str(match function {
+                mlforge_ir::Function::Range => "range",
+                mlforge_ir::Function::Present => "present",
+            });
+            out.push('(');
+            for (i, arg) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_expr(out, arg, false);
+            }
+            out.push(')');
         }
         Expr::Unary { op, operand } => {
             out.push_str(op.symbol());
@@ -218,6 +288,17 @@ pub(crate) fn binding_text(value: &BindingValue) -> String {
 /// `for lr in rates`, `if best.mse <= max_mse`, `else of if best.mse <= max_mse`.
 pub(crate) fn block_text(block: &Block) -> String {
     match block {
+        Block::For {
+            var,
+            over,
+            second_var: Some(second),
+            second_over: Some(second_over),
+            ..
+        } => format!(
+            "for {var}, {second} in zip({}, {})",
+            expr_text(over),
+            expr_text(second_over)
+        ),
         Block::For { var, over, .. } => format!("for {var} in {}", expr_text(over)),
         Block::If {
             condition, branch, ..
@@ -239,13 +320,5 @@ pub(crate) fn block_kind(block: &Block) -> &'static str {
             branch: Branch::Else,
             ..
         } => "else",
-    }
-}
-
-/// The expression that decides a block: its list or its condition.
-pub(crate) fn block_expr(block: &Block) -> &Expr {
-    match block {
-        Block::For { over, .. } => over,
-        Block::If { condition, .. } => condition,
     }
 }

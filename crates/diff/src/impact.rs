@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use mlforge_ir::{BindingValue, Block, Program};
 
-use crate::expr::{block_expr, reads};
+use crate::expr::reads;
 use crate::matching::Matching;
 use crate::model::{LostOutput, Reason};
 
@@ -75,7 +75,9 @@ pub(crate) fn reruns(new: &Program, m: &Matching, changed: Changed<'_>) -> Impac
     for (id, block) in &new.blocks {
         steps.clear();
         params.clear();
-        reads(block_expr(block), &mut steps, &mut params);
+        for expr in block.exprs() {
+            reads(expr, &mut steps, &mut params);
+        }
         for s in &steps {
             block_readers.entry(s).or_default().push(id);
         }

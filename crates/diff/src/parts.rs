@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use mlforge_ir::{Op, Program};
 use similar::TextDiff;
 
-use crate::expr::{block_expr, block_kind, block_text, expr_text, reads, value_text, Renames};
+use crate::expr::{block_kind, block_text, expr_text, reads, value_text, Renames};
 use crate::matching::Matching;
 use crate::model::{
     AttributeChange, BlockDiff, EdgeDiff, EdgeKind, EdgeRef, OpChange, OpDiff, OutputDiff,
@@ -310,16 +310,11 @@ pub(crate) fn edge_set(program: &Program, renames: &Renames) -> Vec<EdgeRef> {
 }
 
 fn collect_outputs<'e>(expr: &'e mlforge_ir::Expr, out: &mut Vec<(&'e str, &'e str)>) {
-    use mlforge_ir::Expr;
-    match expr {
-        Expr::StepOutput { step, output, .. } => out.push((step, output)),
-        Expr::List { items } => items.iter().for_each(|e| collect_outputs(e, out)),
-        Expr::Unary { operand, .. } => collect_outputs(operand, out),
-        Expr::Binary { lhs, rhs, .. } => {
-            collect_outputs(lhs, out);
-            collect_outputs(rhs, out);
-        }
-        Expr::Literal { .. } | Expr::Param { .. } | Expr::LoopVar { .. } => {}
+    if let mlforge_ir::Expr::StepOutput { step, output, .. } = expr {
+        out.push((step, output));
+    }
+    for child in expr.children() {
+        collect_outputs(child, out);
     }
 }
 
@@ -364,7 +359,9 @@ pub(crate) fn blocks(
         let before = new_to_old.get(id.as_str()).and_then(|o| old.blocks.get(*o));
         let mut steps = Vec::new();
         let mut params = Vec::new();
-        reads(block_expr(block), &mut steps, &mut params);
+        for expr in block.exprs() {
+            reads(expr, &mut steps, &mut params);
+        }
         if params.iter().any(|p| changed_params.contains(*p)) {
             changed.insert(id.clone());
         }
@@ -376,7 +373,14 @@ pub(crate) fn blocks(
                 old: None,
                 new: Some(block_text(block)),
             }),
-            Some(b) if !renames.same_expr(block_expr(b), block_expr(block)) => {
+            Some(b)
+                if b.exprs().len() != block.exprs().len()
+                    || !b
+                        .exprs()
+                        .iter()
+                        .zip(block.exprs())
+                        .all(|(o, n)| renames.same_expr(o, n)) =>
+            {
                 changed.insert(id.clone());
                 diffs.push(BlockDiff {
                     id: id.clone(),

@@ -122,6 +122,20 @@ pub fn same_item(a: &Item, b: &Item) -> bool {
                 && all(a1, a2, attribute)
                 && all(b1, b2, stmt)
         }
+        (
+            Item::Record(Record {
+                doc: d1,
+                name: n1,
+                fields: f1,
+                span: _,
+            }),
+            Item::Record(Record {
+                doc: d2,
+                name: n2,
+                fields: f2,
+                span: _,
+            }),
+        ) => d1 == d2 && name(n1, n2) && all(f1, f2, param),
         (Item::Error(_), Item::Error(_)) => true,
         _ => false,
     }
@@ -176,6 +190,7 @@ fn ty(a: &TypeRef, b: &TypeRef) -> bool {
             },
         ) => opt(s1, s2, name) && name(n1, n2),
         (TypeRef::List { elem: e1, span: _ }, TypeRef::List { elem: e2, span: _ }) => ty(e1, e2),
+        (TypeRef::Dict { value: v1, span: _ }, TypeRef::Dict { value: v2, span: _ }) => ty(v1, v2),
         (TypeRef::Optional { inner: i1, span: _ }, TypeRef::Optional { inner: i2, span: _ }) => {
             ty(i1, i2)
         }
@@ -237,17 +252,19 @@ fn stmt(a: &Stmt, b: &Stmt) -> bool {
         (
             Stmt::For(For {
                 var: v1,
+                second: s1,
                 iter: i1,
                 body: b1,
                 span: _,
             }),
             Stmt::For(For {
                 var: v2,
+                second: s2,
                 iter: i2,
                 body: b2,
                 span: _,
             }),
-        ) => name(v1, v2) && expr(i1, i2) && all(b1, b2, stmt),
+        ) => name(v1, v2) && opt(s1, s2, name) && expr(i1, i2) && all(b1, b2, stmt),
         (
             Stmt::If(If {
                 cond: c1,
@@ -346,6 +363,33 @@ fn expr(a: &Expr, b: &Expr) -> bool {
         (ExprKind::Duration(x), ExprKind::Duration(y)) => x == y,
         (ExprKind::List(x), ExprKind::List(y)) => all(x, y, expr),
         (ExprKind::Name(x), ExprKind::Name(y)) => name(x, y),
+        (ExprKind::Record(x), ExprKind::Record(y)) => all(x, y, arg),
+        (ExprKind::Dict(x), ExprKind::Dict(y)) => all(x, y, |a, b| {
+            str_lit(&a.key, &b.key) && expr(&a.value, &b.value)
+        }),
+        (
+            ExprKind::Member {
+                base: b1,
+                field: f1,
+            },
+            ExprKind::Member {
+                base: b2,
+                field: f2,
+            },
+        ) => expr(b1, b2) && name(f1, f2),
+        (
+            ExprKind::Index {
+                base: b1,
+                index: i1,
+            },
+            ExprKind::Index {
+                base: b2,
+                index: i2,
+            },
+        ) => expr(b1, b2) && expr(i1, i2),
+        (ExprKind::Call { func: f1, args: a1 }, ExprKind::Call { func: f2, args: a2 }) => {
+            name(f1, f2) && all(a1, a2, expr)
+        }
         (
             ExprKind::Field {
                 base: b1,

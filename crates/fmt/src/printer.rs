@@ -813,6 +813,17 @@ impl<'s> Printer<'s> {
             }
             Item::Op(op) => self.op(op),
             Item::Pipeline(pipeline) => self.pipeline(pipeline),
+            Item::Record(record) => {
+                self.tok(Token::Record);
+                self.space();
+                self.tok(Token::Ident(""));
+                self.space();
+                // One field a line, their optional commas dropped, like attribute blocks.
+                self.block(record.fields.len(), |p, i| {
+                    p.param(&record.fields[i]);
+                    p.skip(Token::Comma);
+                });
+            }
             Item::Error(span) => self.fail(format!("a broken item at byte {}", span.start)),
         }
     }
@@ -960,7 +971,7 @@ impl<'s> Printer<'s> {
                 }
                 self.tok(Token::Ident(""));
             }
-            TypeRef::List { elem, .. } => {
+            TypeRef::List { elem, .. } | TypeRef::Dict { value: elem, .. } => {
                 self.tok(Token::Ident(""));
                 self.tok(Token::Lt);
                 self.ty(elem);
@@ -1114,6 +1125,11 @@ impl<'s> Printer<'s> {
                 self.tok(Token::For);
                 self.space();
                 self.tok(Token::Ident(""));
+                if f.second.is_some() {
+                    self.sticky(Token::Comma);
+                    self.space();
+                    self.tok(Token::Ident(""));
+                }
                 self.space();
                 self.tok(Token::In);
                 self.space();
@@ -1208,6 +1224,7 @@ impl<'s> Printer<'s> {
     fn written_parens(&self, e: &Expr) -> usize {
         let own_start = match &e.kind {
             ExprKind::Binary { lhs, .. } => lhs.span.start,
+            ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => base.span.start,
             _ => u32::MAX,
         };
         self.toks[self.st.tok..]
@@ -1246,6 +1263,32 @@ impl<'s> Printer<'s> {
             }
             ExprKind::List(items) => {
                 self.list(items, Token::LBracket, Token::RBracket, |p, x| p.expr(x, 0));
+            }
+            ExprKind::Record(fields) => {
+                self.list(fields, Token::LBrace, Token::RBrace, Self::arg);
+            }
+            ExprKind::Dict(entries) => {
+                self.list(entries, Token::LBrace, Token::RBrace, |p, entry| {
+                    p.tok(Token::Str(""));
+                    p.tok(Token::Colon);
+                    p.space();
+                    p.expr(&entry.value, 0);
+                });
+            }
+            ExprKind::Member { base, .. } => {
+                self.expr(base, 8);
+                self.tok(Token::Dot);
+                self.tok(Token::Ident(""));
+            }
+            ExprKind::Index { base, index } => {
+                self.expr(base, 8);
+                self.tok(Token::LBracket);
+                self.expr(index, 0);
+                self.tok(Token::RBracket);
+            }
+            ExprKind::Call { args, .. } => {
+                self.tok(Token::Ident(""));
+                self.list(args, Token::LParen, Token::RParen, |p, x| p.expr(x, 0));
             }
             ExprKind::Unary {
                 op: UnaryOp::Not,

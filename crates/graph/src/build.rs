@@ -246,8 +246,12 @@ impl Builder<'_> {
         let mut block_spans = Vec::with_capacity(graph.blocks.len());
         for (b, block) in graph.blocks.iter().enumerate() {
             let (kind, label) = match &block.kind {
-                BlockKind::For { var } => {
-                    (ClusterKind::For, format!("for {var} in {}", block.label))
+                BlockKind::For { var, second } => {
+                    let vars = match second {
+                        Some(second) => format!("{var}, {second}"),
+                        None => var.clone(),
+                    };
+                    (ClusterKind::For, format!("for {vars} in {}", block.label))
                 }
                 BlockKind::Then => (ClusterKind::If, format!("if {}", block.label)),
                 BlockKind::Else => (ClusterKind::Else, format!("else: {}", block.label)),
@@ -496,9 +500,11 @@ impl Builder<'_> {
             graph
                 .block_path(innermost)
                 .into_iter()
-                .filter_map(|b| match &graph.blocks[b].kind {
-                    BlockKind::For { var } => Some(var.as_str()),
-                    _ => None,
+                .flat_map(|b| match &graph.blocks[b].kind {
+                    BlockKind::For { var, second } => std::iter::once(var.as_str())
+                        .chain(second.as_deref())
+                        .collect(),
+                    _ => Vec::new(),
                 })
                 .collect()
         };
@@ -661,14 +667,8 @@ fn field_of(text: &str, span: Span) -> String {
 
 fn walk_expr<'a>(expr: &'a Expr, f: &mut impl FnMut(&'a ExprKind)) {
     f(&expr.kind);
-    match &expr.kind {
-        ExprKind::List(items) => items.iter().for_each(|e| walk_expr(e, f)),
-        ExprKind::Unary { operand, .. } => walk_expr(operand, f),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            walk_expr(lhs, f);
-            walk_expr(rhs, f);
-        }
-        _ => {}
+    for child in expr.children() {
+        walk_expr(child, f);
     }
 }
 

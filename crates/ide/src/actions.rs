@@ -100,6 +100,16 @@ fn type_text(db: &dyn Db, file: SourceFile, ty: &Ty) -> String {
         Ty::List(elem) => format!("list<{}>", type_text(db, file, elem)),
         Ty::Optional(inner) => format!("{}?", type_text(db, file, inner)),
         Ty::Unknown => "File".into(),
+        Ty::Dict(value) => format!("dict<{}>", type_text(db, file, value)),
+        Ty::Record(record) if record.file == file => record.name.clone(),
+        Ty::Record(record) => imports(db, file)
+            .iter()
+            .find(|i| i.target == Some(record.file))
+            .map_or_else(
+                || record.name.clone(),
+                |i| format!("{}.{}", i.namespace, record.name),
+            ),
+        Ty::Literal(_) | Ty::Pair(..) => ty.to_string(),
         Ty::Artifact(kind) => {
             for id in kind.chain.iter() {
                 match id {

@@ -23,6 +23,7 @@ pub(crate) enum ItemKind {
     Op,
     Pipeline,
     Artifact,
+    Record,
 }
 
 /// What a name refers to.
@@ -278,6 +279,18 @@ impl<'a> Walker<'a> {
             }
             Item::Op(op) => self.op(op),
             Item::Pipeline(p) => self.pipeline(p),
+            Item::Record(record) => {
+                self.push(
+                    record.name.span,
+                    self.item_def(ItemKind::Record, &record.name.text),
+                    Role::Decl,
+                );
+                for field in &record.fields {
+                    if self.wants(field.span) {
+                        self.type_ref(&field.ty);
+                    }
+                }
+            }
             Item::Error(_) => {}
         }
     }
@@ -608,10 +621,25 @@ impl<'a> Walker<'a> {
                     );
                 }
             }
-            ExprKind::List(items) => {
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => {
                 for item in items {
                     self.expr(item, scope);
                 }
+            }
+            ExprKind::Record(fields) => {
+                for field in fields {
+                    self.expr(&field.value, scope);
+                }
+            }
+            ExprKind::Dict(entries) => {
+                for entry in entries {
+                    self.expr(&entry.value, scope);
+                }
+            }
+            ExprKind::Member { base, .. } => self.expr(base, scope),
+            ExprKind::Index { base, index } => {
+                self.expr(base, scope);
+                self.expr(index, scope);
             }
             ExprKind::Unary { operand, .. } => self.expr(operand, scope),
             ExprKind::Binary { lhs, rhs, .. } => {
@@ -662,7 +690,7 @@ impl<'a> Walker<'a> {
             return;
         }
         match ty {
-            TypeRef::List { elem, .. } => self.type_ref(elem),
+            TypeRef::List { elem, .. } | TypeRef::Dict { value: elem, .. } => self.type_ref(elem),
             TypeRef::Optional { inner, .. } => self.type_ref(inner),
             TypeRef::Error(_) => {}
             TypeRef::Named {
@@ -681,12 +709,17 @@ impl<'a> Walker<'a> {
                         Role::Read,
                     );
                     if let Some(target) = target {
-                        if let Some(Item::Artifact(_)) = find_item(self.db, target, &name.text) {
+                        let kind = match find_item(self.db, target, &name.text) {
+                            Some(Item::Artifact(_)) => Some(ItemKind::Artifact),
+                            Some(Item::Record(_)) => Some(ItemKind::Record),
+                            _ => None,
+                        };
+                        if let Some(kind) = kind {
                             self.push(
                                 name.span,
                                 Def::Item {
                                     file: target,
-                                    kind: ItemKind::Artifact,
+                                    kind,
                                     name: name.text.to_string(),
                                 },
                                 Role::Read,
@@ -695,12 +728,13 @@ impl<'a> Walker<'a> {
                     }
                 }
                 None => {
-                    if let Some(Item::Artifact(_)) = find_item(self.db, self.file, &name.text) {
-                        self.push(
-                            name.span,
-                            self.item_def(ItemKind::Artifact, &name.text),
-                            Role::Read,
-                        );
+                    let kind = match find_item(self.db, self.file, &name.text) {
+                        Some(Item::Artifact(_)) => Some(ItemKind::Artifact),
+                        Some(Item::Record(_)) => Some(ItemKind::Record),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        self.push(name.span, self.item_def(kind, &name.text), Role::Read);
                     } else if let Some(builtin) = builtin_type(&name.text) {
                         self.push(name.span, Def::Builtin(builtin), Role::Read);
                     }

@@ -24,7 +24,7 @@ pub(crate) fn semantic_tokens(db: &dyn Db, file: SourceFile) -> Vec<SemanticToke
                 ..
             } => TokenKind::Pipeline,
             Def::Item {
-                kind: ItemKind::Artifact,
+                kind: ItemKind::Artifact | ItemKind::Record,
                 ..
             }
             | Def::Builtin(_) => TokenKind::Type,

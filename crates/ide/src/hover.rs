@@ -101,6 +101,22 @@ fn describe(db: &dyn Db, file: SourceFile, def: &Def, at: Span) -> Option<String
             }
             with_doc(md, artifact.doc.as_deref())
         }
+        Def::Item {
+            file: home,
+            kind: ItemKind::Record,
+            name,
+        } => {
+            let Some(Item::Record(record)) = find_item(db, *home, name) else {
+                return None;
+            };
+            let htext = text(db, *home);
+            let mut decl = format!("record {name} {{");
+            for field in &record.fields {
+                decl.push_str(&format!("\n  {}", slice(htext, field.span)));
+            }
+            decl.push_str(if record.fields.is_empty() { "}" } else { "\n}" });
+            with_doc(code_block(&decl), record.doc.as_deref())
+        }
         Def::Namespace { file: home, name } => {
             let import = imports(db, *home).iter().find(|i| &i.namespace == name)?;
             let mut md = code_block(slice(text(db, *home), import.span));
@@ -177,12 +193,23 @@ fn describe(db: &dyn Db, file: SourceFile, def: &Def, at: Span) -> Option<String
             let key = ItemKey::new(db, *home, pipeline.clone());
             let graph = &analyze_pipeline(db, key).graph;
             let block = graph.blocks.iter().find(|b| {
-                matches!(&b.kind, BlockKind::For { var } if var == name)
+                matches!(&b.kind, BlockKind::For { var, second } if var == name || second.as_deref() == Some(name.as_str()))
                     && b.span.contains(decl.start as usize)
             });
             let ty = block
-                .and_then(|b| b.elem_ty.as_ref())
-                .map_or("unknown".to_string(), ToString::to_string);
+                .and_then(|b| match (&b.kind, b.elem_ty.as_ref()?) {
+                    // `for x, y in zip(a, b)`: each variable takes its own list's elements.
+                    (BlockKind::For { second, .. }, Ty::Pair(x, y)) => Some(
+                        if second.as_deref() == Some(name.as_str()) {
+                            y
+                        } else {
+                            x
+                        }
+                        .to_string(),
+                    ),
+                    (_, ty) => Some(ty.to_string()),
+                })
+                .unwrap_or_else(|| "unknown".to_string());
             let mut md = code_block(&format!("{name}: {ty}"));
             if let Some(block) = block {
                 md.push_str(&format!(
@@ -360,7 +387,11 @@ fn describe_step(db: &dyn Db, home: SourceFile, pipeline: &str, name: &str) -> O
         if let Some(block) = node.block {
             let b = &graph.blocks[block];
             let place = match &b.kind {
-                BlockKind::For { var } => format!("for {var} in {}", b.label),
+                BlockKind::For {
+                    var,
+                    second: Some(second),
+                } => format!("for {var}, {second} in {}", b.label),
+                BlockKind::For { var, .. } => format!("for {var} in {}", b.label),
                 BlockKind::Then => format!("if {}", b.label),
                 BlockKind::Else => format!(
                     "else of if {}",
@@ -389,6 +420,7 @@ fn broken_text_hover(
             Item::Op(_) => ItemKind::Op,
             Item::Pipeline(_) => ItemKind::Pipeline,
             Item::Artifact(_) => ItemKind::Artifact,
+            Item::Record(_) => ItemKind::Record,
             _ => return None,
         };
         Some(Def::Item {

@@ -132,6 +132,7 @@ pub enum SymbolKind {
     Op,
     Pipeline,
     Artifact,
+    Record,
     Import,
     Step,
     Param,

@@ -247,8 +247,10 @@ fn check_collision(db: &dyn Db, def: &Def, new: &str) -> Result<(), String> {
                     file.path(db).display()
                 ));
             }
-            if *kind == crate::defs::ItemKind::Artifact
-                && (builtin_type(new).is_some() || new == "list")
+            if matches!(
+                kind,
+                crate::defs::ItemKind::Artifact | crate::defs::ItemKind::Record
+            ) && (builtin_type(new).is_some() || new == "list" || new == "dict")
             {
                 return taken(format!("`{new}` is a built-in type"));
             }

@@ -197,6 +197,16 @@ impl Collect {
                     self.ty(b);
                 }
             }
+            Item::Record(r) => {
+                self.add(r.name.span);
+                for field in &r.fields {
+                    if field.span.contains(self.offset) {
+                        self.add(field.span);
+                        self.add(field.name.span);
+                        self.ty(&field.ty);
+                    }
+                }
+            }
             Item::Op(op) => {
                 self.add(op.name.span);
                 self.params(&op.params);
@@ -283,7 +293,7 @@ impl Collect {
         }
         self.add(ty.span());
         match ty {
-            TypeRef::List { elem, .. } => self.ty(elem),
+            TypeRef::List { elem, .. } | TypeRef::Dict { value: elem, .. } => self.ty(elem),
             TypeRef::Optional { inner, .. } => self.ty(inner),
             TypeRef::Named {
                 namespace, name, ..

@@ -39,6 +39,14 @@ pub(crate) fn document_symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
                 selection: a.name.span,
                 children: Vec::new(),
             }),
+            Item::Record(r) => out.push(Symbol {
+                name: r.name.text.to_string(),
+                kind: SymbolKind::Record,
+                detail: Some("record".to_string()),
+                span: r.span,
+                selection: r.name.span,
+                children: params(text, &r.fields),
+            }),
             Item::Op(op) => {
                 let mut children = params(text, &op.params);
                 children.extend(outputs(text, &op.outputs));

@@ -70,15 +70,15 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
     let params = pipeline
         .params
         .iter()
-        .map(|p| Param {
-            name: p.name.text.to_string(),
-            ty: ir_type(&param_types[p.name.text.as_str()]),
-            default: p
-                .default
-                .as_ref()
-                .map(|d| constant(d, Some(&param_types[p.name.text.as_str()]))),
-            doc: p.doc.clone(),
-            source: compiler.source(file, p.span),
+        .map(|p| {
+            let ty = ir_type(db, &param_types[p.name.text.as_str()]);
+            Param {
+                name: p.name.text.to_string(),
+                default: p.default.as_ref().map(|d| constant(d, Some(&ty))),
+                ty,
+                doc: p.doc.clone(),
+                source: compiler.source(file, p.span),
+            }
         })
         .collect();
     let outputs = compiled
@@ -123,7 +123,7 @@ fn signature_params_ty(db: &dyn Db, file: SourceFile, name: &str) -> HashMap<Str
 fn signature_params(db: &dyn Db, file: SourceFile, name: &str) -> Vec<(String, Type)> {
     let mut params: Vec<(String, Type)> = signature_params_ty(db, file, name)
         .into_iter()
-        .map(|(n, t)| (n, ir_type(&t)))
+        .map(|(n, t)| (n, ir_type(db, &t)))
         .collect();
     params.sort_by(|a, b| a.0.cmp(&b.0));
     params
@@ -324,16 +324,13 @@ impl<'db> Compiler<'db> {
                     let mut params = HashMap::new();
                     let param_types = signature_params_ty(self.db, callee.file, &callee.name);
                     for param in &inner_pipeline.params {
-                        let ty = ir_type(&param_types[param.name.text.as_str()]);
+                        let ty = ir_type(self.db, &param_types[param.name.text.as_str()]);
                         let value = match step.args.iter().find(|a| a.name.text == param.name.text)
                         {
                             Some(arg) => self.expr(&arg.value, frame, &site, &targets, Some(&ty)),
                             None => match &param.default {
                                 Some(default) => Expr::Literal {
-                                    value: constant(
-                                        default,
-                                        Some(&param_types[param.name.text.as_str()]),
-                                    ),
+                                    value: constant(default, Some(&ty)),
                                     ty,
                                 },
                                 None => unreachable!("analysis reports missing arguments"),
@@ -374,13 +371,27 @@ impl<'db> Compiler<'db> {
                 .or_else(|| frame.outer_scope.last().cloned());
             let source = self.source(frame.file, block.span);
             let ir_block = match &layout.blocks[b] {
-                LayoutBlock::For(f) => Block::For {
-                    parent,
-                    var: f.var.text.to_string(),
-                    element: block.elem_ty.as_ref().map(ir_type).unwrap_or(Type::String),
-                    over: self.expr(&f.iter, frame, &site, &targets, None),
-                    source,
-                },
+                LayoutBlock::For(f) => {
+                    let (element, second_element) = self.loop_types(block.elem_ty.as_ref());
+                    // `zip(a, b)` walks `a` and `b`: the block holds both lists.
+                    let (over, second_over) = match (&f.second, &f.iter.kind) {
+                        (Some(_), ExprKind::Call { args, .. }) if args.len() == 2 => (
+                            self.expr(&args[0], frame, &site, &targets, None),
+                            Some(Box::new(self.expr(&args[1], frame, &site, &targets, None))),
+                        ),
+                        _ => (self.expr(&f.iter, frame, &site, &targets, None), None),
+                    };
+                    Block::For {
+                        parent,
+                        var: f.var.text.to_string(),
+                        element,
+                        over,
+                        second_var: f.second.as_ref().map(|n| n.text.to_string()),
+                        second_element: second_element.filter(|_| f.second.is_some()).map(Box::new),
+                        second_over,
+                        source,
+                    }
+                }
                 LayoutBlock::If(i, branch) => Block::If {
                     parent,
                     condition: self.expr(&i.cond, frame, &site, &targets, None),
@@ -397,10 +408,18 @@ impl<'db> Compiler<'db> {
             .body
             .iter()
             .filter_map(|s| match s {
-                Stmt::Output(o) => Some((
-                    o.name.text.to_string(),
-                    self.expr(&o.value, frame, &top, &targets, None),
-                )),
+                Stmt::Output(o) => {
+                    let declared = frame
+                        .analysis
+                        .outputs
+                        .iter()
+                        .find(|(name, _)| *name == o.name.text)
+                        .map(|(_, ty)| ir_type(self.db, ty));
+                    Some((
+                        o.name.text.to_string(),
+                        self.expr(&o.value, frame, &top, &targets, declared.as_ref()),
+                    ))
+                }
                 _ => None,
             })
             .collect();
@@ -426,16 +445,28 @@ impl<'db> Compiler<'db> {
         for b in graph.block_path(innermost) {
             site.scope.push(block_ids[b].clone());
             if let LayoutBlock::For(f) = &layout.blocks[b] {
-                let ty = graph.blocks[b]
-                    .elem_ty
-                    .as_ref()
-                    .map(ir_type)
-                    .unwrap_or(Type::String);
+                let (ty, second_ty) = self.loop_types(graph.blocks[b].elem_ty.as_ref());
                 site.loop_vars
                     .push((f.var.text.to_string(), block_ids[b].clone(), ty));
+                if let Some(second) = &f.second {
+                    site.loop_vars.push((
+                        second.text.to_string(),
+                        block_ids[b].clone(),
+                        second_ty.unwrap_or(Type::String),
+                    ));
+                }
             }
         }
         site
+    }
+
+    /// The types of a `for` block's variables, from its element type (a pair for `zip`).
+    fn loop_types(&self, elem: Option<&Ty>) -> (Type, Option<Type>) {
+        match elem {
+            Some(Ty::Pair(a, b)) => (ir_type(self.db, a), Some(ir_type(self.db, b))),
+            Some(t) => (ir_type(self.db, t), None),
+            None => (Type::String, None),
+        }
     }
 
     fn expr(
@@ -461,6 +492,119 @@ impl<'db> Compiler<'db> {
                     };
                 }
                 frame.params[name.text.as_str()].clone()
+            }
+            // `opts.size` where `opts` is a param or a loop variable (steps come first, as in
+            // analysis).
+            ExprKind::Field { base, field } if !targets.contains_key(base.text.as_str()) => {
+                let of = self.expr(
+                    &ast::Expr {
+                        kind: ExprKind::Name(base.clone()),
+                        span: base.span,
+                    },
+                    frame,
+                    site,
+                    targets,
+                    None,
+                );
+                field_of(of, &field.text)
+            }
+            ExprKind::Member { base, field } => {
+                let of = self.expr(base, frame, site, targets, None);
+                field_of(of, &field.text)
+            }
+            ExprKind::Index { base, index } => {
+                let of = self.expr(base, frame, site, targets, None);
+                let index = self.expr(index, frame, site, targets, None);
+                let ty = match expr_type(&of) {
+                    Type::List { of } | Type::Dict { of } => *of,
+                    other => other,
+                };
+                Expr::Index {
+                    of: Box::new(of),
+                    index: Box::new(index),
+                    ty,
+                }
+            }
+            ExprKind::Call { func, args } => {
+                let args: Vec<Expr> = args
+                    .iter()
+                    .map(|a| self.expr(a, frame, site, targets, None))
+                    .collect();
+                let (function, ty) = match func.text.as_str() {
+                    "present" => {
+                        let ty = match args.first().map(expr_type) {
+                            Some(Type::List { of }) => Type::List {
+                                of: Box::new(match *of {
+                                    Type::Optional { of } => *of,
+                                    other => other,
+                                }),
+                            },
+                            _ => Type::List {
+                                of: Box::new(Type::String),
+                            },
+                        };
+                        (Function::Present, ty)
+                    }
+                    _ => (
+                        Function::Range,
+                        Type::List {
+                            of: Box::new(Type::Int),
+                        },
+                    ),
+                };
+                Expr::Call { function, args, ty }
+            }
+            ExprKind::Record(given) => {
+                let fields: &[Field] = match expected {
+                    Some(Type::Record { fields, .. }) => fields,
+                    Some(Type::Optional { of }) => match &**of {
+                        Type::Record { fields, .. } => fields,
+                        _ => &[],
+                    },
+                    _ => &[],
+                };
+                let entries = fields
+                    .iter()
+                    .map(|field| {
+                        let value = match given.iter().find(|g| g.name.text == field.name) {
+                            Some(g) => self.expr(&g.value, frame, site, targets, Some(&field.ty)),
+                            None => Expr::Literal {
+                                value: field.default.clone().unwrap_or(Value::Null(())),
+                                ty: field.ty.clone(),
+                            },
+                        };
+                        (field.name.clone(), value)
+                    })
+                    .collect();
+                let ty = match expected {
+                    Some(Type::Optional { of }) => (**of).clone(),
+                    Some(ty) => ty.clone(),
+                    None => Type::String,
+                };
+                map_expr(entries, ty)
+            }
+            ExprKind::Dict(given) => {
+                let value_ty = match expected {
+                    Some(Type::Dict { of }) => Some(&**of),
+                    _ => None,
+                };
+                let entries: BTreeMap<String, Expr> = given
+                    .iter()
+                    .map(|e| {
+                        let value = self.expr(&e.value, frame, site, targets, value_ty);
+                        (e.key.value.clone(), value)
+                    })
+                    .collect();
+                let ty = Type::Dict {
+                    of: Box::new(value_ty.cloned().unwrap_or_else(|| {
+                        entries
+                            .values()
+                            .map(expr_type)
+                            .reduce(join_types)
+                            .unwrap_or(Type::String)
+                    })),
+                };
+                map_expr(entries, ty)
             }
             ExprKind::Field { base, field } => match &targets[base.text.as_str()] {
                 StepTarget::Step { id, scope, outputs } => Expr::StepOutput {
@@ -578,10 +722,13 @@ impl<'db> Compiler<'db> {
             .params
             .iter()
             .zip(&signature.inputs)
-            .map(|(p, s)| OpInput {
-                name: s.name.clone(),
-                ty: ir_type(&s.ty),
-                default: p.default.as_ref().map(|d| constant(d, Some(&s.ty))),
+            .map(|(p, s)| {
+                let ty = ir_type(self.db, &s.ty);
+                OpInput {
+                    name: s.name.clone(),
+                    default: p.default.as_ref().map(|d| constant(d, Some(&ty))),
+                    ty,
+                }
             })
             .collect();
         let outputs = signature
@@ -589,7 +736,7 @@ impl<'db> Compiler<'db> {
             .iter()
             .map(|o| OpOutput {
                 name: o.name.clone(),
-                ty: ir_type(&o.ty),
+                ty: ir_type(self.db, &o.ty),
             })
             .collect();
         let body = &op.bodies[0];
@@ -727,6 +874,41 @@ impl<'db> Compiler<'db> {
     }
 }
 
+/// A record's field read from `of`.
+fn field_of(of: Expr, field: &str) -> Expr {
+    let ty = match expr_type(&of) {
+        Type::Record { fields, .. } => fields
+            .into_iter()
+            .find(|f| f.name == field)
+            .map(|f| f.ty)
+            .unwrap_or(Type::String),
+        _ => Type::String,
+    };
+    Expr::Field {
+        of: Box::new(of),
+        field: field.to_string(),
+        ty,
+    }
+}
+
+/// A record or dict built from `entries`: a literal when every entry is one.
+fn map_expr(entries: BTreeMap<String, Expr>, ty: Type) -> Expr {
+    if entries.values().all(|e| matches!(e, Expr::Literal { .. })) {
+        let value = entries
+            .into_iter()
+            .map(|(k, e)| match e {
+                Expr::Literal { value, .. } => (k, value),
+                _ => unreachable!("every entry is a literal"),
+            })
+            .collect();
+        return Expr::Literal {
+            value: Value::Map(value),
+            ty,
+        };
+    }
+    Expr::Map { entries, ty }
+}
+
 fn fingerprint(hash: &str) -> u64 {
     u64::from_str_radix(&hash[..16], 16).unwrap_or(0)
 }
@@ -793,21 +975,58 @@ fn topological_order(graph: &StepGraph) -> Vec<usize> {
     order
 }
 
-pub(crate) fn ir_type(ty: &Ty) -> Type {
+pub(crate) fn ir_type(db: &dyn Db, ty: &Ty) -> Type {
     match ty {
         Ty::Int => Type::Int,
         Ty::Float => Type::Float,
         Ty::Bool => Type::Bool,
-        Ty::Str | Ty::Duration | Ty::Unknown => Type::String,
+        // A record literal's own type and zip's pairs never reach a checked program's IR.
+        Ty::Str | Ty::Duration | Ty::Unknown | Ty::Literal(_) | Ty::Pair(..) => Type::String,
+        Ty::Dict(value) => Type::Dict {
+            of: Box::new(ir_type(db, value)),
+        },
+        Ty::Record(record) => record_type(db, record),
         Ty::Artifact(kind) => Type::Artifact {
             kinds: kind.chain.iter().map(|k| k.name().to_string()).collect(),
         },
         Ty::List(elem) => Type::List {
-            of: Box::new(ir_type(elem)),
+            of: Box::new(ir_type(db, elem)),
         },
         Ty::Optional(inner) => Type::Optional {
-            of: Box::new(ir_type(inner)),
+            of: Box::new(ir_type(db, inner)),
         },
+    }
+}
+
+/// A record type with its fields' defaults, read from the declaration.
+fn record_type(db: &dyn Db, record: &mlforge_analysis::types::RecordTy) -> Type {
+    let decl = match mlforge_analysis::items::find_item(db, record.file, &record.name) {
+        Some(ast::Item::Record(decl)) => Some(decl),
+        _ => None,
+    };
+    let fields = record
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = ir_type(db, &f.ty);
+            let written = decl
+                .and_then(|d| d.fields.iter().find(|d| d.name.text == f.name))
+                .and_then(|d| d.default.as_ref());
+            let default = match written {
+                Some(expr) => Some(constant(expr, Some(&ty))),
+                None if f.has_default => Some(Value::Null(())),
+                None => None,
+            };
+            Field {
+                name: f.name.clone(),
+                ty,
+                default,
+            }
+        })
+        .collect();
+    Type::Record {
+        name: record.name.clone(),
+        fields,
     }
 }
 
@@ -826,6 +1045,18 @@ fn value_type(value: &Value) -> Type {
                     .unwrap_or(Type::String),
             ),
         },
+        Value::Map(entries) => Type::Dict {
+            of: Box::new(
+                entries
+                    .values()
+                    .map(value_type)
+                    .reduce(join_types)
+                    .unwrap_or(Type::String),
+            ),
+        },
+        Value::Null(()) => Type::Optional {
+            of: Box::new(Type::String),
+        },
     }
 }
 
@@ -841,7 +1072,11 @@ pub(crate) fn expr_type(expr: &Expr) -> Type {
         Expr::Literal { ty, .. }
         | Expr::Param { ty, .. }
         | Expr::LoopVar { ty, .. }
-        | Expr::StepOutput { ty, .. } => ty.clone(),
+        | Expr::StepOutput { ty, .. }
+        | Expr::Map { ty, .. }
+        | Expr::Field { ty, .. }
+        | Expr::Index { ty, .. }
+        | Expr::Call { ty, .. } => ty.clone(),
         Expr::List { items } => Type::List {
             of: Box::new(
                 items
@@ -867,7 +1102,11 @@ pub(crate) fn expr_type(expr: &Expr) -> Type {
 }
 
 /// The value of a constant expression (checked by analysis to be one).
-fn constant(expr: &ast::Expr, expected: Option<&Ty>) -> Value {
+fn constant(expr: &ast::Expr, expected: Option<&Type>) -> Value {
+    let expected = match expected {
+        Some(Type::Optional { of }) => Some(&**of),
+        other => other,
+    };
     let value = match &expr.kind {
         ExprKind::Int(n) => Value::Int(*n),
         ExprKind::Float(text) => Value::Float(ast::Expr::float_value(text)),
@@ -876,10 +1115,37 @@ fn constant(expr: &ast::Expr, expected: Option<&Ty>) -> Value {
         ExprKind::Duration(d) => Value::String(d.clone()),
         ExprKind::List(items) => {
             let elem = match expected {
-                Some(Ty::List(elem)) => Some(&**elem),
+                Some(Type::List { of }) => Some(&**of),
                 _ => None,
             };
             Value::List(items.iter().map(|i| constant(i, elem)).collect())
+        }
+        ExprKind::Record(given) => {
+            let fields: &[Field] = match expected {
+                Some(Type::Record { fields, .. }) => fields,
+                _ => &[],
+            };
+            let mut map = BTreeMap::new();
+            for field in fields {
+                let value = match given.iter().find(|g| g.name.text == field.name) {
+                    Some(g) => constant(&g.value, Some(&field.ty)),
+                    None => field.default.clone().unwrap_or(Value::Null(())),
+                };
+                map.insert(field.name.clone(), value);
+            }
+            Value::Map(map)
+        }
+        ExprKind::Dict(entries) => {
+            let value_ty = match expected {
+                Some(Type::Dict { of }) => Some(&**of),
+                _ => None,
+            };
+            Value::Map(
+                entries
+                    .iter()
+                    .map(|e| (e.key.value.clone(), constant(&e.value, value_ty)))
+                    .collect(),
+            )
         }
         ExprKind::Unary {
             op: UnaryOp::Neg,
@@ -899,13 +1165,16 @@ fn constant(expr: &ast::Expr, expected: Option<&Ty>) -> Value {
         ExprKind::Binary { op, lhs, rhs } => {
             arithmetic(*op, constant(lhs, None), constant(rhs, None))
         }
-        ExprKind::Name(_) | ExprKind::Field { .. } | ExprKind::Error => {
-            Value::String(String::new())
-        }
+        ExprKind::Name(_)
+        | ExprKind::Field { .. }
+        | ExprKind::Member { .. }
+        | ExprKind::Index { .. }
+        | ExprKind::Call { .. }
+        | ExprKind::Error => Value::String(String::new()),
     };
     // An `int` literal where a `float` is declared is a float.
     match (value, expected) {
-        (Value::Int(n), Some(Ty::Float)) => Value::Float(n as f64),
+        (Value::Int(n), Some(Type::Float)) => Value::Float(n as f64),
         (value, _) => value,
     }
 }

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The IR format's version. Bump it on any change a consumer could notice.
-pub const IR_VERSION: &str = "1";
+pub const IR_VERSION: &str = "2";
 
 /// One compiled pipeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -37,7 +37,7 @@ pub struct Program {
 }
 
 /// A value's type.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Type {
     Int,
@@ -55,6 +55,29 @@ pub enum Type {
     Optional {
         of: Box<Type>,
     },
+    /// A declared `record`: its name and fields, in declaration order. Its values are
+    /// JSON objects holding every field.
+    Record {
+        name: String,
+        fields: Vec<Field>,
+    },
+    /// `dict<T>`: string keys.
+    Dict {
+        of: Box<Type>,
+    },
+}
+
+/// A field of a record type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// What a value given without this field holds (its declared default; `null` for an
+    /// optional field without one). Absent: the field must be given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
 }
 
 /// The type as written in the language: `int`, `list<float>`, `Model?` (an artifact by its
@@ -69,6 +92,8 @@ impl std::fmt::Display for Type {
             Type::Artifact { kinds } => f.write_str(kinds.first().map_or("File", String::as_str)),
             Type::List { of } => write!(f, "list<{of}>"),
             Type::Optional { of } => write!(f, "{of}?"),
+            Type::Record { name, .. } => f.write_str(name),
+            Type::Dict { of } => write!(f, "dict<{of}>"),
         }
     }
 }
@@ -82,6 +107,10 @@ pub enum Value {
     Float(f64),
     String(String),
     List(Vec<Value>),
+    /// A record or a dict: a JSON object.
+    Map(BTreeMap<String, Value>),
+    /// An optional record field without a value.
+    Null(()),
 }
 
 /// Where something is written, so that tools can point back at the text.
@@ -209,6 +238,18 @@ pub enum Block {
         #[serde(rename = "element_type")]
         element: Type,
         over: Expr,
+        /// `y` in `for x, y in zip(a, b)`: `var` walks `over` (`a`) and `second_var` walks
+        /// `second_over` (`b`) at the same time; lists of different lengths fail the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        second_var: Option<String>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            rename = "second_element_type"
+        )]
+        second_element: Option<Box<Type>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        second_over: Option<Box<Expr>>,
         source: Source,
     },
     /// Runs its steps when `condition` is true (`then`) or false (`else`).
@@ -285,7 +326,8 @@ pub enum Expr {
         #[serde(rename = "type")]
         ty: Type,
     },
-    /// The loop variable of the `for` block `block`.
+    /// A loop variable of the `for` block `block` (the block's `var`, or its
+    /// `second_var` for `for x, y in zip(a, b)`).
     LoopVar {
         block: String,
         name: String,
@@ -303,6 +345,35 @@ pub enum Expr {
     List {
         items: Vec<Expr>,
     },
+    /// A record or dict built from expressions (every field of a record present, defaults
+    /// filled in).
+    Map {
+        entries: BTreeMap<String, Expr>,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+    /// A record's field.
+    Field {
+        of: Box<Expr>,
+        field: String,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+    /// A list element (`index` an int; negative counts from the end) or a dict value
+    /// (`index` a string). A missing one fails the step that reads it.
+    Index {
+        of: Box<Expr>,
+        index: Box<Expr>,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+    /// A built-in function.
+    Call {
+        function: Function,
+        args: Vec<Expr>,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
     Unary {
         op: UnaryOperator,
         operand: Box<Expr>,
@@ -312,6 +383,47 @@ pub enum Expr {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
+}
+
+impl Expr {
+    /// The expressions directly inside this one, in order: what every walk over an
+    /// expression (the steps it reads, the params it reads) descends into.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Literal { .. } | Expr::Param { .. } | Expr::LoopVar { .. } => Vec::new(),
+            Expr::StepOutput { .. } => Vec::new(),
+            Expr::List { items } | Expr::Call { args: items, .. } => items.iter().collect(),
+            Expr::Map { entries, .. } => entries.values().collect(),
+            Expr::Field { of, .. } | Expr::Unary { operand: of, .. } => vec![of],
+            Expr::Index { of, index, .. } => vec![of, index],
+            Expr::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+        }
+    }
+}
+
+impl Block {
+    /// The expressions a block evaluates: its list (both lists of a `zip`) or its
+    /// condition.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            Block::For {
+                over, second_over, ..
+            } => std::iter::once(over)
+                .chain(second_over.as_deref())
+                .collect(),
+            Block::If { condition, .. } => vec![condition],
+        }
+    }
+}
+
+/// The built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Function {
+    /// `[0, 1, …, n-1]`.
+    Range,
+    /// The elements of a list of optional values that are there.
+    Present,
 }
 
 /// A unary operator, serialised as written in the language.

@@ -180,6 +180,7 @@ pub fn symbol_kind(kind: ide::SymbolKind) -> lsp::SymbolKind {
         K::Op => lsp::SymbolKind::FUNCTION,
         K::Pipeline => lsp::SymbolKind::CLASS,
         K::Artifact => lsp::SymbolKind::STRUCT,
+        K::Record => lsp::SymbolKind::STRUCT,
         K::Import => lsp::SymbolKind::MODULE,
         K::Step => lsp::SymbolKind::VARIABLE,
         K::Param => lsp::SymbolKind::VARIABLE,

@@ -546,7 +546,8 @@ fn plain_text(value: &RValue, python: bool) -> String {
         RValue::Int(n) => n.to_string(),
         RValue::Float(f) => float_text(*f),
         RValue::Str(s) => s.clone(),
-        RValue::List(_) if python => python_literal(value),
+        RValue::List(_) | RValue::Map(_) if python => python_literal(value),
+        RValue::Map(_) => value.to_json().to_string(),
         RValue::List(items) => items
             .iter()
             .map(|i| plain_text(i, python))
@@ -575,6 +576,13 @@ pub fn python_literal(value: &RValue) -> String {
             let inner: Vec<String> = items.iter().map(python_literal).collect();
             format!("[{}]", inner.join(", "))
         }
+        RValue::Map(entries) => {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", python_str(k), python_literal(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
         RValue::Absent => "None".into(),
         RValue::Artifact(a) => python_str(&a.hash),
         RValue::Unknown => "None".into(),
@@ -588,6 +596,8 @@ pub fn shell_words(value: &RValue) -> String {
         RValue::Int(n) => n.to_string(),
         RValue::Float(f) => float_text(*f),
         RValue::Str(s) => shell_word(s),
+        // One word holding the JSON, which `jq` or `json.loads` reads back.
+        RValue::Map(_) => shell_word(&value.to_json().to_string()),
         RValue::List(items) => items
             .iter()
             .map(shell_words)
@@ -622,6 +632,20 @@ fn python_literal_in_fexpr(value: &RValue, outer: char) -> String {
                 .map(|i| python_literal_in_fexpr(i, outer))
                 .collect();
             format!("[{}]", inner.join(", "))
+        }
+        RValue::Map(entries) => {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        python_literal_in_fexpr(&RValue::Str(k.clone()), outer),
+                        python_literal_in_fexpr(v, outer)
+                    )
+                })
+                .collect();
+            // In parentheses: `{{` would be an escaped brace in the f-string.
+            format!("({{{}}})", inner.join(", "))
         }
         other => python_literal(other),
     }

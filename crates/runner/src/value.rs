@@ -1,5 +1,6 @@
 //! Run-time values: what params, step outputs and expressions evaluate to.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use mlforge_ir::{Type, Value};
@@ -25,6 +26,8 @@ pub enum RValue {
     Float(f64),
     Str(String),
     List(Vec<RValue>),
+    /// A record (every field) or a dict.
+    Map(BTreeMap<String, RValue>),
     Artifact(ArtifactRef),
     /// An optional with no value (a skipped step's output, an absent input).
     Absent,
@@ -38,6 +41,7 @@ impl RValue {
         match self {
             RValue::Unknown => true,
             RValue::List(items) => items.iter().any(RValue::is_unknown),
+            RValue::Map(entries) => entries.values().any(RValue::is_unknown),
             _ => false,
         }
     }
@@ -53,6 +57,12 @@ impl RValue {
             RValue::List(items) => {
                 serde_json::Value::Array(items.iter().map(RValue::to_json).collect())
             }
+            RValue::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
             RValue::Artifact(a) => {
                 let mut object = serde_json::Map::new();
                 object.insert("artifact".into(), json!(a.hash));
@@ -94,6 +104,9 @@ impl RValue {
                 .map(|item| RValue::from_json(item, of))
                 .collect::<Result<_, _>>()
                 .map(RValue::List),
+            (Type::Record { .. } | Type::Dict { .. }, serde_json::Value::Object(object)) => {
+                map_from_json(object, ty, &RValue::from_json)
+            }
             (Type::Artifact { .. }, serde_json::Value::Object(object)) => {
                 let hash = object
                     .get("artifact")
@@ -129,6 +142,19 @@ impl RValue {
             (Value::Int(n), _) => RValue::Int(*n),
             (Value::Float(f), _) => RValue::Float(*f),
             (Value::String(s), _) => RValue::Str(s.clone()),
+            (Value::Null(()), _) => RValue::Absent,
+            (Value::Map(entries), ty) => {
+                let ty = match ty {
+                    Type::Optional { of } => &**of,
+                    other => other,
+                };
+                RValue::Map(
+                    entries
+                        .iter()
+                        .map(|(k, v)| (k.clone(), RValue::from_ir(v, &entry_type(ty, k))))
+                        .collect(),
+                )
+            }
             (Value::List(items), ty) => {
                 let elem = match ty {
                     Type::List { of } => (**of).clone(),
@@ -151,6 +177,15 @@ impl RValue {
                 RValue::List(items.into_iter().map(|i| i.coerce(of)).collect())
             }
             (value, Type::Optional { of }) => value.coerce(of),
+            (RValue::Map(entries), ty @ (Type::Record { .. } | Type::Dict { .. })) => RValue::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let t = entry_type(ty, &k);
+                        (k, v.coerce(&t))
+                    })
+                    .collect(),
+            ),
             (value, _) => value,
         }
     }
@@ -177,6 +212,64 @@ impl RValue {
         walk(self, String::new(), &mut out);
         out
     }
+}
+
+/// The type of entry `key` of a record or dict type (`string` when unknown).
+fn entry_type(ty: &Type, key: &str) -> Type {
+    match ty {
+        Type::Record { fields, .. } => fields
+            .iter()
+            .find(|f| f.name == key)
+            .map_or(Type::String, |f| f.ty.clone()),
+        Type::Dict { of } => (**of).clone(),
+        _ => Type::String,
+    }
+}
+
+/// A record or dict from a JSON object, each value read by `read`. A record must have
+/// every field without a default and no other; fields left out take their defaults.
+fn map_from_json(
+    object: &serde_json::Map<String, serde_json::Value>,
+    ty: &Type,
+    read: &dyn Fn(&serde_json::Value, &Type) -> Result<RValue, String>,
+) -> Result<RValue, String> {
+    let mut out = BTreeMap::new();
+    match ty {
+        Type::Record { name, fields } => {
+            if let Some(extra) = object
+                .keys()
+                .find(|k| !fields.iter().any(|f| &f.name == *k))
+            {
+                let names: Vec<String> = fields.iter().map(|f| format!("`{}`", f.name)).collect();
+                return Err(format!(
+                    "the record `{name}` has no field `{extra}` (its fields are {})",
+                    names.join(", ")
+                ));
+            }
+            for field in fields {
+                let value = match (object.get(&field.name), &field.default) {
+                    (Some(v), _) => {
+                        read(v, &field.ty).map_err(|e| format!("field `{}`: {e}", field.name))?
+                    }
+                    (None, Some(default)) => RValue::from_ir(default, &field.ty),
+                    (None, None) => {
+                        return Err(format!("the field `{}` of `{name}` is missing", field.name))
+                    }
+                };
+                out.insert(field.name.clone(), value);
+            }
+        }
+        Type::Dict { of } => {
+            for (k, v) in object {
+                out.insert(
+                    k.clone(),
+                    read(v, of).map_err(|e| format!("key {k:?}: {e}"))?,
+                );
+            }
+        }
+        _ => return Err(format!("an object is not {}", a_type(ty))),
+    }
+    Ok(RValue::Map(out))
 }
 
 /// A float as JSON: non-finite values as the strings `inf`, `-inf`, `nan`.
@@ -251,6 +344,16 @@ pub fn parse_scalar_output(text: &str, ty: &Type) -> Result<RValue, String> {
             let json: serde_json::Value = serde_json::from_str(trimmed).map_err(|_| fail())?;
             RValue::from_json(&json, ty).map_err(|_| fail())
         }
+        // A record or dict output is a JSON object; what is wrong with it is said.
+        Type::Record { .. } | Type::Dict { .. } => {
+            let json: serde_json::Value = serde_json::from_str(trimmed).map_err(|e| {
+                format!(
+                    "{} ({e}): write it as JSON, like `json.dump(value, f)`",
+                    fail()
+                )
+            })?;
+            RValue::from_json(&json, ty).map_err(|e| format!("{}: {e}", fail()))
+        }
         Type::Optional { of } => parse_scalar_output(text, of),
         Type::Artifact { .. } => Err(fail()),
     }
@@ -294,6 +397,11 @@ pub fn parse_param_text(text: &str, ty: &Type) -> Result<RValue, String> {
         Type::String => Ok(RValue::Str(text.to_string())),
         Type::Artifact { .. } => Ok(RValue::Str(text.to_string())),
         Type::Optional { of } => parse_param_text(text, of),
+        Type::Record { .. } | Type::Dict { .. } => {
+            let json: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| format!("`{text}` is not {} written as JSON ({e})", a_type(ty)))?;
+            param_json_item(&json, ty)
+        }
         Type::List { of } => {
             let json: serde_json::Value = serde_json::from_str(text)
                 .map_err(|e| format!("`{text}` is not {} written as JSON ({e})", a_type(ty)))?;
@@ -330,6 +438,9 @@ fn param_json_item(item: &serde_json::Value, ty: &Type) -> Result<RValue, String
             .map(|i| param_json_item(i, of))
             .collect::<Result<_, _>>()
             .map(RValue::List),
+        (Type::Record { .. } | Type::Dict { .. }, serde_json::Value::Object(object)) => {
+            map_from_json(object, ty, &param_json_item)
+        }
         (ty, item) => Err(format!("`{item}` is not {}", a_type(ty))),
     }
 }
@@ -350,6 +461,16 @@ impl fmt::Display for RValue {
                     write!(f, "{item}")?;
                 }
                 f.write_str("]")
+            }
+            RValue::Map(entries) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k:?}: {v}")?;
+                }
+                f.write_str("}")
             }
             RValue::Artifact(a) => write!(f, "{}", &a.hash[..a.hash.len().min(12)]),
             RValue::Absent => f.write_str("none"),

@@ -33,6 +33,7 @@ pub enum Item {
     Artifact(Artifact),
     Op(Op),
     Pipeline(Pipeline),
+    Record(Record),
     /// Text that could not be read as an item; the error is in `Parse::errors`.
     Error(Span),
 }
@@ -44,6 +45,7 @@ impl Item {
             Item::Artifact(a) => a.span,
             Item::Op(o) => o.span,
             Item::Pipeline(p) => p.span,
+            Item::Record(r) => r.span,
             Item::Error(span) => *span,
         }
     }
@@ -55,6 +57,7 @@ impl Item {
             Item::Artifact(a) => Some(&a.name),
             Item::Op(o) => Some(&o.name),
             Item::Pipeline(p) => Some(&p.name),
+            Item::Record(r) => Some(&r.name),
         }
     }
 }
@@ -72,6 +75,16 @@ pub struct Artifact {
     pub name: Name,
     /// The kind this one is a subtype of; `File` when absent.
     pub base: Option<TypeRef>,
+    pub span: Span,
+}
+
+/// `record NAME { field: TYPE [= DEFAULT] … }`: a structured value type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Record {
+    pub doc: Option<String>,
+    pub name: Name,
+    /// Fields are written like params: a name, a type and perhaps a constant default.
+    pub fields: Vec<Param>,
     pub span: Span,
 }
 
@@ -130,6 +143,11 @@ pub enum TypeRef {
         elem: Box<TypeRef>,
         span: Span,
     },
+    /// `dict<T>`: string keys, values of type `T`.
+    Dict {
+        value: Box<TypeRef>,
+        span: Span,
+    },
     /// `T?`
     Optional {
         inner: Box<TypeRef>,
@@ -143,6 +161,7 @@ impl TypeRef {
         match self {
             TypeRef::Named { span, .. }
             | TypeRef::List { span, .. }
+            | TypeRef::Dict { span, .. }
             | TypeRef::Optional { span, .. } => *span,
             TypeRef::Error(span) => *span,
         }
@@ -247,6 +266,8 @@ pub struct Arg {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct For {
     pub var: Name,
+    /// `y` in `for x, y in zip(a, b)`.
+    pub second: Option<Name>,
     pub iter: Expr,
     pub body: Vec<Stmt>,
     pub span: Span,
@@ -285,12 +306,31 @@ pub enum ExprKind {
     /// A duration literal as written (`30m`); analysis checks its unit.
     Duration(String),
     List(Vec<Expr>),
+    /// `{name: value, …}`: a record literal, typed by where it is used. `{}` is one too.
+    Record(Vec<Arg>),
+    /// `{"key": value, …}`: a dict literal (quoted keys).
+    Dict(Vec<DictEntry>),
     /// A param or loop variable.
     Name(Name),
     /// `step.output`, or `namespace.item` where a namespace is allowed.
     Field {
         base: Name,
         field: Name,
+    },
+    /// `base.field` where the base is not a plain name (`a.b.c`, `xs[0].name`).
+    Member {
+        base: Box<Expr>,
+        field: Name,
+    },
+    /// `base[index]`: a list element (`xs[0]`, `xs[-1]`) or a dict entry (`d["key"]`).
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    /// A built-in function: `zip(a, b)`, `range(n)`, `present(xs)`.
+    Call {
+        func: Name,
+        args: Vec<Expr>,
     },
     Unary {
         op: UnaryOp,
@@ -302,6 +342,13 @@ pub enum ExprKind {
         rhs: Box<Expr>,
     },
     Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DictEntry {
+    pub key: StrLit,
+    pub value: Expr,
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -357,6 +404,27 @@ impl Expr {
         text.parse().unwrap_or(f64::NAN)
     }
 
+    /// The expressions directly inside this one, in source order: what a walk over an
+    /// expression descends into.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().collect(),
+            ExprKind::Record(fields) => fields.iter().map(|f| &f.value).collect(),
+            ExprKind::Dict(entries) => entries.iter().map(|e| &e.value).collect(),
+            ExprKind::Member { base, .. } | ExprKind::Unary { operand: base, .. } => vec![base],
+            ExprKind::Index { base, index } => vec![base, index],
+            ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Duration(_)
+            | ExprKind::Name(_)
+            | ExprKind::Field { .. }
+            | ExprKind::Error => Vec::new(),
+        }
+    }
+
     /// The names the expression reads, in source order: a param or loop variable as
     /// `(name, None)`, `step.output` as `(step, Some(output))`.
     pub fn names_read(&self) -> Vec<(&Name, Option<&Name>)> {
@@ -364,18 +432,7 @@ impl Expr {
             match &expr.kind {
                 ExprKind::Name(name) => out.push((name, None)),
                 ExprKind::Field { base, field } => out.push((base, Some(field))),
-                ExprKind::List(items) => items.iter().for_each(|e| walk(e, out)),
-                ExprKind::Unary { operand, .. } => walk(operand, out),
-                ExprKind::Binary { lhs, rhs, .. } => {
-                    walk(lhs, out);
-                    walk(rhs, out);
-                }
-                ExprKind::Int(_)
-                | ExprKind::Float(_)
-                | ExprKind::Str(_)
-                | ExprKind::Bool(_)
-                | ExprKind::Duration(_)
-                | ExprKind::Error => {}
+                _ => expr.children().into_iter().for_each(|e| walk(e, out)),
             }
         }
         let mut out = Vec::new();

@@ -26,6 +26,10 @@ pub(crate) fn attach(file: &mut SourceFile, docs: &HashMap<u32, String>) {
                 attach_outputs(p.outputs.iter_mut().flatten(), &doc_at);
                 attach_stmts(&mut p.body, &doc_at);
             }
+            Item::Record(r) => {
+                r.doc = doc_at(r.span.start);
+                attach_params(&mut r.fields, &doc_at);
+            }
             Item::Import(_) | Item::Error(_) => {}
         }
     }

@@ -18,7 +18,7 @@ fn span_of(s: SimpleSpan) -> Span {
 fn is_item_start(t: &Token) -> bool {
     matches!(
         t,
-        Token::Import | Token::Op | Token::Pipeline | Token::Artifact
+        Token::Import | Token::Op | Token::Pipeline | Token::Artifact | Token::Record
     )
 }
 
@@ -127,14 +127,92 @@ where
                 |_| ExprKind::Error,
             )));
 
+        enum After {
+            Field(Name),
+            Call(Vec<Expr>),
+        }
+        let call_args = expr
+            .clone()
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LParen), just(Token::RParen));
         let reference = name()
-            .then(just(Token::Dot).ignore_then(name()).or_not())
-            .map(|(base, field)| match field {
-                Some(field) => ExprKind::Field { base, field },
+            .then(
+                just(Token::Dot)
+                    .ignore_then(name())
+                    .map(After::Field)
+                    .or(call_args.map(After::Call))
+                    .or_not(),
+            )
+            .map(|(base, after)| match after {
+                Some(After::Field(field)) => ExprKind::Field { base, field },
+                Some(After::Call(args)) => ExprKind::Call { func: base, args },
                 None => ExprKind::Name(base),
             });
 
-        let atom = choice((literal, list, reference))
+        // `{name: value, …}` is a record, `{"key": value, …}` a dict; `{}` is a record
+        // (typed by where it stands, it may also be an empty dict).
+        let field_init = name()
+            .then_ignore(just(Token::Colon))
+            .then(expr.clone())
+            .map_with(|(name, value), e| Arg {
+                name,
+                value,
+                span: span_of(e.span()),
+            });
+        let dict_entry = string()
+            .then_ignore(just(Token::Colon))
+            .then(expr.clone())
+            .map_with(|(key, value), e| DictEntry {
+                key,
+                value,
+                span: span_of(e.span()),
+            });
+        let braces = dict_entry
+            .separated_by(just(Token::Comma))
+            .at_least(1)
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .map(ExprKind::Dict)
+            .or(field_init
+                .separated_by(just(Token::Comma))
+                .allow_trailing()
+                .collect::<Vec<_>>()
+                .map(ExprKind::Record))
+            .delimited_by(just(Token::LBrace), just(Token::RBrace))
+            .recover_with(via_parser(nested_delimiters(
+                Token::LBrace,
+                Token::RBrace,
+                [
+                    (Token::LParen, Token::RParen),
+                    (Token::LBracket, Token::RBracket),
+                ],
+                |_| ExprKind::Error,
+            )));
+        // A `{` starts a literal only when `}`, `name:` or `"key":` follows, so that a
+        // missing condition before a block (`if {`) stays that error. Looked at without
+        // parsing, since a parser that fails past the `{` would own the error message.
+        let literal_start = custom(|inp| {
+            let checkpoint = inp.save();
+            let before = inp.cursor();
+            let first = inp.next();
+            let span = inp.span_since(&before);
+            let (second, third) = (inp.next(), inp.next());
+            inp.rewind(checkpoint);
+            let starts = first == Some(Token::LBrace)
+                && (second == Some(Token::RBrace)
+                    || matches!(second, Some(Token::Ident(_) | Token::Str(_)))
+                        && third == Some(Token::Colon));
+            if starts {
+                Ok(())
+            } else {
+                Err(CustomError::custom(span, "expected an expression, found `{`"))
+            }
+        });
+        let braces = literal_start.ignore_then(braces);
+
+        let atom = choice((literal, list, braces, reference))
             .map_with(|kind, e| Expr {
                 kind,
                 span: span_of(e.span()),
@@ -158,7 +236,36 @@ where
                     span: span_of(s),
                 },
             )))
-            .labelled("an expression")
+            .labelled("an expression");
+
+        // `.field` and `[index]` after any atom: `opts.inner.size`, `xs[0]`, `d["k"].x`.
+        enum Postfix {
+            Member(Name),
+            Index(Expr),
+        }
+        let postfix = just(Token::Dot)
+            .ignore_then(name())
+            .map(Postfix::Member)
+            .or(expr
+                .clone()
+                .delimited_by(just(Token::LBracket), just(Token::RBracket))
+                .map(Postfix::Index))
+            .map_with(|p, e| (p, span_of(e.span())));
+        let atom = atom
+            .foldl(postfix.repeated(), |base: Expr, (p, span): (Postfix, Span)| {
+                let span = base.span.cover(span);
+                let kind = match p {
+                    Postfix::Member(field) => ExprKind::Member {
+                        base: Box::new(base),
+                        field,
+                    },
+                    Postfix::Index(index) => ExprKind::Index {
+                        base: Box::new(base),
+                        index: Box::new(index),
+                    },
+                };
+                Expr { kind, span }
+            })
             .boxed();
 
         let unary = |op_token: Token<'static>,
@@ -238,21 +345,49 @@ where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
     recursive(|ty| {
-        let generic = just(Token::Lt).ignore_then(ty).then_ignore(just(Token::Gt));
+        // Any number of types is read, so that a wrong count (`dict<string, float>`) is
+        // one error on the type and the params around it survive.
+        let generic = ty
+            .separated_by(just(Token::Comma))
+            .at_least(1)
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::Lt), just(Token::Gt));
         let base = name()
             .then(just(Token::Dot).ignore_then(name()).or_not())
             .then(generic.or_not())
             .validate(|((first, second), generic), e, emitter| {
                 let span = span_of(e.span());
                 match (second, generic) {
-                    (None, Some(elem)) if first.text == "list" => TypeRef::List {
-                        elem: Box::new(elem),
-                        span,
-                    },
+                    (None, Some(mut args)) if args.len() == 1 && first.text == "list" => {
+                        TypeRef::List {
+                            elem: Box::new(args.remove(0)),
+                            span,
+                        }
+                    }
+                    (None, Some(mut args)) if args.len() == 1 && first.text == "dict" => {
+                        TypeRef::Dict {
+                            value: Box::new(args.remove(0)),
+                            span,
+                        }
+                    }
+                    (None, Some(_)) if first.text == "dict" => {
+                        emitter.emit(CustomError::custom(
+                            e.span(),
+                            "`dict` takes one type, its values' (keys are always strings), as in `dict<float>`",
+                        ));
+                        TypeRef::Error(span)
+                    }
+                    (None, Some(_)) if first.text == "list" => {
+                        emitter.emit(CustomError::custom(
+                            e.span(),
+                            "`list` takes one type, its elements', as in `list<float>`",
+                        ));
+                        TypeRef::Error(span)
+                    }
                     (_, Some(_)) => {
                         emitter.emit(CustomError::custom(
                             e.span(),
-                            "only `list` takes a type in angle brackets, as in `list<float>`",
+                            "only `list` and `dict` take a type in angle brackets, as in `list<float>` or `dict<int>`",
                         ));
                         TypeRef::Error(span)
                     }
@@ -560,17 +695,49 @@ where
 
         let for_ = just(Token::For)
             .ignore_then(name())
+            .then(just(Token::Comma).ignore_then(name()).or_not())
             .then_ignore(just(Token::In))
             .then(expr())
             .then(block.clone())
-            .map_with(|((var, iter), body), e| {
+            .map_with(|(((var, second), iter), body), e| {
                 Stmt::For(For {
                     var,
+                    second,
                     iter,
                     body,
                     span: span_of(e.span()),
                 })
             });
+        // A broken loop header keeps its variable and its block, so that the steps inside
+        // (and the params they read) are still there; with no variable, it is a name
+        // nobody can write.
+        let broken_header = just(Token::For)
+            .ignore_then(name().or_not())
+            .then_ignore(
+                any()
+                    .filter(|t: &Token| {
+                        !matches!(t, Token::LBrace | Token::RBrace) && !is_stmt_start(t)
+                    })
+                    .repeated(),
+            )
+            .map_with(|var, e| (var, span_of(e.span())))
+            .then(block.clone())
+            .map_with(|((var, header), body), e| {
+                Stmt::For(For {
+                    var: var.unwrap_or_else(|| Name {
+                        text: SmolStr::default(),
+                        span: Span::new(header.end as usize, header.end as usize),
+                    }),
+                    second: None,
+                    iter: Expr {
+                        kind: ExprKind::Error,
+                        span: header,
+                    },
+                    body,
+                    span: span_of(e.span()),
+                })
+            });
+        let for_ = for_.recover_with(via_parser(broken_header));
 
         let if_ = recursive(|if_| {
             just(Token::If)
@@ -679,13 +846,42 @@ where
                 span: span_of(e.span()),
             })
         });
+    let field = name()
+        .then_ignore(just(Token::Colon))
+        .then(type_ref())
+        .then(just(Token::Assign).ignore_then(expr()).or_not())
+        .map_with(|((name, ty), default), e| Param {
+            doc: None,
+            name,
+            ty,
+            default,
+            span: span_of(e.span()),
+        })
+        .then_ignore(just(Token::Comma).or_not());
+    let record = just(Token::Record)
+        .ignore_then(name())
+        .then(
+            field
+                .repeated()
+                .collect::<Vec<_>>()
+                .delimited_by(just(Token::LBrace), just(Token::RBrace)),
+        )
+        .map_with(|(name, fields), e| {
+            Item::Record(Record {
+                doc: None,
+                name,
+                fields,
+                span: span_of(e.span()),
+            })
+        });
     let item = choice((
         import,
         artifact,
+        record,
         op().map(Item::Op),
         pipeline().map(Item::Pipeline),
     ))
-    .labelled("`import`, `op`, `artifact` or `pipeline`")
+    .labelled("`import`, `op`, `artifact`, `record` or `pipeline`")
     .recover_with(via_parser(
         skip_broken(is_item_start, true).map(|s| Item::Error(span_of(s))),
     ));

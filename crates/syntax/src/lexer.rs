@@ -26,6 +26,7 @@ pub enum Token<'s> {
     Op,
     Pipeline,
     Artifact,
+    Record,
     Step,
     Output,
     For,
@@ -69,8 +70,8 @@ pub enum Token<'s> {
 }
 
 pub const KEYWORDS: &[&str] = &[
-    "import", "as", "op", "pipeline", "artifact", "step", "output", "for", "in", "if", "else",
-    "after", "and", "or", "not", "true", "false", "python", "shell", "file",
+    "import", "as", "op", "pipeline", "artifact", "record", "step", "output", "for", "in", "if",
+    "else", "after", "and", "or", "not", "true", "false", "python", "shell", "file",
 ];
 
 fn keyword(word: &str) -> Option<Token<'static>> {
@@ -80,6 +81,7 @@ fn keyword(word: &str) -> Option<Token<'static>> {
         "op" => Token::Op,
         "pipeline" => Token::Pipeline,
         "artifact" => Token::Artifact,
+        "record" => Token::Record,
         "step" => Token::Step,
         "output" => Token::Output,
         "for" => Token::For,
@@ -110,6 +112,7 @@ impl fmt::Display for Token<'_> {
             Token::Op => "op",
             Token::Pipeline => "pipeline",
             Token::Artifact => "artifact",
+            Token::Record => "record",
             Token::Step => "step",
             Token::Output => "output",
             Token::For => "for",

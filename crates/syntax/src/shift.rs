@@ -71,6 +71,11 @@ impl Shift {
                     self.stmts(&mut p.body);
                     self.span(&mut p.span);
                 }
+                Item::Record(r) => {
+                    self.name(&mut r.name);
+                    self.params(&mut r.fields);
+                    self.span(&mut r.span);
+                }
                 Item::Error(span) => self.span(span),
             }
         }
@@ -102,6 +107,9 @@ impl Shift {
                 }
                 Stmt::For(f) => {
                     self.name(&mut f.var);
+                    if let Some(second) = &mut f.second {
+                        self.name(second);
+                    }
                     self.expr(&mut f.iter);
                     self.stmts(&mut f.body);
                     self.span(&mut f.span);
@@ -183,7 +191,9 @@ impl Shift {
                 self.name(name);
                 self.span(span);
             }
-            TypeRef::List { elem: inner, span } | TypeRef::Optional { inner, span } => {
+            TypeRef::List { elem: inner, span }
+            | TypeRef::Dict { value: inner, span }
+            | TypeRef::Optional { inner, span } => {
                 self.type_ref(inner);
                 self.span(span);
             }
@@ -197,6 +207,32 @@ impl Shift {
         }
         match &mut expr.kind {
             ExprKind::List(elems) => elems.iter_mut().for_each(|e| self.expr(e)),
+            ExprKind::Record(fields) => {
+                for f in fields {
+                    self.name(&mut f.name);
+                    self.expr(&mut f.value);
+                    self.span(&mut f.span);
+                }
+            }
+            ExprKind::Dict(entries) => {
+                for e in entries {
+                    self.str_lit(&mut e.key);
+                    self.expr(&mut e.value);
+                    self.span(&mut e.span);
+                }
+            }
+            ExprKind::Member { base, field } => {
+                self.expr(base);
+                self.name(field);
+            }
+            ExprKind::Index { base, index } => {
+                self.expr(base);
+                self.expr(index);
+            }
+            ExprKind::Call { func, args } => {
+                self.name(func);
+                args.iter_mut().for_each(|e| self.expr(e));
+            }
             ExprKind::Name(name) => self.name(name),
             ExprKind::Field { base, field } => {
                 self.name(base);

@@ -31,6 +31,13 @@ fn outline(text: &str) -> String {
                 i.alias.as_ref().map(|a| &a.text)
             ),
             Item::Artifact(a) => writeln!(out, "artifact {} doc={:?}", a.name.text, a.doc),
+            Item::Record(r) => writeln!(
+                out,
+                "record {} fields={} doc={:?}",
+                r.name.text,
+                r.fields.len(),
+                r.doc
+            ),
             Item::Op(o) => writeln!(
                 out,
                 "op {} params={} outputs={} attrs={} bodies={} doc={:?}",
@@ -51,7 +58,15 @@ fn outline(text: &str) -> String {
                             s.args.len(),
                             s.after.len()
                         ),
-                        Stmt::For(f) => format!("for {} ({} statements)", f.var.text, f.body.len()),
+                        Stmt::For(f) => format!(
+                            "for {}{} ({} statements)",
+                            f.var.text,
+                            f.second
+                                .as_ref()
+                                .map(|s| format!(", {}", s.text))
+                                .unwrap_or_default(),
+                            f.body.len()
+                        ),
                         Stmt::If(i) => format!("if ({} statements)", i.then_body.len()),
                         Stmt::Output(o) => format!("output {}", o.name.text),
                         Stmt::Error(_) => "broken statement".to_string(),

@@ -45,6 +45,7 @@ impl<'a> Checker<'a> {
                     let id = self.graph.add_block(
                         BlockKind::For {
                             var: block.var.text.to_string(),
+                            second: block.second.as_ref().map(|s| s.text.to_string()),
                         },
                         block.span,
                         self.path.last().copied(),
@@ -146,10 +147,10 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            CalleeError::NotCallable => self.sink.at(
+            CalleeError::NotCallable { what } => self.sink.at(
                 Code::UnresolvedCallee,
                 callee.name.span,
-                format!("`{name}` is an artifact kind; a step runs an op or a pipeline"),
+                format!("`{name}` is {what}; a step runs an op or a pipeline"),
             ),
         };
         self.sink.push(d);

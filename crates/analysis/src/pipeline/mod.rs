@@ -19,6 +19,7 @@ use crate::types::Ty;
 use crate::{Db, SourceFile};
 
 mod collect;
+mod loops;
 mod outputs;
 mod params;
 mod recheck;
@@ -37,6 +38,9 @@ pub struct PipelineAnalysis {
     pub graph: StepGraph,
     /// The type of each `output` statement's value, in source order.
     pub outputs: Vec<(String, Ty)>,
+    /// The pipeline's text has syntax errors, so the warnings about unused params and
+    /// steps were held back (`unused.rs`).
+    pub held_back: bool,
 }
 
 impl Drop for PipelineAnalysis {
@@ -58,6 +62,7 @@ pub fn analyze_pipeline(db: &dyn Db, key: ItemKey<'_>) -> Arc<PipelineAnalysis> 
             diagnostics: Vec::new(),
             graph: StepGraph::default(),
             outputs: Vec::new(),
+            held_back: false,
         });
     };
     let text: Arc<str> = file.text(db).clone().unwrap_or_else(|| Arc::from(""));
@@ -99,11 +104,13 @@ pub fn check_pipeline(db: &dyn Db, file: SourceFile, pipeline: &ast::Pipeline) -
             _ => None,
         })
         .collect();
+    let held_back = checker.has_syntax_errors();
     let Checker { sink, graph, .. } = checker;
     PipelineAnalysis {
         diagnostics: sink.diagnostics,
         graph,
         outputs,
+        held_back,
     }
 }
 

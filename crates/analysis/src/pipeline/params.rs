@@ -3,9 +3,10 @@
 use mlforge_syntax::ast::{self, Expr};
 
 use crate::codes::Code;
-use crate::exprs::{infer, is_constant, report_mismatch, NoNames};
+use crate::exprs::{is_constant, report_mismatch, NoNames};
 use crate::signature::resolve_type;
 use crate::types::{assignable, Ty};
+use crate::values::check_value;
 
 use super::Checker;
 
@@ -52,7 +53,7 @@ impl<'a> Checker<'a> {
                 "a default must be a constant, like 0.5 or [1, 2]",
             );
         } else {
-            let found = infer(default, &mut NoNames, &mut self.sink);
+            let found = check_value(default, ty, &mut NoNames, &mut self.sink);
             if let Err(mismatch) = assignable(&found, ty) {
                 let what = format!("the default of `{}`", param.name.text);
                 let d = report_mismatch(&mut self.sink, default, mismatch, &found, ty, &what)

@@ -69,7 +69,7 @@ pub(crate) fn recheck_step<'a>(
                 .clone()
                 .unwrap_or(Ty::Unknown);
             if let Some(block) = find_for(&pipeline.body, span) {
-                checker.loop_vars.push((&block.var, elem));
+                checker.bind_loop_vars(block, elem);
             }
         }
         checker.path.push(b);

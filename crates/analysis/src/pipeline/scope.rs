@@ -141,6 +141,17 @@ impl Scope for Checker<'_> {
         }
         let is_value = self.loop_vars.iter().any(|(v, _)| v.text == base.text)
             || self.params.contains_key(base.text.as_str());
+        if is_value {
+            let base_ty = self.name_type(base, sink);
+            if let Ty::Record(_) | Ty::Literal(_) | Ty::Unknown = base_ty {
+                return crate::values::member_type(&base_ty, field, sink);
+            }
+            if let Ty::Optional(inner) = &base_ty {
+                if let Ty::Record(_) = **inner {
+                    return crate::values::member_type(&base_ty, field, sink);
+                }
+            }
+        }
         let d = if is_value {
             sink.at(
                 Code::UnresolvedName,

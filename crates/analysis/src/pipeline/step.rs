@@ -25,7 +25,11 @@ impl<'a> Checker<'a> {
         let mut args = Vec::with_capacity(step.args.len());
         let mut arg_types = Vec::with_capacity(step.args.len());
         for arg in &step.args {
-            let ty = self.infer_with_deps(&arg.value);
+            let expected = signature.and_then(|s| s.input(&arg.name.text));
+            let ty = match expected {
+                Some(input) => self.check_with_deps(&arg.value, &input.ty),
+                None => self.infer_with_deps(&arg.value),
+            };
             let input_name: Arc<str> = Arc::from(arg.name.text.as_str());
             for reference in std::mem::take(&mut self.deps) {
                 let kind = EdgeKind::Data {

@@ -35,39 +35,12 @@ impl<'a> Checker<'a> {
                 Stmt::For(block) => {
                     let id = *block_no;
                     *block_no += 1;
-                    let iter_ty = self.infer_with_deps(&block.iter);
-                    self.block_depends_on_deps(id);
-                    let elem = match iter_ty.element() {
-                        Some(elem) => elem,
-                        None => {
-                            let d = self
-                                .sink
-                                .at(Code::ListMisuse, block.iter.span, format!("`for` needs a list to go over, but this is `{iter_ty}`"))
-                                .with_help("loop over a list param, a list literal like [1, 2], or the output of a step inside another `for`");
-                            self.sink.push(d);
-                            Ty::Unknown
-                        }
-                    };
-                    self.graph.blocks[id].label = self.source_text(block.iter.span);
-                    self.graph.blocks[id].size = self.list_size(&block.iter);
-                    if let Some((param, _)) = self.params.get(block.var.text.as_str()) {
-                        self.sink.twice(
-                            Code::ShadowedParam,
-                            block.var.span,
-                            format!(
-                                "the loop variable `{}` hides the param of the same name",
-                                block.var.text
-                            ),
-                            param.name.span,
-                            "the param is declared here",
-                            "rename the loop variable",
-                        );
-                    }
+                    let elem = self.loop_header(id, block);
                     self.path.push(id);
                     self.graph.blocks[id].elem_ty = Some(elem.clone());
-                    self.loop_vars.push((&block.var, elem));
+                    let bound = self.bind_loop_vars(block, elem);
                     self.check_stmts_at(&block.body, step_no, block_no);
-                    self.loop_vars.pop();
+                    self.loop_vars.truncate(self.loop_vars.len() - bound);
                     self.path.pop();
                 }
                 Stmt::If(block) => {
@@ -102,7 +75,7 @@ impl<'a> Checker<'a> {
                             "an `output` must stand at the top level of the pipeline, not inside a `for` or `if`",
                         );
                     }
-                    let ty = self.infer_with_deps(&output.value);
+                    let ty = self.output_value(output);
                     self.output_types.insert(output.span.start, ty);
                     let deps: Vec<_> = self.deps.drain(..).map(|r| r.step).collect();
                     self.output_deps.extend(deps);
@@ -112,11 +85,20 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The number of elements of a `for` list, when the text says it: a list literal, or a
-    /// param whose default is one (a run may pass another list).
+    /// The number of elements of a `for` list, when the text says it: a list literal, a
+    /// param whose default is one (a run may pass another list), `range` of a literal, or
+    /// `zip` of lists whose sizes are known (the shorter, should they differ).
     pub(super) fn list_size(&self, list: &Expr) -> Option<usize> {
         match &list.kind {
             ExprKind::List(items) => Some(items.len()),
+            ExprKind::Call { func, args } if func.text == "range" && args.len() == 1 => {
+                crate::values::constant_int(&args[0]).map(|n| n.max(0) as usize)
+            }
+            ExprKind::Call { func, args } if func.text == "zip" && !args.is_empty() => args
+                .iter()
+                .map(|a| self.list_size(a))
+                .collect::<Option<Vec<_>>>()
+                .and_then(|sizes| sizes.into_iter().min()),
             ExprKind::Name(name) if !self.loop_vars.iter().any(|(v, _)| v.text == name.text) => {
                 let (param, _) = self.params.get(name.text.as_str())?;
                 match &param.default.as_ref()?.kind {

@@ -7,7 +7,21 @@ use crate::codes::Code;
 use super::Checker;
 
 impl<'a> Checker<'a> {
+    /// Whether the file has a syntax error inside this pipeline.
+    pub(super) fn has_syntax_errors(&self) -> bool {
+        let span = self.pipeline.span;
+        crate::items::parse(self.db, self.file)
+            .errors
+            .iter()
+            .any(|e| span.start <= e.span.start && e.span.start < span.end)
+    }
+
     pub(super) fn warn_unused(&mut self) {
+        // A syntax error in the pipeline may have taken away what used a param or a step:
+        // the error explains the rest, so these warnings wait until it is fixed.
+        if self.has_syntax_errors() {
+            return;
+        }
         let mut unused: Vec<&ast::Param> = self
             .params
             .values()

@@ -18,7 +18,7 @@ impl<'a> Engine<'a> {
                 })?;
                 let depth = self.for_depth(&scope[..position]);
                 let index = *path.get(depth).ok_or(EvalError::NotReady)? as usize;
-                match self
+                let item = match self
                     .block_states
                     .get(&(block.clone(), path[..depth].to_vec()))
                 {
@@ -27,6 +27,19 @@ impl<'a> Engine<'a> {
                         .cloned()
                         .ok_or_else(|| EvalError::Fatal(format!("`{name}` index out of range")))?,
                     _ => return Err(EvalError::NotReady),
+                };
+                // A `zip` loop's elements are `[a, b]` pairs (see `eval_block`).
+                match self.blocks.get(block).map(|b| &b.block) {
+                    Some(Block::For {
+                        second_var: Some(second),
+                        ..
+                    }) => match item {
+                        RValue::List(mut pair) if pair.len() == 2 => {
+                            pair.swap_remove(usize::from(second == name))
+                        }
+                        other => other,
+                    },
+                    _ => item,
                 }
             }
             Expr::StepOutput { step, output, .. } => {
@@ -38,6 +51,36 @@ impl<'a> Engine<'a> {
                     .map(|i| self.eval(i, scope, path))
                     .collect::<Result<_, _>>()?,
             ),
+            Expr::Map { entries, .. } => RValue::Map(
+                entries
+                    .iter()
+                    .map(|(k, e)| Ok((k.clone(), self.eval(e, scope, path)?)))
+                    .collect::<Result<_, EvalError>>()?,
+            ),
+            Expr::Field { of, field, .. } => match self.eval(of, scope, path)? {
+                RValue::Map(mut entries) => entries.remove(field).ok_or_else(|| {
+                    EvalError::Fatal(format!("the record has no field `{field}`"))
+                })?,
+                RValue::Unknown => RValue::Unknown,
+                RValue::Absent => RValue::Absent,
+                other => {
+                    return Err(EvalError::Fatal(format!(
+                        "`.{field}` needs a record, but the value is {other}"
+                    )))
+                }
+            },
+            Expr::Index { of, index, .. } => {
+                let base = self.eval(of, scope, path)?;
+                let index = self.eval(index, scope, path)?;
+                element(base, index).map_err(EvalError::Fatal)?
+            }
+            Expr::Call { function, args, .. } => {
+                let args = args
+                    .iter()
+                    .map(|a| self.eval(a, scope, path))
+                    .collect::<Result<Vec<_>, _>>()?;
+                call(*function, args).map_err(EvalError::Fatal)?
+            }
             Expr::Unary { op, operand } => {
                 let value = self.eval(operand, scope, path)?;
                 match (op, value) {
@@ -58,6 +101,41 @@ impl<'a> Engine<'a> {
                 let b = self.eval(rhs, scope, path)?;
                 binary(*op, a, b).map_err(EvalError::Fatal)?
             }
+        })
+    }
+
+    /// The value a block decides on: its condition, or the list it walks. The two lists of
+    /// a `zip` become one list of `[a, b]` pairs; lists of different lengths are an error.
+    pub(super) fn eval_block(&self, block: &Block, scope: &[String], path: &[u32]) -> Eval<RValue> {
+        let (over, second_over) = match block {
+            Block::If { condition, .. } => return self.eval(condition, scope, path),
+            Block::For {
+                over, second_over, ..
+            } => (over, second_over),
+        };
+        let first = self.eval(over, scope, path)?;
+        let Some(second_over) = second_over else {
+            return Ok(first);
+        };
+        let second = self.eval(second_over, scope, path)?;
+        Ok(match (first, second) {
+            (RValue::List(a), RValue::List(b)) => {
+                if a.len() != b.len() {
+                    return Err(EvalError::Fatal(format!(
+                        "`zip` walks two lists together, but they have {} and {} elements",
+                        a.len(),
+                        b.len()
+                    )));
+                }
+                RValue::List(
+                    a.into_iter()
+                        .zip(b)
+                        .map(|(x, y)| RValue::List(vec![x, y]))
+                        .collect(),
+                )
+            }
+            (RValue::Unknown, _) | (_, RValue::Unknown) => RValue::Unknown,
+            _ => RValue::Absent,
         })
     }
 
@@ -122,6 +200,59 @@ impl<'a> Engine<'a> {
             Some(BlockState::If(false) | BlockState::Skipped) => Ok(RValue::Absent),
             Some(BlockState::Unknown) => Ok(RValue::Unknown),
         }
+    }
+}
+
+/// `base[index]`: a list element (negative from the end) or a dict value. What is missing
+/// is named with what there is.
+fn element(base: RValue, index: RValue) -> Result<RValue, String> {
+    match (base, index) {
+        (RValue::Unknown, _) | (_, RValue::Unknown) => Ok(RValue::Unknown),
+        (RValue::List(mut items), RValue::Int(i)) => {
+            let len = items.len() as i64;
+            let at = if i < 0 { len + i } else { i };
+            if at < 0 || at >= len {
+                return Err(format!(
+                    "index {i} is out of range: the list has {len} element{}",
+                    if len == 1 { "" } else { "s" }
+                ));
+            }
+            Ok(items.swap_remove(at as usize))
+        }
+        (RValue::Map(mut entries), RValue::Str(key)) => match entries.remove(&key) {
+            Some(value) => Ok(value),
+            None => {
+                let keys: Vec<String> = entries.keys().map(|k| format!("{k:?}")).collect();
+                Err(format!(
+                    "the key {key:?} is not in the dict; its keys are {}",
+                    if keys.is_empty() {
+                        "none (it is empty)".to_string()
+                    } else {
+                        keys.join(", ")
+                    }
+                ))
+            }
+        },
+        (base, index) => Err(format!("cannot index {base} with {index}")),
+    }
+}
+
+/// A built-in function on run-time values.
+fn call(function: mlforge_ir::Function, mut args: Vec<RValue>) -> Result<RValue, String> {
+    let arg = args.pop().unwrap_or(RValue::Absent);
+    match (function, arg) {
+        (_, RValue::Unknown) => Ok(RValue::Unknown),
+        (mlforge_ir::Function::Range, RValue::Int(n)) => {
+            Ok(RValue::List((0..n.max(0)).map(RValue::Int).collect()))
+        }
+        (mlforge_ir::Function::Present, RValue::List(items)) => Ok(RValue::List(
+            items
+                .into_iter()
+                .filter(|i| !matches!(i, RValue::Absent))
+                .collect(),
+        )),
+        (mlforge_ir::Function::Present, RValue::Absent) => Ok(RValue::List(Vec::new())),
+        (function, arg) => Err(format!("cannot apply `{function:?}` to {arg}")),
     }
 }
 

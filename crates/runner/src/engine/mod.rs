@@ -39,8 +39,8 @@ mod record;
 mod schedule;
 mod structure;
 
+use structure::expr_steps;
 pub(crate) use structure::{analyze, BlockInfo, StepInfo};
-use structure::{block_expr, expr_steps};
 
 pub(crate) type Path = Vec<u32>;
 

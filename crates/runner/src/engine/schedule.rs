@@ -130,7 +130,7 @@ impl<'a> Engine<'a> {
         let info = &self.blocks[block];
         let ancestors = info.ancestors.clone();
         let definition = info.block.clone();
-        let value = match self.eval(block_expr(&definition), &ancestors, path) {
+        let value = match self.eval_block(&definition, &ancestors, path) {
             Ok(value) => value,
             Err(EvalError::NotReady) => return,
             Err(EvalError::Fatal(message)) => {

@@ -27,22 +27,11 @@ pub(crate) struct BlockInfo {
 
 /// Collects the steps an expression reads.
 pub(super) fn expr_steps(expr: &Expr, out: &mut Vec<String>) {
-    match expr {
-        Expr::StepOutput { step, .. } => out.push(step.clone()),
-        Expr::List { items } => items.iter().for_each(|i| expr_steps(i, out)),
-        Expr::Unary { operand, .. } => expr_steps(operand, out),
-        Expr::Binary { lhs, rhs, .. } => {
-            expr_steps(lhs, out);
-            expr_steps(rhs, out);
-        }
-        Expr::Literal { .. } | Expr::Param { .. } | Expr::LoopVar { .. } => {}
+    if let Expr::StepOutput { step, .. } = expr {
+        out.push(step.clone());
     }
-}
-
-pub(super) fn block_expr(block: &Block) -> &Expr {
-    match block {
-        Block::For { over, .. } => over,
-        Block::If { condition, .. } => condition,
+    for child in expr.children() {
+        expr_steps(child, out);
     }
 }
 
@@ -95,7 +84,9 @@ pub(crate) fn analyze(
         reads.extend(step.after.iter().cloned());
         for block in &step.scope {
             if let Some(info) = blocks.get(block) {
-                expr_steps(block_expr(&info.block), &mut reads);
+                for expr in info.block.exprs() {
+                    expr_steps(expr, &mut reads);
+                }
             }
         }
         let mut upstream: Vec<usize> = Vec::new();
@@ -136,7 +127,9 @@ pub(crate) fn analyze(
     }
     for (id, info) in &blocks {
         let mut reads = Vec::new();
-        expr_steps(block_expr(&info.block), &mut reads);
+        for expr in info.block.exprs() {
+            expr_steps(expr, &mut reads);
+        }
         for name in reads {
             if let Some(&j) = index.get(name.as_str()) {
                 if !steps[j].block_dependents.contains(id) {
