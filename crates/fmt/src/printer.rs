@@ -818,10 +818,15 @@ impl<'s> Printer<'s> {
                 self.space();
                 self.tok(Token::Ident(""));
                 self.space();
-                // One field a line, their optional commas dropped, like attribute blocks.
+                // One field a line, each ended by a comma like a broken parameter list (a
+                // comma dropped would move a comment before it onto the next field's doc).
                 self.block(record.fields.len(), |p, i| {
                     p.param(&record.fields[i]);
-                    p.skip(Token::Comma);
+                    if p.at(Token::Comma) {
+                        p.sticky(Token::Comma);
+                    } else {
+                        p.synth(",");
+                    }
                 });
             }
             Item::Error(span) => self.fail(format!("a broken item at byte {}", span.start)),

@@ -263,7 +263,7 @@ proptest! {
     }
 
     #[test]
-    fn grammar_examples_with_scattered_comments(which in 0usize..62, plan in plan()) {
+    fn grammar_examples_with_scattered_comments(which in 0usize..96, plan in plan()) {
         let all = grammar_examples();
         check(&scatter(&all[which % all.len()], &plan))?;
     }

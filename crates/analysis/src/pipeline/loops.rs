@@ -20,10 +20,7 @@ impl<'a> Checker<'a> {
         };
         let elem = match (&block.second, zip_args) {
             (Some(_), Some(args)) => {
-                self.deps.clear();
-                let mut sink = std::mem::replace(&mut self.sink, Sink::new(self.file));
-                let (a, b) = zip_types(&block.iter, args, self, &mut sink);
-                self.sink = sink;
+                let (a, b) = self.zip_with_deps(&block.iter, args);
                 Ty::Pair(Box::new(a), Box::new(b))
             }
             (Some(second), None) => {
@@ -42,8 +39,8 @@ impl<'a> Checker<'a> {
                 self.sink.push(d);
                 Ty::Unknown
             }
-            (None, Some(_)) => {
-                self.infer_with_deps(&block.iter);
+            (None, Some(args)) => {
+                self.zip_with_deps(&block.iter, args);
                 let d = self
                     .sink
                     .at(
@@ -89,6 +86,16 @@ impl<'a> Checker<'a> {
             }
         }
         elem
+    }
+
+    /// The element types of a loop header's `zip(a, b)`, leaving the steps it reads in
+    /// `self.deps`.
+    fn zip_with_deps(&mut self, call: &Expr, args: &[Expr]) -> (Ty, Ty) {
+        self.deps.clear();
+        let mut sink = std::mem::replace(&mut self.sink, Sink::new(self.file));
+        let types = zip_types(call, args, self, &mut sink);
+        self.sink = sink;
+        types
     }
 
     /// Puts the loop variables of `block` in scope, given its element type; returns how

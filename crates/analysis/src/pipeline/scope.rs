@@ -143,7 +143,7 @@ impl Scope for Checker<'_> {
             || self.params.contains_key(base.text.as_str());
         if is_value {
             let base_ty = self.name_type(base, sink);
-            if let Ty::Record(_) | Ty::Literal(_) | Ty::Unknown = base_ty {
+            if let Ty::Record(_) | Ty::Literal(_) | Ty::Dict(_) | Ty::Unknown = base_ty {
                 return crate::values::member_type(&base_ty, field, sink);
             }
             if let Ty::Optional(inner) = &base_ty {

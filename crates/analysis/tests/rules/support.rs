@@ -178,3 +178,21 @@ fn a_mark_without_its_diagnostic_fails() {
         "pipeline p(data: Dataset) {\n  step fit = train(data: data)\n  //   ^^^ W0102\n}\n",
     );
 }
+
+/// Every diagnostic of a one-file fixture as `CODE message (help: …)`, for tests of wording.
+pub fn messages(fixture: &str) -> Vec<String> {
+    let files = files(fixture);
+    let loader = MemoryLoader {
+        files: files.iter().cloned().collect(),
+    };
+    let db = RootDatabase::new(Arc::new(loader));
+    let roots: Vec<_> = files.iter().map(|(path, _)| db.file(path)).collect();
+    check_files(&db, &roots)
+        .into_iter()
+        .flat_map(|(_, ds)| ds)
+        .map(|d| match &d.help {
+            Some(help) => format!("{} {} (help: {help})", d.code, d.message),
+            None => format!("{} {}", d.code, d.message),
+        })
+        .collect()
+}
