@@ -50,7 +50,7 @@ pipeline p(
   seeds: list<int> = [1, 2, 3],
   names: list<string> = ["a", "b", "c"],
   floor: float = 1.5,
-) -> (first: float, last_name: string, shell: string, kept: float, ranged: float) {
+) -> (first: float, last_name: string, echoed: string, kept: float, ranged: float) {
   for s, label in zip(seeds, names) {
     step f = fit(m: {name: label, split: model.split}, w: w, n: s)
     if f.score > floor {
@@ -65,7 +65,7 @@ pipeline p(
   step r = total(xs: g.score)
   output first = f.score[0]
   output last_name = f.info[-1].name
-  output shell = e.out
+  output echoed = e.out
   output kept = k.sum
   output ranged = r.sum
 }
