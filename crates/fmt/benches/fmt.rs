@@ -61,3 +61,19 @@ fn format_canonical_program(bencher: Bencher, steps: usize) {
         }
     });
 }
+
+/// The second-edition program (records, dicts, indexing and `zip`, one file of 5,000 steps),
+/// formatted from its generated layout and, once canonical, again (`fmt --check`).
+#[divan::bench(args = [5000])]
+fn format_structured_program(bencher: Bencher, steps: usize) {
+    let (_, text) = mlforge_synth::generate_structured(steps).remove(0);
+    mlforge_fmt::format(&text).expect("the structured program formats");
+    bencher.bench(|| black_box(mlforge_fmt::format(black_box(&text)).ok()));
+}
+
+#[divan::bench(args = [5000])]
+fn format_canonical_structured_program(bencher: Bencher, steps: usize) {
+    let (_, text) = mlforge_synth::generate_structured(steps).remove(0);
+    let canonical = mlforge_fmt::format(&text).expect("the structured program formats");
+    bencher.bench(|| black_box(mlforge_fmt::format(black_box(&canonical)).ok()));
+}

@@ -40,3 +40,22 @@ fn ir_after_analysis(bencher: divan::Bencher, steps: usize) {
     compile_json(&db);
     bencher.bench_local(|| compile_json(&db));
 }
+
+/// The second-edition program (records, dicts, indexing and `zip`; one file): check,
+/// compile and serialize from a fresh database.
+#[divan::bench(args = [5000], sample_count = 20)]
+fn ir_structured_from_a_fresh_database(bencher: divan::Bencher, steps: usize) {
+    let database = || {
+        let files = mlforge_synth::generate_structured(steps)
+            .into_iter()
+            .map(|(path, text)| (PathBuf::from("/synth").join(path), text))
+            .collect();
+        RootDatabase::new(Arc::new(MemoryLoader { files }))
+    };
+    bencher.with_inputs(database).bench_local_values(|db| {
+        let file = db.file(Path::new("/synth/structured.mlf"));
+        let key = select_pipeline(&db, file, None).expect("one pipeline");
+        let program = mlforge_ir::compile(&db, key).expect("the structured program compiles");
+        mlforge_ir::to_json(&program)
+    });
+}

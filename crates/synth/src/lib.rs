@@ -35,6 +35,8 @@
 //! `s{k-1}_{(j+1) % 10}`.
 
 pub mod hostile;
+mod structured;
+pub use structured::{generate_structured, STRUCTURED_PIPELINE};
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -83,3 +83,37 @@ fn write_to_writes_every_file() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The second-edition program (records, dicts, indexing, zip) checks clean and compiles.
+fn assert_structured_clean(steps: usize) {
+    let mut loader = MemoryLoader::default();
+    for (path, text) in mlforge_synth::generate_structured(steps) {
+        loader.files.insert(Path::new(DIR).join(path), text);
+    }
+    let db = RootDatabase::new(Arc::new(loader));
+    let file = db.file(&PathBuf::from(DIR).join("structured.mlf"));
+    let results = check_files(&db, &[file]);
+    for (file, diagnostics) in &results {
+        assert!(
+            diagnostics.is_empty(),
+            "{steps} steps: {} has {} diagnostics, the first: {:?}",
+            file.path(&db).display(),
+            diagnostics.len(),
+            diagnostics.first()
+        );
+    }
+    let key = ItemKey::new(&db, file, mlforge_synth::STRUCTURED_PIPELINE.to_string());
+    let graph = &analyze_pipeline(&db, key).graph;
+    assert!(graph.steps.len() > mlforge_synth::layer_count(steps) * mlforge_synth::WIDTH);
+    assert!(
+        graph.blocks.iter().any(|b| b.label.starts_with("zip(")) || steps <= 10,
+        "the program zips"
+    );
+}
+
+#[test]
+fn the_structured_program_checks_clean_at_every_size() {
+    for steps in [0, 10, 11, 25, 37, 100, 263, 5000] {
+        assert_structured_clean(steps);
+    }
+}
