@@ -672,12 +672,12 @@ fn walk_expr<'a>(expr: &'a Expr, f: &mut impl FnMut(&'a ExprKind)) {
     }
 }
 
-/// Every bare name (a param or loop variable) an expression reads.
+/// Every bare name (a param or loop variable) an expression reads, and the base of every
+/// `base.field` (a record param's field, `opts.rate`, reads the param).
 fn for_each_name(expr: &Expr, f: &mut impl FnMut(&str)) {
-    walk_expr(expr, &mut |kind| {
-        if let ExprKind::Name(name) = kind {
-            f(&name.text);
-        }
+    walk_expr(expr, &mut |kind| match kind {
+        ExprKind::Name(name) | ExprKind::Field { base: name, .. } => f(&name.text),
+        _ => {}
     });
 }
 

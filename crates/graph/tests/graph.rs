@@ -490,3 +490,63 @@ fn the_svg_error_says_how_to_install_graphviz() {
     assert!(message.contains("brew install graphviz"));
     assert!(message.contains("--format dot"));
 }
+
+/// The second edition's loops and values as the editor draws them: `zip` and `range` on
+/// their clusters (with the number of branches when the text says it), a record type by
+/// its name on an edge, and the fan-in that `present` reads.
+#[test]
+fn zip_range_present_and_records_on_the_graph() {
+    let text = r#"
+record Opts { rate: float = 0.1, tags: list<string> = [] }
+record Report { score: float }
+op fit(c: float, seed: int, opts: Opts) -> (report: Report, score: float) {
+  python """
+    print(${c}, ${seed}, ${opts}, ${report}, ${score})
+  """
+}
+op best(scores: list<float>) -> (top: float) {
+  python """
+    print(${scores}, ${top})
+  """
+}
+op keep(r: Report) -> (score: float) {
+  python """
+    print(${r}, ${score})
+  """
+}
+pipeline p(cs: list<float> = [0.1, 1.0, 10.0], seeds: list<int> = [1, 2, 3], opts: Opts = {}) -> (top: float, kept: float) {
+  for c, seed in zip(cs, seeds) {
+    if c > opts.rate {
+      step f = fit(c: c, seed: seed, opts: opts)
+    }
+  }
+  for i in range(4) {
+    step g = fit(c: 1.0, seed: i, opts: {rate: opts.rate})
+  }
+  step b = best(scores: present(f.score))
+  step k = keep(r: g.report[0])
+  output top = b.top
+  output kept = k.score
+}
+"#;
+    let db = memory(&[("/p/s.mlf", text)]);
+    let model = model_of(&db, "/p/s.mlf", None);
+    let zip = model.cluster("for#1").expect("the zip loop");
+    assert_eq!(zip.kind, ClusterKind::For);
+    assert_eq!(zip.label, "for c, seed in zip(cs, seeds)");
+    assert_eq!(zip.size, Some(3));
+    let range = model.cluster("for#2").expect("the range loop");
+    assert_eq!(range.label, "for i in range(4)");
+    assert_eq!(range.size, Some(4));
+    let edge = |from: &str, to: &str| {
+        model
+            .edges
+            .iter()
+            .find(|e| e.from == from && e.to == to)
+            .unwrap_or_else(|| panic!("an edge {from} -> {to}: {:#?}", model.edges))
+    };
+    // The fan-in of a step inside an `if` inside a `for`, read through `present`.
+    assert_eq!(edge("f", "b").ty.as_deref(), Some("list<float?>"));
+    // A record by its name, not its fields.
+    assert_eq!(edge("g", "k").ty.as_deref(), Some("list<Report>"));
+}

@@ -797,6 +797,30 @@ mod tests {
     }
 
     #[test]
+    fn records_and_dicts_are_dict_literals_in_python_and_one_json_word_in_shell() {
+        let record = RValue::Map(values(&[
+            ("name", s("it's \"q\"")),
+            ("rate", RValue::Float(0.5)),
+            ("seed", RValue::Absent),
+            ("tags", RValue::List(vec![s("a")])),
+        ]));
+        let v = values(&[("m", record)]);
+        assert_eq!(
+            render(Interpreter::Python, "m = ${m}", &v).unwrap(),
+            "m = {'name': 'it\\'s \"q\"', 'rate': 0.5, 'seed': None, 'tags': ['a']}"
+        );
+        // Inside an f-string field, in parentheses: `{{` would be an escaped brace.
+        assert!(render(Interpreter::Python, "print(f'{${m}}')", &v)
+            .unwrap()
+            .starts_with("print(f'{({"));
+        let shell = render(Interpreter::Shell, "echo ${m}", &v).unwrap();
+        assert_eq!(
+            shell,
+            "echo '{\"name\":\"it'\\''s \\\"q\\\"\",\"rate\":0.5,\"seed\":null,\"tags\":[\"a\"]}'"
+        );
+    }
+
+    #[test]
     fn python_strings_get_escaped_text() {
         let v = values(&[("p", s("/a/b'c\"d\n")), ("x", s("{x}"))]);
         assert_eq!(
