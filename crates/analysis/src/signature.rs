@@ -237,8 +237,14 @@ fn resolve_local_type(db: &dyn Db, file: SourceFile, name: &str) -> Result<Ty, T
     declared_kind(db, file, name).map(Ty::Artifact)
 }
 
+/// Whether `file` declares a record `name`. Read from the item index, which stays equal
+/// while an edit changes only the insides of items, so that resolving a type does not
+/// depend on the whole file's tree (an op body edit must not re-check every pipeline).
 fn is_record(db: &dyn Db, file: SourceFile, name: &str) -> bool {
-    matches!(find_item(db, file, name), Some(Item::Record(_)))
+    matches!(
+        crate::items::item_index(db, file).get(name),
+        Some((_, crate::items::ItemKind::Record))
+    )
 }
 
 /// The record type `key` names, its fields resolved. A record that contains itself (through
