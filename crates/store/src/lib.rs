@@ -8,6 +8,8 @@
 //!   tmp/                copies in progress (renamed into artifacts/ when complete)
 //!   work/               one folder per step attempt
 //!   logs/               one log per step attempt
+//!   trash/              folders being deleted in the background
+//!   damaged/            objects `store verify --repair` took out of the store
 //! ```
 
 mod address;
@@ -18,6 +20,7 @@ mod lineage;
 mod queries;
 mod schema;
 mod synthetic;
+mod upkeep;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +29,7 @@ pub use crate::address::{
 };
 pub use crate::artifacts::{
     force_remove_dir, hash_file, hash_tree, process_alive, sha256_hex, ArtifactKind, ArtifactStore,
-    Stored,
+    Health, Stored, SEAL_MTIME,
 };
 pub use crate::diff::{
     changes, diff_counts, diff_runs, last_attempts, Change, ChangePart, DiffStatus, StepDiff,
@@ -43,6 +46,7 @@ pub use crate::queries::{
 pub use crate::schema::MIGRATIONS;
 #[doc(hidden)]
 pub use crate::synthetic::synthetic_chains;
+pub use crate::upkeep::{Damaged, Garbage, GarbageKind, Verification};
 
 /// The default store folder, in the current folder.
 pub const DEFAULT_DIR: &str = ".mlforge";
