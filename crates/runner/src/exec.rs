@@ -1,5 +1,6 @@
 //! One attempt of one step: a fresh folder, staged inputs, the body run in its own
-//! process group, outputs checked and moved into the store.
+//! process group under a keeper that no process of the step can escape (`contain.rs`),
+//! outputs checked and moved into the store once every process of the step is gone.
 //!
 //! The attempt folder is the body's working folder. It holds only what the step needs:
 //!
@@ -156,6 +157,7 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
         .envs(prepared.env.iter().map(|(k, v)| (k, v)))
         .process_group(0)
         .kill_on_drop(true);
+    crate::contain::keep(&mut command);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -171,16 +173,11 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
             );
         }
     };
-    let group = child.id();
-    if let Some(group) = group {
-        crate::reaper::guard(group);
+    // The step's first process keeps every other (`contain.rs`) and leads its group.
+    let keeper = child.id();
+    if let Some(keeper) = keeper {
+        crate::reaper::guard(keeper);
     }
-    let kill_group = || {
-        if let Some(group) = group {
-            let _ = killpg(Pid::from_raw(group as i32), Signal::SIGKILL);
-            crate::reaper::release(group);
-        }
-    };
     let timeout = spec.timeout;
     let waited = tokio::select! {
         status = child.wait() => Ok(status),
@@ -192,12 +189,30 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
         } => Err(ExecStatus::TimedOut),
         _ = cancelled(&mut cancel) => Err(ExecStatus::Cancelled),
     };
-    // Whatever happened, nothing of the step's process group outlives the attempt.
-    kill_group();
+    if waited.is_err() {
+        if let Some(keeper) = keeper {
+            crate::contain::stop(keeper);
+        }
+        // The keeper ends once every process of the step is gone; should it not (it was
+        // stopped with SIGSTOP, say), its whole group is killed.
+        if tokio::time::timeout(KEEPER_GRACE, child.wait())
+            .await
+            .is_err()
+        {
+            if let Some(keeper) = keeper {
+                let _ = killpg(Pid::from_raw(keeper as i32), Signal::SIGKILL);
+            }
+            let _ = child.wait().await;
+        }
+    }
+    if let Some(keeper) = keeper {
+        // Nothing is left in the group now; the watchdog forgets it.
+        let _ = killpg(Pid::from_raw(keeper as i32), Signal::SIGKILL);
+        crate::reaper::release(keeper);
+    }
     let status = match waited {
         Ok(status) => status,
         Err(kind) => {
-            let _ = child.wait().await;
             let error = match kind {
                 ExecStatus::TimedOut => format!(
                     "timed out after {}",
@@ -369,6 +384,10 @@ fn plain_json(value: &RValue) -> serde_json::Value {
         other => other.to_json(),
     }
 }
+
+/// How long a stopped step's keeper has to kill what is below it before its group is
+/// killed outright.
+const KEEPER_GRACE: Duration = Duration::from_secs(5);
 
 /// Inline shell bodies up to this size are passed with `sh -c` (no file to create);
 /// longer ones are written to `body.sh` (arguments are limited to 128 KiB).

@@ -9,6 +9,7 @@
 //! - Events ([`events::Event`]) report progress; `EVENTS.md` documents their JSON form.
 
 pub mod body;
+mod contain;
 mod engine;
 mod error;
 pub mod events;

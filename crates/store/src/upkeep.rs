@@ -90,8 +90,11 @@ fn is_hash(name: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-/// Every object under `artifacts/`: (hash, path), and the entries that are not objects.
-fn objects(dir: &Path) -> io::Result<(Vec<(String, PathBuf)>, Vec<PathBuf>)> {
+/// Objects as (hash, path), and the entries that are not objects.
+type Listing = (Vec<(String, PathBuf)>, Vec<PathBuf>);
+
+/// Every object under `artifacts/`, and the entries that are not objects.
+fn objects(dir: &Path) -> io::Result<Listing> {
     let (mut found, mut strays) = (Vec::new(), Vec::new());
     let prefixes = match fs::read_dir(dir) {
         Ok(entries) => entries,
