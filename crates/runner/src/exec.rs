@@ -143,22 +143,34 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
         Ok(p) => p,
         Err(error) => return AttemptResult::failed(error, None, started),
     };
-    let stderr = match prepared.log.try_clone() {
-        Ok(f) => f,
-        Err(e) => return AttemptResult::failed(format!("cannot open the log: {e}"), None, started),
+    // Standard output and error share one pipe (their order is kept), streamed into the
+    // log within bounds (`log.rs`).
+    let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(std::io::Error::from)
+        .and_then(|(read, write)| Ok((read, write.try_clone()?, write)));
+    let (output, stdout, stderr) = match pipe {
+        Ok(ends) => ends,
+        Err(e) => {
+            return AttemptResult::failed(format!("cannot open the log's pipe: {e}"), None, started)
+        }
     };
+    let log = prepared.log;
+    let pump = tokio::task::spawn_blocking(move || crate::log::pump(fs::File::from(output), log));
     let mut command = tokio::process::Command::new(&prepared.program);
     command
         .args(&prepared.args)
         .current_dir(&prepared.work)
         .stdin(Stdio::null())
-        .stdout(Stdio::from(prepared.log))
+        .stdout(Stdio::from(stdout))
         .stderr(Stdio::from(stderr))
         .envs(prepared.env.iter().map(|(k, v)| (k, v)))
         .process_group(0)
         .kill_on_drop(true);
     crate::contain::keep(&mut command);
-    let mut child = match command.spawn() {
+    let spawned = command.spawn();
+    // The pipe's write ends now belong to the step alone: the log ends when it does.
+    drop(command);
+    let mut child = match spawned {
         Ok(child) => child,
         Err(e) => {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
@@ -209,6 +221,14 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
         // Nothing is left in the group now; the watchdog forgets it.
         let _ = killpg(Pid::from_raw(keeper as i32), Signal::SIGKILL);
         crate::reaper::release(keeper);
+    }
+    // Every writer is gone, so the log is complete once the pump has drained the pipe.
+    match tokio::time::timeout(KEEPER_GRACE, pump).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => {
+            return AttemptResult::failed(format!("cannot write the log: {e}"), None, started)
+        }
+        Ok(Err(_)) | Err(_) => {}
     }
     let status = match waited {
         Ok(status) => status,

@@ -79,6 +79,21 @@ impl Store {
         Self::open(root).map(Some)
     }
 
+    /// Opens the stores under `root` for reading only, if they exist: nothing under `root`
+    /// is created or changed (for `runs`, `show`, `logs`, `lineage`, and a store on a
+    /// read-only disk).
+    pub fn open_read_only(root: &Path) -> Result<Option<Store>> {
+        let db = root.join("lineage.db");
+        if !db.exists() {
+            return Ok(None);
+        }
+        Ok(Some(Store {
+            root: root.to_path_buf(),
+            artifacts: ArtifactStore::at(root),
+            lineage: Lineage::open_read_only(&db)?,
+        }))
+    }
+
     /// An empty store that writes nothing to disk (its lineage lives in memory): what
     /// `plan` reads when no store exists yet.
     pub fn ephemeral(root: &Path) -> Result<Store> {

@@ -297,8 +297,9 @@ impl Store {
         Ok(garbage)
     }
 
-    /// Whether a run has no end recorded and its process is alive on this machine.
-    fn run_is_running(&self, run: i64) -> Result<bool> {
+    /// Whether a run may still be running: no end recorded, and its process alive (or on
+    /// another machine, where this one cannot tell).
+    pub fn run_is_running(&self, run: i64) -> Result<bool> {
         let Some(record) = self.lineage.run(run)? else {
             return Ok(false);
         };
