@@ -612,6 +612,7 @@ fn collect(spec: &AttemptSpec) -> Result<Vec<Produced>, String> {
                         hash: stored.hash.clone(),
                         kind,
                         name: Some(output.name.clone()),
+                        from: None,
                     }),
                     stored: Some(stored),
                     type_name,

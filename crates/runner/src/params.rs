@@ -206,6 +206,7 @@ fn import_paths(
                 hash: stored.hash,
                 kind,
                 name,
+                from: None,
             }))
         }
         (_, value) => Ok(value),

@@ -360,19 +360,30 @@ impl Writer<'_> {
     }
 
     /// Records that an attempt read an artifact.
+    ///
+    /// `from` is the attempt (of the same run) and output the artifact came from; `None`
+    /// for a run's param file.
     pub fn add_consumed(
         &self,
         attempt_id: i64,
         input: &str,
         position: &str,
         hash: &str,
+        from: Option<(i64, &str)>,
     ) -> Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO consumed (attempt_id, input, position, artifact_hash) \
-             VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO consumed (attempt_id, input, position, artifact_hash, \
+                 from_attempt, from_output) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![attempt_id, input, position, hash])?;
+            .execute(params![
+                attempt_id,
+                input,
+                position,
+                hash,
+                from.map(|f| f.0),
+                from.map(|f| f.1)
+            ])?;
         Ok(())
     }
 
@@ -510,6 +521,10 @@ pub struct ConsumedRecord {
     pub input: String,
     pub position: String,
     pub artifact: String,
+    /// The attempt and output it came from (`None` for a param file, or a record older
+    /// than provenance per step).
+    pub from_attempt: Option<i64>,
+    pub from_output: Option<String>,
 }
 
 /// An artifact given as a run's param.
@@ -957,14 +972,16 @@ impl Lineage {
     /// The artifacts an attempt read.
     pub fn consumed(&self, attempt_id: i64) -> Result<Vec<ConsumedRecord>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT input, position, artifact_hash FROM consumed WHERE attempt_id = ?1 \
-             ORDER BY input, position",
+            "SELECT input, position, artifact_hash, from_attempt, from_output FROM consumed \
+             WHERE attempt_id = ?1 ORDER BY input, position",
         )?;
         let rows = stmt.query_map(params![attempt_id], |row| {
             Ok(ConsumedRecord {
                 input: row.get(0)?,
                 position: row.get(1)?,
                 artifact: row.get(2)?,
+                from_attempt: row.get(3)?,
+                from_output: row.get(4)?,
             })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
