@@ -123,15 +123,12 @@ unsafe fn wait_for(body: libc::pid_t) -> libc::c_int {
 /// re-parented to it as their parents die, until it has none.
 unsafe fn kill_all_below(keeper: libc::pid_t) {
     loop {
-        let killed = for_each_child(keeper, |pid| {
-            libc::kill(pid, libc::SIGKILL);
-        });
-        let mut reaped = false;
+        // Reap what has ended; with no child left (the usual case: nothing escaped) the
+        // keeper is done without looking through /proc.
         loop {
             let mut status = 0;
             let pid = libc::waitpid(-1, &mut status, libc::WNOHANG);
             if pid > 0 {
-                reaped = true;
                 continue;
             }
             if pid < 0 && errno() == libc::ECHILD {
@@ -139,7 +136,10 @@ unsafe fn kill_all_below(keeper: libc::pid_t) {
             }
             break;
         }
-        if killed == 0 && !reaped {
+        let killed = for_each_child(keeper, |pid| {
+            libc::kill(pid, libc::SIGKILL);
+        });
+        if killed == 0 {
             // Children that are dying, or not yet seen in /proc.
             libc::usleep(1000);
         }
