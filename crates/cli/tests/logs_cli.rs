@@ -1,7 +1,7 @@
 //! Step output and logs, through the real binary: a step printing without end fills
 //! neither the disk nor memory (its log keeps a head and a tail and says what was cut);
 //! `mlforge logs` streams a log and says when it is empty or when an attempt does not
-//! exist; `runs`, `show`, `logs` and `lineage` read a store nobody may write to; a param
+//! exist; `runs`, `show`, `logs`, `lineage` and `plan` read a store nobody may write to; a param
 //! naming a device says so.
 
 mod run_support;
@@ -207,6 +207,7 @@ pipeline p() {
         &["logs", "1", "a"],
         &["lineage", "1/a.out"],
         &["store", "verify"],
+        &["plan", "p.mlf"],
     ] {
         let (code, stdout, stderr) = as_reader(args);
         assert_eq!(code, Some(0), "{args:?}\n{stdout}\n{stderr}");

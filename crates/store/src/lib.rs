@@ -71,14 +71,6 @@ impl Store {
         })
     }
 
-    /// Opens the stores under `root` only if they exist (for commands that only read).
-    pub fn open_existing(root: &Path) -> Result<Option<Store>> {
-        if !root.join("lineage.db").exists() {
-            return Ok(None);
-        }
-        Self::open(root).map(Some)
-    }
-
     /// Opens the stores under `root` for reading only, if they exist: nothing under `root`
     /// is created or changed (for `runs`, `show`, `logs`, `lineage`, and a store on a
     /// read-only disk).
