@@ -1,8 +1,8 @@
 //! What is mirrored of a run, read from the lineage store through its public queries.
 
 use mlforge_store::{
-    last_attempts, ArtifactRecord, AttemptStatus, Element, Lineage, MetricRecord, RunRecord,
-    StoreError,
+    input_label, last_attempts, ArtifactRecord, AttemptStatus, Element, Lineage, MetricRecord,
+    RunRecord, StoreError,
 };
 
 /// A finished run as the mirror sees it: the run record and the last attempt of each step
@@ -68,15 +68,7 @@ impl RunSnapshot {
                         .map(|a| format!("{}.{output}", a.element.instance_name(&a.step))),
                     _ => None,
                 };
-                let input = if consumed.position.is_empty() {
-                    consumed.input
-                } else {
-                    format!(
-                        "{}[{}]",
-                        consumed.input,
-                        consumed.position.replace('.', ",")
-                    )
-                };
+                let input = input_label(&consumed.input, &consumed.position);
                 inputs.push(InputSnapshot {
                     input,
                     hash: consumed.artifact,

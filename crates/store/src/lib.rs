@@ -41,7 +41,8 @@ pub use crate::lineage::{
     RunInputRecord, RunRecord, RunStatus, StoreError, Writer,
 };
 pub use crate::queries::{
-    ArtifactMatch, LineageArtifact, LineageAttempt, LineageEdge, LineageGraph, LineageNode, NodeKey,
+    input_label, ArtifactMatch, LineageArtifact, LineageAttempt, LineageEdge, LineageGraph,
+    LineageNode, NodeKey,
 };
 pub use crate::schema::MIGRATIONS;
 #[doc(hidden)]

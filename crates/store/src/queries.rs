@@ -139,7 +139,8 @@ pub enum ArtifactMatch {
     Ambiguous(Vec<String>),
 }
 
-fn position_label(input: &str, position: &str) -> String {
+/// An input as people read it, with its list position: `models[1]`, `grid[1,0]`.
+pub fn input_label(input: &str, position: &str) -> String {
     if position.is_empty() {
         input.to_string()
     } else {
@@ -280,7 +281,7 @@ impl Lineage {
                     let position: String = r.get(1)?;
                     let from: Option<i64> = r.get(2)?;
                     Ok((
-                        position_label(&input, &position),
+                        input_label(&input, &position),
                         from,
                         self.artifact_from_row(r, 3)?,
                     ))
@@ -316,7 +317,7 @@ impl Lineage {
                     let input: String = r.get(0)?;
                     let position: String = r.get(1)?;
                     Ok((
-                        position_label(&input, &position),
+                        input_label(&input, &position),
                         Self::attempt_from_lineage_row(r, 2)?,
                     ))
                 })?;
