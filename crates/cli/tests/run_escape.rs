@@ -1,6 +1,6 @@
 //! No process a step starts outlives the step, even one that leaves the step's process
-//! group and session (`setsid`) or is double-forked: when the step succeeds, times out, or
-//! the runner itself is killed. Outputs are hashed only when every process is gone, so a
+//! group and session (`setsid`) or is double-forked: when the step succeeds, times out, is
+//! cancelled, or the runner itself is killed. Outputs are hashed only when every process is gone, so a
 //! leftover cannot write to a stored artifact.
 
 mod run_support;
@@ -144,4 +144,38 @@ pipeline p(pids: string) {{
         survivors(&started, Duration::from_secs(10)),
         Vec::<i32>::new()
     );
+}
+
+#[test]
+fn processes_that_change_session_die_when_the_run_is_cancelled() {
+    let s = Scratch::new();
+    s.write(
+        "p.mlf",
+        &format!(
+            r#"
+op slow(pids: string) -> (out: File) {{
+  shell """
+{ESCAPING}
+    sleep 60
+  """
+}}
+pipeline p(pids: string) {{
+  step a = slow(pids: pids)
+}}
+"#
+        ),
+    );
+    let file = s.path().join("pids");
+    let param = format!("pids={}", file.display());
+    let (mut child, _, _reader) = s.start_until(
+        &["run", "p.mlf", "--param", &param, "--events", "json"],
+        |e| e["event"] == "step_started",
+    );
+    let started = pids(&file, 2);
+    assert_eq!(started.len(), 2);
+    // Ctrl-C: the run cancels its steps and ends only when their processes are gone.
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(survivors(&started, Duration::ZERO), Vec::<i32>::new());
 }
