@@ -1,7 +1,7 @@
 //! No process a step starts outlives the step, even one that leaves the step's process
 //! group and session (`setsid`) or is double-forked: when the step succeeds, times out, is
-//! cancelled, or the runner itself is killed. Outputs are hashed only when every process is gone, so a
-//! leftover cannot write to a stored artifact.
+//! cancelled, or the runner itself is killed. Outputs are hashed only when every process
+//! is gone, so a leftover cannot write to a stored artifact.
 
 mod run_support;
 
