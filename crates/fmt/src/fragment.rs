@@ -25,7 +25,9 @@ pub fn format_statements(text: &str, indent: usize) -> Result<String, FormatErro
     let mut out = String::with_capacity(body.len() + body.len() / 4);
     let mut offset = 0;
     for (i, line) in body.split_inclusive('\n').enumerate() {
-        let keep = inside_comment.iter().any(|&(s, e)| s < offset && offset < e);
+        let keep = inside_comment
+            .iter()
+            .any(|&(s, e)| s < offset && offset < e);
         let content = if keep {
             line
         } else {
@@ -96,6 +98,9 @@ mod tests {
     #[test]
     fn broken_statements_are_refused() {
         let error = format_statements("step a = f(\n  x: 1\n", 2).unwrap_err();
-        assert!(matches!(error, crate::FormatError::Syntax { .. }), "{error}");
+        assert!(
+            matches!(error, crate::FormatError::Syntax { .. }),
+            "{error}"
+        );
     }
 }
