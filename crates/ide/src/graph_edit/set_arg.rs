@@ -6,7 +6,7 @@
 use mlforge_analysis::types::Ty;
 use mlforge_syntax::lexer::{self, Token};
 
-use super::args::{checked_outcome, outcome, set_argument, signature_of};
+use super::args::{checked_outcome, listing, outcome, set_argument, signature_of};
 use super::locate::Instance;
 use super::{ArgValue, EditOutcome, Refusal, RefusalReason};
 
@@ -18,6 +18,15 @@ pub(crate) fn set_arg(
 ) -> Result<EditOutcome, Refusal> {
     let (instance, _) = top.holding(step)?;
     let target = instance.step_here(step)?;
+    let signature = signature_of(&instance, &target);
+    if let Some(signature) = signature.filter(|s| s.input(input).is_none()) {
+        let inputs: Vec<&str> = signature.inputs.iter().map(|i| i.name.as_str()).collect();
+        return Err(Refusal::not_found(format!(
+            "`{}` has no input `{input}`; its inputs are {}",
+            target.step.callee.name.text,
+            listing(&inputs)
+        )));
+    }
     let Some(value) = value else {
         if !target.step.args.iter().any(|a| a.name.text == input) {
             return Ok(outcome(&instance, Vec::new(), None));
@@ -25,9 +34,7 @@ pub(crate) fn set_arg(
         let edit = set_argument(&instance, &target, input, None)?;
         return Ok(outcome(&instance, vec![edit], None));
     };
-    let ty = signature_of(&instance, &target)
-        .and_then(|s| s.input(input))
-        .map(|i| i.ty.clone());
+    let ty = signature.and_then(|s| s.input(input)).map(|i| i.ty.clone());
     let literal = literal(value, ty.as_ref())?;
     let edit = set_argument(&instance, &target, input, Some(&literal))?;
     checked_outcome(&instance, &target, input, edit, &format!("`{literal}`"))
