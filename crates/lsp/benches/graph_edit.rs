@@ -72,8 +72,11 @@ impl Session {
         let program = program(name);
         let dir = tempfile::tempdir().expect("a temporary folder");
         if name == "quickstart" {
-            std::fs::copy(examples().join("quickstart.mlf"), dir.path().join("quickstart.mlf"))
-                .expect("the quickstart is copied");
+            std::fs::copy(
+                examples().join("quickstart.mlf"),
+                dir.path().join("quickstart.mlf"),
+            )
+            .expect("the quickstart is copied");
         } else {
             mlforge_synth::write_to(dir.path(), 300).expect("the program is written");
         }
@@ -180,7 +183,9 @@ fn connect(bencher: Bencher, name: &str) {
     let (to, input) = session.program.to;
     bencher
         .with_inputs(|| {
-            session.rt.block_on(async { session.client.lock().await.drain() });
+            session
+                .rt
+                .block_on(async { session.client.lock().await.drain() });
             let (from, output) = session.program.sources[turn.get() % 2];
             turn.set(turn.get() + 1);
             json!({"kind": "connect", "from": {"step": from, "output": output},

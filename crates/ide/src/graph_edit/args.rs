@@ -7,7 +7,7 @@ use mlforge_analysis::signature::{callee_signature, Signature};
 
 use super::check::{recheck, refuse_errors_in};
 use super::locate::{Instance, StepAt};
-use super::text::{kept_comments, layout, statement_indent, Splice};
+use super::text::{align_assign, assign_column, kept_comments, layout, statement_indent, Splice};
 use super::{EditOutcome, Refusal};
 use crate::{FileEdits, TextEdit};
 
@@ -188,8 +188,9 @@ pub(crate) fn set_argument(
     }
     let statement = splice.result();
     let base = statement_indent(text, &at.body, step.span.start as usize);
+    let column = assign_column(&text[step.span.range()]);
     Ok(TextEdit {
         span: step.span,
-        new_text: layout(&statement, base)?,
+        new_text: align_assign(layout(&statement, base)?, column),
     })
 }
