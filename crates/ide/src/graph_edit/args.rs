@@ -9,6 +9,7 @@ use super::check::{recheck, refuse_errors_in};
 use super::locate::{Instance, StepAt};
 use super::text::{align_assign, assign_column, kept_comments, layout, statement_indent, Splice};
 use super::{EditOutcome, Refusal};
+use crate::base::is_identifier;
 use crate::{FileEdits, TextEdit};
 
 pub(crate) fn connect(
@@ -34,6 +35,11 @@ pub(crate) fn connect(
                 listing(&outputs)
             )));
         }
+    }
+    if !is_identifier(output) {
+        return Err(Refusal::not_found(format!(
+            "`{from}` has no output `{output}`"
+        )));
     }
     let value = format!("{}.{output}", source.step.name.text);
     let edit = set_argument(&instance, &target, input, Some(&value))?;
@@ -125,6 +131,12 @@ pub(crate) fn set_argument(
     if step.args_broken {
         return Err(Refusal::invalid(format!(
             "the arguments of `{name}` do not parse; fix them in the text first"
+        )));
+    }
+    if !is_identifier(input) {
+        return Err(Refusal::not_found(format!(
+            "`{}` has no input `{input}`",
+            step.callee.name.text
         )));
     }
     let signature = signature_of(instance, at);

@@ -383,6 +383,12 @@ fn wrap_refusals() {
             steps: strings(&["data", "fitted"]),
             condition: "true".into()
         }),
+        edit(GraphEdit::WrapIf {
+            steps: strings(&["data"]),
+            condition: "true {} step evil = make() if true".into()
+        }),
+        edit(connect("data", "table) after best //", "extra", "data")),
+        edit(set("extra", "data: data.table) //", None)),
     ]
     .join("\n"));
 }
