@@ -11,12 +11,12 @@ use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
 use mlforge_ir::{CompileError, Program};
 use mlforge_runner::events::instance_name;
-use mlforge_runner::{RunError, RunOptions, Select};
+use mlforge_runner::{ParamsFile, RunError, RunOptions, Select};
 use mlforge_store::{RunStatus, Store};
 
 use crate::check::{load_root, print_problems};
 use crate::error::{fail, CliError, CliResult};
-use crate::run_events::{JsonLines, PlainLines, Progress};
+use crate::run_events::{totals, JsonLines, PlainLines, Progress};
 use crate::runs;
 
 #[derive(Args)]
@@ -29,6 +29,10 @@ pub struct RunArgs {
     /// A param value, `NAME=VALUE` (lists as JSON: `rates=[0.1,1]`; artifacts as paths).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// A params file (YAML, JSON or TOML) giving params by name (default: `params` in
+    /// mlforge.toml); a --param wins over it.
+    #[arg(long = "params", value_name = "FILE", conflicts_with = "resume")]
+    pub params_file: Option<PathBuf>,
     /// Steps to run at once (default: `jobs` in mlforge.toml, else the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
@@ -86,6 +90,14 @@ pub fn compile(file: &Path, pipeline: Option<&str>) -> CliResult<(Program, Strin
     }
 }
 
+/// Whether some step runs inside a `for` (then counts are of step instances).
+pub fn has_loops(program: &Program) -> bool {
+    program
+        .blocks
+        .values()
+        .any(|b| matches!(b, mlforge_ir::Block::For { .. }))
+}
+
 /// `--only STEP` or `--from STEP` (clap lets only one through).
 pub fn select(only: &Option<String>, from: &Option<String>) -> Option<Select> {
     match (only, from) {
@@ -100,12 +112,14 @@ pub fn select(only: &Option<String>, from: &Option<String>) -> Option<Select> {
 pub fn worded(error: &RunError, select: Option<&Select>) -> String {
     match (error, select) {
         (RunError::ResumeWithParams { .. }, _) => {
-            "--resume runs with the params of the run it resumes; drop --param".into()
+            "--resume runs with the params of the run it resumes; drop --param and --params".into()
         }
         (RunError::ParamTwice(name), _) => format!("--param {name} is given twice"),
         (RunError::ParamMissing { name, ty, artifact }, _) => {
             let what = if *artifact { "PATH" } else { "VALUE" };
-            format!("param `{name}` ({ty}) needs a value: add --param {name}={what}")
+            format!(
+                "param `{name}` ({ty}) needs a value: add --param {name}={what}, or give it in a params file (--params FILE)"
+            )
         }
         (RunError::NoEarlierResult { step }, Some(select)) => {
             let flag = match select {
@@ -118,6 +132,22 @@ pub fn worded(error: &RunError, select: Option<&Select>) -> String {
         }
         (other, _) => other.to_string(),
     }
+}
+
+/// The params file: the one named, else the project's (not for `--resume`, which takes the
+/// params of the run it resumes).
+pub fn params_file(flag: Option<&Path>, resume: bool) -> CliResult<Option<ParamsFile>> {
+    let path = match flag {
+        Some(path) => path.to_path_buf(),
+        None if resume => return Ok(None),
+        None => match crate::settings::params_file() {
+            Some(path) => path,
+            None => return Ok(None),
+        },
+    };
+    ParamsFile::read(&path)
+        .map(Some)
+        .map_err(|e| CliError::Failed(e.to_string()))
 }
 
 /// `NAME=VALUE` pairs.
@@ -139,6 +169,11 @@ pub fn parse_params(params: &[String]) -> CliResult<Vec<(String, String)>> {
 /// python3. A relative path (`.venv/bin/python`) is made absolute: steps run in their own
 /// folders.
 pub fn python(flag: Option<&str>) -> String {
+    chosen_python(flag).unwrap_or_else(|| "python3".to_string())
+}
+
+/// The interpreter the flag, $MLFORGE_PYTHON or the project names; `None` when none does.
+pub fn chosen_python(flag: Option<&str>) -> Option<String> {
     let chosen = flag
         .map(str::to_string)
         .or_else(|| {
@@ -146,15 +181,14 @@ pub fn python(flag: Option<&str>) -> String {
                 .ok()
                 .filter(|p| !p.is_empty())
         })
-        .or_else(crate::settings::python)
-        .unwrap_or_else(|| "python3".to_string());
+        .or_else(crate::settings::python)?;
     let path = Path::new(&chosen);
     if chosen.contains('/') && path.is_relative() {
         if let Ok(dir) = std::env::current_dir() {
-            return dir.join(path).display().to_string();
+            return Some(dir.join(path).display().to_string());
         }
     }
-    chosen
+    Some(chosen)
 }
 
 pub fn run(args: &RunArgs) -> CliResult {
@@ -170,6 +204,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         None => None,
     };
     let (program, json) = compile(&file, args.pipeline.as_deref())?;
+    let params_file = params_file(args.params_file.as_deref(), args.resume.is_some())?;
     let mut store = Store::open(&args.store)
         .map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
     let defaults = RunOptions::default();
@@ -177,6 +212,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         file: file.clone(),
         program_json: json,
         params,
+        params_file,
         jobs: crate::settings::jobs(args.jobs).unwrap_or(defaults.jobs),
         no_cache: args.no_cache,
         select: select(&args.only, &args.from),
@@ -197,7 +233,7 @@ pub fn run(args: &RunArgs) -> CliResult {
             &program, &options, &mut store, &mut sink,
         ))
     } else if std::io::stderr().is_terminal() {
-        let mut sink = Progress::new();
+        let mut sink = Progress::new(has_loops(&program));
         let result = runtime.block_on(mlforge_runner::run(
             &program, &options, &mut store, &mut sink,
         ));
@@ -212,12 +248,8 @@ pub fn run(args: &RunArgs) -> CliResult {
     // Steps killed on cancellation are gone; do not wait for stray tasks.
     runtime.shutdown_background();
     let report = result.map_err(|e| worded(&e, options.select.as_ref()))?;
-    let counts = &report.counts;
     let seconds = report.duration_ms as f64 / 1000.0;
-    let summary = format!(
-        "{} step instances ran, {} cached, {} skipped, {} failed",
-        counts.succeeded, counts.cached, counts.skipped, counts.failed
-    );
+    let summary = totals(&report.counts, has_loops(&program));
     for failure in &report.failures {
         let name = instance_name(&failure.step, failure.element.as_deref().unwrap_or(&[]));
         eprintln!(

@@ -54,6 +54,15 @@ pub fn jobs(flag: Option<usize>) -> Option<usize> {
     flag.or_else(|| project().ok().flatten().and_then(|p| p.settings.jobs))
 }
 
+/// The project's params file, if it names one.
+pub fn params_file() -> Option<PathBuf> {
+    project()
+        .ok()
+        .flatten()
+        .and_then(Project::params)
+        .map(shorter)
+}
+
 /// The project's interpreter, if it names one.
 pub fn python() -> Option<String> {
     project().ok().flatten().and_then(Project::python)

@@ -16,6 +16,7 @@ pub mod exec;
 pub mod hints;
 pub mod key;
 mod params;
+pub mod params_file;
 mod provenance;
 pub mod quote;
 mod reaper;
@@ -30,10 +31,11 @@ use mlforge_ir::Program;
 use mlforge_store::{now_ms, sha256_hex, Change, NewArtifact, NewRun, RunStatus, Store};
 use serde::Serialize;
 
-use crate::engine::{analyze, Engine, Mode, Settings, StepInfo};
+use crate::engine::{analyze, block_expr, expr_params, Engine, Mode, Settings, StepInfo};
 pub use crate::error::RunError;
 use crate::events::{Counts, Element, Envelope, Event, EventSink};
 use crate::exec::{Executor, Processes};
+pub use crate::params_file::ParamsFile;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -42,8 +44,10 @@ pub struct RunOptions {
     pub file: PathBuf,
     /// The IR JSON of `program` (recorded with the run).
     pub program_json: String,
-    /// `--param NAME=VALUE`, as given.
+    /// `--param NAME=VALUE`, as given (these win over the params file).
     pub params: Vec<(String, String)>,
+    /// A params file (`--params FILE`, or the project's `params` setting).
+    pub params_file: Option<ParamsFile>,
     /// Steps run at once.
     pub jobs: usize,
     /// Run every step even when a cached result exists.
@@ -66,6 +70,7 @@ impl Default for RunOptions {
             file: PathBuf::new(),
             program_json: String::new(),
             params: Vec::new(),
+            params_file: None,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             no_cache: false,
             select: None,
@@ -240,6 +245,52 @@ fn selection(
     Ok((Some(selected), Some(needed)))
 }
 
+/// The params a run cannot do without: all of them, or with `--only`/`--from` those the
+/// steps that run and the blocks read (the other steps' results are reused whatever their
+/// params would be).
+fn demanded_params(
+    program: &Program,
+    selected: &Option<HashSet<usize>>,
+) -> Option<HashSet<String>> {
+    let selected = selected.as_ref()?;
+    let mut names = Vec::new();
+    for &i in selected {
+        for binding in &program.steps[i].bindings {
+            if let mlforge_ir::BindingValue::Given { expr } = &binding.value {
+                expr_params(expr, &mut names);
+            }
+        }
+    }
+    for block in program.blocks.values() {
+        expr_params(block_expr(block), &mut names);
+    }
+    Some(names.into_iter().collect())
+}
+
+/// Resolves the params of a run or a plan from the options.
+fn resolve_params(
+    program: &Program,
+    options: &RunOptions,
+    selected: &Option<HashSet<usize>>,
+    store: &Store,
+    copy: bool,
+) -> Result<params::Params, RunError> {
+    let demanded = demanded_params(program, selected);
+    let is_demanded = |name: &str| demanded.as_ref().is_none_or(|d| d.contains(name));
+    let given = params::Given {
+        texts: &options.params,
+        file: options.params_file.as_ref(),
+        program_dir: options.file.parent().unwrap_or(Path::new("")),
+        demanded: &is_demanded,
+    };
+    let import = params::Import {
+        artifacts: &store.artifacts,
+        lineage: &store.lineage,
+        copy,
+    };
+    params::resolve(program, &given, &import)
+}
+
 /// Runs a program, recording it in `store` and reporting to `sink`.
 pub async fn run(
     program: &Program,
@@ -273,7 +324,7 @@ pub async fn run_with(
     let mut resume = HashMap::new();
     let params = match options.resume {
         Some(previous) => {
-            if !options.params.is_empty() {
+            if !options.params.is_empty() || options.params_file.is_some() {
                 return Err(RunError::ResumeWithParams { run: previous });
             }
             let record = store
@@ -299,11 +350,7 @@ pub async fn run_with(
             }
             params::from_record(program, &record.params, &store.artifacts, &store.lineage)?
         }
-        None => params::resolve(
-            program,
-            &options.params,
-            params::Import::Store(&store.artifacts),
-        )?,
+        None => resolve_params(program, options, &selected, store, true)?,
     };
 
     let file_hash = std::fs::read(&options.file)
@@ -379,6 +426,15 @@ pub async fn run_with(
             params: params.json.clone(),
             jobs: options.jobs,
             steps: program.steps.len(),
+            steps_in_loops: program
+                .steps
+                .iter()
+                .filter(|s| {
+                    s.scope.iter().any(|b| {
+                        matches!(program.blocks.get(b), Some(mlforge_ir::Block::For { .. }))
+                    })
+                })
+                .count(),
             resumed_from: options.resume,
         },
         run_id,
@@ -477,7 +533,7 @@ pub async fn run_with(
 pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Result<Plan, RunError> {
     let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
     let (selected, needed) = selection(program, &steps, options)?;
-    let params = params::resolve(program, &options.params, params::Import::HashOnly)?;
+    let params = resolve_params(program, options, &selected, store, false)?;
     let root = store.root().to_path_buf();
     let settings = Settings {
         mode: Mode::Plan,

@@ -39,8 +39,8 @@ mod record;
 mod schedule;
 mod structure;
 
-pub(crate) use structure::{analyze, BlockInfo, StepInfo};
-use structure::{block_expr, expr_steps};
+use structure::expr_steps;
+pub(crate) use structure::{analyze, block_expr, expr_params, BlockInfo, StepInfo};
 
 pub(crate) type Path = Vec<u32>;
 

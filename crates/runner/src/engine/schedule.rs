@@ -244,7 +244,14 @@ impl<'a> Engine<'a> {
             }
         }
         self.waiting[step].remove(path);
-        if let Some(from) = unknown_from {
+        // A step whose results are reused (`--only`) may read a param that was not given:
+        // its latest result stands in, whatever the param would have been.
+        let reused = self
+            .settings
+            .selected
+            .as_ref()
+            .is_some_and(|s| !s.contains(&step));
+        if let (Some(from), false) = (unknown_from, reused) {
             self.plan_entry(
                 step,
                 path,

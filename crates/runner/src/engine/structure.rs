@@ -39,7 +39,21 @@ pub(super) fn expr_steps(expr: &Expr, out: &mut Vec<String>) {
     }
 }
 
-pub(super) fn block_expr(block: &Block) -> &Expr {
+/// Collects the params an expression reads.
+pub(crate) fn expr_params(expr: &Expr, out: &mut Vec<String>) {
+    match expr {
+        Expr::Param { name, .. } => out.push(name.clone()),
+        Expr::List { items } => items.iter().for_each(|i| expr_params(i, out)),
+        Expr::Unary { operand, .. } => expr_params(operand, out),
+        Expr::Binary { lhs, rhs, .. } => {
+            expr_params(lhs, out);
+            expr_params(rhs, out);
+        }
+        Expr::Literal { .. } | Expr::StepOutput { .. } | Expr::LoopVar { .. } => {}
+    }
+}
+
+pub(crate) fn block_expr(block: &Block) -> &Expr {
     match block {
         Block::For { over, .. } => over,
         Block::If { condition, .. } => condition,
