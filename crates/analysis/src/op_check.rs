@@ -36,9 +36,9 @@ pub fn check_op(db: &dyn Db, key: ItemKey<'_>) -> Vec<Diagnostic> {
                 sink.at(
                     Code::InvalidDefault,
                     default.span,
-                    format!("`{}` is an artifact (`{ty}`), and artifacts cannot have defaults", param.name.text),
+                    format!("`{}` is an artifact (`{ty}`), and an op's artifact inputs cannot have defaults", param.name.text),
                 )
-                .with_help("remove the default; a step passes the artifact, or the pipeline gets it with --param"),
+                .with_help("remove the default; a step passes the artifact, and a pipeline param may have the path as its default"),
             );
         } else if !is_constant(default) {
             sink.push(

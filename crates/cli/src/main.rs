@@ -7,6 +7,7 @@ mod diff;
 mod error;
 mod explain;
 mod fmt;
+mod get;
 mod git;
 mod graph;
 mod history;
@@ -107,6 +108,10 @@ enum Command {
     Show(runs::ShowArgs),
     /// Print the log of a step of a run.
     Logs(runs::LogsArgs),
+    /// Copy one output of a recorded run out of the store (RUN/STEP.OUTPUT, like
+    /// `latest/fit.model`): a file, a folder, or a value as text. Never replaces a path
+    /// without --force.
+    Get(get::GetArgs),
     /// Show what produced an artifact (or, with --downstream, everything that used it) as a
     /// tree, JSON or DOT; `lineage export --openlineage RUN` writes OpenLineage events.
     Lineage(lineage::LineageArgs),
@@ -152,6 +157,7 @@ fn main() -> ExitCode {
             | Command::Runs(_)
             | Command::Show(_)
             | Command::Logs(_)
+            | Command::Get(_)
             | Command::Lineage(_)
     ) {
         if let Err(message) = settings::project() {
@@ -175,6 +181,7 @@ fn main() -> ExitCode {
         Command::Lineage(args) => lineage::run(&args),
         Command::Show(args) => runs::show(&args),
         Command::Logs(args) => runs::logs(&args),
+        Command::Get(args) => get::run(&args),
         Command::Ir {
             file,
             pipeline,

@@ -59,6 +59,10 @@ pub struct RunArgs {
     /// The store folder (lineage database and artifacts).
     #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
+    /// After a successful run, copy the pipeline's outputs to DIR/<output name> (replacing
+    /// what an earlier publish left there, and saying so).
+    #[arg(long, value_name = "DIR")]
+    pub publish: Option<PathBuf>,
     /// When the run has ended, mirror it (params, metrics, tags, artifact list) to this MLflow
     /// tracking server, like http://127.0.0.1:5000.
     #[arg(long, value_name = "URI")]
@@ -282,13 +286,28 @@ pub fn run(args: &RunArgs) -> CliResult {
     let outcome = match report.status {
         RunStatus::Succeeded => {
             eprintln!("run {id} succeeded in {seconds:.2}s: {summary}");
-            Ok(())
+            match &args.publish {
+                Some(dir) => publish(&program, &report.outputs, &store, dir),
+                None => Ok(()),
+            }
         }
         RunStatus::Cancelled => {
+            if let Some(dir) = &args.publish {
+                eprintln!(
+                    "nothing published to {}: the run was cancelled",
+                    dir.display()
+                );
+            }
             eprintln!("run {id} cancelled after {seconds:.2}s: {summary}; resume with: {resume}");
             Err(CliError::Problems)
         }
         _ => {
+            if let Some(dir) = &args.publish {
+                eprintln!(
+                    "nothing published to {}: the run did not succeed",
+                    dir.display()
+                );
+            }
             if let Some(error) = &report.error {
                 eprintln!("error: {}", worded(error, options.select.as_ref()));
             }
@@ -316,4 +335,36 @@ pub fn run(args: &RunArgs) -> CliResult {
             Err(CliError::Problems)
         }
     }
+}
+
+/// `--publish DIR`: the pipeline's outputs copied out, each said on standard error.
+fn publish(program: &Program, outputs: &serde_json::Value, store: &Store, dir: &Path) -> CliResult {
+    use mlforge_runner::publish::Published;
+    let published = mlforge_runner::publish::publish(program, outputs, &store.artifacts, dir)?;
+    if published.is_empty() {
+        eprintln!(
+            "nothing to publish: pipeline `{}` declares no outputs (`output NAME = …`)",
+            program.pipeline
+        );
+    }
+    for item in published {
+        match item {
+            Published::Written {
+                name,
+                path,
+                replaced,
+            } => {
+                let replaced = if replaced {
+                    " (replacing what was there)"
+                } else {
+                    ""
+                };
+                eprintln!("published `{name}` to {}{replaced}", path.display());
+            }
+            Published::Absent { name, why } => {
+                eprintln!("not published: `{name}`: {why}");
+            }
+        }
+    }
+    Ok(())
 }

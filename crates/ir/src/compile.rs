@@ -48,6 +48,7 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         blocks: BTreeMap::new(),
         for_blocks: Default::default(),
         line_indexes: HashMap::new(),
+        root: file,
     };
     let defaults = Defaults::default().overridden_by(&pipeline.attrs);
     let params: HashMap<String, Expr> = signature_params(db, file, &pipeline.name.text)
@@ -208,6 +209,8 @@ struct Compiler<'db> {
     /// Ids of the `for` blocks (the others are `if` branches).
     for_blocks: std::collections::HashSet<String>,
     line_indexes: HashMap<SourceFile, LineIndex>,
+    /// The compiled pipeline's file: artifact paths in the IR are relative to its folder.
+    root: SourceFile,
 }
 
 /// Where an expression stands: its blocks and the loop variables in scope.
@@ -329,13 +332,18 @@ impl<'db> Compiler<'db> {
                         {
                             Some(arg) => self.expr(&arg.value, frame, &site, &targets, Some(&ty)),
                             None => match &param.default {
-                                Some(default) => Expr::Literal {
-                                    value: constant(
+                                Some(default) => {
+                                    let mut value = constant(
                                         default,
                                         Some(&param_types[param.name.text.as_str()]),
-                                    ),
-                                    ty,
-                                },
+                                    );
+                                    if param_types[param.name.text.as_str()].is_artifact() {
+                                        let (from, to) =
+                                            (callee.file.path(self.db), self.root.path(self.db));
+                                        value = rebase_paths(value, &from, &to);
+                                    }
+                                    Expr::Literal { value, ty }
+                                }
                                 None => unreachable!("analysis reports missing arguments"),
                             },
                         };
@@ -950,5 +958,80 @@ fn compare(op: ast::BinaryOp, a: f64, b: f64) -> bool {
         Gt => a > b,
         Ge => a >= b,
         _ => false,
+    }
+}
+
+/// Paths written relative to the file `from`, made relative to the file `to`'s folder
+/// (an artifact default of a sub-pipeline in another folder, inlined).
+fn rebase_paths(value: Value, from: &Path, to: &Path) -> Value {
+    match value {
+        Value::String(path) => Value::String(rebase(&path, from, to)),
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|item| rebase_paths(item, from, to))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn rebase(path: &str, from: &Path, to: &Path) -> String {
+    use std::path::Component;
+    if Path::new(path).is_absolute() {
+        return path.to_string();
+    }
+    // Lexically: `.` dropped, `..` taken back where it can be.
+    fn parts(dir: &Path) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for component in dir.components() {
+            match component {
+                Component::CurDir => {}
+                Component::ParentDir if out.last().is_some_and(|p| p != "..") => {
+                    out.pop();
+                }
+                other => out.push(other.as_os_str().to_string_lossy().into_owned()),
+            }
+        }
+        out
+    }
+    let from_dir = parts(from.parent().unwrap_or(Path::new("")));
+    let to_dir = parts(to.parent().unwrap_or(Path::new("")));
+    let common = from_dir
+        .iter()
+        .zip(&to_dir)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out: Vec<String> = vec!["..".to_string(); to_dir.len() - common];
+    out.extend(from_dir[common..].iter().cloned());
+    out.push(path.to_string());
+    out.join("/")
+}
+
+#[cfg(test)]
+mod rebase_tests {
+    use super::rebase;
+    use std::path::Path;
+
+    #[test]
+    fn paths_move_to_the_compiled_file_folder() {
+        let to = Path::new("proj/main.mlf");
+        assert_eq!(rebase("d/x.csv", Path::new("proj/main.mlf"), to), "d/x.csv");
+        assert_eq!(
+            rebase("d/x.csv", Path::new("proj/./lib/sub.mlf"), to),
+            "lib/d/x.csv"
+        );
+        assert_eq!(
+            rebase("x.csv", Path::new("proj/lib/../shared/s.mlf"), to),
+            "shared/x.csv"
+        );
+        assert_eq!(
+            rebase("x.csv", Path::new("other/s.mlf"), to),
+            "../other/x.csv"
+        );
+        assert_eq!(
+            rebase("/abs/x.csv", Path::new("other/s.mlf"), to),
+            "/abs/x.csv"
+        );
     }
 }

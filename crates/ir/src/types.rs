@@ -103,7 +103,8 @@ pub struct Param {
     pub name: String,
     #[serde(rename = "type")]
     pub ty: Type,
-    /// Absent for params that must be given at run time (`--param name=value`).
+    /// Absent for params that must be given at run time (`--param name=value`). For an
+    /// artifact param, a path (or a list of paths) relative to the folder of `Program::file`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,6 +276,8 @@ pub enum BindingValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Expr {
+    /// A constant. Of an artifact type, it is a path (or list of paths) relative to the
+    /// folder of `Program::file`: a sub-pipeline's artifact default, inlined.
     Literal {
         value: Value,
         #[serde(rename = "type")]

@@ -18,6 +18,7 @@ pub mod key;
 mod params;
 pub mod params_file;
 mod provenance;
+pub mod publish;
 pub mod quote;
 mod reaper;
 pub mod value;
@@ -288,7 +289,9 @@ fn resolve_params(
         lineage: &store.lineage,
         copy,
     };
-    params::resolve(program, &given, &import)
+    let mut params = params::resolve(program, &given, &import)?;
+    params::import_literals(program, given.program_dir, &import, &mut params)?;
+    Ok(params)
 }
 
 /// Runs a program, recording it in `store` and reporting to `sink`.
@@ -348,7 +351,16 @@ pub async fn run_with(
                     resume.insert((attempt.step.clone(), attempt.element.clone()), attempt);
                 }
             }
-            params::from_record(program, &record.params, &store.artifacts, &store.lineage)?
+            let mut params =
+                params::from_record(program, &record.params, &store.artifacts, &store.lineage)?;
+            let import = params::Import {
+                artifacts: &store.artifacts,
+                lineage: &store.lineage,
+                copy: true,
+            };
+            let program_dir = options.file.parent().unwrap_or(Path::new(""));
+            params::import_literals(program, program_dir, &import, &mut params)?;
+            params
         }
         None => resolve_params(program, options, &selected, store, true)?,
     };

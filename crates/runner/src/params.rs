@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use mlforge_ir::{Program, Type};
+use mlforge_ir::{Expr, Program, Type};
 use mlforge_store::{
     hash_file, hash_tree, ArtifactKind, ArtifactStore, Lineage, OutputAddress, OutputLookup,
     RunRef, Stored,
@@ -196,6 +196,71 @@ pub(crate) fn resolve(
         json: serde_json::Value::Object(json),
         imports,
     })
+}
+
+/// The key under which an artifact path written in the program (a sub-pipeline's default,
+/// inlined) is kept among the params: no param name holds a NUL.
+pub(crate) fn literal_key(value: &mlforge_ir::Value) -> String {
+    format!("\0{}", serde_json::to_string(value).unwrap_or_default())
+}
+
+/// Imports the artifact paths written in the program's steps (the defaults of sub-pipeline
+/// params, relative to the program's file) and adds them to `params`.
+pub(crate) fn import_literals(
+    program: &Program,
+    program_dir: &Path,
+    import: &Import<'_>,
+    params: &mut Params,
+) -> Result<(), RunError> {
+    fn literals<'p>(expr: &'p Expr, out: &mut Vec<(&'p mlforge_ir::Value, &'p Type)>) {
+        match expr {
+            Expr::Literal { value, ty } if holds_artifact(ty) => out.push((value, ty)),
+            Expr::List { items } => items.iter().for_each(|i| literals(i, out)),
+            Expr::Unary { operand, .. } => literals(operand, out),
+            Expr::Binary { lhs, rhs, .. } => {
+                literals(lhs, out);
+                literals(rhs, out);
+            }
+            _ => {}
+        }
+    }
+    for step in &program.steps {
+        for binding in &step.bindings {
+            let mlforge_ir::BindingValue::Given { expr } = &binding.value else {
+                continue;
+            };
+            let mut found = Vec::new();
+            literals(expr, &mut found);
+            for (value, ty) in found {
+                let key = literal_key(value);
+                if params.values.contains_key(&key) {
+                    continue;
+                }
+                let name = format!("{}.{}", step.id, binding.input);
+                let origin = Origin {
+                    base: program_dir.to_path_buf(),
+                    prefix: format!(
+                        "the default of input `{}` of step `{}`: ",
+                        binding.input, step.id
+                    ),
+                };
+                let mut records = Vec::new();
+                let parsed = RValue::from_ir(value, ty);
+                let imported = import_paths(
+                    &name,
+                    ty,
+                    parsed,
+                    String::new(),
+                    &origin,
+                    import,
+                    &mut records,
+                )?;
+                params.imports.extend(records);
+                params.values.insert(key, imported);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adds `"path": source` to the artifact object at `position` (`""`, `"0"`, `"1.2"`).
