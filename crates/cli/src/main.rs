@@ -16,6 +16,7 @@ mod install;
 mod ir;
 mod lineage;
 mod lsp;
+mod metrics;
 mod plan;
 mod report;
 mod run;
@@ -108,6 +109,8 @@ enum Command {
     Show(runs::ShowArgs),
     /// Print the log of a step of a run.
     Logs(runs::LogsArgs),
+    /// Show the metrics of runs side by side (STEP.OUTPUT.NAME; nested names joined by `.`).
+    Metrics(metrics::MetricsArgs),
     /// Copy one output of a recorded run out of the store (RUN/STEP.OUTPUT, like
     /// `latest/fit.model`): a file, a folder, or a value as text. Never replaces a path
     /// without --force.
@@ -158,6 +161,7 @@ fn main() -> ExitCode {
             | Command::Show(_)
             | Command::Logs(_)
             | Command::Get(_)
+            | Command::Metrics(_)
             | Command::Lineage(_)
     ) {
         if let Err(message) = settings::project() {
@@ -182,6 +186,7 @@ fn main() -> ExitCode {
         Command::Show(args) => runs::show(&args),
         Command::Logs(args) => runs::logs(&args),
         Command::Get(args) => get::run(&args),
+        Command::Metrics(args) => metrics::run(&args),
         Command::Ir {
             file,
             pipeline,

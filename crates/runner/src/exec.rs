@@ -586,28 +586,7 @@ fn collect(spec: &AttemptSpec) -> Result<Vec<Produced>, String> {
 
 fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, String> {
     let text = fs::read_to_string(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("is not JSON ({e}); write an object of name → number"))?;
-    let serde_json::Value::Object(object) = json else {
-        return Err("must be a JSON object of name → number".into());
-    };
-    let mut metrics = Vec::new();
-    for (name, value) in object {
-        let number = match &value {
-            serde_json::Value::Number(n) => n.as_f64(),
-            serde_json::Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-            _ => None,
-        };
-        match number {
-            Some(n) => metrics.push((name, n)),
-            None => {
-                return Err(format!(
-                    "holds `{name}: {value}`; every entry must be a number"
-                ))
-            }
-        }
-    }
-    Ok(metrics)
+    crate::metrics::parse(&text)
 }
 
 /// The last `n` lines of a log file.

@@ -15,6 +15,7 @@ pub mod events;
 pub mod exec;
 pub mod hints;
 pub mod key;
+pub mod metrics;
 mod params;
 pub mod params_file;
 mod provenance;

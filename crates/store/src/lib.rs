@@ -15,6 +15,7 @@ mod artifacts;
 mod diff;
 mod element;
 mod lineage;
+mod metrics;
 mod queries;
 mod schema;
 mod synthetic;
@@ -37,6 +38,7 @@ pub use crate::lineage::{
     Lineage, MetricRecord, NewArtifact, NewAttempt, NewRun, OutputRecord, Result, RunFilter,
     RunInputRecord, RunRecord, RunStatus, StoreError, Writer,
 };
+pub use crate::metrics::{diff_metrics, MetricChange, RunMetric};
 pub use crate::queries::{
     ArtifactMatch, LineageArtifact, LineageAttempt, LineageEdge, LineageGraph, LineageNode, NodeKey,
 };
