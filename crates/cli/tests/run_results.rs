@@ -57,6 +57,13 @@ fn an_artifact_default_is_a_path_relative_to_the_file() {
         .run(&["run", "project/p.mlf", "--param", "raw=other.csv"])
         .expect(0);
     assert_eq!(scratch.output(scratch.latest_run().id, "c", "", "n"), 1);
+    // In a params file, a path is relative to the params file.
+    scratch.write("conf/two.csv", "1\n2\n");
+    scratch.write("conf/params.yaml", "raw: two.csv\n");
+    scratch
+        .run(&["run", "project/p.mlf", "--params", "conf/params.yaml"])
+        .expect(0);
+    assert_eq!(scratch.output(scratch.latest_run().id, "c", "", "n"), 2);
     // A default that names no file says so, and where the default is written.
     std::fs::remove_file(scratch.path().join("project/data/rows.csv")).unwrap();
     let ran = scratch.run(&["run", "project/p.mlf"]);
