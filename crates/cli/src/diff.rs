@@ -151,7 +151,7 @@ fn text(
         let shown = |v: Option<f64>| v.map_or("-".to_string(), number);
         for m in metrics {
             let how = match (m.a, m.delta()) {
-                (_, Some(d)) if d == 0.0 => "same".to_string(),
+                (_, Some(0.0)) => "same".to_string(),
                 (_, Some(d)) => format!("{}{}", if d > 0.0 { "+" } else { "" }, number(d)),
                 (None, _) => format!("only in {}", run_b.id),
                 (Some(_), None) => format!("only in {}", run_a.id),

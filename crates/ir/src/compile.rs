@@ -340,7 +340,7 @@ impl<'db> Compiler<'db> {
                                     if param_types[param.name.text.as_str()].is_artifact() {
                                         let (from, to) =
                                             (callee.file.path(self.db), self.root.path(self.db));
-                                        value = rebase_paths(value, &from, &to);
+                                        value = rebase_paths(value, from, to);
                                     }
                                     Expr::Literal { value, ty }
                                 }

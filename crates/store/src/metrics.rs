@@ -107,7 +107,7 @@ mod tests {
         let a = [metric("s.m.acc", 0.5), metric("s.m.old", 1.0)];
         let b = [metric("s.m.new", 2.0), metric("s.m.acc", 0.75)];
         let changes = diff_metrics(&a, &b);
-        let rows: Vec<(&str, Option<f64>, Option<f64>, Option<f64>)> = changes
+        let rows: Vec<_> = changes
             .iter()
             .map(|c| (c.metric.as_str(), c.a, c.b, c.delta()))
             .collect();
