@@ -1,115 +1,12 @@
-//! Params files (`--params params.yaml`, or `params` in `mlforge.toml`): a mapping of param
-//! names to values, in YAML, JSON or TOML (by the file's extension). Each value keeps the
-//! line and column it was written at, so that a wrong name or type is reported where it is.
-
-use std::path::{Path, PathBuf};
+//! The three formats of a params file, each read into names, values and the line and
+//! column where each is written.
 
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde_json::Value;
 
-use crate::RunError;
+use super::{line_column, FileParam, Problem, NOT_A_MAPPING};
 
-/// One `name: value` of a params file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FileParam {
-    pub name: String,
-    pub value: Value,
-    /// 1-based line and column of the value.
-    pub line: usize,
-    pub column: usize,
-    /// 1-based line and column of the name.
-    pub name_at: (usize, usize),
-}
-
-/// A params file as read.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ParamsFile {
-    /// The file, as given (messages name it so).
-    pub path: PathBuf,
-    pub params: Vec<FileParam>,
-}
-
-impl ParamsFile {
-    /// Reads and parses `path`; its extension says the format.
-    pub fn read(path: &Path) -> Result<ParamsFile, RunError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            RunError::Param(format!(
-                "cannot read the params file `{}`: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            ))
-        })?;
-        ParamsFile::parse(path, &text)
-    }
-
-    /// Parses the text of a params file named `path`.
-    pub fn parse(path: &Path, text: &str) -> Result<ParamsFile, RunError> {
-        let extension = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        let at = |line: usize, column: usize, message: String| {
-            RunError::Param(format!("{}:{line}:{column}: {message}", path.display()))
-        };
-        let params = match extension.as_str() {
-            "yaml" | "yml" => yaml(text).map_err(|(l, c, m)| at(l, c, m))?,
-            "json" => json(text).map_err(|(l, c, m)| at(l, c, m))?,
-            "toml" => toml_params(text).map_err(|(l, c, m)| at(l, c, m))?,
-            _ => {
-                return Err(RunError::Param(format!(
-                    "`{}`: a params file is YAML (.yaml, .yml), JSON (.json) or TOML (.toml), told apart by its extension",
-                    path.display()
-                )))
-            }
-        };
-        let mut seen = std::collections::HashMap::new();
-        for param in &params {
-            if let Some(line) = seen.insert(param.name.clone(), param.line) {
-                return Err(at(
-                    param.line,
-                    param.column,
-                    format!(
-                        "param `{}` is given twice (first on line {line})",
-                        param.name
-                    ),
-                ));
-            }
-        }
-        Ok(ParamsFile {
-            path: path.to_path_buf(),
-            params,
-        })
-    }
-
-    /// Where `param`'s value is written, for messages: `params.yaml:3:9`.
-    pub fn place(&self, param: &FileParam) -> String {
-        format!("{}:{}:{}", self.path.display(), param.line, param.column)
-    }
-
-    /// Where `param`'s name is written.
-    pub fn name_place(&self, param: &FileParam) -> String {
-        let (line, column) = param.name_at;
-        format!("{}:{line}:{column}", self.path.display())
-    }
-}
-
-/// (line, column, message) of a problem in the text.
-type Problem = (usize, usize, String);
-
-const NOT_A_MAPPING: &str =
-    "a params file holds a mapping of param names to values, like `epochs: 10`";
-
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
-        .chars()
-        .count()
-        + 1;
-    (line, column)
-}
-
-fn yaml(text: &str) -> Result<Vec<FileParam>, Problem> {
+pub(super) fn yaml(text: &str) -> Result<Vec<FileParam>, Problem> {
     let documents = MarkedYaml::load_from_str(text).map_err(|e| {
         let mark = e.marker();
         (
@@ -208,7 +105,7 @@ fn yaml_value(node: &MarkedYaml<'_>) -> Result<Value, Problem> {
     })
 }
 
-fn json(text: &str) -> Result<Vec<FileParam>, Problem> {
+pub(super) fn json(text: &str) -> Result<Vec<FileParam>, Problem> {
     let entries: Vec<(String, &serde_json::value::RawValue)> =
         match serde_json::from_str::<serde_json::Map<String, Value>>(text) {
             Ok(_) => {
@@ -285,7 +182,7 @@ fn strip_position(message: &str) -> &str {
         .map_or(message, |i| &message[..i])
 }
 
-fn toml_params(text: &str) -> Result<Vec<FileParam>, Problem> {
+pub(super) fn toml_params(text: &str) -> Result<Vec<FileParam>, Problem> {
     type Entries = std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>;
     let table: toml::Spanned<Entries> = toml::from_str(text).map_err(|e| {
         let (line, column) = line_column(text, e.span().map_or(0, |s| s.start));
@@ -326,120 +223,6 @@ fn toml_value(value: toml::Value) -> Value {
         toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_value).collect()),
         toml::Value::Table(table) => {
             Value::Object(table.into_iter().map(|(k, v)| (k, toml_value(v))).collect())
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(name: &str, text: &str) -> Result<ParamsFile, String> {
-        ParamsFile::parse(Path::new(name), text).map_err(|e| e.to_string())
-    }
-
-    fn entries(file: &ParamsFile) -> Vec<(String, Value, usize, usize)> {
-        file.params
-            .iter()
-            .map(|p| (p.name.clone(), p.value.clone(), p.line, p.column))
-            .collect()
-    }
-
-    #[test]
-    fn the_three_formats_give_the_same_values_with_their_places() {
-        let want = |line_of_b: usize, column_of_b: usize| {
-            vec![
-                ("a".to_string(), serde_json::json!(3), 1, 4),
-                (
-                    "b".to_string(),
-                    serde_json::json!({"rate": 0.5, "tags": ["x", "y"]}),
-                    line_of_b,
-                    column_of_b,
-                ),
-            ]
-        };
-        let yaml = parse("p.yaml", "a: 3\nb:\n  rate: 0.5\n  tags: [x, y]\n").unwrap();
-        assert_eq!(entries(&yaml), want(3, 3));
-        let json = parse(
-            "p.json",
-            "{\"a\": 3,\n \"b\": {\"rate\": 0.5, \"tags\": [\"x\", \"y\"]}}",
-        )
-        .unwrap();
-        assert_eq!(
-            entries(&json),
-            vec![
-                ("a".to_string(), serde_json::json!(3), 1, 7),
-                (
-                    "b".to_string(),
-                    serde_json::json!({"rate": 0.5, "tags": ["x", "y"]}),
-                    2,
-                    7
-                ),
-            ]
-        );
-        let toml = parse(
-            "p.toml",
-            "a = 3\nb = { rate = 0.5, tags = [\"x\", \"y\"] }\n",
-        )
-        .unwrap();
-        assert_eq!(
-            entries(&toml),
-            vec![
-                ("a".to_string(), serde_json::json!(3), 1, 5),
-                (
-                    "b".to_string(),
-                    serde_json::json!({"rate": 0.5, "tags": ["x", "y"]}),
-                    2,
-                    5
-                ),
-            ]
-        );
-    }
-
-    #[test]
-    fn broken_files_are_reported_at_their_place() {
-        let e = parse("p.yaml", "a: 3\nb: [1, 2\n").unwrap_err();
-        assert!(e.starts_with("p.yaml:"), "{e}");
-        assert!(e.contains("not valid YAML"), "{e}");
-        let e = parse("p.json", "{\"a\": 3,\n \"b\" 4}").unwrap_err();
-        assert!(e.starts_with("p.json:2:"), "{e}");
-        assert!(e.contains("not valid JSON"), "{e}");
-        let e = parse("p.toml", "a = 3\nb = \n").unwrap_err();
-        assert!(e.starts_with("p.toml:2:"), "{e}");
-        let e = parse("p.json", "[1, 2]").unwrap_err();
-        assert!(e.contains("mapping of param names"), "{e}");
-        let e = parse("p.yaml", "- 1\n- 2\n").unwrap_err();
-        assert!(
-            e.starts_with("p.yaml:1:1: a params file holds a mapping"),
-            "{e}"
-        );
-        let e = parse("p.yaml", "a: 1\na: 2\n").unwrap_err();
-        assert!(e.starts_with("p.yaml:"), "{e}");
-        let e = parse("p.json", "{\"a\": 1, \"a\": 2}").unwrap_err();
-        assert!(e.contains("given twice"), "{e}");
-        let e = parse("p.ini", "a=1").unwrap_err();
-        assert!(
-            e.contains("YAML (.yaml, .yml), JSON (.json) or TOML (.toml)"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn an_empty_yaml_file_gives_no_params() {
-        assert!(parse("p.yaml", "").unwrap().params.is_empty());
-        assert!(parse("p.yaml", "# nothing yet\n")
-            .unwrap()
-            .params
-            .is_empty());
-    }
-
-    proptest::proptest! {
-        /// Any text gives params or a message, never a panic.
-        #[test]
-        fn any_text_is_answered(text in "\\PC{0,120}") {
-            for name in ["p.yaml", "p.json", "p.toml"] {
-                let _ = parse(name, &text);
-            }
         }
     }
 }
