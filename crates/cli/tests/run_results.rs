@@ -294,3 +294,49 @@ pipeline d(folder: Dir = "tree") {
     }
     insta::assert_snapshot!(report);
 }
+
+#[test]
+fn publish_writes_lists_and_get_reads_loop_instances() {
+    let scratch = Scratch::new();
+    scratch.write(
+        "loop.mlf",
+        r#"
+op note(x: int) -> (text: File, double: int) {
+  shell """
+    printf 'x=%s' ${x} > ${text}
+    echo $((${x} * 2)) > ${double}
+  """
+}
+
+pipeline l(xs: list<int> = [1, 2, 3]) -> (notes: list<File>, doubles: list<int>) {
+  for x in xs {
+    step n = note(x: x)
+  }
+  output notes = n.text
+  output doubles = n.double
+}
+"#,
+    );
+    scratch
+        .run(&["run", "loop.mlf", "--publish", "out"])
+        .expect(0);
+    let out = scratch.path().join("out");
+    assert_eq!(std::fs::read_to_string(out.join("notes/0")).unwrap(), "x=1");
+    assert_eq!(std::fs::read_to_string(out.join("notes/2")).unwrap(), "x=3");
+    assert_eq!(
+        std::fs::read_to_string(out.join("doubles")).unwrap(),
+        "[2,4,6]\n"
+    );
+    // Fewer elements next time: the folder holds this run's, no stale ones.
+    scratch
+        .run(&["run", "loop.mlf", "--publish", "out", "--param", "xs=[5]"])
+        .expect(0);
+    let names: Vec<_> = std::fs::read_dir(out.join("notes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["0"]);
+    let got = scratch.run(&["get", "1/n[1].text", "-o", "-"]);
+    got.expect(0);
+    assert_eq!(got.stdout, "x=2");
+}
