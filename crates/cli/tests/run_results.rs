@@ -70,7 +70,7 @@ fn an_artifact_default_is_a_path_relative_to_the_file() {
     ran.expect(2);
     assert!(
         ran.stderr.contains(
-            "the default of param `raw` (Dataset): param `raw`: cannot read `project/data/rows.csv`: no such file or directory"
+            "the default of param `raw`: cannot read `project/data/rows.csv`: no such file or directory"
         ),
         "{}",
         ran.stderr

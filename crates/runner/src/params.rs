@@ -70,10 +70,10 @@ fn param_list(program: &Program) -> String {
 }
 
 /// Where a param's value was written: relative artifact paths are relative to `base`,
-/// and messages start with `prefix`.
+/// and messages name it as `label` (`params.yaml:3:6: param `raw``).
 struct Origin {
     base: PathBuf,
-    prefix: String,
+    label: String,
 }
 
 /// Resolves the params of a run.
@@ -125,7 +125,7 @@ pub(crate) fn resolve(
                 .map_err(|e| usage(format!("bad value for {what}: {e}")))?;
             let origin = Origin {
                 base: PathBuf::new(),
-                prefix: String::new(),
+                label: format!("param `{}`", param.name),
             };
             (parsed, origin)
         } else if let Some((file, entry)) = from_file {
@@ -134,7 +134,7 @@ pub(crate) fn resolve(
                 .map_err(|e| usage(format!("{place}: bad value for {what}: {e}")))?;
             let origin = Origin {
                 base: file_dir.clone().unwrap_or_default(),
-                prefix: format!("{place}: "),
+                label: format!("{place}: param `{}`", param.name),
             };
             (parsed, origin)
         } else {
@@ -142,7 +142,7 @@ pub(crate) fn resolve(
                 (Some(default), ty) => {
                     let origin = Origin {
                         base: given.program_dir.to_path_buf(),
-                        prefix: format!("the default of {what}: "),
+                        label: format!("the default of param `{}`", param.name),
                     };
                     (RValue::from_ir(default, ty), origin)
                 }
@@ -150,7 +150,7 @@ pub(crate) fn resolve(
                     RValue::Absent,
                     Origin {
                         base: PathBuf::new(),
-                        prefix: String::new(),
+                        label: String::new(),
                     },
                 ),
                 (None, _) if !(given.demanded)(&param.name) => {
@@ -239,8 +239,8 @@ pub(crate) fn import_literals(
                 let name = format!("{}.{}", step.id, binding.input);
                 let origin = Origin {
                     base: program_dir.to_path_buf(),
-                    prefix: format!(
-                        "the default of input `{}` of step `{}`: ",
+                    label: format!(
+                        "the default of input `{}` of step `{}`",
                         binding.input, step.id
                     ),
                 };
@@ -314,12 +314,12 @@ fn import_paths(
             let kind = kind_of(ty);
             let (stored, name, source) = match earlier_output(&text, &path) {
                 Some(address) => {
-                    let stored = from_earlier_run(param, &address, ty, origin, import)?;
+                    let stored = from_earlier_run(&address, ty, origin, import)?;
                     let name = Some(address.output.clone());
                     (stored, name, text.clone())
                 }
                 None => {
-                    let stored = import_file(param, &path, ty, origin, import)?;
+                    let stored = import_file(&path, ty, origin, import)?;
                     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
                     (stored, name, path.display().to_string())
                 }
@@ -350,31 +350,30 @@ fn earlier_output(text: &str, path: &Path) -> Option<OutputAddress> {
 }
 
 fn import_file(
-    param: &str,
     path: &Path,
     ty: &Type,
     origin: &Origin,
     import: &Import<'_>,
 ) -> Result<Stored, RunError> {
-    let prefix = &origin.prefix;
+    let label = &origin.label;
     let shown = path.display();
     let kind = kind_of(ty);
     let meta = std::fs::metadata(path).map_err(|e| {
         usage(format!(
-            "{prefix}param `{param}`: cannot read `{shown}`: {}",
+            "{label}: cannot read `{shown}`: {}",
             e.to_string().to_lowercase()
         ))
     })?;
     match kind {
         ArtifactKind::Dir if !meta.is_dir() => {
             return Err(usage(format!(
-                "{prefix}param `{param}` is {} (a folder), but `{shown}` is a file",
+                "{label} is {} (a folder), but `{shown}` is a file",
                 crate::value::a_type(ty)
             )))
         }
         ArtifactKind::File if !meta.is_file() => {
             return Err(usage(format!(
-                "{prefix}param `{param}` is {} (a file), but `{shown}` is a folder",
+                "{label} is {} (a file), but `{shown}` is a folder",
                 crate::value::a_type(ty)
             )))
         }
@@ -389,23 +388,18 @@ fn import_file(
         }
         .map(|(hash, size)| Stored { hash, kind, size })
     }
-    .map_err(|e| {
-        usage(format!(
-            "{prefix}param `{param}`: cannot read `{shown}`: {e}"
-        ))
-    })
+    .map_err(|e| usage(format!("{label}: cannot read `{shown}`: {e}")))
 }
 
 /// The artifact `RUN/STEP.OUTPUT` names, from the store.
 fn from_earlier_run(
-    param: &str,
     address: &OutputAddress,
     ty: &Type,
     origin: &Origin,
     import: &Import<'_>,
 ) -> Result<Stored, RunError> {
-    let prefix = &origin.prefix;
-    let fail = |why: String| usage(format!("{prefix}param `{param}`: {why}"));
+    let label = &origin.label;
+    let fail = |why: String| usage(format!("{label}: {why}"));
     let run_ref = RunRef::parse(&address.run).expect("checked by earlier_output");
     let run = import
         .lineage
