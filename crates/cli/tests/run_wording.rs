@@ -136,6 +136,17 @@ fn only_does_not_ask_for_params_that_only_reused_steps_read() {
         "{}",
         plan.stdout
     );
+    // Resuming that run cannot make up the value it never had.
+    let run = scratch.latest_run().id.to_string();
+    let resumed = scratch.run(&["run", "p.mlf", "--resume", &run]);
+    resumed.expect(2);
+    assert!(
+        resumed.stderr.contains(
+            "has no value recorded for param `n` (the steps that read it were reused, not run)"
+        ),
+        "{}",
+        resumed.stderr
+    );
     // The step that runs still needs its params.
     let ran = scratch.run(&["run", "p.mlf", "--only", "m"]);
     ran.expect(2);

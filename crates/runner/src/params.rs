@@ -501,6 +501,13 @@ pub(crate) fn from_record(
             .get(&param.name)
             .cloned()
             .unwrap_or(serde_json::Value::Null);
+        if json.is_null() && !matches!(param.ty, Type::Optional { .. }) {
+            // A run of some steps only records no value for params only the others read.
+            return Err(usage(format!(
+                "the run to resume has no value recorded for param `{}` (the steps that read it were reused, not run); run the pipeline again with its params instead",
+                param.name
+            )));
+        }
         let value = RValue::from_json(&json, &param.ty).map_err(|e| {
             usage(format!(
                 "the recorded value of param `{}` no longer fits its type: {e}",
