@@ -189,7 +189,7 @@ fn plan_uses_the_interpreter_of_the_latest_run_when_none_is_chosen() {
     other.expect(0);
     assert!(
         other.stdout.contains(&format!(
-            "environment changed (program: \"{python}\" → \"python3\")"
+            "environment changed (interpreter: \"{python}\" → \"python3\")"
         )),
         "{}",
         other.stdout
