@@ -90,6 +90,17 @@ pub fn run(args: &GetArgs) -> CliResult {
                 args.output
             );
         }
+        match store.artifacts.check(&hash, record.kind) {
+            Ok(mlforge_store::Health::Sound) => {}
+            Ok(mlforge_store::Health::Missing) => fail!(
+                "the artifact of `{}` ({hash}) is no longer in the store",
+                args.output
+            ),
+            Ok(mlforge_store::Health::Damaged { actual }) => {
+                fail!("{}", store.artifacts.damaged(&hash, &actual))
+            }
+            Err(e) => fail!("cannot read artifact {hash}: {e}"),
+        }
         let bytes = std::fs::read(store.artifacts.path_of(&hash))
             .map_err(|e| format!("cannot read artifact {hash}: {e}"))?;
         let _ = std::io::stdout().write_all(&bytes);

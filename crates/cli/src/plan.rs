@@ -51,7 +51,7 @@ pub fn run(args: &PlanArgs) -> CliResult {
     let file = crate::settings::pipeline_file(args.file.as_deref())?;
     let (program, json) = compile(&file, args.pipeline.as_deref())?;
     let params_file = params_file(args.params_file.as_deref(), false)?;
-    let opened = match Store::open_existing(&args.store) {
+    let opened = match Store::open_read_only(&args.store) {
         Ok(Some(store)) => Ok(store),
         Ok(None) => Store::ephemeral(&args.store),
         Err(e) => Err(e),

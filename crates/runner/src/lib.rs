@@ -9,12 +9,14 @@
 //! - Events ([`events::Event`]) report progress; `EVENTS.md` documents their JSON form.
 
 pub mod body;
+mod contain;
 mod engine;
 mod error;
 pub mod events;
 pub mod exec;
 pub mod hints;
 pub mod key;
+pub mod log;
 pub mod metrics;
 mod params;
 pub mod params_file;
@@ -342,6 +344,16 @@ pub async fn run_with(
                     ran: record.pipeline,
                     wanted: program.pipeline.clone(),
                 });
+            }
+            // The folders its attempts left (it was killed, or failed) are of no more use.
+            if !store
+                .run_is_running(previous)
+                .map_err(RunError::store("read the run to resume"))?
+            {
+                let folder = root.join("work").join(previous.to_string());
+                if folder.exists() {
+                    exec::discard_later(vec![folder], &root.join("trash"));
+                }
             }
             for attempt in store
                 .lineage
