@@ -795,9 +795,27 @@ mod tests {
         assert_eq!(fs::read_to_string(&out).unwrap(), "f");
         let left: Vec<_> = fs::read_dir(dir.path().join("out")).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary copy is left");
-        assert!(store.verify().unwrap().is_empty());
+        assert_eq!(
+            store.check(&file.hash, ArtifactKind::File).unwrap(),
+            Health::Sound
+        );
+        assert_eq!(
+            store.check(&folder.hash, ArtifactKind::Dir).unwrap(),
+            Health::Sound
+        );
         let missing = store.export(&"0".repeat(64), ArtifactKind::File, &out, true);
         assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
+        // A damaged object is never handed out.
+        let object = store.path_of(&file.hash);
+        fs::set_permissions(&object, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&object, "not f").unwrap();
+        let damaged = store.export(&file.hash, ArtifactKind::File, &out, true);
+        assert_eq!(damaged.unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            fs::read_to_string(&out).unwrap(),
+            "f",
+            "the earlier copy stays"
+        );
     }
 
     #[test]
