@@ -60,6 +60,7 @@ pub fn run(args: &PlanArgs) -> CliResult {
         no_cache: args.no_cache,
         select: select(&args.only, &args.from),
         python: python(args.python.as_deref()),
+        project_root: Some(crate::settings::project_root_of(&file)),
         ..RunOptions::default()
     };
     let plan = mlforge_runner::plan(&program, &options, &mut store)

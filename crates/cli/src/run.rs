@@ -182,6 +182,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         select: select(&args.only, &args.from),
         resume: args.resume,
         python: python(args.python.as_deref()),
+        project_root: Some(crate::settings::project_root_of(&file)),
         handle_signals: true,
         ..defaults
     };

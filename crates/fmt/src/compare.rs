@@ -206,15 +206,18 @@ fn attribute(a: &Attribute, b: &Attribute) -> bool {
 fn body(a: &Body, b: &Body) -> bool {
     let Body {
         lang: l1,
+        function: f1,
         source: s1,
         span: _,
     } = a;
     let Body {
         lang: l2,
+        function: f2,
         source: s2,
         span: _,
     } = b;
     l1 == l2
+        && f1 == f2
         && match (s1, s2) {
             (
                 BodySource::Inline {

@@ -1050,6 +1050,10 @@ impl<'s> Printer<'s> {
             BodyLang::Shell => Token::Shell,
         });
         self.space();
+        if body.function {
+            self.tok(Token::Ident("def"));
+            self.space();
+        }
         match &body.source {
             BodySource::Inline { .. } => self.body_text(),
             BodySource::File(_) => {

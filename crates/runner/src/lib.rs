@@ -13,9 +13,12 @@ mod engine;
 mod error;
 pub mod events;
 pub mod exec;
+mod function;
 pub mod hints;
 pub mod key;
+mod mask;
 mod params;
+pub mod preflight;
 mod provenance;
 pub mod quote;
 mod reaper;
@@ -31,7 +34,7 @@ use mlforge_store::{now_ms, sha256_hex, Change, NewArtifact, NewRun, RunStatus, 
 use serde::Serialize;
 
 use crate::engine::{analyze, Engine, Mode, Settings, StepInfo};
-pub use crate::error::RunError;
+pub use crate::error::{MissingRequirement, RunError};
 use crate::events::{Counts, Element, Envelope, Event, EventSink};
 use crate::exec::{Executor, Processes};
 
@@ -52,8 +55,11 @@ pub struct RunOptions {
     pub select: Option<Select>,
     /// Resume this run: what succeeded in it is reused, the rest runs.
     pub resume: Option<i64>,
-    /// The Python interpreter.
+    /// The Python interpreter (ops may name their own).
     pub python: String,
+    /// The project root: the folder of the nearest `mlforge.toml` above the file, else the
+    /// file's own folder. Python bodies import from it.
+    pub project_root: Option<PathBuf>,
     /// Delay before the first retry (doubling each time, at most 30 s).
     pub retry_base: Duration,
     /// Cancel on SIGINT and SIGTERM.
@@ -71,6 +77,7 @@ impl Default for RunOptions {
             select: None,
             resume: None,
             python: "python3".into(),
+            project_root: None,
             retry_base: Duration::from_millis(500),
             handle_signals: false,
         }
@@ -240,6 +247,14 @@ fn selection(
     Ok((Some(selected), Some(needed)))
 }
 
+/// The project root as the steps' folders see it: absolute.
+fn absolute_root(options: &RunOptions) -> Option<PathBuf> {
+    options
+        .project_root
+        .as_ref()
+        .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
+}
+
 /// Runs a program, recording it in `store` and reporting to `sink`.
 pub async fn run(
     program: &Program,
@@ -261,6 +276,8 @@ pub async fn run_with(
     let started = Instant::now();
     let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
     let (selected, needed) = selection(program, &steps, options)?;
+    // Secrets, `uses` and `requires`: before anything is recorded or run.
+    let checked = preflight::check(program, &options.python, true)?;
     let root = store
         .root()
         .canonicalize()
@@ -390,6 +407,9 @@ pub async fn run_with(
         jobs: options.jobs.max(1),
         no_cache: options.no_cache,
         python: options.python.clone(),
+        project_root: absolute_root(options),
+        secrets: checked.secrets,
+        uses: checked.uses,
         selected,
         needed,
         resume,
@@ -478,12 +498,17 @@ pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Resul
     let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
     let (selected, needed) = selection(program, &steps, options)?;
     let params = params::resolve(program, &options.params, params::Import::HashOnly)?;
+    // The same checks as a run, so that a plan says what would stop it.
+    let checked = preflight::check(program, &options.python, true)?;
     let root = store.root().to_path_buf();
     let settings = Settings {
         mode: Mode::Plan,
         jobs: 1,
         no_cache: options.no_cache,
         python: options.python.clone(),
+        project_root: absolute_root(options),
+        secrets: checked.secrets,
+        uses: checked.uses,
         selected,
         needed,
         resume: HashMap::new(),

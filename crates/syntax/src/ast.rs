@@ -181,6 +181,9 @@ impl BodyLang {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Body {
     pub lang: BodyLang,
+    /// `python def """…"""`: the body is a function of the op's inputs (LANGUAGE.md §6.3).
+    /// `def` is a keyword only there, so it is kept as a flag rather than a token kind.
+    pub function: bool,
     pub source: BodySource,
     pub span: Span,
 }

@@ -418,15 +418,28 @@ where
     let file = just(Token::File)
         .ignore_then(string())
         .map(BodySource::File);
+    // `def` is special only right after `python`; it takes an inline body only.
+    let function = select! { Token::Ident("def") => () }
+        .ignore_then(inline.clone().labelled("a function body: `\"\"\"…\"\"\"`"));
     lang.then(
-        inline
-            .or(file)
+        function
+            .map(|source| (true, source))
+            .or(inline.or(file).map(|source| (false, source)))
             .labelled("a code body: `\"\"\"…\"\"\"` or `file \"path\"`"),
     )
-    .map_with(|(lang, source), e| Body {
-        lang,
-        source,
-        span: span_of(e.span()),
+    .validate(|(lang, (function, source)), e, emitter| {
+        if function && lang == BodyLang::Shell {
+            emitter.emit(CustomError::custom(
+                e.span(),
+                "only python bodies can be functions; write `shell \"\"\"…\"\"\"` without `def`",
+            ));
+        }
+        Body {
+            lang,
+            function: function && lang == BodyLang::Python,
+            source,
+            span: span_of(e.span()),
+        }
     })
 }
 

@@ -255,7 +255,13 @@ impl<'a> Engine<'a> {
             self.finish(step, path.clone(), Done::Unknown);
             return;
         }
-        let key = key_parts(&op, &self.settings.python, &inputs);
+        let python = op_python(&op, &self.settings.python);
+        let uses = self
+            .settings
+            .uses
+            .get(&self.steps[step].op_id)
+            .map(String::as_str);
+        let key = key_parts(&op, &python, uses, &inputs);
         self.decide(step, path, inputs, key);
     }
 
@@ -321,6 +327,7 @@ impl<'a> Engine<'a> {
             attempt,
             log_path: log_text,
         });
+        let python = op_python(&op, &self.settings.python);
         let spec = AttemptSpec {
             step: self.steps[step].id.clone(),
             element,
@@ -330,8 +337,10 @@ impl<'a> Engine<'a> {
             dir: dir.clone(),
             log_path: log_path.clone(),
             inputs,
-            python: self.settings.python.clone(),
+            python,
             artifacts: self.artifacts.clone(),
+            project_root: self.settings.project_root.clone(),
+            secrets: self.settings.secrets.clone(),
         };
         let cancel = self.cancel_rx.clone();
         let tx = tx.clone();
@@ -377,7 +386,7 @@ impl<'a> Engine<'a> {
             .collect();
         let recorded = self.store.lineage.write(|w| {
             for produced in &result.outputs {
-                if let Some(stored) = &produced.stored {
+                for stored in &produced.stored {
                     w.add_artifact(&NewArtifact {
                         hash: &stored.hash,
                         kind: stored.kind,
@@ -391,7 +400,13 @@ impl<'a> Engine<'a> {
                     attempt_id,
                     &produced.name,
                     &produced.value.to_json(),
-                    produced.stored.as_ref().map(|s| s.hash.as_str()),
+                    // One artifact per row; a list's elements are in its value.
+                    match produced.stored.as_slice() {
+                        [one] if !matches!(produced.value, RValue::List(_)) => {
+                            Some(one.hash.as_str())
+                        }
+                        _ => None,
+                    },
                 )?;
                 for (name, value) in &produced.metrics {
                     w.add_metric(attempt_id, &produced.name, name, *value)?;
