@@ -139,16 +139,26 @@ fn missing_requirements(python: &str, missing: &[MissingRequirement]) -> String 
             None => format!("{} (not installed)", m.requirement),
         })
         .collect();
-    let words: Vec<String> = missing
-        .iter()
-        .map(|m| crate::quote::shell_word(&m.requirement))
-        .collect();
+    let words: Vec<String> = missing.iter().map(|m| word(&m.requirement)).collect();
     format!(
         "the Python `{python}` lacks packages the ops require: {}; install them with `{} -m pip install {}`",
         described.join(", "),
-        crate::quote::shell_word(python),
+        word(python),
         words.join(" ")
     )
+}
+
+/// A word to paste into a shell: as it is when that is safe, else quoted.
+fn word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/-+,:@=".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        crate::quote::shell_word(text)
+    }
 }
 
 fn list(known: &[String], more: bool) -> String {
