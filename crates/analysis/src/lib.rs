@@ -29,7 +29,10 @@ mod previous;
 pub mod signature;
 pub mod types;
 
-pub use crate::attributes::{duration_seconds, memory_bytes, validate_schedule};
+pub use crate::attributes::{
+    duration_seconds, memory_bytes, validate_schedule, OP_ATTRIBUTES, PIPELINE_ATTRIBUTES,
+    RESOURCE_ENTRIES,
+};
 pub use crate::codes::{Code, Severity};
 pub use crate::db::{
     normalize, Db, DiskLoader, FileLoader, MemoryLoader, RootDatabase, SourceFile,
