@@ -216,6 +216,9 @@ impl Defaults {
     }
 }
 
+/// What makes two compiled ops one: the op, its content, its `uses` and `interpreter`.
+type OpIdentity = (SourceFile, String, u64, Vec<String>, Option<String>);
+
 /// One pipeline being compiled: the root, or a sub-pipeline inlined by a step.
 struct Frame<'a> {
     file: SourceFile,
@@ -258,7 +261,7 @@ struct CompiledFrame {
 struct Compiler<'db> {
     db: &'db dyn Db,
     ops: BTreeMap<String, Op>,
-    op_ids: HashMap<(SourceFile, String, u64), String>,
+    op_ids: HashMap<OpIdentity, String>,
     /// The op id each (op, pipeline defaults) pair compiled to, so each op is built once.
     op_uses: HashMap<(SourceFile, String, Defaults), String>,
     blocks: BTreeMap<String, Block>,
@@ -607,7 +610,15 @@ impl<'db> Compiler<'db> {
         }
         let ast_op = find_op(self.db, callee.file, &callee.name).expect("checked program");
         let op = self.build_op(callee.file, ast_op, defaults);
-        let key = (callee.file, callee.name.clone(), fingerprint(&op.hash));
+        // `uses` and `interpreter` are not in the hash (they are paths from where the
+        // compiler ran), but ops that differ in them are different ops.
+        let key = (
+            callee.file,
+            callee.name.clone(),
+            fingerprint(&op.hash),
+            op.uses.clone(),
+            op.python.clone(),
+        );
         let id = match self.op_ids.get(&key) {
             Some(id) => id.clone(),
             None => {
