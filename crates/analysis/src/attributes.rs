@@ -57,6 +57,10 @@ pub(crate) fn check_attributes(
             report_unknown(attr, allowed, place, sink);
             continue;
         }
+        if let AttrValue::Secret(secret) = &attr.value {
+            secret_elsewhere(secret, sink);
+            continue;
+        }
         match name {
             "image" => expect_string(
                 attr,
@@ -99,6 +103,7 @@ pub(crate) fn check_attributes(
                 for entry in entries {
                     match &entry.value {
                         AttrValue::Expr(e) if env_value_form(e).is_some() => {}
+                        AttrValue::Secret(secret) => check_secret_name(secret, sink),
                         _ => {
                             let span = value(entry).map_or(entry.span, |e| e.span);
                             sink.push(
@@ -146,7 +151,7 @@ fn quoted_list(names: &[&str]) -> String {
 fn value(attr: &Attribute) -> Option<&Expr> {
     match &attr.value {
         AttrValue::Expr(e) => Some(e),
-        AttrValue::Block(_) => None,
+        AttrValue::Block(_) | AttrValue::Secret(_) => None,
     }
 }
 
@@ -206,6 +211,37 @@ fn check_retries(attr: &Attribute, sink: &mut Sink) {
         ),
         Some(_) => {}
         None => wrong_type(attr, "a whole number of retries, like 2", sink),
+    }
+}
+
+/// `secret(…)` where only an `env` entry may read one.
+fn secret_elsewhere(secret: &mlforge_syntax::ast::Secret, sink: &mut Sink) {
+    sink.push(
+        sink.at(
+            Code::AttributeType,
+            secret.span,
+            "a secret can only be the value of an `env` entry",
+        )
+        .with_help(
+            "write `env { NAME = secret(\"NAME\") }`: the body reads it from its environment",
+        ),
+    );
+}
+
+/// A secret names an environment variable: letters, digits and `_`, not starting with a digit.
+fn check_secret_name(secret: &mlforge_syntax::ast::Secret, sink: &mut Sink) {
+    let name = &secret.name.value;
+    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        sink.push(
+            sink.at(
+                Code::InvalidEnvValue,
+                secret.name.span,
+                format!("\"{name}\" cannot be the name of an environment variable"),
+            )
+            .with_help("a secret names the runner's environment variable: letters, digits and `_`, not starting with a digit, like \"API_TOKEN\""),
+        );
     }
 }
 
@@ -561,6 +597,8 @@ fn check_block(attr: &Attribute, sink: &mut Sink, check: impl FnOnce(&[Attribute
                 attr.name.text, attr.name.text
             ),
         ),
+        // Reported where secrets are looked at, in `check_attributes`.
+        AttrValue::Secret(_) => {}
     }
 }
 

@@ -106,7 +106,7 @@ fn check_env_inputs(op: &Op, input_types: &HashMap<&str, Ty>, sink: &mut Sink) {
         .filter(|a| a.name.text == "env")
         .filter_map(|a| match &a.value {
             AttrValue::Block(entries) => Some(entries),
-            AttrValue::Expr(_) => None,
+            AttrValue::Expr(_) | AttrValue::Secret(_) => None,
         })
         .flatten();
     for entry in entries {

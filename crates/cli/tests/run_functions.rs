@@ -419,3 +419,108 @@ pipeline plain() {
         .expect(0);
     assert_eq!(s.output(s.latest_run().id, "d", "", "name"), "default");
 }
+
+const SECRETS: &str = r#"
+op call_api(message: string) -> (sent: int) {
+  env { API_TOKEN = secret("MLFORGE_TEST_TOKEN")  MESSAGE = message }
+  python def """
+    import os, sys
+    token = os.environ["API_TOKEN"]
+    print("calling with", token, "and", os.environ["MESSAGE"])
+    print("token twice:", token + token, file=sys.stderr)
+    return len(token)
+  """
+}
+op shout(word: string) {
+  env { TOKEN = secret("MLFORGE_TEST_TOKEN") }
+  shell """
+    echo "shell sees $TOKEN" ${word}
+  """
+}
+pipeline secrets(message: string = "hello") {
+  step c = call_api(message: message)
+  step s = shout(word: message)
+}
+"#;
+
+/// Every file under `dir`, read as bytes.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path, bytes));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_secret_is_masked_in_logs_and_absent_from_the_store_and_cache_keys() {
+    let s = Scratch::new();
+    s.write("secrets.mlf", SECRETS);
+    let secret = "s3cr3t-Token-Value";
+
+    // Not set: the run stops before any step, naming the secret and who reads it.
+    for command in ["run", "plan"] {
+        let unset = s.run(&[command, "secrets.mlf"]);
+        unset.expect(2);
+        assert!(
+            unset.stderr.contains(
+                "this secret is not set in the environment: `MLFORGE_TEST_TOKEN` (read by `call_api`, `shout`)"
+            ),
+            "{}",
+            unset.stderr
+        );
+    }
+    assert!(s.runs().is_empty());
+
+    let ran = s
+        .command(&["run", "secrets.mlf", "--events", "json"])
+        .env("MLFORGE_TEST_TOKEN", secret)
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let run = s.latest_run().id;
+    assert_eq!(s.output(run, "c", "", "sent"), secret.len());
+    let logs: Vec<String> = files_under(&s.store_root().join("logs"))
+        .into_iter()
+        .map(|(_, bytes)| String::from_utf8(bytes).unwrap())
+        .collect();
+    let all = logs.join("\n");
+    assert!(all.contains("calling with *** and hello"), "{all}");
+    assert!(all.contains("token twice: ******"), "{all}");
+    assert!(all.contains("shell sees *** hello"), "{all}");
+    for (path, bytes) in files_under(&s.store_root()) {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the secret is in {}",
+            path.display()
+        );
+    }
+    assert!(!String::from_utf8_lossy(&ran.stdout).contains(secret));
+
+    // Another value of the secret does not change the cache key.
+    let again = s
+        .command(&["run", "secrets.mlf", "--events", "json"])
+        .env("MLFORGE_TEST_TOKEN", "another-value")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let again = Ran {
+        code: 0,
+        stdout: String::from_utf8_lossy(&again.stdout).into_owned(),
+        stderr: String::new(),
+    };
+    assert_eq!(again.events_of("step_cached").len(), 1, "`c` is cached");
+    assert_eq!(ran_steps(&again), ["s"], "the side-effect op runs again");
+}

@@ -199,6 +199,7 @@ fn attribute(a: &Attribute, b: &Attribute) -> bool {
         && match (v1, v2) {
             (AttrValue::Expr(x), AttrValue::Expr(y)) => expr(x, y),
             (AttrValue::Block(x), AttrValue::Block(y)) => all(x, y, attribute),
+            (AttrValue::Secret(x), AttrValue::Secret(y)) => str_lit(&x.name, &y.name),
             _ => false,
         }
 }

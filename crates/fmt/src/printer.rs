@@ -268,7 +268,9 @@ enum PipelineMember<'a> {
 
 fn attr_align(a: &Attribute) -> Option<(Align, usize)> {
     match a.value {
-        AttrValue::Expr(_) => Some((Align::Attr, a.name.text.chars().count())),
+        AttrValue::Expr(_) | AttrValue::Secret(_) => {
+            Some((Align::Attr, a.name.text.chars().count()))
+        }
         AttrValue::Block(_) => None,
     }
 }
@@ -990,6 +992,15 @@ impl<'s> Printer<'s> {
                 if !self.try_flat(0, |p| p.attr_block_flat(entries)) {
                     self.attr_block_broken(entries);
                 }
+            }
+            AttrValue::Secret(_) => {
+                self.spaces(pad + 1);
+                self.tok(Token::Assign);
+                self.space();
+                self.tok(Token::Ident(""));
+                self.tok(Token::LParen);
+                self.tok(Token::Str(""));
+                self.tok(Token::RParen);
             }
         }
     }

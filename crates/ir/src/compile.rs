@@ -727,10 +727,15 @@ impl<'db> Compiler<'db> {
                 }
                 ("env", AttrValue::Block(entries)) => {
                     for entry in entries {
-                        if let AttrValue::Expr(value) = &entry.value {
-                            if let Some(value) = env_value(value) {
-                                env.insert(entry.name.text.to_string(), value);
-                            }
+                        let value = match &entry.value {
+                            AttrValue::Expr(value) => env_value(value),
+                            AttrValue::Secret(secret) => Some(EnvValue::From(EnvFrom::Secret {
+                                secret: secret.name.value.clone(),
+                            })),
+                            AttrValue::Block(_) => None,
+                        };
+                        if let Some(value) = value {
+                            env.insert(entry.name.text.to_string(), value);
                         }
                     }
                 }
@@ -807,7 +812,7 @@ impl<'db> Compiler<'db> {
     }
 }
 
-/// An `env` entry's value: a literal, a string input of the op, or `secret("NAME")`.
+/// An `env` entry's value written as an expression: a literal or a string input of the op.
 fn env_value(expr: &ast::Expr) -> Option<EnvValue> {
     match &expr.kind {
         ExprKind::Str(s) => Some(EnvValue::Text(s.clone())),

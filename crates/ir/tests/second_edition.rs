@@ -13,7 +13,7 @@ const PROGRAM: &str = r#"
 op fit(data: Dataset, mode: string) -> (model: Model, score: float) {
   uses = ["src/helpers.py"]
   requires = ["pandas>=2.1"]
-  env { MODE = mode  LEVEL = "2" }
+  env { MODE = mode  LEVEL = "2"  TOKEN = secret("API_TOKEN") }
   python def """
     model.write_text(data.read_text())
     return 0.5
@@ -95,6 +95,12 @@ fn second_edition_constructs_reach_the_ir() {
         })
     );
     assert_eq!(fit.env["LEVEL"], EnvValue::Text("2".into()));
+    assert_eq!(
+        fit.env["TOKEN"],
+        EnvValue::From(EnvFrom::Secret {
+            secret: "API_TOKEN".into()
+        })
+    );
     assert!(fit.cache);
 
     let announce = op_of(&program, "a");

@@ -161,6 +161,18 @@ pub struct Attribute {
 pub enum AttrValue {
     Expr(Expr),
     Block(Vec<Attribute>),
+    /// `secret("NAME")`: an `env` value read from the runner's environment when a step
+    /// starts (LANGUAGE.md §6.5). It is an attribute value, not an expression: a secret
+    /// cannot flow into anything but a body's environment.
+    Secret(Secret),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Secret {
+    /// The environment variable's name.
+    pub name: StrLit,
+    /// `secret("NAME")` whole.
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -380,9 +380,16 @@ where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
     recursive(|attr| {
+        let secret = select! { Token::Ident("secret") => () }
+            .ignore_then(string().delimited_by(just(Token::LParen), just(Token::RParen)))
+            .map_with(|name, e| {
+                AttrValue::Secret(Secret {
+                    name,
+                    span: span_of(e.span()),
+                })
+            });
         let value = just(Token::Assign)
-            .ignore_then(expr())
-            .map(AttrValue::Expr)
+            .ignore_then(secret.or(expr().map(AttrValue::Expr)))
             .or(attr
                 .then_ignore(just(Token::Comma).or_not())
                 .repeated()

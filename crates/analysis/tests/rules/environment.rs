@@ -221,3 +221,23 @@ fn only_diagnostic(text: &str) -> (String, String) {
     let d = &found[0];
     (d.message.clone(), d.help.clone().unwrap_or_default())
 }
+
+#[test]
+fn secrets_are_env_values_with_variable_names() {
+    check_diagnostics(
+        r#"op call(message: string) {
+  image = secret("IMAGE")
+  //      ^^^^^^^^^^^^^^^ E0602
+  env {
+    API_TOKEN = secret("API_TOKEN")
+    BAD = secret("my token")
+    //           ^^^^^^^^^^ E0621
+    secret = message
+  }
+  shell """
+    echo ${message}
+  """
+}
+"#,
+    );
+}
