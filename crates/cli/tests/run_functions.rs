@@ -38,10 +38,6 @@ pipeline functions(n: int = 3) {
 }
 "#;
 
-fn finished(ran: &Ran) -> serde_json::Value {
-    ran.events_of("run_finished").pop().expect("run_finished")
-}
-
 #[test]
 fn function_bodies_return_every_type() {
     let s = Scratch::new();

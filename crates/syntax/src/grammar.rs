@@ -427,7 +427,7 @@ where
         .map(BodySource::File);
     // `def` is special only right after `python`; it takes an inline body only.
     let function = select! { Token::Ident("def") => () }
-        .ignore_then(inline.clone().labelled("a function body: `\"\"\"…\"\"\"`"));
+        .ignore_then(inline.labelled("a function body: `\"\"\"…\"\"\"`"));
     lang.then(
         function
             .map(|source| (true, source))
