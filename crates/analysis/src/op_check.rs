@@ -63,12 +63,14 @@ pub fn check_op(db: &dyn Db, key: ItemKey<'_>) -> Vec<Diagnostic> {
             }
         }
     }
+    let mut output_types: HashMap<&str, Ty> = HashMap::new();
     for output in &op.outputs {
-        resolve_type(db, file, &output.ty, Some(&mut sink));
+        let ty = resolve_type(db, file, &output.ty, Some(&mut sink));
+        output_types.insert(&output.name.text, ty);
     }
     check_attributes(&op.attrs, OP_ATTRIBUTES, "ops", &mut sink);
     check_env_inputs(op, &input_types, &mut sink);
-    check_body(db, op, &mut sink);
+    check_body(db, op, &output_types, &mut sink);
     sink.diagnostics
 }
 
@@ -153,7 +155,7 @@ fn check_env_inputs(op: &Op, input_types: &HashMap<&str, Ty>, sink: &mut Sink) {
     }
 }
 
-fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
+fn check_body(db: &dyn Db, op: &Op, output_types: &HashMap<&str, Ty>, sink: &mut Sink) {
     match op.bodies.as_slice() {
         [] => sink.push(
             sink.at(
@@ -184,7 +186,7 @@ fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
     };
     match &body.source {
         BodySource::Inline { text, text_span } if body.function => {
-            check_function_body(op, text, *text_span, sink)
+            check_function_body(op, output_types, text, *text_span, sink)
         }
         BodySource::Inline { text, text_span } => {
             check_interpolations(op, body, text, *text_span, sink)
@@ -214,6 +216,48 @@ fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
     }
 }
 
+/// Whether `word` appears in `text` as a whole word.
+fn has_word(text: &str, word: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
+/// W0104 for a function body: an artifact output it never names cannot be written, and
+/// without a `return` the other outputs are never given.
+fn check_function_outputs(op: &Op, output_types: &HashMap<&str, Ty>, text: &str, sink: &mut Sink) {
+    let returns = has_word(text, "return");
+    for output in &op.outputs {
+        let name = &output.name.text;
+        let Some(ty) = output_types.get(name.as_str()) else {
+            continue;
+        };
+        let (message, help) = if ty.is_artifact() {
+            if has_word(text, name) {
+                continue;
+            }
+            (
+                format!("the body never mentions the output `{name}`, so it cannot write it"),
+                format!("`{name}` is a `pathlib.Path`: write the output there"),
+            )
+        } else if *ty != Ty::Unknown && !returns {
+            (
+                format!("the body never returns, so the output `{name}` is never given"),
+                "end the body with `return VALUE` (a dict by name when several outputs are returned)".to_string(),
+            )
+        } else {
+            continue;
+        };
+        sink.push(
+            sink.at(Code::OutputNotWritten, output.name.span, message)
+                .with_help(help),
+        );
+    }
+}
+
 /// Python's reserved words: a function body cannot take a parameter by such a name.
 const PYTHON_KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
@@ -223,7 +267,13 @@ const PYTHON_KEYWORDS: &[&str] = &[
 ];
 
 /// `python def`: inputs and artifact outputs are parameters, `${…}` is not used.
-fn check_function_body(op: &Op, text: &str, text_span: Span, sink: &mut Sink) {
+fn check_function_body(
+    op: &Op,
+    output_types: &HashMap<&str, Ty>,
+    text: &str,
+    text_span: Span,
+    sink: &mut Sink,
+) {
     let names = op
         .params
         .iter()
@@ -244,6 +294,7 @@ fn check_function_body(op: &Op, text: &str, text_span: Span, sink: &mut Sink) {
             );
         }
     }
+    check_function_outputs(op, output_types, text, sink);
     for interp in interpolations(text) {
         let at = Span::new(
             text_span.start as usize + interp.range.start,

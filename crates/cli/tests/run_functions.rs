@@ -269,7 +269,7 @@ fn bodies_import_project_modules_and_uses_edits_rerun_exactly_the_dependants() {
     gone.expect(2);
     assert!(
         gone.stderr
-            .contains("op `scale` uses `pipelines/src/helpers.py`, which does not exist"),
+            .contains("op `scale` uses `pipelines/src/helpers.py`, which is not a file or folder"),
         "{}",
         gone.stderr
     );
@@ -519,4 +519,31 @@ fn a_secret_is_masked_in_logs_and_absent_from_the_store_and_cache_keys() {
     };
     assert_eq!(again.events_of("step_cached").len(), 1, "`c` is cached");
     assert_eq!(ran_steps(&again), ["s"], "the side-effect op runs again");
+}
+
+#[test]
+fn uses_refuses_a_device_instead_of_reading_it_forever() {
+    let s = Scratch::new();
+    s.write(
+        "dev.mlf",
+        r#"
+op hash_me(x: int) -> (y: int) {
+  uses = ["/dev/zero"]
+  python def """
+    return x
+  """
+}
+pipeline dev() {
+  step h = hash_me(x: 1)
+}
+"#,
+    );
+    let ran = s.run(&["run", "dev.mlf"]);
+    ran.expect(2);
+    assert!(
+        ran.stderr
+            .contains("op `hash_me` uses `/dev/zero`, which is not a file or folder"),
+        "{}",
+        ran.stderr
+    );
 }

@@ -74,7 +74,7 @@ pub enum RunError {
     #[error("{}", secrets_not_set(.0))]
     SecretsNotSet(Vec<(String, Vec<String>)>),
     /// A path an op's `uses` names does not exist.
-    #[error("op `{op}` uses `{path}`, which does not exist or cannot be read")]
+    #[error("op `{op}` uses `{path}`, which is not a file or folder that can be read")]
     UsesMissing { op: String, path: String },
     /// The interpreter could not say which packages it has.
     #[error("cannot check the Python packages of `{python}`: {why}")]

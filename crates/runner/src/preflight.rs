@@ -95,8 +95,14 @@ fn uses_hash(op: &Op) -> Result<String, RunError> {
         let mut files = Vec::new();
         if meta.is_dir() {
             walk(path, PathBuf::new(), &mut files);
-        } else {
+        } else if meta.is_file() {
             files.push((PathBuf::new(), path.to_path_buf()));
+        } else {
+            // A device or a FIFO could be read forever.
+            return Err(RunError::UsesMissing {
+                op: op.name.clone(),
+                path: written.clone(),
+            });
         }
         let mut entry = Vec::new();
         for (relative, full) in files {

@@ -110,6 +110,7 @@ fn e0623_a_python_keyword_as_a_parameter() {
         r#"op span(from: int, to: int) -> (numbers: list<int>, lambda: File) {
       //^^^^ E0623
                                                   //^^^^^^ E0623
+                                                  //^^^^^^ W0104
   python def """
     return []
   """
@@ -236,6 +237,35 @@ fn secrets_are_env_values_with_variable_names() {
   }
   shell """
     echo ${message}
+  """
+}
+"#,
+    );
+}
+
+#[test]
+fn w0104_a_function_body_that_never_names_or_returns_an_output() {
+    check_diagnostics(
+        r#"op fit(data: Dataset) -> (model: Model, score: float, report: File) {
+                                      //^^^^^ W0104
+                                                    //^^^^^^ W0104
+  python def """
+    model.write_text(data.read_text())
+    print("done")
+  """
+}
+
+op fine(data: Dataset) -> (model: Model, score: float) {
+  python def """
+    model.write_text(data.read_text())
+    return 0.5
+  """
+}
+
+op sneaky(data: Dataset) -> (model_v2: Model) {
+  //                          ^^^^^^^^ W0104
+  python def """
+    print(data, model_v2_path)
   """
 }
 "#,
