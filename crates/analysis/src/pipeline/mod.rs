@@ -28,7 +28,7 @@ mod step;
 mod stmts;
 mod unused;
 
-pub(crate) use recheck::recheck_step;
+pub(crate) use recheck::{recheck_step, Rechecked};
 
 /// A pipeline's diagnostics and its step graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -99,12 +99,26 @@ pub fn check_pipeline(db: &dyn Db, file: SourceFile, pipeline: &ast::Pipeline) -
             _ => None,
         })
         .collect();
-    let Checker { sink, graph, .. } = checker;
+    let Checker {
+        mut sink, graph, ..
+    } = checker;
+    // In the order the file's diagnostics are shown, so that a patched analysis
+    // (`pipeline_patch`) can put a step's new diagnostics where a whole check would.
+    sort_diagnostics(&mut sink.diagnostics);
     PipelineAnalysis {
         diagnostics: sink.diagnostics,
         graph,
         outputs,
     }
+}
+
+/// Sorts diagnostics by where they start and end, then by code; ties keep their order.
+pub(crate) fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(diagnostic_order);
+}
+
+pub(crate) fn diagnostic_order(d: &Diagnostic) -> (u32, u32, crate::codes::Code) {
+    (d.span.start, d.span.end, d.code)
 }
 
 /// The pipelines that steps of the pipeline `key` call.

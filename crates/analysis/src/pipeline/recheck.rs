@@ -16,8 +16,7 @@ use super::{Checker, StepEntry};
 /// with its spans already moved to the new text, for a pipeline whose steps are `steps`
 /// (in `visit_steps` order) and whose structure has not changed. What the step reads (which
 /// step a name means, the types of those steps and of the loop variables around it) comes
-/// from that graph instead of a check of every step. Returns the graph with step `i`'s node
-/// and the edges into it replaced, and the step's diagnostics.
+/// from that graph instead of a check of every step.
 pub(crate) fn recheck_step<'a>(
     db: &'a dyn Db,
     file: SourceFile,
@@ -25,7 +24,7 @@ pub(crate) fn recheck_step<'a>(
     steps: &[&'a ast::Step],
     i: usize,
     graph: StepGraph,
-) -> (StepGraph, Vec<Diagnostic>) {
+) -> Rechecked {
     let mut checker = Checker::new(db, file, pipeline);
     checker.graph = graph;
     checker.check_params();
@@ -77,6 +76,7 @@ pub(crate) fn recheck_step<'a>(
     let (edges_before, diagnostics_before) =
         (checker.graph.edges.len(), checker.sink.diagnostics.len());
     checker.check_step(i, step);
+    let used_params = checker.used_params.iter().map(|p| p.to_string()).collect();
     let Checker {
         mut sink,
         mut graph,
@@ -88,7 +88,21 @@ pub(crate) fn recheck_step<'a>(
     let end = graph.edges.partition_point(|e| e.to <= i);
     graph.edges.splice(start..end, new_edges);
     let diagnostics = sink.diagnostics.split_off(diagnostics_before);
-    (graph, diagnostics)
+    Rechecked {
+        graph,
+        diagnostics,
+        used_params,
+    }
+}
+
+/// What [`recheck_step`] found.
+pub(crate) struct Rechecked {
+    /// The graph given, with step `i`'s node and the edges into it replaced.
+    pub graph: StepGraph,
+    /// The step's diagnostics, in the order a whole check makes them.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The params the step reads.
+    pub used_params: Vec<String>,
 }
 
 /// The `for` statement with this span, looked for only inside statements that hold it.

@@ -165,7 +165,8 @@ impl Scope for Checker<'_> {
                 base.span,
                 format!("there is no step named `{}`", base.text),
             );
-            match suggest(&base.text, self.step_index.keys().copied()) {
+            // The graph names every step, also when only one step is being checked again.
+            match suggest(&base.text, self.graph.steps.iter().map(|s| s.name.as_str())) {
                 Some(help) => d.with_help(help),
                 None => d,
             }

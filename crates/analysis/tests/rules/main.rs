@@ -22,5 +22,6 @@ mod environment;
 mod graph;
 mod imports;
 mod names;
+mod structured;
 mod types;
 mod warnings;
