@@ -115,6 +115,7 @@ codes! {
     UnusedImport = "W0103", Warning, "unused import";
     OutputNotWritten = "W0104", Warning, "output never written by its body";
     ShadowedParam = "W0105", Warning, "loop variable shadows a param";
+    SecretNotSet = "W0110", Warning, "secret not set";
 }
 
 /// What `mlforge explain` prints for a code.

@@ -26,6 +26,7 @@ mod op_check;
 pub mod pipeline;
 pub mod pipeline_patch;
 mod previous;
+mod secrets;
 pub mod signature;
 pub mod types;
 
@@ -42,6 +43,7 @@ pub use crate::disk::{decode, project_root, read_text, LoadError, MAX_FILE_SIZE}
 pub use crate::file_check::file_diagnostics;
 pub use crate::op_check::check_op;
 pub use crate::previous::PreviousResults;
+pub use crate::secrets::unset_secrets;
 
 use std::collections::HashSet;
 

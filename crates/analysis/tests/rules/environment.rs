@@ -263,11 +263,33 @@ op fine(data: Dataset) -> (model: Model, score: float) {
 }
 
 op sneaky(data: Dataset) -> (model_v2: Model) {
-  //                          ^^^^^^^^ W0104
+                           //^^^^^^^^ W0104
   python def """
     print(data, model_v2_path)
   """
 }
 "#,
     );
+}
+
+#[test]
+fn w0110_secrets_not_set_where_the_caller_says() {
+    let text = r#"op call() {
+  env { A = secret("SET_ONE")  B = secret("UNSET_ONE") }
+  shell """
+    true
+  """
+}
+"#;
+    let loader = MemoryLoader {
+        files: [("/main.mlf".into(), text.to_string())]
+            .into_iter()
+            .collect(),
+    };
+    let db = RootDatabase::new(Arc::new(loader));
+    let file = db.file("/main.mlf".as_ref());
+    let found = mlforge_analysis::unset_secrets(&db, file, &|name| name == "SET_ONE");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code.as_str(), "W0110");
+    assert_eq!(&text[found[0].span.range()], "secret(\"UNSET_ONE\")");
 }
