@@ -232,7 +232,7 @@ pub fn run(args: &RunArgs) -> CliResult {
             }
         }
         if let Some(hint) =
-            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &options.python)
+            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &failure.python)
         {
             eprintln!("  hint: {hint}");
         }

@@ -95,6 +95,8 @@ pub struct Failure {
     pub log_tail: Vec<String>,
     /// The attempt's folder, kept for inspection.
     pub work_dir: PathBuf,
+    /// The Python that ran the step's python bodies (its op's own, or the run's).
+    pub python: String,
 }
 
 /// How a run ended.

@@ -484,6 +484,7 @@ impl<'a> Engine<'a> {
                     log_path: log_path.clone(),
                     log_tail: tail.clone(),
                     work_dir: dir,
+                    python: op_python(&self.steps[step].op, &self.settings.python),
                 });
                 self.emit(Event::StepFailed {
                     step: id,
