@@ -136,12 +136,19 @@ pub fn patch(
             .iter()
             .any(|d| d.code == Code::DependencyCycle);
 
-    let mut diagnostics = std::mem::take(&mut patched.diagnostics);
-    diagnostics.retain(|d| {
-        let remade = inside_new_step(d) && !FROM_WHOLE_PASSES.contains(&d.code);
-        let cycle = d.code == Code::DependencyCycle && find_cycles;
-        !(remade || cycle) || d.code == Code::UnusedStep
-    });
+    // Which diagnostics are made again is read from their spans before the move: a span
+    // inside the text the edit removed has no place after it.
+    let mut diagnostics: Vec<Diagnostic> = old
+        .diagnostics
+        .iter()
+        .zip(std::mem::take(&mut patched.diagnostics))
+        .filter(|(d, _)| {
+            let remade = inside_old_step(d) && !FROM_WHOLE_PASSES.contains(&d.code);
+            let cycle = d.code == Code::DependencyCycle && find_cycles;
+            !(remade || cycle) || d.code == Code::UnusedStep
+        })
+        .map(|(_, moved)| moved)
+        .collect();
     unused_params(pipeline, &old_step, &used_params, &mut diagnostics)?;
     if pipeline.outputs.is_some() && edges_changed {
         let waited_for = patched.graph.steps_with_dependents();

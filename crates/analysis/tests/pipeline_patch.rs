@@ -83,7 +83,7 @@ proptest! {
     #[test]
     fn patched_analyses_equal_whole_checks(
         edits in proptest::collection::vec(
-            (0.0f64..1.0, 0usize..3, 0usize..3, 0usize..SNIPPETS.len(), 0usize..5),
+            (0.0f64..1.0, 0usize..3, prop_oneof![0usize..3, 8usize..24], 0usize..SNIPPETS.len(), 0usize..5),
             1..8,
         ),
     ) {
@@ -178,6 +178,20 @@ fn typing_inside_arguments_is_patched() {
             "{what}: patched, and equal to a whole check"
         );
     }
+}
+
+/// Removing a wrong argument drops its diagnostic, whose span lay in the text removed.
+#[test]
+fn removing_a_wrong_argument_is_patched() {
+    let (mut db, main) = program();
+    let wrong = main.replacen("rows: 500)", "rows: 500, shuffle: true)", 1);
+    let (patched, whole) = patch_edit(&mut db, &wrong, ", shuffle: true)", ")");
+    assert!(
+        whole.diagnostics.is_empty(),
+        "the fixed program checks clean: {:?}",
+        whole.diagnostics
+    );
+    assert_eq!(patched, Some(whole));
 }
 
 /// Edits that change what other steps see are checked whole.

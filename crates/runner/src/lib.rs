@@ -9,6 +9,7 @@
 //! - Events ([`events::Event`]) report progress; `EVENTS.md` documents their JSON form.
 
 pub mod body;
+mod contain;
 mod engine;
 mod error;
 pub mod events;
@@ -16,6 +17,7 @@ pub mod exec;
 mod function;
 pub mod hints;
 pub mod key;
+pub mod log;
 mod mask;
 mod params;
 pub mod preflight;
@@ -306,6 +308,16 @@ pub async fn run_with(
                     ran: record.pipeline,
                     wanted: program.pipeline.clone(),
                 });
+            }
+            // The folders its attempts left (it was killed, or failed) are of no more use.
+            if !store
+                .run_is_running(previous)
+                .map_err(RunError::store("read the run to resume"))?
+            {
+                let folder = root.join("work").join(previous.to_string());
+                if folder.exists() {
+                    exec::discard_later(vec![folder], &root.join("trash"));
+                }
             }
             for attempt in store
                 .lineage

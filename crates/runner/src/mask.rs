@@ -1,64 +1,88 @@
-//! Secrets never reach a log: the output of a step that reads secrets goes through the
-//! runner, line by line, with every secret's value replaced by `***`.
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+//! Secrets never reach a log: the output of a step that reads secrets is masked on its
+//! way into the log (`log::pump`), every secret's value replaced by `***`, also where a
+//! value is split between two reads of the pipe.
 
 /// What stands for a secret's value in logs.
 pub const MASK: &str = "***";
 
-/// `bytes` with every occurrence of every secret's value replaced by [`MASK`]. Longer
-/// values go first, so that a value holding another is masked whole.
-pub fn mask(bytes: &[u8], secrets: &[String]) -> Vec<u8> {
-    let mut values: Vec<&[u8]> = secrets
-        .iter()
-        .map(String::as_bytes)
-        .filter(|v| !v.is_empty())
-        .collect();
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    'outer: while i < bytes.len() {
-        for value in &values {
-            if bytes[i..].starts_with(value) {
-                out.extend_from_slice(MASK.as_bytes());
-                i += value.len();
-                continue 'outer;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
+/// Masks a stream given in pieces.
+pub struct Masker {
+    /// The values, longest first, so that a value holding another is masked whole.
+    values: Vec<Vec<u8>>,
+    /// Bytes held back because they may begin a value the next piece completes.
+    pending: Vec<u8>,
 }
 
-/// Copies `reader` into `log` a line at a time, masked.
-pub async fn copy_masked<R: AsyncRead + Unpin>(
-    reader: R,
-    log: Arc<Mutex<std::fs::File>>,
-    secrets: Arc<Vec<String>>,
-) {
-    let mut reader = BufReader::new(reader);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let masked = mask(&line, &secrets);
-                if let Ok(mut log) = log.lock() {
-                    let _ = log.write_all(&masked);
+impl Masker {
+    /// A masker for these values; `None` when there is nothing to mask (the log then takes
+    /// the output as it is).
+    pub fn new(secrets: &[String]) -> Option<Masker> {
+        let mut values: Vec<Vec<u8>> = secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        (!values.is_empty()).then_some(Masker {
+            values,
+            pending: Vec::new(),
+        })
+    }
+
+    /// The next piece, masked: what can be said for sure now.
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<u8> {
+        self.pending.extend_from_slice(bytes);
+        let (out, used) = self.scan(false);
+        self.pending.drain(..used);
+        out
+    }
+
+    /// The end of the stream: what was held back, masked.
+    pub fn finish(mut self) -> Vec<u8> {
+        let (out, _) = self.scan(true);
+        out
+    }
+
+    /// Masks `pending` from its start; stops (unless at the end) where the rest may begin
+    /// a value. Returns the output and how many bytes of `pending` it covers.
+    fn scan(&mut self, at_end: bool) -> (Vec<u8>, usize) {
+        let bytes = &self.pending;
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        'outer: while i < bytes.len() {
+            let rest = &bytes[i..];
+            for value in &self.values {
+                if rest.starts_with(value) {
+                    out.extend_from_slice(MASK.as_bytes());
+                    i += value.len();
+                    continue 'outer;
                 }
             }
+            if !at_end && self.values.iter().any(|v| v.starts_with(rest)) {
+                break;
+            }
+            out.push(bytes[i]);
+            i += 1;
         }
+        (out, i)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mask(bytes: &[u8], secrets: &[String]) -> Vec<u8> {
+        match Masker::new(secrets) {
+            Some(mut masker) => {
+                let mut out = masker.feed(bytes);
+                out.extend(masker.finish());
+                out
+            }
+            None => bytes.to_vec(),
+        }
+    }
 
     #[test]
     fn every_occurrence_is_masked_longest_first() {
@@ -68,5 +92,17 @@ mod tests {
             b"token=***; again ***; none here\n".to_vec()
         );
         assert_eq!(mask(b"plain", &[]), b"plain".to_vec());
+    }
+
+    #[test]
+    fn a_value_split_between_pieces_is_masked() {
+        let secrets = vec!["s3cret".to_string()];
+        let mut masker = Masker::new(&secrets).unwrap();
+        let mut out = Vec::new();
+        for piece in [&b"x s3"[..], b"cr", b"et y s", b"3c"] {
+            out.extend(masker.feed(piece));
+        }
+        out.extend(masker.finish());
+        assert_eq!(String::from_utf8(out).unwrap(), "x *** y s3c");
     }
 }
