@@ -15,11 +15,14 @@ use std::ops::Range;
 
 mod actions;
 mod base;
+mod catalog;
 mod completion;
 mod context;
 mod defs;
+mod graph_edit;
 mod highlight;
 mod hover;
+mod imports;
 mod inlay;
 mod lenses;
 mod nav;
@@ -29,6 +32,8 @@ mod signature_help;
 mod structure;
 mod symbols;
 
+pub use crate::catalog::CatalogEntry;
+pub use crate::graph_edit::{ArgValue, EditOutcome, GraphEdit, Refusal, RefusalReason};
 pub use mlforge_analysis::{Code, Db, SourceFile};
 pub use mlforge_syntax::Span;
 
@@ -377,4 +382,27 @@ pub fn code_actions(
 /// `[file path, pipeline, step name]`.
 pub fn code_lenses(db: &dyn Db, file: SourceFile) -> Vec<CodeLens> {
     lenses::code_lenses(db, file)
+}
+
+/// Every op and pipeline a step of `file` can call: its own, those of the files it imports
+/// (as `ns.name`), and those of the other `workspace` files with the import they would
+/// need (as `ns.name` under the namespace that import would give). `std/` has no modules
+/// yet, so it adds nothing.
+pub fn op_catalog(db: &dyn Db, file: SourceFile, workspace: &[SourceFile]) -> Vec<CatalogEntry> {
+    catalog::op_catalog(db, file, workspace)
+}
+
+/// A graph editor's change to the pipeline `pipeline` of `file` (add a step, connect,
+/// disconnect, set or clear an argument, delete a step, add an `after`, wrap steps in a
+/// `for` or `if`, unwrap a block), as text edits that keep every comment and change only
+/// the statements concerned, laid out by the formatter. Refused, before any text changes,
+/// when the edit cannot be made or the checker would reject what it writes (a connection
+/// of the wrong type: with the checker's message).
+pub fn graph_edit(
+    db: &dyn Db,
+    file: SourceFile,
+    pipeline: &str,
+    edit: &GraphEdit,
+) -> Result<EditOutcome, Refusal> {
+    graph_edit::graph_edit(db, file, pipeline, edit)
 }

@@ -9,13 +9,15 @@
 //! stdin ─ tower-lsp-server ─ server.rs ─┬ notifications: world.rs (ropes + salsa inputs, under one lock)
 //!                                       └ requests: dispatch.rs (snapshot, spawn_blocking,
 //!                                           panic boundary, salsa cancellation)
-//!                                           ─ handlers.rs / formatting.rs / graph.rs
+//!                                           ─ handlers.rs / formatting.rs / graph.rs /
+//!                                             catalog.rs / graph_edit.rs
 //!                                           ─ mlforge_ide ─ position.rs + to_proto.rs
 //! ```
 //!
 //! See `README.md` beside this crate for the custom request `mlforge/graph`, the
 //! notification `mlforge/graphChanged`, and editor setup.
 
+mod catalog;
 mod commands;
 mod config;
 mod diagnostics;
@@ -23,6 +25,7 @@ pub mod dispatch;
 mod formatting;
 mod framing;
 pub mod graph;
+mod graph_edit;
 mod handlers;
 mod memory;
 pub mod position;
@@ -48,6 +51,8 @@ const CONCURRENCY: usize = 64;
 fn service() -> (LspService<Backend>, ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("mlforge/graph", Backend::graph)
+        .custom_method("mlforge/opCatalog", Backend::op_catalog)
+        .custom_method("mlforge/graphEdit", Backend::graph_edit)
         .custom_method(raw::REROUTED[0].1, Backend::raw_completion)
         .custom_method(raw::REROUTED[1].1, Backend::raw_semantic_tokens_full)
         .custom_method("mlforge/debugPanic", Backend::debug_panic)

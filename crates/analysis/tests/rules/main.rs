@@ -22,6 +22,5 @@ mod environment;
 mod graph;
 mod imports;
 mod names;
-mod structured;
 mod types;
 mod warnings;
