@@ -510,14 +510,16 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
                 .map_err(|e| io("write the body's wrapper", e))?;
             (spec.python.clone(), vec![run.display().to_string()])
         }
-        // In place, so that it imports the modules beside it.
-        Interpreter::Python if body_file.is_some() => (
-            spec.python.clone(),
-            vec![body_file.iter().map(|p| p.display().to_string()).collect()],
-        ),
         Interpreter::Python => {
-            let body_path = dir.join("body.py");
-            fs::write(&body_path, text).map_err(|e| io("write the body", e))?;
+            let body_path = match &body_file {
+                // In place, so that it imports the modules beside it.
+                Some(file) => file.clone(),
+                None => {
+                    let body_path = dir.join("body.py");
+                    fs::write(&body_path, text).map_err(|e| io("write the body", e))?;
+                    body_path
+                }
+            };
             (spec.python.clone(), vec![body_path.display().to_string()])
         }
         // `-e`: the step fails at the first command that fails.
