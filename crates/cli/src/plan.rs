@@ -75,6 +75,7 @@ pub fn run(args: &PlanArgs) -> CliResult {
         no_cache: args.no_cache,
         select: select(&args.only, &args.from),
         python: python.clone(),
+        project_root: Some(crate::settings::project_root_of(&file)),
         ..RunOptions::default()
     };
     let plan = mlforge_runner::plan(&program, &options, &mut store)

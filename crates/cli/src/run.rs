@@ -222,6 +222,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         select: select(&args.only, &args.from),
         resume: args.resume,
         python: python(args.python.as_deref()),
+        project_root: Some(crate::settings::project_root_of(&file)),
         handle_signals: true,
         ..defaults
     };
@@ -267,7 +268,7 @@ pub fn run(args: &RunArgs) -> CliResult {
             }
         }
         if let Some(hint) =
-            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &options.python)
+            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &failure.python)
         {
             eprintln!("  hint: {hint}");
         }

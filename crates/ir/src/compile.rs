@@ -50,7 +50,7 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         line_indexes: HashMap::new(),
         root: file,
     };
-    let defaults = Defaults::default().overridden_by(&pipeline.attrs);
+    let defaults = Defaults::default().overridden_by(&pipeline.attrs, &folder_of(db, file));
     let params: HashMap<String, Expr> = signature_params(db, file, &pipeline.name.text)
         .into_iter()
         .map(|(name, ty)| (name.clone(), Expr::Param { name, ty }))
@@ -97,6 +97,7 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         file: file.path(db).display().to_string(),
         doc: pipeline.doc.clone(),
         schedule: defaults.schedule,
+        scheduling: scheduling(&pipeline.attrs),
         params,
         outputs,
         ops: compiler.ops,
@@ -130,6 +131,50 @@ fn signature_params(db: &dyn Db, file: SourceFile, name: &str) -> Vec<(String, T
     params
 }
 
+/// The folder of a source file, which paths written in it are relative to.
+fn folder_of(db: &dyn Db, file: SourceFile) -> std::path::PathBuf {
+    file.path(db)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .to_path_buf()
+}
+
+/// A path written in a file whose folder is `folder`, as the compiler reaches it.
+fn resolved(folder: &Path, written: &str) -> String {
+    folder.join(written).display().to_string()
+}
+
+/// A list of string literals (attributes like `uses` and `tags`; analysis checked them).
+fn strings(expr: &ast::Expr) -> Vec<String> {
+    match &expr.kind {
+        ExprKind::List(items) => items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ExprKind::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn scheduling(attrs: &[ast::Attribute]) -> Scheduling {
+    let mut out = Scheduling::default();
+    for attr in attrs {
+        let AttrValue::Expr(value) = &attr.value else {
+            continue;
+        };
+        match (attr.name.text.as_str(), &value.kind) {
+            ("start_date", ExprKind::Str(s)) => out.start_date = Some(s.clone()),
+            ("catchup", ExprKind::Bool(b)) => out.catchup = Some(*b),
+            ("tags", _) => out.tags = strings(value),
+            ("owner", ExprKind::Str(s)) => out.owner = Some(s.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Pipeline attributes that become op defaults, and the schedule.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 struct Defaults {
@@ -137,10 +182,14 @@ struct Defaults {
     retries: Option<u32>,
     timeout_seconds: Option<u64>,
     schedule: Option<String>,
+    /// Resolved paths (see [`resolved`]).
+    uses: Option<Vec<String>>,
+    python: Option<String>,
 }
 
 impl Defaults {
-    fn overridden_by(&self, attrs: &[ast::Attribute]) -> Defaults {
+    /// These defaults, overridden by `attrs` written in a file whose folder is `folder`.
+    fn overridden_by(&self, attrs: &[ast::Attribute], folder: &Path) -> Defaults {
         let mut out = self.clone();
         for attr in attrs {
             let AttrValue::Expr(value) = &attr.value else {
@@ -153,12 +202,23 @@ impl Defaults {
                     out.timeout_seconds = duration_seconds(d).ok()
                 }
                 ("schedule", ExprKind::Str(s)) => out.schedule = Some(s.clone()),
+                ("uses", _) => {
+                    out.uses = Some(strings(value).iter().map(|p| resolved(folder, p)).collect())
+                }
+                // A bare program name is looked up on PATH when the step runs.
+                ("interpreter", ExprKind::Str(s)) if s.contains('/') => {
+                    out.python = Some(resolved(folder, s))
+                }
+                ("interpreter", ExprKind::Str(s)) => out.python = Some(s.clone()),
                 _ => {}
             }
         }
         out
     }
 }
+
+/// What makes two compiled ops one: the op, its content, its `uses` and `interpreter`.
+type OpIdentity = (SourceFile, String, u64, Vec<String>, Option<String>);
 
 /// One pipeline being compiled: the root, or a sub-pipeline inlined by a step.
 struct Frame<'a> {
@@ -202,7 +262,7 @@ struct CompiledFrame {
 struct Compiler<'db> {
     db: &'db dyn Db,
     ops: BTreeMap<String, Op>,
-    op_ids: HashMap<(SourceFile, String, u64), String>,
+    op_ids: HashMap<OpIdentity, String>,
     /// The op id each (op, pipeline defaults) pair compiled to, so each op is built once.
     op_uses: HashMap<(SourceFile, String, Defaults), String>,
     blocks: BTreeMap<String, Block>,
@@ -357,7 +417,9 @@ impl<'db> Compiler<'db> {
                         params,
                         outer_scope: scope.clone(),
                         outer_after: after,
-                        defaults: frame.defaults.overridden_by(&inner_pipeline.attrs),
+                        defaults: frame
+                            .defaults
+                            .overridden_by(&inner_pipeline.attrs, &folder_of(self.db, callee.file)),
                     };
                     let result = self.frame(&inner);
                     targets.insert(
@@ -556,7 +618,15 @@ impl<'db> Compiler<'db> {
         }
         let ast_op = find_op(self.db, callee.file, &callee.name).expect("checked program");
         let op = self.build_op(callee.file, ast_op, defaults);
-        let key = (callee.file, callee.name.clone(), fingerprint(&op.hash));
+        // `uses` and `interpreter` are not in the hash (they are paths from where the
+        // compiler ran), but ops that differ in them are different ops.
+        let key = (
+            callee.file,
+            callee.name.clone(),
+            fingerprint(&op.hash),
+            op.uses.clone(),
+            op.python.clone(),
+        );
         let id = match self.op_ids.get(&key) {
             Some(id) => id.clone(),
             None => {
@@ -613,6 +683,7 @@ impl<'db> Compiler<'db> {
                     .into_iter()
                     .map(|i| i.name)
                     .collect(),
+                function: body.function,
             },
             BodySource::File(path) => {
                 let full = file
@@ -630,16 +701,21 @@ impl<'db> Compiler<'db> {
                         .to_string(),
                     path: Some(path.value.clone()),
                     interpolations: Vec::new(),
+                    function: false,
                 }
             }
         };
-        let own = Defaults::default().overridden_by(&op.attrs);
+        let own = Defaults::default().overridden_by(&op.attrs, &folder_of(self.db, file));
         let mut resources = Resources::default();
         let mut env = BTreeMap::new();
-        let mut cache = true;
+        let mut requires = Vec::new();
+        // An op with no outputs exists for its side effects: it runs every time unless it
+        // asks to be cached (LANGUAGE.md §6.5).
+        let mut cache = !signature.outputs.is_empty();
         for attr in &op.attrs {
             match (&*attr.name.text, &attr.value) {
-                ("cache", AttrValue::Expr(e)) => cache = !matches!(e.kind, ExprKind::Bool(false)),
+                ("cache", AttrValue::Expr(e)) => cache = matches!(e.kind, ExprKind::Bool(true)),
+                ("requires", AttrValue::Expr(e)) => requires = strings(e),
                 ("resources", AttrValue::Block(entries)) => {
                     for entry in entries {
                         let AttrValue::Expr(e) = &entry.value else {
@@ -659,12 +735,15 @@ impl<'db> Compiler<'db> {
                 }
                 ("env", AttrValue::Block(entries)) => {
                     for entry in entries {
-                        if let AttrValue::Expr(ast::Expr {
-                            kind: ExprKind::Str(value),
-                            ..
-                        }) = &entry.value
-                        {
-                            env.insert(entry.name.text.to_string(), value.clone());
+                        let value = match &entry.value {
+                            AttrValue::Expr(value) => env_value(value),
+                            AttrValue::Secret(secret) => Some(EnvValue::From(EnvFrom::Secret {
+                                secret: secret.name.value.clone(),
+                            })),
+                            AttrValue::Block(_) => None,
+                        };
+                        if let Some(value) = value {
+                            env.insert(entry.name.text.to_string(), value);
                         }
                     }
                 }
@@ -684,6 +763,12 @@ impl<'db> Compiler<'db> {
             cache,
             resources,
             env,
+            uses: own
+                .uses
+                .or_else(|| defaults.uses.clone())
+                .unwrap_or_default(),
+            requires,
+            python: own.python.or_else(|| defaults.python.clone()),
             hash: String::new(),
             source: self.source(file, op.span),
         };
@@ -732,6 +817,17 @@ impl<'db> Compiler<'db> {
             line: at.line + 1,
             column: at.char_col + 1,
         }
+    }
+}
+
+/// An `env` entry's value written as an expression: a literal or a string input of the op.
+fn env_value(expr: &ast::Expr) -> Option<EnvValue> {
+    match &expr.kind {
+        ExprKind::Str(s) => Some(EnvValue::Text(s.clone())),
+        ExprKind::Name(name) => Some(EnvValue::From(EnvFrom::Input {
+            input: name.text.to_string(),
+        })),
+        _ => None,
     }
 }
 

@@ -14,12 +14,15 @@ mod engine;
 mod error;
 pub mod events;
 pub mod exec;
+mod function;
 pub mod hints;
 pub mod key;
 pub mod log;
+mod mask;
 pub mod metrics;
 mod params;
 pub mod params_file;
+pub mod preflight;
 mod provenance;
 pub mod publish;
 pub mod quote;
@@ -36,7 +39,7 @@ use mlforge_store::{now_ms, sha256_hex, Change, NewArtifact, NewRun, RunStatus, 
 use serde::Serialize;
 
 use crate::engine::{analyze, block_expr, expr_params, Engine, Mode, Settings, StepInfo};
-pub use crate::error::RunError;
+pub use crate::error::{MissingRequirement, RunError};
 use crate::events::{Counts, Element, Envelope, Event, EventSink};
 use crate::exec::{Executor, Processes};
 pub use crate::params_file::ParamsFile;
@@ -60,8 +63,11 @@ pub struct RunOptions {
     pub select: Option<Select>,
     /// Resume this run: what succeeded in it is reused, the rest runs.
     pub resume: Option<i64>,
-    /// The Python interpreter.
+    /// The Python interpreter (ops may name their own).
     pub python: String,
+    /// The project root: the folder of the nearest `mlforge.toml` above the file, else the
+    /// file's own folder. Python bodies import from it.
+    pub project_root: Option<PathBuf>,
     /// Delay before the first retry (doubling each time, at most 30 s).
     pub retry_base: Duration,
     /// Cancel on SIGINT and SIGTERM.
@@ -80,6 +86,7 @@ impl Default for RunOptions {
             select: None,
             resume: None,
             python: "python3".into(),
+            project_root: None,
             retry_base: Duration::from_millis(500),
             handle_signals: false,
         }
@@ -97,6 +104,8 @@ pub struct Failure {
     pub log_tail: Vec<String>,
     /// The attempt's folder, kept for inspection.
     pub work_dir: PathBuf,
+    /// The Python that ran the step's python bodies (its op's own, or the run's).
+    pub python: String,
 }
 
 /// How a run ended.
@@ -297,6 +306,14 @@ fn resolve_params(
     Ok(params)
 }
 
+/// The project root as the steps' folders see it: absolute.
+fn absolute_root(options: &RunOptions) -> Option<PathBuf> {
+    options
+        .project_root
+        .as_ref()
+        .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
+}
+
 /// Runs a program, recording it in `store` and reporting to `sink`.
 pub async fn run(
     program: &Program,
@@ -318,6 +335,8 @@ pub async fn run_with(
     let started = Instant::now();
     let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
     let (selected, needed) = selection(program, &steps, options)?;
+    // Secrets, `uses` and `requires`: before anything is recorded or run.
+    let checked = preflight::check(program, &options.python, true)?;
     let root = store
         .root()
         .canonicalize()
@@ -471,6 +490,9 @@ pub async fn run_with(
         jobs: options.jobs.max(1),
         no_cache: options.no_cache,
         python: options.python.clone(),
+        project_root: absolute_root(options),
+        secrets: checked.secrets,
+        uses: checked.uses,
         selected,
         needed,
         resume,
@@ -559,12 +581,17 @@ pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Resul
     let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
     let (selected, needed) = selection(program, &steps, options)?;
     let params = resolve_params(program, options, &selected, store, false)?;
+    // The same checks as a run, so that a plan says what would stop it.
+    let checked = preflight::check(program, &options.python, true)?;
     let root = store.root().to_path_buf();
     let settings = Settings {
         mode: Mode::Plan,
         jobs: 1,
         no_cache: options.no_cache,
         python: options.python.clone(),
+        project_root: absolute_root(options),
+        secrets: checked.secrets,
+        uses: checked.uses,
         selected,
         needed,
         resume: HashMap::new(),

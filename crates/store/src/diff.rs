@@ -64,7 +64,7 @@ pub fn changes(before: &KeyParts, now: &KeyParts) -> Vec<Change> {
     if before.code_hash != now.code_hash {
         out.push(Change {
             part: ChangePart::Code,
-            detail: "the op's body or signature changed".into(),
+            detail: "the op's body, signature or `uses` files changed".into(),
         });
     }
     if before.env_hash != now.env_hash {
