@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { DetailMode, FromWebview, GraphAnswer, ToWebview } from "../../../src/protocol";
+import type { CatalogOp, DetailMode, FromWebview, GraphAnswer, ToWebview } from "../../../src/protocol";
 import { Controller, marksForView, searchSteps, type Effects, type SavedState } from "../../../webview/src/controller";
 import { buildView, type View } from "../../../webview/src/lod";
 import type { Scene } from "../../../webview/src/scene";
@@ -25,8 +25,9 @@ class Page implements Effects {
   post = (m: FromWebview) => void this.posted.push(m);
   layout = (id: number, dot: string, view: View) => void this.layouts.push({ id, dot, view });
   cancelLayout = () => void this.cancelled++;
-  draw = (_scene: Scene, view: View, done: () => void) => {
+  draw = (scene: Scene, view: View, done: () => void) => {
     this.drawn.push(view);
+    this.scenes.push(scene);
     done();
   };
   update = (view: View) => void this.updated.push(view);
@@ -40,6 +41,11 @@ class Page implements Effects {
   setMode = (mode: DetailMode) => void (this.mode = mode);
   command = (c: string) => void this.commands.push(c);
   saveState = (s: SavedState) => void (this.saved = clone(s));
+  catalogs: (CatalogOp[] | null)[] = [];
+  setCatalog = (ops: CatalogOp[] | null) => void this.catalogs.push(ops);
+  selected: (string | null)[] = [];
+  select = (id: string | null) => void this.selected.push(id);
+  scenes: Scene[] = [];
   now = () => this.clock;
 
   rendered() {
