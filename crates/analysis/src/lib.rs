@@ -13,6 +13,7 @@
 //! through a loader (`disk.rs` for the disk).
 
 mod attributes;
+pub mod callables;
 pub mod codes;
 pub mod db;
 mod diagnostic;

@@ -6,9 +6,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use mlforge_analysis::callables::describe;
 use mlforge_analysis::codes::Code;
 use mlforge_analysis::graph::{BlockKind, EdgeKind as AEdgeKind, StepGraph};
-use mlforge_analysis::items::{find_pipeline, parse, CalleeKind, ItemKey};
+use mlforge_analysis::items::{find_pipeline, parse, CalleeKind, CalleeRef, ItemKey};
 use mlforge_analysis::pipeline::analyze_pipeline;
 use mlforge_analysis::types::Ty;
 use mlforge_analysis::{Db, Severity, SourceFile};
@@ -18,6 +19,7 @@ use mlforge_syntax::{LineIndex, Span};
 use crate::fx::FxBuild;
 use crate::model::{
     Arg, Cluster, ClusterKind, Edge, EdgeKind, GraphModel, Node, NodeDiagnostic, Port, Range,
+    Signature, SignatureInput,
 };
 
 /// The graph of the pipeline `key`, with sub-pipelines inlined.
@@ -34,6 +36,7 @@ pub fn build(db: &dyn Db, key: ItemKey<'_>) -> GraphModel {
         edge_ids: HashMap::default(),
         ids: HashSet::default(),
         types: Vec::new(),
+        signatures: HashMap::default(),
         inlining: vec![(file, name.clone())],
         top: file,
     };
@@ -67,6 +70,8 @@ struct Builder<'db> {
     ids: HashSet<String, FxBuild>,
     /// Each type's text, made once (programs use few distinct types; a scan beats hashing).
     types: Vec<(Ty, Arc<str>)>,
+    /// Each callee's signature with no input given, made once (`None`: it does not resolve).
+    signatures: HashMap<CalleeRef, Option<Signature>, FxBuild>,
     /// The pipelines being inlined, outermost first: a step calling one of them stays a node.
     inlining: Vec<(SourceFile, String)>,
     /// The model's file: parts in it leave `file` out.
@@ -327,6 +332,13 @@ impl Builder<'_> {
                 });
                 let inputs = self.ports(&step.inputs);
                 let outputs = self.ports(&step.outputs);
+                let signature = step.callee.as_ref().and_then(|callee| {
+                    let mut signature = self.signature(callee)?;
+                    for input in &mut signature.inputs {
+                        input.given = step.args.iter().any(|(name, _)| **name == *input.name);
+                    }
+                    Some(signature)
+                });
                 slots.push(Slot::Node(self.nodes.len()));
                 self.nodes.push(Node {
                     id: id.clone(),
@@ -348,6 +360,7 @@ impl Builder<'_> {
                             value: value.clone(),
                         })
                         .collect(),
+                    signature,
                     diagnostics: Vec::new(),
                     broken: false,
                     hidden_up: 0,
@@ -563,6 +576,37 @@ impl Builder<'_> {
             self.types.push((ty.clone(), text.clone()));
         }
         text
+    }
+
+    /// `callee`'s signature, no input marked given.
+    fn signature(&mut self, callee: &CalleeRef) -> Option<Signature> {
+        if let Some(known) = self.signatures.get(callee) {
+            return known.clone();
+        }
+        let signature = describe(self.db, callee).map(|c| Signature {
+            inputs: c
+                .inputs
+                .iter()
+                .map(|i| SignatureInput {
+                    name: Arc::from(i.name.as_str()),
+                    ty: self.type_text(&i.ty),
+                    required: i.required,
+                    default: i.default.clone(),
+                    given: false,
+                })
+                .collect(),
+            outputs: c
+                .outputs
+                .iter()
+                .map(|o| Port {
+                    name: o.name.clone(),
+                    ty: self.type_text(&o.ty),
+                })
+                .collect(),
+            doc: c.doc,
+        });
+        self.signatures.insert(callee.clone(), signature.clone());
+        signature
     }
 
     fn ports(&mut self, items: &[(String, Ty)]) -> Vec<Port> {

@@ -18,7 +18,8 @@
 //! - `file` is left out of a node, edge, cluster or diagnostic in the model's own file (it
 //!   is there only for the steps of a sub-pipeline inlined from another file);
 //! - fields at their default are left out: `diagnostics` when empty, `broken` when false,
-//!   and `op_kind`, `cluster`, `parent`, `size`, `label`, `input` and `type` when null;
+//!   and `op_kind`, `cluster`, `parent`, `size`, `label`, `input`, `type` and `signature`
+//!   when null (and inside a signature, see [`Signature`]);
 //!   `hidden_up` and `hidden_down` when 0 (they are set only in a focus subgraph).
 
 use std::sync::Arc;
@@ -71,6 +72,10 @@ pub struct Node {
     pub outputs: Vec<Port>,
     /// Arguments as written, in order.
     pub args: Vec<Arg>,
+    /// Everything the callee takes and gives, for an editor's ports and forms; `None` when
+    /// the callee does not resolve.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
     /// Errors and warnings whose primary span lies inside the step.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<NodeDiagnostic>,
@@ -91,6 +96,34 @@ pub struct Port {
     pub name: String,
     #[serde(rename = "type")]
     pub ty: Arc<str>,
+}
+
+/// A step's callee as the graph editor needs it. In JSON, fields at their default are
+/// left out: `required` and `given` when false, `default` and `doc` when null.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Signature {
+    pub inputs: Vec<SignatureInput>,
+    /// Shared by the steps calling one callee.
+    pub outputs: Arc<[Port]>,
+    /// The first paragraph of the callee's `///` doc comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<Arc<str>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignatureInput {
+    pub name: Arc<str>,
+    #[serde(rename = "type")]
+    pub ty: Arc<str>,
+    /// No default and not optional: a step must give it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// The default as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Arc<str>>,
+    /// The step gives it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub given: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -44,6 +44,7 @@ fn node(id: &str, text: &str, cluster: Option<&str>) -> Node {
             name: "a".to_string(),
             value: text.to_string(),
         }],
+        signature: None,
         diagnostics: Vec::new(),
         broken: false,
         hidden_up: 0,

@@ -1,7 +1,5 @@
 //! Code actions: quick fixes for diagnostics.
 
-use std::path::{Component, Path, PathBuf};
-
 use mlforge_analysis::graph::{BlockKind, EdgeKind, StepGraph};
 use mlforge_analysis::items::{find_item, imports, namespace_target, resolve_callee, ItemKey};
 use mlforge_analysis::signature::{callee_signature, pipeline_signature};
@@ -12,6 +10,7 @@ use mlforge_syntax::Span;
 
 use crate::base::{indent_of, is_identifier, lex_range, line_start, slice, text, tree, TK};
 use crate::defs::visit_steps;
+use crate::imports::{import_insert_point, import_line, plan_import, relative_path, stem};
 use crate::scope::{pipeline_at, seen_from, PipelineAt};
 use crate::{CodeAction, FileEdits, TextEdit};
 
@@ -214,45 +213,15 @@ fn unresolved_callee(
             ));
             continue;
         }
-        let rel = relative_path(file.path(db), other.path(db));
-        let Some(stem) = stem(db, other) else {
+        let Some(plan) = plan_import(db, file, other) else {
             continue;
         };
-        let taken = |n: &str| imports(db, file).iter().any(|i| i.namespace == n);
-        let (namespace, alias) = if is_identifier(&stem) && !taken(&stem) {
-            (stem.clone(), None)
-        } else {
-            let base: String = stem
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '_' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let base = if base.starts_with(|c: char| c.is_ascii_digit()) {
-                format!("m_{base}")
-            } else {
-                base
-            };
-            let mut candidate = base.clone();
-            let mut n = 2;
-            while taken(&candidate) || crate::base::is_keyword(&candidate) {
-                candidate = format!("{base}{n}");
-                n += 1;
-            }
-            (candidate.clone(), Some(candidate))
-        };
+        let rel = plan.path.clone();
         let mut edits = vec![
-            TextEdit {
-                span: import_insert_point(db, file),
-                new_text: import_line(db, file, &rel, alias.as_deref()),
-            },
+            plan.edit,
             TextEdit {
                 span: callee.name.span,
-                new_text: format!("{namespace}.{name}"),
+                new_text: format!("{}.{name}", plan.namespace),
             },
         ];
         edits.sort_by_key(|e| e.span.start);
@@ -313,83 +282,6 @@ fn file_name(db: &dyn Db, file: SourceFile) -> String {
     file.path(db)
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-}
-
-fn stem(db: &dyn Db, file: SourceFile) -> Option<String> {
-    file.path(db)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .map(str::to_string)
-}
-
-/// `to` relative to the folder of `from`, with `/` separators.
-pub(crate) fn relative_path(from: &Path, to: &Path) -> String {
-    let from_dir: Vec<Component> = from
-        .parent()
-        .unwrap_or(Path::new(""))
-        .components()
-        .collect();
-    let to_parts: Vec<Component> = to.components().collect();
-    let common = from_dir
-        .iter()
-        .zip(&to_parts)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut rel = PathBuf::new();
-    for _ in common..from_dir.len() {
-        rel.push("..");
-    }
-    for part in &to_parts[common..] {
-        rel.push(part.as_os_str());
-    }
-    rel.to_string_lossy().replace('\\', "/")
-}
-
-/// Where a new import goes: after the last import, or before the first item (and the
-/// doc comment above it).
-fn import_insert_point(db: &dyn Db, file: SourceFile) -> Span {
-    let parsed = tree(db, file);
-    if let Some(last) = parsed
-        .file
-        .items
-        .iter()
-        .rfind(|i| matches!(i, Item::Import(_)))
-    {
-        return Span::empty(last.span().end as usize);
-    }
-    let Some(first) = parsed.file.items.first() else {
-        return Span::empty(text(db, file).len());
-    };
-    let mut at = first.span().start as usize;
-    for comment in parsed.comments.iter().rev() {
-        if (comment.span.end as usize) > at {
-            continue;
-        }
-        let gap = &text(db, file)[comment.span.end as usize..at];
-        if comment.kind == mlforge_syntax::CommentKind::Doc
-            && gap.trim().is_empty()
-            && gap.matches('\n').count() <= 1
-        {
-            at = comment.span.start as usize;
-        } else {
-            break;
-        }
-    }
-    Span::empty(line_start(text(db, file), at))
-}
-
-fn import_line(db: &dyn Db, file: SourceFile, rel: &str, alias: Option<&str>) -> String {
-    let alias = alias.map_or(String::new(), |a| format!(" as {a}"));
-    let has_imports = tree(db, file)
-        .file
-        .items
-        .iter()
-        .any(|i| matches!(i, Item::Import(_)));
-    if has_imports {
-        format!("\nimport \"{rel}\"{alias}")
-    } else {
-        format!("import \"{rel}\"{alias}\n\n")
-    }
 }
 
 /// A new op for a step whose callee does not exist: inputs from the step's arguments and

@@ -15,11 +15,13 @@ use std::ops::Range;
 
 mod actions;
 mod base;
+mod catalog;
 mod completion;
 mod context;
 mod defs;
 mod highlight;
 mod hover;
+mod imports;
 mod inlay;
 mod lenses;
 mod nav;
@@ -29,6 +31,7 @@ mod signature_help;
 mod structure;
 mod symbols;
 
+pub use crate::catalog::CatalogEntry;
 pub use mlforge_analysis::{Code, Db, SourceFile};
 pub use mlforge_syntax::Span;
 
@@ -377,4 +380,12 @@ pub fn code_actions(
 /// `[file path, pipeline, step name]`.
 pub fn code_lenses(db: &dyn Db, file: SourceFile) -> Vec<CodeLens> {
     lenses::code_lenses(db, file)
+}
+
+/// Every op and pipeline a step of `file` can call: its own, those of the files it imports
+/// (as `ns.name`), and those of the other `workspace` files with the import they would
+/// need (as `ns.name` under the namespace that import would give). `std/` has no modules
+/// yet, so it adds nothing.
+pub fn op_catalog(db: &dyn Db, file: SourceFile, workspace: &[SourceFile]) -> Vec<CatalogEntry> {
+    catalog::op_catalog(db, file, workspace)
 }

@@ -16,6 +16,7 @@
 //! See `README.md` beside this crate for the custom request `mlforge/graph`, the
 //! notification `mlforge/graphChanged`, and editor setup.
 
+mod catalog;
 mod commands;
 mod config;
 mod diagnostics;
@@ -48,6 +49,7 @@ const CONCURRENCY: usize = 64;
 fn service() -> (LspService<Backend>, ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("mlforge/graph", Backend::graph)
+        .custom_method("mlforge/opCatalog", Backend::op_catalog)
         .custom_method(raw::REROUTED[0].1, Backend::raw_completion)
         .custom_method(raw::REROUTED[1].1, Backend::raw_semantic_tokens_full)
         .custom_method("mlforge/debugPanic", Backend::debug_panic)

@@ -100,6 +100,18 @@ impl Backend {
         self.inner.clone().graph(params).await
     }
 
+    /// `mlforge/opCatalog`: what a step of the document can call (see `catalog.rs`).
+    pub async fn op_catalog(
+        &self,
+        params: crate::catalog::CatalogParams,
+    ) -> Result<crate::catalog::Catalog> {
+        self.inner
+            .read_workspace("mlforge/opCatalog", move |snap| {
+                crate::catalog::op_catalog(snap, params)
+            })
+            .await
+    }
+
     /// `textDocument/completion`, always rerouted here by [`crate::raw::Reroute`] (so the
     /// `LanguageServer` method keeps its default): serialised on the snapshot's thread and
     /// spliced in (a list of thousands of items is a megabyte of JSON).
