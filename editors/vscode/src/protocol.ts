@@ -95,12 +95,13 @@ export type StepStatus =
 export type DiffMark = "added" | "changed" | "renamed" | "rerun";
 
 /** An input of an op's signature. `required`: no default and not optional; `default`:
- * the default's source text. */
+ * the default's source text. The graph leaves out `required` and `given` when false and
+ * `default` when null; the catalog writes every field. */
 export interface SignatureInput {
   name: string;
   type: string;
-  required: boolean;
-  default: string | null;
+  required?: boolean;
+  default?: string | null;
   /** Graph nodes only: whether the step passes this input. */
   given?: boolean;
 }
@@ -108,7 +109,7 @@ export interface SignatureInput {
 export interface Signature {
   inputs: SignatureInput[];
   outputs: Port[];
-  doc: string | null;
+  doc?: string | null;
 }
 
 /** An op or pipeline a step may call, from `mlforge/opCatalog`. */
@@ -129,7 +130,8 @@ export type ArgValue = number | boolean | string | ArgValue[] | { duration: stri
 
 /** A graph edit (`mlforge/graphEdit`'s `edit`); step ids are graph node ids. */
 export type GraphEdit =
-  | { kind: "addStep"; op: string; name: string | null; block: string | null; index: number | null }
+  /** `import`: the catalog entry's, when the op lives in a file not imported yet. */
+  | { kind: "addStep"; op: string; name: string | null; block: string | null; index: number | null; import?: string | null }
   | { kind: "connect"; from: { step: string; output: string }; to: { step: string; input: string } }
   | { kind: "disconnect"; step: string; input: string }
   | { kind: "setArg"; step: string; input: string; value: ArgValue | null }

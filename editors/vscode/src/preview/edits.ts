@@ -63,7 +63,7 @@ export async function sendGraphEdit(host: EditHost, params: GraphEditParams): Pr
     const { edit } = params;
     if (r.reason === "dependants" && edit.kind === "deleteStep" && !edit.cascade && r.dependants.length > 0) {
       const go = await host.confirm(`${r.message} Delete ${edit.step} and ${list(r.dependants)}?`, "Delete them all");
-      if (!go) return { ok: false, error: `Nothing was deleted: ${list(r.dependants)} still read ${edit.step}.` };
+      if (!go) return { ok: false, error: `Nothing was deleted: ${list(r.dependants)} still ${r.dependants.length === 1 ? "reads" : "read"} ${edit.step}.` };
       return sendGraphEdit(host, { ...params, edit: { ...edit, cascade: true } });
     }
     return { ok: false, error: r.message };

@@ -168,3 +168,63 @@ export function renameInPlace(stage: HTMLElement, node: SVGGElement, current: st
   input.focus();
   input.select();
 }
+
+export interface PromptField {
+  name: string;
+  label: string;
+  value: string;
+  /** Offered values (e.g. the pipeline's list params for a `for`). */
+  options?: string[];
+}
+
+/** A small form over the picture (wrapping steps in a block asks for its condition, or its
+ * variable and list): OK sends the values, Escape or Cancel closes it. */
+export function promptFields(stage: HTMLElement, title: string, fields: PromptField[], done: (values: Record<string, string>) => void): void {
+  stage.querySelector("#prompt")?.remove();
+  const form = document.createElement("form");
+  form.id = "prompt";
+  form.setAttribute("role", "dialog");
+  form.setAttribute("aria-label", title);
+  const heading = document.createElement("div");
+  heading.className = "title";
+  heading.textContent = title;
+  form.append(heading);
+  const inputs = fields.map((f) => {
+    const label = document.createElement("label");
+    label.textContent = f.label;
+    const input = document.createElement("input");
+    input.name = f.name;
+    input.value = f.value;
+    input.spellcheck = false;
+    if (f.options?.length) {
+      const list = document.createElement("datalist");
+      list.id = `prompt-${f.name}`;
+      for (const o of f.options) list.append(Object.assign(document.createElement("option"), { value: o }));
+      input.setAttribute("list", list.id);
+      label.append(list);
+    }
+    label.append(input);
+    form.append(label);
+    return input;
+  });
+  const ok = Object.assign(document.createElement("button"), { type: "submit", textContent: "OK" });
+  const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: "Cancel" });
+  const buttons = document.createElement("div");
+  buttons.className = "buttons";
+  buttons.append(ok, cancel);
+  form.append(buttons);
+  cancel.addEventListener("click", () => form.remove());
+  form.addEventListener("keydown", (e) => {
+    e.stopPropagation();
+    if (e.key === "Escape") form.remove();
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const values = Object.fromEntries(inputs.map((i) => [i.name, i.value.trim()]));
+    if (Object.values(values).some((v) => v === "")) return;
+    form.remove();
+    done(values);
+  });
+  stage.append(form);
+  inputs[0]?.focus();
+}

@@ -137,7 +137,7 @@ export class Inspector {
     label.textContent = `${input.name}: ${input.type}`;
     const hint = document.createElement("span");
     hint.className = "hint";
-    hint.textContent = source !== undefined && text === null ? ` = ${source}` : input.required ? " required" : input.default !== null ? ` default ${input.default}` : " optional";
+    hint.textContent = source !== undefined && text === null ? ` = ${source}` : input.required ? " required" : input.default != null ? ` default ${input.default}` : " optional";
     label.append(hint);
     const error = document.createElement("div");
     error.className = "error";

@@ -135,7 +135,7 @@ function nodeTooltip(n: GraphNode): string {
 export function portsOf(n: GraphNode): { inputs: ViewPort[]; outputs: ViewPort[] } {
   if (n.signature) {
     return {
-      inputs: n.signature.inputs.map((i) => ({ name: i.name, type: i.type, given: i.given === true, missing: i.required && i.given !== true })),
+      inputs: n.signature.inputs.map((i) => ({ name: i.name, type: i.type, given: i.given === true, missing: i.required === true && i.given !== true })),
       outputs: n.signature.outputs.map((o) => ({ name: o.name, type: o.type, given: false, missing: false })),
     };
   }

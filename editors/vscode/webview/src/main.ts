@@ -3,7 +3,7 @@
 
 import type { CatalogOp, DetailMode, FromWebview, ToWebview } from "../../src/protocol";
 import { Controller, type Command, type Effects, type SavedState, type StatusMark } from "./controller";
-import { blockAt, ConnectGesture, portOf, renameInPlace, toDrawing } from "./editing";
+import { blockAt, ConnectGesture, portOf, promptFields, renameInPlace, toDrawing } from "./editing";
 import { exportSvg } from "./export";
 import { Inspector } from "./form";
 import { LayoutClient } from "./layout-client";
@@ -187,11 +187,11 @@ function dropOp(op: CatalogOp, clientX: number, clientY: number): void {
   const view = controller.current;
   const at = drawing && view && view.nodes.length > 0 ? toDrawing(drawing, clientX, clientY) : null;
   const block = at && drawing && view ? blockAt(view, drawing.clusterBoxes, drawing.boxes, at) : null;
-  controller.edit({ kind: "addStep", op: op.name, name: null, block, index: null }, at);
+  controller.edit({ kind: "addStep", op: op.name, name: null, block, index: null, import: op.import }, at);
 }
 
 const palette = new Palette($("#palette"), $<HTMLInputElement>("#op-search"), $("#ops"), dropOp, (op) =>
-  controller.edit({ kind: "addStep", op: op.name, name: null, block: null, index: null }),
+  controller.edit({ kind: "addStep", op: op.name, name: null, block: null, index: null, import: op.import }),
 );
 const inspector = new Inspector($("#inspector"), (step, input, value) => controller.edit({ kind: "setArg", step, input, value }));
 
@@ -258,6 +258,12 @@ function startRename(id: string): void {
   if (g && node && controller.isEditable) renameInPlace(stage, g, node.label, (name) => controller.rename(id, name));
 }
 
+/** The names `for` loops over in this graph so far (offered when wrapping in a `for`). */
+function listParams(): string[] {
+  const sources = (controller.graph?.graph.clusters ?? []).filter((c) => c.kind === "for" && c.source).map((c) => c.source!);
+  return [...new Set(sources)];
+}
+
 function deleteStep(id: string): void {
   if (controller.isEditable && controller.node(id)) controller.edit({ kind: "deleteStep", step: id, cascade: false });
 }
@@ -295,6 +301,8 @@ canvas.addEventListener("contextmenu", (event) => {
     items.push([`Disconnect ${edge.to}.${edge.toPort}`, () => controller.edit({ kind: "disconnect", step: edge.to, input: edge.toPort! })]);
   }
   if (hit?.kind === "cluster") items.push(["Collapse", () => controller.toggleCluster(hit.id)]);
+  const cluster = hit?.kind === "cluster" ? view.clusters.find((c) => c.id === hit.id) : undefined;
+  if (controller.isEditable && cluster && ["for", "if", "else"].includes(cluster.kind)) items.push(["Unwrap", () => controller.edit({ kind: "unwrap", block: cluster.id })]);
   const node = hit ? view.nodes.find((n) => n.id === hit.id) : undefined;
   if (node?.kind === "step") {
     items.push(["Go to step", () => controller.click(node.id)]);
@@ -304,6 +312,15 @@ canvas.addEventListener("contextmenu", (event) => {
     if (controller.isEditable) {
       items.push(["Rename…", () => startRename(node.id)]);
       items.push(["Delete step", () => deleteStep(node.id)]);
+      items.push(["Wrap in if…", () => promptFields(stage, `Run ${node.title} only if`, [{ name: "condition", label: "Condition", value: "" }], (v) => controller.edit({ kind: "wrapIf", steps: [node.id], condition: v.condition }))]);
+      items.push([
+        "Wrap in for…",
+        () =>
+          promptFields(stage, `Run ${node.title} for each item of a list`, [
+            { name: "var", label: "Variable", value: "item" },
+            { name: "over", label: "Over (a list param or a list)", value: "", options: listParams() },
+          ], (v) => controller.edit({ kind: "wrapFor", steps: [node.id], var: v.var, over: v.over })),
+      ]);
     }
   } else if (node?.kind === "collapsed") items.push(["Expand", () => controller.toggleCluster(node.id)]);
   else if (node?.kind === "stub") items.push(["Show more", () => controller.click(node.id)]);

@@ -18,7 +18,7 @@ export function filterOps(ops: readonly CatalogOp[], query: string): CatalogOp[]
 
 /** One line for an op's signature: `(data: Dataset, lr: float) -> (model: Model)`. */
 export function signatureLine(op: Pick<CatalogOp, "inputs" | "outputs">): string {
-  const input = (i: CatalogOp["inputs"][number]) => `${portLabel(i)}${i.default !== null ? ` = ${i.default}` : ""}`;
+  const input = (i: CatalogOp["inputs"][number]) => `${portLabel(i)}${i.default != null ? ` = ${i.default}` : ""}`;
   return `(${op.inputs.map(input).join(", ")}) -> (${op.outputs.map(portLabel).join(", ")})`;
 }
 
