@@ -111,8 +111,9 @@ export class ConnectGesture {
     const d = this.drag;
     if (!d) return;
     const over = portOf(document.elementFromPoint(e.clientX, e.clientY));
+    const lit = over?.element.classList.contains("lit") === true;
     this.end();
-    if (over && over.dir === "in" && over.element.classList.contains("lit")) {
+    if (over && over.dir === "in" && lit) {
       this.connect({ step: d.from.node, output: d.from.port }, { step: over.node, input: over.port });
     }
   }

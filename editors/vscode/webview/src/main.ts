@@ -340,6 +340,10 @@ canvas.addEventListener("contextmenu", (event) => {
   menu.style.left = `${event.clientX}px`;
   menu.style.top = `${event.clientY}px`;
   menu.hidden = false;
+  // Near the bottom or the right edge, the menu opens upwards or leftwards.
+  const box = menu.getBoundingClientRect();
+  if (box.bottom > window.innerHeight) menu.style.top = `${Math.max(0, event.clientY - box.height)}px`;
+  if (box.right > window.innerWidth) menu.style.left = `${Math.max(0, event.clientX - box.width)}px`;
 });
 
 // Keyboard: arrows move a selection between nodes (from the cursor's step at first),
