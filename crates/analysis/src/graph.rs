@@ -260,3 +260,59 @@ fn shortest_cycle(
     }
     Vec::new()
 }
+
+/// A `for` block, or one branch of an `if`, as the syntax tree has it.
+#[derive(Clone, Copy, Debug)]
+pub enum BlockStmt<'a> {
+    For(&'a mlforge_syntax::ast::For),
+    Then(&'a mlforge_syntax::ast::If),
+    Else(&'a mlforge_syntax::ast::If),
+}
+
+impl<'a> BlockStmt<'a> {
+    /// The statements inside.
+    pub fn body(self) -> &'a [mlforge_syntax::ast::Stmt] {
+        match self {
+            BlockStmt::For(f) => &f.body,
+            BlockStmt::Then(i) => &i.then_body,
+            BlockStmt::Else(i) => i.else_body.as_deref().unwrap_or(&[]),
+        }
+    }
+}
+
+/// The blocks of a pipeline body in the order the checker numbers them (the order of
+/// [`StepGraph::blocks`]), each with its id: `for#N`, `if#N` or `else#N` (the `else` of
+/// `if#N`), `for`s and `if`s counted apart, in source order. The graph and the graph editor
+/// name blocks by these ids.
+pub fn numbered_blocks(body: &[mlforge_syntax::ast::Stmt]) -> Vec<(String, BlockStmt<'_>)> {
+    use mlforge_syntax::ast::Stmt;
+    fn walk<'a>(
+        stmts: &'a [Stmt],
+        counts: &mut (usize, usize),
+        out: &mut Vec<(String, BlockStmt<'a>)>,
+    ) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::For(block) => {
+                    counts.0 += 1;
+                    out.push((format!("for#{}", counts.0), BlockStmt::For(block)));
+                    walk(&block.body, counts, out);
+                }
+                Stmt::If(block) => {
+                    counts.1 += 1;
+                    let n = counts.1;
+                    out.push((format!("if#{n}"), BlockStmt::Then(block)));
+                    walk(&block.then_body, counts, out);
+                    if let Some(else_body) = &block.else_body {
+                        out.push((format!("else#{n}"), BlockStmt::Else(block)));
+                        walk(else_body, counts, out);
+                    }
+                }
+                Stmt::Step(_) | Stmt::Output(_) | Stmt::Error(_) => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(body, &mut (0, 0), &mut out);
+    out
+}

@@ -51,6 +51,7 @@
 
 mod compare;
 mod diff;
+mod fragment;
 mod guard;
 mod items;
 mod printer;
@@ -61,6 +62,7 @@ use mlforge_syntax::{LineIndex, Parse, Span};
 
 pub use compare::{same_item, same_program};
 pub use diff::unified_diff;
+pub use fragment::format_statements;
 pub use guard::{same_ir, IrChanged};
 pub use items::{format_items, FormattedItem, RangeError};
 

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use mlforge_analysis::callables::describe;
 use mlforge_analysis::codes::Code;
-use mlforge_analysis::graph::{BlockKind, EdgeKind as AEdgeKind, StepGraph};
+use mlforge_analysis::graph::{
+    numbered_blocks, BlockKind, BlockStmt, EdgeKind as AEdgeKind, StepGraph,
+};
 use mlforge_analysis::items::{find_pipeline, parse, CalleeKind, CalleeRef, ItemKey};
 use mlforge_analysis::pipeline::analyze_pipeline;
 use mlforge_analysis::types::Ty;
@@ -143,44 +145,51 @@ struct AstBlock<'a> {
 struct AstIndex<'a> {
     steps: Vec<&'a ast::Step>,
     blocks: Vec<AstBlock<'a>>,
-    fors: usize,
-    ifs: usize,
 }
 
 impl<'a> AstIndex<'a> {
-    fn walk(&mut self, stmts: &'a [Stmt]) {
+    fn new(body: &'a [Stmt]) -> AstIndex<'a> {
+        let mut index = AstIndex::default();
+        index.walk_steps(body);
+        index.blocks = numbered_blocks(body)
+            .into_iter()
+            .map(|(id_stem, block)| match block {
+                BlockStmt::For(f) => AstBlock {
+                    id_stem,
+                    expr: &f.iter,
+                    else_span: None,
+                },
+                BlockStmt::Then(i) => AstBlock {
+                    id_stem,
+                    expr: &i.cond,
+                    else_span: None,
+                },
+                BlockStmt::Else(i) => {
+                    let else_body = block.body();
+                    let span = match (else_body.first(), else_body.last()) {
+                        (Some(first), Some(last)) => first.span().cover(last.span()),
+                        _ => i.span,
+                    };
+                    AstBlock {
+                        id_stem,
+                        expr: &i.cond,
+                        else_span: Some(span),
+                    }
+                }
+            })
+            .collect();
+        index
+    }
+
+    fn walk_steps(&mut self, stmts: &'a [Stmt]) {
         for stmt in stmts {
             match stmt {
                 Stmt::Step(step) => self.steps.push(step),
-                Stmt::For(block) => {
-                    self.fors += 1;
-                    self.blocks.push(AstBlock {
-                        id_stem: format!("for#{}", self.fors),
-                        expr: &block.iter,
-                        else_span: None,
-                    });
-                    self.walk(&block.body);
-                }
+                Stmt::For(block) => self.walk_steps(&block.body),
                 Stmt::If(block) => {
-                    self.ifs += 1;
-                    let n = self.ifs;
-                    self.blocks.push(AstBlock {
-                        id_stem: format!("if#{n}"),
-                        expr: &block.cond,
-                        else_span: None,
-                    });
-                    self.walk(&block.then_body);
+                    self.walk_steps(&block.then_body);
                     if let Some(else_body) = &block.else_body {
-                        let span = match (else_body.first(), else_body.last()) {
-                            (Some(first), Some(last)) => first.span().cover(last.span()),
-                            _ => block.span,
-                        };
-                        self.blocks.push(AstBlock {
-                            id_stem: format!("else#{n}"),
-                            expr: &block.cond,
-                            else_span: Some(span),
-                        });
-                        self.walk(else_body);
+                        self.walk_steps(else_body);
                     }
                 }
                 Stmt::Output(_) | Stmt::Error(_) => {}
@@ -234,10 +243,7 @@ impl Builder<'_> {
         let analysis = analyze_pipeline(db, key);
         let graph = &analysis.graph;
         let pipeline = find_pipeline(db, file, key.name(db));
-        let mut index = AstIndex::default();
-        if let Some(p) = pipeline {
-            index.walk(&p.body);
-        }
+        let index = pipeline.map_or_else(AstIndex::default, |p| AstIndex::new(&p.body));
         let tree = index.matches(graph).then_some(&index);
 
         // Blocks, as clusters.

@@ -19,6 +19,7 @@ mod catalog;
 mod completion;
 mod context;
 mod defs;
+mod graph_edit;
 mod highlight;
 mod hover;
 mod imports;
@@ -32,6 +33,7 @@ mod structure;
 mod symbols;
 
 pub use crate::catalog::CatalogEntry;
+pub use crate::graph_edit::{ArgValue, EditOutcome, GraphEdit, Refusal, RefusalReason};
 pub use mlforge_analysis::{Code, Db, SourceFile};
 pub use mlforge_syntax::Span;
 
@@ -388,4 +390,19 @@ pub fn code_lenses(db: &dyn Db, file: SourceFile) -> Vec<CodeLens> {
 /// yet, so it adds nothing.
 pub fn op_catalog(db: &dyn Db, file: SourceFile, workspace: &[SourceFile]) -> Vec<CatalogEntry> {
     catalog::op_catalog(db, file, workspace)
+}
+
+/// A graph editor's change to the pipeline `pipeline` of `file` (add a step, connect,
+/// disconnect, set or clear an argument, delete a step, add an `after`, wrap steps in a
+/// `for` or `if`, unwrap a block), as text edits that keep every comment and change only
+/// the statements concerned, laid out by the formatter. Refused, before any text changes,
+/// when the edit cannot be made or the checker would reject what it writes (a connection
+/// of the wrong type: with the checker's message).
+pub fn graph_edit(
+    db: &dyn Db,
+    file: SourceFile,
+    pipeline: &str,
+    edit: &GraphEdit,
+) -> Result<EditOutcome, Refusal> {
+    graph_edit::graph_edit(db, file, pipeline, edit)
 }

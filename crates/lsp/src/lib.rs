@@ -9,7 +9,8 @@
 //! stdin ─ tower-lsp-server ─ server.rs ─┬ notifications: world.rs (ropes + salsa inputs, under one lock)
 //!                                       └ requests: dispatch.rs (snapshot, spawn_blocking,
 //!                                           panic boundary, salsa cancellation)
-//!                                           ─ handlers.rs / formatting.rs / graph.rs
+//!                                           ─ handlers.rs / formatting.rs / graph.rs /
+//!                                             catalog.rs / graph_edit.rs
 //!                                           ─ mlforge_ide ─ position.rs + to_proto.rs
 //! ```
 //!
@@ -24,6 +25,7 @@ pub mod dispatch;
 mod formatting;
 mod framing;
 pub mod graph;
+mod graph_edit;
 mod handlers;
 mod memory;
 pub mod position;
@@ -50,6 +52,7 @@ fn service() -> (LspService<Backend>, ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("mlforge/graph", Backend::graph)
         .custom_method("mlforge/opCatalog", Backend::op_catalog)
+        .custom_method("mlforge/graphEdit", Backend::graph_edit)
         .custom_method(raw::REROUTED[0].1, Backend::raw_completion)
         .custom_method(raw::REROUTED[1].1, Backend::raw_semantic_tokens_full)
         .custom_method("mlforge/debugPanic", Backend::debug_panic)

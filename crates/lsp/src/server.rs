@@ -112,6 +112,18 @@ impl Backend {
             .await
     }
 
+    /// `mlforge/graphEdit`: a graph editor's change as a `WorkspaceEdit` (see `graph_edit.rs`).
+    pub async fn graph_edit(
+        &self,
+        params: crate::graph_edit::GraphEditParams,
+    ) -> Result<crate::graph_edit::GraphEditResult> {
+        self.inner
+            .read("mlforge/graphEdit", move |snap| {
+                crate::graph_edit::graph_edit(snap, params)
+            })
+            .await
+    }
+
     /// `textDocument/completion`, always rerouted here by [`crate::raw::Reroute`] (so the
     /// `LanguageServer` method keeps its default): serialised on the snapshot's thread and
     /// spliced in (a list of thousands of items is a megabyte of JSON).

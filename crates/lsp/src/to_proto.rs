@@ -55,7 +55,37 @@ impl<'s> Converter<'s> {
         lsp::TextEdit::new(self.range(file, edit.span), edit.new_text.clone())
     }
 
-    /// A workspace edit from ide's edits, as `documentChanges` with versions for open files.
+    /// A workspace edit from ide's edits, as `documentChanges`: each file's edits with the
+    /// version of the open document they were made against (`null` for a file not open), so
+    /// that a client applies them to that version only, as one change.
+    pub fn versioned_workspace_edit(&mut self, edits: &[ide::FileEdits]) -> lsp::WorkspaceEdit {
+        let mut changes = Vec::new();
+        for file_edits in edits {
+            let Some(uri) = self.snap.uri_of(file_edits.file) else {
+                continue;
+            };
+            let version = self
+                .snap
+                .docs
+                .by_file(file_edits.file, &self.snap.db)
+                .map(|d| d.version);
+            let edits = file_edits
+                .edits
+                .iter()
+                .map(|e| lsp::OneOf::Left(self.text_edit(file_edits.file, e)))
+                .collect();
+            changes.push(lsp::TextDocumentEdit {
+                text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version },
+                edits,
+            });
+        }
+        lsp::WorkspaceEdit {
+            document_changes: Some(lsp::DocumentChanges::Edits(changes)),
+            ..Default::default()
+        }
+    }
+
+    /// A workspace edit from ide's edits, as `changes` (no versions).
     pub fn workspace_edit(&mut self, edits: &[ide::FileEdits]) -> lsp::WorkspaceEdit {
         let mut changes: HashMap<Uri, Vec<lsp::TextEdit>> = HashMap::new();
         for file_edits in edits {

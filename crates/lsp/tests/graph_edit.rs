@@ -67,3 +67,125 @@ async fn the_catalog_lists_own_imported_and_workspace_ops() {
     assert_eq!(extra["file"], uri(&dir.path().join("more/other.mlf")));
     client.shutdown().await;
 }
+
+/// `text` with the edits of one `TextDocumentEdit` made (ASCII text: columns are bytes).
+fn apply(text: &str, edits: &Value) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + p["character"].as_u64().unwrap() as usize
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, new_text) in edits {
+        out.replace_range(start..end, &new_text);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_edits_answer_versioned_workspace_edits_and_refuse_stale_or_mistyped_ones() {
+    let (_dir, file, client) = open_main().await;
+    let added = client
+        .request(
+            "mlforge/graphEdit",
+            json!({"uri": file, "version": 1, "pipeline": "p",
+                   "edit": {"kind": "addStep", "op": "ops.train"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(added["select"], "train");
+    let change = &added["edit"]["documentChanges"][0];
+    assert_eq!(change["textDocument"], json!({"uri": file, "version": 1}));
+    let text = apply(MAIN, &change["edits"]);
+    assert!(
+        text.contains("  step m = make()\n  step train = ops.train()\n}"),
+        "{text}"
+    );
+
+    // The client applies it as version 2; an edit of version 1 is now stale.
+    client.change(&file, 2, json!([{"text": text}])).await;
+    let stale = client
+        .request(
+            "mlforge/graphEdit",
+            json!({"uri": file, "version": 1, "pipeline": "p",
+                   "edit": {"kind": "setArg", "step": "m", "input": "rows", "value": 3}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(stale["code"], -32801, "{stale}");
+
+    let mistyped = client
+        .request(
+            "mlforge/graphEdit",
+            json!({"uri": file, "version": 2, "pipeline": "p",
+                   "edit": {"kind": "connect", "from": {"step": "m", "output": "table"},
+                            "to": {"step": "train", "input": "lr"}}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(mistyped["code"], -32803, "{mistyped}");
+    assert_eq!(mistyped["data"]["reason"], "typeMismatch");
+    assert!(
+        mistyped["message"]
+            .as_str()
+            .unwrap()
+            .contains("expects `float`"),
+        "{mistyped}"
+    );
+
+    let blocked = client
+        .request(
+            "mlforge/graphEdit",
+            json!({"uri": file, "version": 2, "pipeline": "p",
+                   "edit": {"kind": "connect", "from": {"step": "m", "output": "table"},
+                            "to": {"step": "train", "input": "data"}}}),
+        )
+        .await
+        .unwrap();
+    let text = apply(&text, &blocked["edit"]["documentChanges"][0]["edits"]);
+    assert!(
+        text.contains("step train = ops.train(data: m.table)"),
+        "{text}"
+    );
+    client.change(&file, 3, json!([{"text": text}])).await;
+    let refused = client
+        .request(
+            "mlforge/graphEdit",
+            json!({"uri": file, "version": 3, "pipeline": "p",
+                   "edit": {"kind": "deleteStep", "step": "m"}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused["data"],
+        json!({"reason": "dependants", "dependants": ["train"]})
+    );
+
+    let set = client
+        .request(
+            "mlforge/graphEdit",
+            json!({"uri": file, "version": 3, "pipeline": "p",
+                   "edit": {"kind": "setArg", "step": "train", "input": "tags", "value": ["a", "b"]}}),
+        )
+        .await
+        .unwrap();
+    let text = apply(&text, &set["edit"]["documentChanges"][0]["edits"]);
+    assert!(
+        text.contains("ops.train(data: m.table, tags: [\"a\", \"b\"])"),
+        "{text}"
+    );
+    client.shutdown().await;
+}

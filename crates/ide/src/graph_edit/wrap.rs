@@ -1,0 +1,236 @@
+//! Wrapping steps of one body in a new `for` or `if`, and unwrapping a block (its
+//! statements take its place; an `else`'s follow the `if`).
+
+use mlforge_analysis::graph::{numbered_blocks, BlockStmt};
+use mlforge_syntax::ast::Stmt;
+use mlforge_syntax::Span;
+
+use super::args::outcome;
+use super::check::{recheck, refuse_errors_in};
+use super::locate::Instance;
+use super::text::{kept_comments, layout, remove_statement, statement_indent};
+use super::{EditOutcome, Refusal};
+use crate::base::{is_identifier, is_keyword};
+use crate::TextEdit;
+
+pub(crate) enum Wrapper<'a> {
+    For { var: &'a str, over: &'a str },
+    If { condition: &'a str },
+}
+
+pub(crate) fn wrap(
+    top: &Instance<'_>,
+    steps: &[String],
+    wrapper: Wrapper<'_>,
+) -> Result<EditOutcome, Refusal> {
+    let Some(first_id) = steps.first() else {
+        return Err(Refusal::invalid("choose at least one step to wrap"));
+    };
+    let (instance, _) = top.holding(first_id)?;
+    let first = instance.step_here(first_id)?;
+    let body = first.body;
+    let mut indices = Vec::new();
+    for id in steps {
+        let at = instance.step_here(id)?;
+        if at.body.open != body.open {
+            return Err(Refusal::invalid(format!(
+                "`{id}` is in another block than `{first_id}`; wrap steps of one block together"
+            )));
+        }
+        let index = body
+            .stmts
+            .iter()
+            .position(|s| s.span() == at.step.span)
+            .expect("a step is in its body");
+        if !indices.contains(&index) {
+            indices.push(index);
+        }
+    }
+    indices.sort_unstable();
+    let header = match wrapper {
+        Wrapper::For { var, over } => {
+            check_loop_var(&instance, var)?;
+            if over.trim().is_empty() {
+                return Err(Refusal::invalid(
+                    "give the list to go over: a param or a list like `[1, 2]`",
+                ));
+            }
+            format!("for {var} in {}", over.trim())
+        }
+        Wrapper::If { condition } => {
+            if condition.trim().is_empty() {
+                return Err(Refusal::invalid(
+                    "give the condition, like `best.mse <= max_mse`",
+                ));
+            }
+            format!("if {}", condition.trim())
+        }
+    };
+    let text = instance.text;
+    let comments = instance.comments();
+    let (lo, hi) = (indices[0], *indices.last().expect("not empty"));
+    let start = body.stmts[lo].span().start as usize;
+    let contiguous = hi - lo + 1 == indices.len();
+    let mut edits = Vec::new();
+    let inner = if contiguous {
+        text[start..body.stmts[hi].span().end as usize].to_string()
+    } else {
+        // Later steps move up into the block; what lies between stays where it is.
+        for &i in &indices[1..] {
+            edits.push(remove_statement(
+                text,
+                comments,
+                &body,
+                body.stmts[i].span(),
+            ));
+        }
+        indices
+            .iter()
+            .map(|&i| &text[body.stmts[i].span().range()])
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let end = if contiguous {
+        body.stmts[hi].span().end as usize
+    } else {
+        body.stmts[lo].span().end as usize
+    };
+    let indent = statement_indent(text, &body, start);
+    let what = match wrapper {
+        Wrapper::For { over, .. } => format!("the list `{over}`"),
+        Wrapper::If { condition } => format!("the condition `{condition}`"),
+    };
+    // The steps parsed before; what does not parse now is the header the user gave.
+    let block = layout(&format!("{header} {{\n{inner}\n}}"), indent)
+        .map_err(|_| Refusal::invalid(format!("{what} does not parse; write a param, a list like `[1, 2]` or a condition like `best.mse <= 0.5`")))?;
+    edits.push(TextEdit {
+        span: Span::new(start, end),
+        new_text: block,
+    });
+    edits.sort_by_key(|e| e.span.start);
+    let checked = recheck(&instance, &edits, &what)?;
+    // The block starts where the first step did (every other edit comes after it).
+    let select = match checked.statement_at(start) {
+        Some(stmt @ (Stmt::For(_) | Stmt::If(_))) => {
+            let header = match stmt {
+                Stmt::For(f) => f.iter.span,
+                Stmt::If(i) => i.cond.span,
+                _ => unreachable!("matched above"),
+            };
+            refuse_errors_in(&checked, header)?;
+            let pipeline = checked.pipeline().expect("checked above");
+            numbered_blocks(&pipeline.body)
+                .into_iter()
+                .find(|(_, b)| block_span(*b) == stmt.span())
+                .map(|(id, _)| format!("{}{id}", instance.prefix))
+        }
+        _ => None,
+    };
+    Ok(outcome(&instance, edits, select))
+}
+
+fn block_span(block: BlockStmt<'_>) -> Span {
+    match block {
+        BlockStmt::For(f) => f.span,
+        BlockStmt::Then(i) | BlockStmt::Else(i) => i.span,
+    }
+}
+
+fn check_loop_var(instance: &Instance<'_>, var: &str) -> Result<(), Refusal> {
+    if !is_identifier(var) || is_keyword(var) {
+        return Err(Refusal::invalid(format!(
+            "`{var}` cannot name a loop variable; use letters, digits and `_`, not starting with a digit, and no keyword"
+        )));
+    }
+    let taken = instance.pipeline.params.iter().any(|p| p.name.text == var)
+        || instance.steps().iter().any(|s| s.name.text == var);
+    if taken {
+        return Err(Refusal::invalid(format!(
+            "`{var}` already names a param or a step of this pipeline; choose another loop variable"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn unwrap(top: &Instance<'_>, block: &str) -> Result<EditOutcome, Refusal> {
+    let (instance, last) = top.holding(block)?;
+    let not_found = || {
+        Refusal::not_found(format!(
+            "there is no block `{block}` in the pipeline `{}`; the graph may be out of date, so redraw it",
+            top.pipeline.name.text
+        ))
+    };
+    let (_, found) = numbered_blocks(&instance.pipeline.body)
+        .into_iter()
+        .find(|(id, _)| id == last)
+        .ok_or_else(not_found)?;
+    let text = instance.text;
+    let comments = instance.comments();
+    let bodies = instance.bodies();
+    // The body holding the block's statement, for its indentation.
+    let span = block_span(found);
+    let outer = bodies
+        .iter()
+        .map(|(_, b)| *b)
+        .find(|b| b.stmts.iter().any(|s| s.span() == span))
+        .ok_or_else(not_found)?;
+    let indent = statement_indent(text, &outer, span.start as usize);
+    let pad = " ".repeat(indent);
+    let (start, end) = (span.start as usize, span.end as usize);
+    let new_text = match found {
+        BlockStmt::For(_) => {
+            let own = instance.block_body(found).ok_or_else(not_found)?;
+            contents(text, comments, start, own.open, own.close, end, &pad)
+        }
+        BlockStmt::Then(i) if i.else_body.is_some() => {
+            return Err(Refusal::invalid(format!(
+                "`{block}` has an `else`; unwrap the `else` first (its steps then follow the `if`)"
+            )))
+        }
+        BlockStmt::Then(_) => {
+            let own = instance.block_body(found).ok_or_else(not_found)?;
+            contents(text, comments, start, own.open, own.close, end, &pad)
+        }
+        BlockStmt::Else(i) => {
+            let then = instance
+                .block_body(BlockStmt::Then(i))
+                .ok_or_else(not_found)?;
+            let else_body = i.else_body.as_deref().unwrap_or_default();
+            // `else { … }` has braces of its own; `else if …` is one statement.
+            let (open, close) = match instance.block_body(found) {
+                Some(own) => (own.open, own.close),
+                None => match (else_body.first(), else_body.last()) {
+                    (Some(a), Some(b)) => (a.span().start as usize - 1, b.span().end as usize),
+                    _ => return Err(not_found()),
+                },
+            };
+            let moved = contents(text, comments, then.close + 1, open, close, end, &pad);
+            format!("{}\n{moved}", &text[start..=then.close])
+        }
+    };
+    let edit = if new_text.trim().is_empty() {
+        remove_statement(text, comments, &outer, span)
+    } else {
+        TextEdit {
+            span,
+            new_text: layout(&new_text, indent)?,
+        }
+    };
+    Ok(outcome(&instance, vec![edit], None))
+}
+
+/// What a block leaves when its braces go: the comments of its header (`start..open`),
+/// the text between the braces, and the comments after the closing one (up to `end`).
+fn contents(
+    text: &str,
+    comments: &[mlforge_syntax::Comment],
+    start: usize,
+    open: usize,
+    close: usize,
+    end: usize,
+    pad: &str,
+) -> String {
+    let header = kept_comments(text, comments, start, open, pad);
+    let footer = kept_comments(text, comments, close, end, pad);
+    format!("{header}{}{footer}", text[open + 1..close].trim())
+}
