@@ -16,9 +16,8 @@ export class LatencyLog {
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
-  /** `at`: when the change began (an edit on the graph: when the user made it). */
-  edited(version: number, at: number = this.now()): void {
-    this.editedAt.set(version, at);
+  edited(version: number): void {
+    this.editedAt.set(version, this.now());
   }
 
   sent(seq: number, version: number): void {

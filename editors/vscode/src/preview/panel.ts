@@ -50,8 +50,6 @@ export class GraphPreview implements vscode.Disposable {
   private cursorTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   readonly latency = new LatencyLog();
-  /** From an edit made on the graph (a drop, a connection…) to the picture that shows it. */
-  readonly editLatency = new LatencyLog();
   /** The document version each graph sent was built from: an edit on the picture is made
    * against it (the server refuses it if the text changed since). */
   private readonly versionOfSeq = new Map<number, number>();
@@ -240,11 +238,11 @@ export class GraphPreview implements vscode.Disposable {
     // (A server without `total` answered with the whole graph: its size is the total.)
     const totalNodes = answer.total?.nodes ?? answer.graph.nodes.length;
     const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes, fullLimit: settings.fullLimit });
-    if (now !== mode && (mode !== "focus" || typeof answer.focus === "string")) return this.refresh();
+    // (A focus answer without a centre, e.g. of an empty pipeline, holds it all already.)
+    if (now !== mode && (mode !== "focus" || typeof answer.focus === "string" || answer.graph.nodes.length === 0)) return this.refresh();
     this.page.panel.title = `Graph: ${answer.pipeline}`;
     this.seq += 1;
     this.latency.sent(this.seq, version);
-    this.editLatency.sent(this.seq, version);
     this.versionOfSeq.set(this.seq, version);
     for (const s of this.versionOfSeq.keys()) if (s < this.seq - 20) this.versionOfSeq.delete(s);
     void this.askCatalog(client, document);
@@ -284,7 +282,6 @@ export class GraphPreview implements vscode.Disposable {
         return;
       case "rendered":
         this.latency.rendered(message.seq, message.layoutMs);
-        this.editLatency.rendered(message.seq, message.layoutMs);
         return;
       case "edit":
         return this.graphEdit(message);
@@ -311,7 +308,6 @@ export class GraphPreview implements vscode.Disposable {
   }
 
   private async graphEdit(message: Extract<FromWebview, { type: "edit" }>): Promise<void> {
-    const started = Date.now();
     const client = this.client();
     const document = this.document;
     const version = this.versionOfSeq.get(message.seq);
@@ -334,7 +330,6 @@ export class GraphPreview implements vscode.Disposable {
       this.output.appendLine(`[graph edit] ${message.edit.kind}: ${outcome.error}`);
       return result({ ok: false, error: outcome.error });
     }
-    this.editLatency.edited(document.version, started);
     result({ ok: true, select: outcome.select });
     // Straight away: the edit came from the picture, which waits for it.
     this.scheduleRefresh(0);
@@ -345,7 +340,6 @@ export class GraphPreview implements vscode.Disposable {
     const result = (r: { ok: boolean; select?: string | null; error?: string }) => this.post({ type: "editResult", id: message.id, ...r });
     const node = this.answer?.graph.nodes.find((n) => n.id === message.node);
     if (!node?.name_range || !this.document) return result({ ok: false, error: `The step ${message.node} is not in the graph any more.` });
-    const started = Date.now();
     const uri = node.file ? vscode.Uri.file(node.file) : this.document.uri;
     const at = new vscode.Position(node.name_range[0] - 1, node.name_range[1] - 1);
     try {
@@ -354,7 +348,6 @@ export class GraphPreview implements vscode.Disposable {
     } catch (error) {
       return result({ ok: false, error: error instanceof Error ? error.message : String(error) });
     }
-    this.editLatency.edited(this.document.version, started);
     const prefix = message.node.includes(".") ? message.node.slice(0, message.node.lastIndexOf(".") + 1) : "";
     result({ ok: true, select: prefix + message.name });
     this.scheduleRefresh(0);

@@ -73,7 +73,9 @@ const portDot = (frame, step, dir, name) => frame.locator(`svg g.node[data-id="$
  * returns the new step's id (the preview selects the step it added). */
 async function dropOp(page, frame, op, at = { x: 0.85, y: 0.12 }) {
   const before = await stepIds(frame);
-  const canvas = await frame.locator("#canvas").boundingBox();
+  // The stage: the canvas is hidden while the pipeline is empty (a message stands there).
+  const canvas = await frame.locator("#stage").boundingBox();
+  await frame.locator("#op-search").fill(op);
   const item = await frame.locator(`#ops li[data-op="${op}"]`).boundingBox();
   await drag(page, centre(item), { x: canvas.x + canvas.width * at.x, y: canvas.y + canvas.height * at.y });
   return waitFor(async () => {
@@ -338,6 +340,8 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
 
   test("an empty pipeline grows on the graph: ops dropped from the palette, connected port to port", async () => {
     await openFile(page, "grow.mlf");
+    // Room for the palette, the picture and the form beside the editor.
+    await runCommand(page, "View: Close Primary Side Bar");
     await runCommand(page, "MLForge: Open Graph Preview");
     const frame = previewFrame(page);
     await frame.locator("#message", { hasText: "drag an op from the palette" }).waitFor({ timeout: 60_000 });
@@ -348,8 +352,10 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     // The new step's required input is marked until it is connected.
     assert.match((await portDot(frame, split, "in", "data").locator("..").getAttribute("class")) ?? "", /missing/);
     await connect(page, frame, [data, "table"], [split, "data"]);
-    await waitFor(async () => (await page.locator(".view-lines").first().innerText()).includes(`${split} = split(data: ${data}.table)`), { what: "the connection in the text" });
     await shot("14-grown-pipeline");
+    await focusEditor(page);
+    await page.keyboard.press("Control+S");
+    await waitFor(() => readFileSync(join(workFolder, "grow.mlf"), "utf8").includes(`step ${split} = split(data: ${data}.table)`), { what: "the connection in the saved text" });
   });
 
   test("the quickstart's last three steps built by drag and drop, then run: it succeeds", async () => {
@@ -383,7 +389,10 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     await page.keyboard.press("Control+Shift+Z");
     await frame.locator("svg g.cluster.kind-if").waitFor({ timeout: 30_000 });
     await page.keyboard.press("Control+S");
-    const text = readFileSync(join(workFolder, "build.mlf"), "utf8");
+    const text = await waitFor(() => {
+      const t = readFileSync(join(workFolder, "build.mlf"), "utf8");
+      return t.includes("= pick_best(") ? t : null;
+    }, { what: "build.mlf saved" });
     assert.match(text, new RegExp(`step ${best} = pick_best\\(models: fitted\\.model, errors: check\\.mse\\)`));
     assert.match(text, new RegExp(`if ${best}\\.mse <= max_mse \\{\\s+step ${release} = publish\\(model: ${best}\\.model, name: "line-fit"\\)`));
     // Run it.

@@ -19,9 +19,10 @@ export function toDrawing(drawing: Drawing, clientX: number, clientY: number): {
 }
 
 /** The block a point of the drawing falls in: the innermost expanded `for`/`if`/`else`
- * frame holding it, or a collapsed one drawn there; null is the pipeline's body. */
+ * (or sub-pipeline: the step goes into its body, in its file) frame holding it, or a
+ * collapsed one drawn there; null is the pipeline's body. */
 export function blockAt(view: View, frames: ReadonlyMap<string, { x: number; y: number; w: number; h: number }>, boxes: ReadonlyMap<string, { x: number; y: number; w: number; h: number }>, at: { x: number; y: number }): string | null {
-  const editable = (kind: string | undefined) => kind === "for" || kind === "if" || kind === "else";
+  const editable = (kind: string | undefined) => kind === "for" || kind === "if" || kind === "else" || kind === "pipeline";
   for (const n of view.nodes) {
     const b = boxes.get(n.id);
     if (n.kind === "collapsed" && editable(n.clusterKind) && b && Math.abs(at.x - b.x) * 2 <= b.w && Math.abs(at.y - b.y) * 2 <= b.h) return n.id;

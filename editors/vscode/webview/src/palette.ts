@@ -5,15 +5,21 @@
 import type { CatalogOp } from "../../src/protocol";
 import { portLabel } from "./dot";
 
-/** Ops matching every word of the query in their name, doc, file or port types; ops whose
- * name starts with the query first, then by name. */
+/** Ops matching every word of the query in their name, doc, file or port types: those the
+ * file can call as it is (no import to add) first, then those whose name starts with the
+ * query, then by name. */
 export function filterOps(ops: readonly CatalogOp[], query: string): CatalogOp[] {
   const words = query.toLowerCase().split(/\s+/).filter((w) => w !== "");
   const text = (op: CatalogOp) => [op.name, op.doc ?? "", op.file, ...op.inputs.map(portLabel), ...op.outputs.map(portLabel)].join("\n").toLowerCase();
   const q = words.join(" ");
   return ops
     .filter((op) => words.every((w) => text(op).includes(w)))
-    .sort((a, b) => Number(!a.name.toLowerCase().startsWith(q)) - Number(!b.name.toLowerCase().startsWith(q)) || a.name.localeCompare(b.name));
+    .sort(
+      (a, b) =>
+        Number(a.import != null) - Number(b.import != null) ||
+        Number(!a.name.toLowerCase().startsWith(q)) - Number(!b.name.toLowerCase().startsWith(q)) ||
+        a.name.localeCompare(b.name),
+    );
 }
 
 /** One line for an op's signature: `(data: Dataset, lr: float) -> (model: Model)`. */

@@ -14,6 +14,7 @@ const op = (name: string, doc: string | null, inputs: [string, string][] = [], o
 });
 
 const ops = [op("score", "Mean squared error", [["model", "Model"]], [["mse", "float"]]), op("fit", "Fits a line", [["data", "Dataset"]], [["model", "Model"]]), op("ops.fit_tree", null)];
+const elsewhere = { ...op("other.fit_all", "Fits them all"), import: "other.mlf" };
 
 test("the palette filters on every word, in names, docs and port types; names starting with the query first", () => {
   assert.deepEqual(filterOps(ops, "").map((o) => o.name), ["fit", "ops.fit_tree", "score"]);
@@ -22,6 +23,9 @@ test("the palette filters on every word, in names, docs and port types; names st
   assert.deepEqual(filterOps(ops, "SQUARED error").map((o) => o.name), ["score"]);
   assert.deepEqual(filterOps(ops, "dataset line").map((o) => o.name), ["fit"]);
   assert.deepEqual(filterOps(ops, "nothing like it"), []);
+  // Ops the file can call without a new import come first.
+  assert.deepEqual(filterOps([elsewhere, ...ops], "fit").map((o) => o.name), ["fit", "ops.fit_tree", "other.fit_all"]);
+  assert.deepEqual(filterOps([elsewhere, ...ops], "").map((o) => o.name), ["fit", "ops.fit_tree", "score", "other.fit_all"]);
 });
 
 test("an op's signature in one line, with defaults", () => {

@@ -104,3 +104,21 @@ test("a new block, or more new steps than an edit makes, is laid out anew", () =
   empty.graph = { ...empty.graph, nodes: [], edges: [], clusters: [] };
   assert.equal(pinnedScene(view(empty), { width: 0, height: 0, nodes: [], edges: [], clusters: [] }, view(before)), null);
 });
+
+test("a drop lands in the innermost block under it, or a collapsed block's node; else the body", async () => {
+  const { blockAt } = await import("../../../webview/src/editing");
+  const a = answer("quickstart.json");
+  const v = view(a);
+  const frames = new Map([
+    ["for#1", { x: 0, y: 100, w: 200, h: 100 }],
+    ["if#1", { x: 0, y: 300, w: 200, h: 100 }],
+  ]);
+  const boxes = new Map<string, { x: number; y: number; w: number; h: number }>();
+  assert.equal(blockAt(v, frames, boxes, { x: 50, y: 150 }), "for#1");
+  assert.equal(blockAt(v, frames, boxes, { x: 50, y: 350 }), "if#1");
+  assert.equal(blockAt(v, frames, boxes, { x: 50, y: 250 }), null);
+  const collapsed = buildView(a, "overview", settings, new Map(), true);
+  const node = collapsed.nodes.find((n) => n.kind === "collapsed")!;
+  boxes.set(node.id, { x: 500, y: 500, w: 80, h: 40 });
+  assert.equal(blockAt(collapsed, new Map(), boxes, { x: 510, y: 505 }), node.id);
+});
