@@ -23,8 +23,8 @@ export interface Effects {
   /** The pending layout is no longer wanted. */
   cancelLayout(): void;
   /** Replace the picture with a new layout; `done` once it is all on the page (a big
-   * picture is built over several tasks). */
-  draw(scene: Scene, view: View, done: () => void): void;
+   * picture is built over several tasks). `pinned`: the drawn nodes kept their places. */
+  draw(scene: Scene, view: View, done: () => void, pinned?: boolean): void;
   /** Same layout, new texts and marks. */
   update(view: View): void;
   /** The view node to highlight as the cursor's step, and whether to bring it into sight. */
@@ -293,7 +293,7 @@ export class Controller {
       const rendered: FromWebview = { type: "rendered", seq: pending.seq, nodes: pending.view.nodes.length, layoutMs: Math.round(this.fx.now() - pending.started), relaidOut: true };
       if (pinned) rendered.pinned = true;
       this.fx.post(rendered);
-    });
+    }, pinned);
   }
 
   /** The layout worker failed before answering (it could not start, or crashed). */

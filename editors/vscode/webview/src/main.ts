@@ -33,6 +33,16 @@ const viewport = new Viewport(canvas);
 /** Milliseconds of node building per task (a long task is 50 ms). */
 const SLICE_MS = 12;
 
+/** Runs `fn` in a task of its own, soon: a MessageChannel message, as nested
+ * `setTimeout(0)`s are held back 4 ms each (dozens of slices of a big picture). */
+const channel = new MessageChannel();
+const queued: (() => void)[] = [];
+channel.port1.onmessage = () => queued.shift()?.();
+function nextTask(fn: () => void): void {
+  queued.push(fn);
+  channel.port2.postMessage(null);
+}
+
 let drawing: Drawing | null = null;
 /** The node the arrow keys selected; kept across new pictures. */
 let selected: string | null = null;
@@ -69,10 +79,11 @@ const fx: Effects = {
     hideProgress();
     layout.cancel();
   },
-  draw(scene, view, done) {
+  draw(scene, view, done, pinned) {
     const start = performance.now();
     hideProgress();
-    const current = new Drawing(scene, view);
+    // After an edit, the nodes that stayed are moved over from the picture on screen.
+    const current = new Drawing(scene, view, pinned ? drawing : null);
     drawing = current;
     current.markOne("selected", selected);
     canvas.replaceChildren(current.svg);
@@ -83,7 +94,7 @@ const fx: Effects = {
       if (drawing !== current) return; // replaced by a newer picture
       if (!current.build(performance.now() + SLICE_MS)) {
         progressText(`Drawing ${current.nodes.size.toLocaleString("en-US")} of ${current.size.toLocaleString("en-US")} nodes…`);
-        setTimeout(slice, 0);
+        nextTask(slice);
         return;
       }
       hideProgress();

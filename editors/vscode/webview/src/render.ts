@@ -143,10 +143,16 @@ export class Drawing {
   /** Class name (`cursor`, `match`, `selected`) → the node carrying it. */
   private readonly marked = new Map<string, string | null>();
 
+  /** The picture this one replaces after an edit: nodes that kept their box and ports are
+   * moved over instead of built again. */
+  private readonly previous: Drawing | null;
+
   constructor(
     readonly scene: Scene,
     view: View,
+    previous: Drawing | null = null,
   ) {
+    this.previous = previous;
     this.view = view;
     this.width = scene.width;
     this.height = scene.height;
@@ -242,7 +248,27 @@ export class Drawing {
     return this.complete;
   }
 
+  /** A node of the previous picture with the same box, kind and ports, to move over. */
+  private reusable(n: ViewNode, box: SceneBox): SVGGElement | null {
+    const prev = this.previous;
+    const g = prev?.nodes.get(n.id);
+    const was = prev?.boxes.get(n.id);
+    const old = prev?.view.nodes.find((x) => x.id === n.id);
+    if (!g || !was || !old || was.x !== box.x || was.y !== box.y || was.w !== box.w || was.h !== box.h || old.kind !== n.kind) return null;
+    const ports = (v: ViewNode) => JSON.stringify([v.ports?.inputs.map((p) => p.name), v.ports?.outputs.map((p) => p.name)]);
+    return ports(old) === ports(n) ? g : null;
+  }
+
   private buildNode(n: ViewNode, box: SceneBox): void {
+    const kept = this.reusable(n, box);
+    if (kept) {
+      this.nodeLayer.appendChild(kept);
+      this.nodes.set(n.id, kept);
+      this.applyNode(kept, n);
+      this.applyMark(n.id, kept);
+      for (const [className, id] of this.marked) if (id === n.id) kept.classList.add(className);
+      return;
+    }
     const g = el("g", { role: "button", tabindex: -1 }, this.nodeLayer);
     const x = box.x - box.w / 2;
     const y = box.y - box.h / 2;
