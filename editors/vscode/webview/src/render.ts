@@ -249,22 +249,30 @@ export class Drawing {
   }
 
   /** A node of the previous picture with the same box, kind and ports, to move over. */
-  private reusable(n: ViewNode, box: SceneBox): SVGGElement | null {
+  private previousNodes: Map<string, ViewNode> | null = null;
+
+  private reusable(n: ViewNode, box: SceneBox): { g: SVGGElement; old: ViewNode } | null {
     const prev = this.previous;
     const g = prev?.nodes.get(n.id);
     const was = prev?.boxes.get(n.id);
-    const old = prev?.view.nodes.find((x) => x.id === n.id);
-    if (!g || !was || !old || was.x !== box.x || was.y !== box.y || was.w !== box.w || was.h !== box.h || old.kind !== n.kind) return null;
-    const ports = (v: ViewNode) => JSON.stringify([v.ports?.inputs.map((p) => p.name), v.ports?.outputs.map((p) => p.name)]);
-    return ports(old) === ports(n) ? g : null;
+    if (!prev || !g || !was || was.x !== box.x || was.y !== box.y || was.w !== box.w || was.h !== box.h) return null;
+    this.previousNodes ??= new Map(prev.view.nodes.map((x) => [x.id, x]));
+    const old = this.previousNodes.get(n.id);
+    if (!old || old.kind !== n.kind) return null;
+    const names = (v: ViewNode) => `${v.ports?.inputs.map((p) => p.name).join(",")}|${v.ports?.outputs.map((p) => p.name).join(",")}`;
+    return names(old) === names(n) ? { g, old } : null;
   }
 
   private buildNode(n: ViewNode, box: SceneBox): void {
-    const kept = this.reusable(n, box);
-    if (kept) {
+    const reused = this.reusable(n, box);
+    if (reused) {
+      const kept = reused.g;
       this.nodeLayer.appendChild(kept);
       this.nodes.set(n.id, kept);
-      this.applyNode(kept, n);
+      // Marks are this picture's (set again below); statuses too (applyMark).
+      kept.classList.remove(...this.previous!.markedClasses());
+      const portState = (v: ViewNode) => v.ports?.inputs.map((p) => `${p.given}${p.missing}`).join() ?? "";
+      if (!sameNode(reused.old, n) || portState(reused.old) !== portState(n)) this.applyNode(kept, n);
       this.applyMark(n.id, kept);
       for (const [className, id] of this.marked) if (id === n.id) kept.classList.add(className);
       return;
@@ -411,6 +419,11 @@ export class Drawing {
       badge = el("text", { class: "badge", x: box.x + box.w / 2, y: box.y + box.h / 2 + 9, "font-size": FONT.edge }, g);
     }
     badge.textContent = mark.durationMs !== undefined ? `${mark.status} · ${formatDuration(mark.durationMs)}` : mark.status;
+  }
+
+  /** The classes `markOne` puts on nodes (`cursor`, `match`, `selected`). */
+  markedClasses(): string[] {
+    return [...this.marked.keys()];
   }
 
   /** Marks one node (or none) with a class, removing it from the others. */
