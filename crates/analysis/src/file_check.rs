@@ -71,7 +71,7 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
         }
     }
     let mut diagnostics = sink.diagnostics;
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end, d.code));
+    crate::pipeline::sort_diagnostics(&mut diagnostics);
     diagnostics
 }
 

@@ -69,6 +69,12 @@ const SNIPPETS: &[&str] = &[
     "(",
     "[1, 2]",
     "nope.table",
+    "s1_0.table",
+    "s0_3",
+    ".tab",
+    "s3_1.score",
+    "seed",
+    "after s0_1",
 ];
 
 proptest! {
@@ -77,21 +83,27 @@ proptest! {
     #[test]
     fn patched_analyses_equal_whole_checks(
         edits in proptest::collection::vec(
-            (0.0f64..1.0, 0usize..3, 0usize..2, 0usize..SNIPPETS.len(), proptest::bool::weighted(0.2)),
+            (0.0f64..1.0, 0usize..3, prop_oneof![0usize..3, 8usize..24], 0usize..SNIPPETS.len(), 0usize..5),
             1..8,
         ),
     ) {
         let (mut db, mut text) = program();
         assert_analysis_is_whole(&mut db, &text);
-        for (at, offset, delete, snippet, in_comment) in edits {
-            // Aim at literal argument values and inside comments, where the patch applies.
-            let places: Vec<usize> = if in_comment {
-                text.match_indices("// ").map(|(i, _)| i + 4).collect()
-            } else {
-                text.match_indices(": ")
+        for (at, offset, delete, snippet, place) in edits {
+            // Aim at argument values (literals and references to steps and params) and
+            // inside comments, where the patch applies.
+            let places: Vec<usize> = match place {
+                0 => text.match_indices("// ").map(|(i, _)| i + 4).collect(),
+                1 | 2 => text
+                    .match_indices(": ")
                     .map(|(i, _)| i + 2)
                     .filter(|&i| text[i..].starts_with(|c: char| c.is_ascii_digit() || c == '"'))
-                    .collect()
+                    .collect(),
+                _ => text
+                    .match_indices(": ")
+                    .map(|(i, _)| i + 2)
+                    .filter(|&i| text[i..].starts_with('s'))
+                    .collect(),
             };
             let at = places[(at * places.len() as f64) as usize % places.len()] + offset;
             text = mlforge_synth::edited(&text, at, delete, SNIPPETS[snippet]);
@@ -139,6 +151,24 @@ fn typing_inside_arguments_is_patched() {
             "// layers 1..=1: Plain",
             "// layers 1..=1: Plain!",
         ),
+        ("another input read", "left: s0_0.table", "left: s0_2.table"),
+        (
+            "a reference half typed",
+            "left: s0_0.table",
+            "left: s0_0.tab",
+        ),
+        (
+            "a step that does not exist",
+            "left: s0_0.table",
+            "left: nope.table",
+        ),
+        (
+            "a param read instead of a literal",
+            "rows: 500)",
+            "rows: seed)",
+        ),
+        ("an argument renamed", "how: \"left\")", "hows: \"left\")"),
+        ("a type mismatch", "rows: 500)", "rows: \"500\")"),
     ];
     for (what, from, to) in edits {
         let (patched, whole) = patch_edit(&mut db, &main, from, to);
@@ -150,20 +180,31 @@ fn typing_inside_arguments_is_patched() {
     }
 }
 
-/// Edits that change what other steps see, or that add a diagnostic, are checked whole.
+/// Removing a wrong argument drops its diagnostic, whose span lay in the text removed.
+#[test]
+fn removing_a_wrong_argument_is_patched() {
+    let (mut db, main) = program();
+    let wrong = main.replacen("rows: 500)", "rows: 500, shuffle: true)", 1);
+    let (patched, whole) = patch_edit(&mut db, &wrong, ", shuffle: true)", ")");
+    assert!(
+        whole.diagnostics.is_empty(),
+        "the fixed program checks clean: {:?}",
+        whole.diagnostics
+    );
+    assert_eq!(patched, Some(whole));
+}
+
+/// Edits that change what other steps see are checked whole.
 #[test]
 fn edits_that_reach_other_steps_are_not_patched() {
     let (mut db, main) = program();
     let edits = [
         ("a step renamed", "step s1_3 =", "step s1_3x ="),
-        ("another input read", "left: s0_0.table", "left: s0_2.table"),
         (
-            "a param read instead of a literal",
-            "rows: 500)",
-            "rows: seed)",
+            "another callee",
+            "= ops.load(seed: seed + 4, rows: 500)",
+            "= ops.train(seed: seed + 4, rows: 500)",
         ),
-        ("an argument renamed", "how: \"left\")", "hows: \"left\")"),
-        ("a type mismatch", "rows: 500)", "rows: \"500\")"),
         (
             "a new step",
             "  step s0_4 =",

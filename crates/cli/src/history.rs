@@ -7,8 +7,10 @@ use mlforge_store::{RunRecord, RunRef, Store};
 
 use crate::error::{fail, CliResult};
 
+/// The store under `dir`, opened for reading its records only (nothing is written to it;
+/// `store verify --repair` and `store gc --delete` change only its files).
 pub fn open(dir: &Path) -> CliResult<Store> {
-    match Store::open_existing(dir) {
+    match Store::open_read_only(dir) {
         Ok(Some(store)) => Ok(store),
         Ok(None) => fail!(
             "no runs recorded yet: `{}` holds no lineage store (run a pipeline with `mlforge run FILE` first)",

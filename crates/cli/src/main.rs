@@ -22,6 +22,7 @@ mod run_events;
 mod runs;
 mod semantic_diff;
 mod settings;
+mod upkeep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,6 +111,9 @@ enum Command {
     /// Show what produced an artifact (or, with --downstream, everything that used it) as a
     /// tree, JSON or DOT; `lineage export --openlineage RUN` writes OpenLineage events.
     Lineage(lineage::LineageArgs),
+    /// Look after the store: `store verify [--repair]` finds damaged artifacts, `store gc
+    /// [--delete]` what no recorded run needs.
+    Store(upkeep::StoreCli),
     /// Start the language server (LSP over standard input and output) for editors.
     Lsp(lsp::LspArgs),
     /// Explain a diagnostic code, with an example and its fix. Without a code, list every code.
@@ -153,6 +157,7 @@ fn main() -> ExitCode {
             | Command::Show(_)
             | Command::Logs(_)
             | Command::Lineage(_)
+            | Command::Store(_)
     ) {
         if let Err(message) = settings::project() {
             eprintln!("error: {message}");
@@ -175,6 +180,7 @@ fn main() -> ExitCode {
         Command::Lineage(args) => lineage::run(&args),
         Command::Show(args) => runs::show(&args),
         Command::Logs(args) => runs::logs(&args),
+        Command::Store(args) => upkeep::run(&args),
         Command::Ir {
             file,
             pipeline,

@@ -46,7 +46,7 @@ pub fn run(args: &PlanArgs) -> CliResult {
     let params = parse_params(&args.params)?;
     let file = crate::settings::pipeline_file(args.file.as_deref())?;
     let (program, json) = compile(&file, args.pipeline.as_deref())?;
-    let opened = match Store::open_existing(&args.store) {
+    let opened = match Store::open_read_only(&args.store) {
         Ok(Some(store)) => Ok(store),
         Ok(None) => Store::ephemeral(&args.store),
         Err(e) => Err(e),

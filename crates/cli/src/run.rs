@@ -113,7 +113,7 @@ pub fn worded(error: &RunError, select: Option<&Select>) -> String {
                 Select::From(_) => "--from",
             };
             format!(
-                "{flag} needs the results of `{step}`, which has none recorded; run the pipeline without {flag} first"
+                "{flag} needs the results of `{step}`, which has none recorded whose artifacts are still in the store and sound; run the pipeline without {flag} first"
             )
         }
         (other, _) => other.to_string(),

@@ -335,6 +335,20 @@ pub fn logs(args: &LogsArgs) -> CliResult {
         .cloned()
         .collect();
     if matching.is_empty() {
+        let of_step: Vec<&AttemptRecord> = attempts
+            .iter()
+            .filter(|a| a.step == step && element.as_ref().is_none_or(|e| &a.element == e))
+            .collect();
+        if let (Some(n), false) = (args.attempt, of_step.is_empty()) {
+            let mut numbers: Vec<String> = of_step.iter().map(|a| a.attempt.to_string()).collect();
+            numbers.dedup();
+            fail!(
+                "`{}` in run {} has no attempt {n}; its attempts are {} (attempt 0 is a cached or skipped step)",
+                args.step,
+                run.id,
+                numbers.join(", ")
+            );
+        }
         let steps: Vec<String> = {
             let mut names: Vec<String> = attempts.iter().map(|a| a.step.clone()).collect();
             names.dedup();
@@ -367,10 +381,13 @@ pub fn logs(args: &LogsArgs) -> CliResult {
                 };
                 println!("({name} has no log: {why})");
             }
-            Some(path) => match std::fs::read(path) {
-                Ok(bytes) => {
-                    use std::io::Write;
-                    let _ = std::io::stdout().write_all(&bytes);
+            // Streamed: a log can be large, and need not fit in memory.
+            Some(path) => match std::fs::File::open(path) {
+                Ok(mut file) => {
+                    let copied = std::io::copy(&mut file, &mut std::io::stdout().lock());
+                    if copied.as_ref().is_ok_and(|n| *n == 0) {
+                        eprintln!("(the log of {name} is empty: the step printed nothing)");
+                    }
                     if attempt.status == AttemptStatus::Cached && !several {
                         eprintln!("({name} was cached: this is the log of the attempt it reused)");
                     }

@@ -116,6 +116,82 @@ fn upstream_of_the_best_model_reaches_make_datas_table_and_the_fitted_models() {
     assert!(!steps.contains("fitted[0]"), "{steps:?}");
 }
 
+/// In the quickstart `best` copies the best of the fitted models, so its output has the
+/// same bytes as one `fitted[i].model`. Provenance follows steps: `release` read `best`'s
+/// output, and that is the chain shown, in this run and in a run where all is cached.
+#[test]
+fn lineage_follows_the_step_that_wrote_an_input_not_only_its_bytes() {
+    let s = quickstart_ran();
+    s.run(&["run", "quickstart.mlf"]).expect(0);
+    for run in [1, 2] {
+        let best_model = artifact_of(&s, run, "best", "", "model");
+        let same = ["0", "1", "2"]
+            .into_iter()
+            .find(|e| artifact_of(&s, run, "fitted", e, "model") == best_model)
+            .expect("best copies one fitted model");
+        let graph = json(
+            &s,
+            &[
+                "lineage",
+                &format!("{run}/release.bundle"),
+                "--format",
+                "json",
+            ],
+        );
+        let name_of = |id: &str| -> String {
+            let node = graph["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["id"] == id)
+                .unwrap();
+            node["name"].as_str().unwrap_or("").to_string()
+        };
+        // Every writer of the model's bytes in this graph, by the edges into its nodes.
+        let writers: BTreeSet<String> = graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["to"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("artifact:{best_model}"))
+            })
+            .map(|e| name_of(e["from"].as_str().unwrap()))
+            .collect();
+        let expected: BTreeSet<String> = ["best".to_string(), format!("fitted[{same}]")].into();
+        assert_eq!(writers, expected, "run {run}");
+        // release's input is best's output, and best read fitted[i]'s: two generations.
+        let release_input = graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["label"] == "model" && e["to"].as_str().unwrap().starts_with("attempt:"))
+            .unwrap();
+        let into_release = release_input["from"].as_str().unwrap();
+        let writer_of_input = graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["to"] == into_release)
+            .unwrap();
+        assert_eq!(name_of(writer_of_input["from"].as_str().unwrap()), "best");
+        let text = s.run(&["lineage", &format!("{run}/release.bundle")]);
+        assert!(
+            text.stdout.contains("written as model by step best"),
+            "{}",
+            text.stdout
+        );
+        assert!(
+            text.stdout
+                .contains(&format!("written as model by step fitted[{same}]")),
+            "{}",
+            text.stdout
+        );
+    }
+}
+
 #[test]
 fn downstream_of_the_data_table_reaches_release_and_dot_is_a_digraph() {
     let s = quickstart_ran();
@@ -345,14 +421,26 @@ fn openlineage_events_of_the_quickstart_validate_against_the_runevent_schema() {
     // One START and one COMPLETE per step attempt, each attempt its own runId.
     assert_eq!(by_run.len(), attempts.len());
     assert!(by_run.values().all(|kinds| kinds == &["START", "COMPLETE"]));
-    // best read the three models and wrote its model; datasets are named by hash.
-    let best = events
-        .iter()
-        .find(|e| e["job"]["name"] == "quickstart.best" && e["eventType"] == "COMPLETE")
-        .unwrap();
+    // best read the three models and wrote its model; a dataset is one step's output in
+    // one run, its hash the version. release read best's model, not fitted[2]'s (the same
+    // bytes): the chain is the steps', as `mlforge lineage` shows it.
+    let complete = |job: &str| {
+        events
+            .iter()
+            .find(|e| e["job"]["name"] == job && e["eventType"] == "COMPLETE")
+            .unwrap()
+    };
+    let best = complete("quickstart.best");
     assert_eq!(best["inputs"].as_array().unwrap().len(), 3);
     let best_model = artifact_of(&s, run.id, "best", "", "model");
-    assert_eq!(best["outputs"][0]["name"], best_model.as_str());
+    let generation = format!("quickstart/{}/best.model", run.id);
+    assert_eq!(best["outputs"][0]["name"], generation.as_str());
+    assert_eq!(
+        best["outputs"][0]["facets"]["version"]["datasetVersion"],
+        best_model.as_str()
+    );
+    let release = complete("quickstart.release");
+    assert_eq!(release["inputs"][0]["name"], generation.as_str());
     // Deterministic: a second export is the same bytes (also on standard output).
     let again = s.run(&["lineage", "export", "--openlineage", &run.id.to_string()]);
     again.expect(0);

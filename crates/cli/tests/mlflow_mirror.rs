@@ -380,6 +380,17 @@ fn assert_mirrors(s: &Scratch, server: &Server, experiment: &str, number: i64, s
         .map(|s| s["outputs"].as_array().unwrap().len())
         .sum();
     assert_eq!(listed, artifact_tags);
+    // Each step's inputs say whose output they were: the quickstart's `release` read
+    // `best`'s model (the same bytes as one `fitted[i].model`), as `mlforge lineage` says.
+    let release = list["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "release" && s["status"] != "skipped");
+    if let Some(release) = release {
+        assert_eq!(release["inputs"][0]["input"], "model", "{release}");
+        assert_eq!(release["inputs"][0]["from"], "best.model", "{release}");
+    }
 }
 
 const FAILING: &str = r#"

@@ -112,6 +112,9 @@ fn sigkill_mid_run_leaves_a_consistent_store_and_resume_finishes() {
         std::fs::read_to_string(s.artifact_path(&out)).unwrap(),
         "one\none\n"
     );
+    // The attempt folders the crashed run left are gone with the resume.
+    let left = s.store_root().join("work").join(crashed.id.to_string());
+    assert!(!left.exists(), "{} is left after --resume", left.display());
     // The crashed run's record is untouched: still without an end.
     assert_eq!(
         s.lineage().run(crashed.id).unwrap().unwrap().status,

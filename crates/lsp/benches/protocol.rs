@@ -64,36 +64,49 @@ fn main() {
         "—".into(),
     ));
 
-    // One-character edits inside a step's argument in the middle of the file: `rows: 500`
-    // ↔ `rows: 5001`, alternating, each waited for.
-    let (line, col) = line_col(&text, "rows: 500)", 0, "rows: 500".len());
+    // Edits inside a step's arguments in the middle of the file, each waited for. First
+    // one-character edits of a literal: `rows: 500` ↔ `rows: 5001`, alternating.
     let mut version = 1;
-    let mut edit_times = Vec::new();
-    for i in 0..rounds {
-        version += 1;
-        let change = if i % 2 == 0 {
-            json!({"range": range(line, col, line, col), "text": "1"})
-        } else {
-            json!({"range": range(line, col, line, col + 1), "text": ""})
-        };
-        let t = Instant::now();
-        server.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
-        );
-        server.wait_diagnostics(&uri, version);
-        // Until the notification's first byte arrives: the server's time (and the pipe's).
-        edit_times.push(server.last_arrival.saturating_duration_since(t));
-        // Let the graph refresh that follows an analysis finish, as between keystrokes.
-        std::thread::sleep(Duration::from_millis(30));
-        server.drain();
-    }
+    let (line, col) = line_col(&text, "rows: 500)", 0, "rows: 500".len());
+    let literal = [
+        json!({"range": range(line, col, line, col), "text": "1"}),
+        json!({"range": range(line, col, line, col + 1), "text": ""}),
+    ];
+    let (add, remove) = time_edits(&mut server, &uri, &mut version, &literal, rounds);
+    let edit_times: Vec<Duration> = add.into_iter().chain(remove).collect();
     memory.push(("after the edits", server.rss_mib()));
-    let (median, p95, _) = stats(&mut edit_times);
-    rows.push((
+    rows.push(edit_row(
         format!("edit → new diagnostics ({rounds} one-character edits)"),
-        format!("{median:.2} ms median, {p95:.2} ms p95"),
-        "< 10 ms median, < 15 ms p95".into(),
+        edit_times,
+    ));
+    // Edits that make and mend an error, as typing a reference does: `s250_3.table` ↔
+    // `s250_3.tabl` (no such output).
+    let needle = format!("{}.table", mlforge_synth::step_name(250, 3));
+    let (line, col) = line_col(&text, &needle, 0, needle.len() - 1);
+    let breaking = [
+        json!({"range": range(line, col, line, col + 1), "text": ""}),
+        json!({"range": range(line, col, line, col), "text": "e"}),
+    ];
+    let (breaks, mends) = time_edits(&mut server, &uri, &mut version, &breaking, rounds);
+    rows.push(edit_row(
+        format!("edit that makes an error ({})", rounds / 2),
+        breaks,
+    ));
+    rows.push(edit_row(
+        format!("edit that mends it ({})", rounds / 2),
+        mends,
+    ));
+    // A new reference: the argument reads another step (`s250_3` ↔ `s250_1`), which
+    // changes the graph's edges.
+    let (line, col) = line_col(&text, &needle, 0, needle.len() - ".table".len() - 1);
+    let other = [
+        json!({"range": range(line, col, line, col + 1), "text": "1"}),
+        json!({"range": range(line, col, line, col + 1), "text": "3"}),
+    ];
+    let (there, back) = time_edits(&mut server, &uri, &mut version, &other, rounds);
+    rows.push(edit_row(
+        format!("edit that reads another step ({rounds})"),
+        there.into_iter().chain(back).collect(),
     ));
 
     // Completion right after the dot of `s250_3.table` (outputs of a step).
@@ -200,6 +213,47 @@ fn main() {
     for (a, b, c) in rows {
         println!("| {a:w0$} | {b:w1$} | {c} |");
     }
+}
+
+/// Sends `changes[0]` and `changes[1]` alternately, `rounds` edits in all, each waited for
+/// until its diagnostics arrive; returns the times of each kind.
+fn time_edits(
+    server: &mut Server,
+    uri: &str,
+    version: &mut i64,
+    changes: &[Value; 2],
+    rounds: usize,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let mut times = (Vec::new(), Vec::new());
+    for i in 0..rounds {
+        *version += 1;
+        let t = Instant::now();
+        server.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": *version}, "contentChanges": [changes[i % 2]]}),
+        );
+        server.wait_diagnostics(uri, *version);
+        // Until the notification's first byte arrives: the server's time (and the pipe's).
+        let took = server.last_arrival.saturating_duration_since(t);
+        if i % 2 == 0 {
+            times.0.push(took)
+        } else {
+            times.1.push(took)
+        }
+        // Let the graph refresh that follows an analysis finish, as between keystrokes.
+        std::thread::sleep(Duration::from_millis(30));
+        server.drain();
+    }
+    times
+}
+
+fn edit_row(what: String, mut times: Vec<Duration>) -> (String, String, String) {
+    let (median, p95, _) = stats(&mut times);
+    (
+        what,
+        format!("{median:.2} ms median, {p95:.2} ms p95"),
+        "< 10 ms median, < 15 ms p95".into(),
+    )
 }
 
 fn env_or(name: &str, default: usize) -> usize {

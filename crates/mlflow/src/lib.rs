@@ -26,7 +26,8 @@
 //!   `mlflow.source.git.commit`. Values are cut at MLflow's 8000 characters.
 //! - **Artifact list**: each artifact output as a tag
 //!   `mlforge.artifact.<step>[/<element>…].<output>` = `{"hash","size","type","kind"}`,
-//!   and the whole list (every step instance with its status and outputs) as the JSON file
+//!   and the whole list (every step instance with its status, its outputs, and its inputs
+//!   with the `STEP.OUTPUT` each came from, as `mlforge lineage` shows) as the JSON file
 //!   `mlforge/artifacts.json` among the run's MLflow artifacts, uploaded through the
 //!   server's artifact proxy (`/api/2.0/mlflow-artifacts/artifacts/…`) when the run's
 //!   artifact URI is `mlflow-artifacts:` (the server was started with `--serve-artifacts`).
@@ -72,7 +73,7 @@ pub use crate::mapping::{
     MAX_ENTITIES_PER_BATCH, MAX_KEY, MAX_METRICS_PER_BATCH, MAX_PARAMS_PER_BATCH, MAX_PARAM_VALUE,
     MAX_TAGS_PER_BATCH, MAX_TAG_VALUE, RUN_ID_TAG,
 };
-pub use crate::snapshot::{RunSnapshot, StepSnapshot};
+pub use crate::snapshot::{InputSnapshot, RunSnapshot, StepSnapshot};
 
 /// Where to mirror to.
 #[derive(Clone, Debug)]

@@ -211,12 +211,19 @@ fn artifact_entry(step: &StepSnapshot) -> Value {
             })
         })
         .collect();
+    // What it read, and whose output each was: the chain `mlforge lineage` shows.
+    let inputs: Vec<Value> = step
+        .inputs
+        .iter()
+        .map(|i| json!({ "input": i.input, "hash": i.hash, "from": i.from }))
+        .collect();
     json!({
         "step": step.step,
         "element": step.element,
         "attempt": step.attempt,
         "status": step.status,
         "outputs": outputs,
+        "inputs": inputs,
     })
 }
 

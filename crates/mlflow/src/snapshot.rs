@@ -1,8 +1,8 @@
 //! What is mirrored of a run, read from the lineage store through its public queries.
 
 use mlforge_store::{
-    last_attempts, ArtifactRecord, AttemptStatus, Element, Lineage, MetricRecord, RunRecord,
-    StoreError,
+    input_label, last_attempts, ArtifactRecord, AttemptStatus, Element, Lineage, MetricRecord,
+    RunRecord, StoreError,
 };
 
 /// A finished run as the mirror sees it: the run record and the last attempt of each step
@@ -25,6 +25,19 @@ pub struct StepSnapshot {
     pub metrics: Vec<MetricRecord>,
     /// (output name, artifact) for each output that is an artifact.
     pub artifacts: Vec<(String, ArtifactRecord)>,
+    /// The artifacts it read, and which step's output each was.
+    pub inputs: Vec<InputSnapshot>,
+}
+
+/// An artifact a step instance read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputSnapshot {
+    /// The input, with its list position: `models[1]`.
+    pub input: String,
+    pub hash: String,
+    /// The output it was, as `STEP.OUTPUT` of the same run (`best.model`); `None` for a
+    /// param file (or a record older than provenance per step).
+    pub from: Option<String>,
 }
 
 impl RunSnapshot {
@@ -47,6 +60,21 @@ impl RunSnapshot {
                     artifacts.push((output.name, record));
                 }
             }
+            let mut inputs = Vec::new();
+            for consumed in lineage.consumed(attempt.id)? {
+                let from = match (consumed.from_attempt, consumed.from_output) {
+                    (Some(id), Some(output)) => lineage
+                        .attempt(id)?
+                        .map(|a| format!("{}.{output}", a.element.instance_name(&a.step))),
+                    _ => None,
+                };
+                let input = input_label(&consumed.input, &consumed.position);
+                inputs.push(InputSnapshot {
+                    input,
+                    hash: consumed.artifact,
+                    from,
+                });
+            }
             steps.push(StepSnapshot {
                 step: attempt.step,
                 element: attempt.element,
@@ -56,6 +84,7 @@ impl RunSnapshot {
                 ended_ms: attempt.ended_ms,
                 metrics,
                 artifacts,
+                inputs,
             });
         }
         Ok(Some(RunSnapshot { run, steps }))

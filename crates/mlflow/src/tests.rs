@@ -55,6 +55,7 @@ fn step(name: &str, element: &str, status: AttemptStatus) -> StepSnapshot {
         ended_ms: Some(1_700_000_002_000),
         metrics: Vec::new(),
         artifacts: Vec::new(),
+        inputs: Vec::new(),
     }
 }
 
@@ -65,6 +66,12 @@ fn small_run() -> RunSnapshot {
         // Characters MLflow does not allow in keys.
         metric("check", "1", "r²[test]", 0.5),
     ];
+    // What it read, and whose output that was.
+    check.inputs = vec![InputSnapshot {
+        input: "model".into(),
+        hash: "12".repeat(32),
+        from: Some("fitted[1].model".into()),
+    }];
     let mut fit = step("fitted", "1", AttemptStatus::Cached);
     fit.artifacts = vec![(
         "model".into(),

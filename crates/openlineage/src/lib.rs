@@ -4,9 +4,13 @@
 //! Each step attempt is one OpenLineage run: a `START` event when it started and, once it
 //! ended, `COMPLETE` (succeeded or cached; its artifact outputs are the output datasets),
 //! `FAIL` (failed or timed out) or `ABORT` (skipped, cancelled, interrupted). The job is
-//! `PIPELINE.STEP`; datasets are artifacts, named by their sha256 in the `mlforge`
-//! namespace. Run ids are UUIDs derived from the run's uuid and the attempt, so exporting
-//! the same run twice gives the same events.
+//! `PIPELINE.STEP`. A dataset is one generation of an artifact: the output of one step of
+//! one run, named `PIPELINE/RUN/STEP.OUTPUT` in the `mlforge` namespace, with its sha256
+//! as the dataset version. The same bytes written by two steps are two datasets, so a
+//! step's input names the very output it read (a cached step's outputs are its own
+//! record's, in this run). A param file, which no step wrote, is named by its sha256.
+//! Run ids are UUIDs derived from the run's uuid and the attempt, so exporting the same
+//! run twice gives the same events.
 
 use std::collections::HashSet;
 
@@ -45,19 +49,26 @@ fn attempt_events(
     attempt: &AttemptRecord,
 ) -> Result<Vec<Value>, StoreError> {
     let mut seen = HashSet::new();
-    let inputs: Vec<Value> = lineage
-        .consumed(attempt.id)?
-        .into_iter()
-        .filter(|c| seen.insert(c.artifact.clone()))
-        .map(|c| dataset(&c.artifact))
-        .collect();
-    let mut seen = HashSet::new();
+    let mut inputs: Vec<Value> = Vec::new();
+    for consumed in lineage.consumed(attempt.id)? {
+        let name = match (consumed.from_attempt, &consumed.from_output) {
+            (Some(from), Some(output)) => match lineage.attempt(from)? {
+                Some(writer) => generation(&run.pipeline, &writer, output),
+                None => consumed.artifact.clone(),
+            },
+            _ => consumed.artifact.clone(),
+        };
+        if seen.insert(name.clone()) {
+            inputs.push(dataset(&name, &consumed.artifact));
+        }
+    }
     let written: Vec<Value> = lineage
         .outputs(attempt.id)?
         .into_iter()
-        .filter_map(|o| o.artifact)
-        .filter(|h| seen.insert(h.clone()))
-        .map(|h| dataset(&h))
+        .filter_map(|o| {
+            let hash = o.artifact?;
+            Some(dataset(&generation(&run.pipeline, attempt, &o.name), &hash))
+        })
         .collect();
     let run_id = derived_uuid(&[
         &run.uuid,
@@ -93,8 +104,27 @@ fn attempt_events(
     Ok(events)
 }
 
-fn dataset(hash: &str) -> Value {
-    json!({ "namespace": NAMESPACE, "name": hash })
+/// `PIPELINE/RUN/STEP.OUTPUT`: one step's output in one run.
+fn generation(pipeline: &str, attempt: &AttemptRecord, output: &str) -> String {
+    format!(
+        "{pipeline}/{}/{}.{output}",
+        attempt.run_id,
+        attempt.element.instance_name(&attempt.step)
+    )
+}
+
+fn dataset(name: &str, hash: &str) -> Value {
+    json!({
+        "namespace": NAMESPACE,
+        "name": name,
+        "facets": {
+            "version": {
+                "_producer": PRODUCER,
+                "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet",
+                "datasetVersion": hash,
+            }
+        }
+    })
 }
 
 /// A UUID (version 8: custom, RFC 9562) derived from sha256 of the parts.

@@ -72,8 +72,10 @@ fn recorded() -> (Lineage, RunRecord) {
         w.add_output(prep, "rows", &json!(3), None)?;
         w.end_attempt(prep, AttemptStatus::Succeeded, Some(0), None)?;
         let fit = w.start_attempt(&attempt(run, "fit", &one, 2_000))?;
-        w.add_consumed(fit, "data", "", "h1")?;
-        w.add_consumed(fit, "again", "", "h1")?;
+        w.add_consumed(fit, "data", "", "h1", Some((prep, "table")))?;
+        w.add_consumed(fit, "again", "", "h1", Some((prep, "table")))?;
+        // The same bytes as a param file: another dataset, named by its hash.
+        w.add_consumed(fit, "raw", "", "h1", None)?;
         w.end_attempt(fit, AttemptStatus::Failed, Some(1), Some("boom"))?;
         w.end_run(run, RunStatus::Failed, None)
     })
@@ -95,14 +97,20 @@ fn each_attempt_starts_and_ends_with_its_datasets() {
     assert_eq!(events[0]["eventTime"], "1970-01-01T00:00:01.000Z");
     // Only artifacts are datasets, and only a completed run has outputs.
     assert_eq!(events[0]["outputs"], json!([]));
-    assert_eq!(
-        events[1]["outputs"],
-        json!([{"namespace": "mlforge", "name": "h1"}])
-    );
-    // An artifact read twice is one input; a failed run writes nothing.
+    let version = |name: &str| {
+        json!({"namespace": "mlforge", "name": name, "facets": {"version": {
+            "_producer": PRODUCER,
+            "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet",
+            "datasetVersion": "h1",
+        }}})
+    };
+    // A dataset is one step's output in one run, its hash the version.
+    assert_eq!(events[1]["outputs"], json!([version("train/1/prep.table")]));
+    // The output read twice is one input; the same bytes from a param file are another;
+    // a failed run writes nothing.
     assert_eq!(
         events[3]["inputs"],
-        json!([{"namespace": "mlforge", "name": "h1"}])
+        json!([version("train/1/prep.table"), version("h1")])
     );
     assert_eq!(events[3]["outputs"], json!([]));
     // Both events of an attempt share its run id; attempts differ.

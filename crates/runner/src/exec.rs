@@ -1,5 +1,6 @@
 //! One attempt of one step: a fresh folder, staged inputs, the body run in its own
-//! process group, outputs checked and moved into the store.
+//! process group under a keeper that no process of the step can escape (`contain.rs`),
+//! outputs checked and moved into the store once every process of the step is gone.
 //!
 //! The attempt folder is the body's working folder. It holds only what the step needs:
 //!
@@ -142,21 +143,34 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
         Ok(p) => p,
         Err(error) => return AttemptResult::failed(error, None, started),
     };
-    let stderr = match prepared.log.try_clone() {
-        Ok(f) => f,
-        Err(e) => return AttemptResult::failed(format!("cannot open the log: {e}"), None, started),
+    // Standard output and error share one pipe (their order is kept), streamed into the
+    // log within bounds (`log.rs`).
+    let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(std::io::Error::from)
+        .and_then(|(read, write)| Ok((read, write.try_clone()?, write)));
+    let (output, stdout, stderr) = match pipe {
+        Ok(ends) => ends,
+        Err(e) => {
+            return AttemptResult::failed(format!("cannot open the log's pipe: {e}"), None, started)
+        }
     };
+    let log = prepared.log;
+    let pump = tokio::task::spawn_blocking(move || crate::log::pump(fs::File::from(output), log));
     let mut command = tokio::process::Command::new(&prepared.program);
     command
         .args(&prepared.args)
         .current_dir(&prepared.work)
         .stdin(Stdio::null())
-        .stdout(Stdio::from(prepared.log))
+        .stdout(Stdio::from(stdout))
         .stderr(Stdio::from(stderr))
         .envs(prepared.env.iter().map(|(k, v)| (k, v)))
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = match command.spawn() {
+    crate::contain::keep(&mut command);
+    let spawned = command.spawn();
+    // The pipe's write ends now belong to the step alone: the log ends when it does.
+    drop(command);
+    let mut child = match spawned {
         Ok(child) => child,
         Err(e) => {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
@@ -171,16 +185,11 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
             );
         }
     };
-    let group = child.id();
-    if let Some(group) = group {
-        crate::reaper::guard(group);
+    // The step's first process keeps every other (`contain.rs`) and leads its group.
+    let keeper = child.id();
+    if let Some(keeper) = keeper {
+        crate::reaper::guard(keeper);
     }
-    let kill_group = || {
-        if let Some(group) = group {
-            let _ = killpg(Pid::from_raw(group as i32), Signal::SIGKILL);
-            crate::reaper::release(group);
-        }
-    };
     let timeout = spec.timeout;
     let waited = tokio::select! {
         status = child.wait() => Ok(status),
@@ -192,12 +201,38 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
         } => Err(ExecStatus::TimedOut),
         _ = cancelled(&mut cancel) => Err(ExecStatus::Cancelled),
     };
-    // Whatever happened, nothing of the step's process group outlives the attempt.
-    kill_group();
+    if waited.is_err() {
+        if let Some(keeper) = keeper {
+            crate::contain::stop(keeper);
+        }
+        // The keeper ends once every process of the step is gone; should it not (it was
+        // stopped with SIGSTOP, say), its whole group is killed.
+        if tokio::time::timeout(KEEPER_GRACE, child.wait())
+            .await
+            .is_err()
+        {
+            if let Some(keeper) = keeper {
+                let _ = killpg(Pid::from_raw(keeper as i32), Signal::SIGKILL);
+            }
+            let _ = child.wait().await;
+        }
+    }
+    if let Some(keeper) = keeper {
+        // Nothing is left in the group now; the watchdog forgets it.
+        let _ = killpg(Pid::from_raw(keeper as i32), Signal::SIGKILL);
+        crate::reaper::release(keeper);
+    }
+    // Every writer is gone, so the log is complete once the pump has drained the pipe.
+    match tokio::time::timeout(KEEPER_GRACE, pump).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => {
+            return AttemptResult::failed(format!("cannot write the log: {e}"), None, started)
+        }
+        Ok(Err(_)) | Err(_) => {}
+    }
     let status = match waited {
         Ok(status) => status,
         Err(kind) => {
-            let _ = child.wait().await;
             let error = match kind {
                 ExecStatus::TimedOut => format!(
                     "timed out after {}",
@@ -369,6 +404,10 @@ fn plain_json(value: &RValue) -> serde_json::Value {
         other => other.to_json(),
     }
 }
+
+/// How long a stopped step's keeper has to kill what is below it before its group is
+/// killed outright.
+const KEEPER_GRACE: Duration = Duration::from_secs(5);
 
 /// Inline shell bodies up to this size are passed with `sh -c` (no file to create);
 /// longer ones are written to `body.sh` (arguments are limited to 128 KiB).
@@ -573,6 +612,7 @@ fn collect(spec: &AttemptSpec) -> Result<Vec<Produced>, String> {
                         hash: stored.hash.clone(),
                         kind,
                         name: Some(output.name.clone()),
+                        from: None,
                     }),
                     stored: Some(stored),
                     type_name,

@@ -9,12 +9,14 @@
 //! - Events ([`events::Event`]) report progress; `EVENTS.md` documents their JSON form.
 
 pub mod body;
+mod contain;
 mod engine;
 mod error;
 pub mod events;
 pub mod exec;
 pub mod hints;
 pub mod key;
+pub mod log;
 mod params;
 mod provenance;
 pub mod quote;
@@ -288,6 +290,16 @@ pub async fn run_with(
                     wanted: program.pipeline.clone(),
                 });
             }
+            // The folders its attempts left (it was killed, or failed) are of no more use.
+            if !store
+                .run_is_running(previous)
+                .map_err(RunError::store("read the run to resume"))?
+            {
+                let folder = root.join("work").join(previous.to_string());
+                if folder.exists() {
+                    exec::discard_later(vec![folder], &root.join("trash"));
+                }
+            }
             for attempt in store
                 .lineage
                 .attempts(previous)
@@ -515,9 +527,8 @@ pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Resul
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
     let mut entries = engine.plan.clone();
-    entries.sort_by(|a, b| {
-        (order.get(a.step.as_str()), &a.element).cmp(&(order.get(b.step.as_str()), &b.element))
-    });
+    // Keyed once per entry: looking the step up in each comparison cost more than the plan.
+    entries.sort_by_cached_key(|e| (order.get(e.step.as_str()).copied(), e.element.clone()));
     Ok(Plan {
         pipeline: program.pipeline.clone(),
         entries,

@@ -173,20 +173,16 @@ fn import_paths(
                     e.to_string().to_lowercase()
                 ))
             })?;
-            match kind {
-                ArtifactKind::Dir if !meta.is_dir() => {
-                    return Err(usage(format!(
-                        "param `{param}` is {} (a folder), but `{path_text}` is a file",
-                        crate::value::a_type(ty)
-                    )))
-                }
-                ArtifactKind::File if !meta.is_file() => {
-                    return Err(usage(format!(
-                        "param `{param}` is {} (a file), but `{path_text}` is a folder",
-                        crate::value::a_type(ty)
-                    )))
-                }
-                _ => {}
+            let wanted = match kind {
+                ArtifactKind::Dir => "a folder",
+                ArtifactKind::File => "a file",
+            };
+            let found = what_it_is(&meta);
+            if found != wanted {
+                return Err(usage(format!(
+                    "param `{param}` is {} ({wanted}), but `{path_text}` is {found}",
+                    crate::value::a_type(ty)
+                )));
             }
             let stored = match import {
                 Import::Store(store) => store.import(path, kind),
@@ -210,6 +206,7 @@ fn import_paths(
                 hash: stored.hash,
                 kind,
                 name,
+                from: None,
             }))
         }
         (_, value) => Ok(value),
@@ -278,4 +275,23 @@ pub(crate) fn from_record(
         json: recorded.clone(),
         imports,
     })
+}
+
+/// What a path is, as the messages about params say it.
+fn what_it_is(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        "a folder"
+    } else if kind.is_file() {
+        "a file"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device, not a regular file"
+    } else if kind.is_fifo() {
+        "a named pipe (FIFO), not a regular file"
+    } else if kind.is_socket() {
+        "a socket, not a regular file"
+    } else {
+        "not a regular file"
+    }
 }

@@ -3,8 +3,10 @@
 //! A runner that exits normally kills every group itself (see [`crate::exec`]). One that is
 //! killed cannot, so the first spawn starts a watchdog: a small `sh` in its own process
 //! group that reads `add PGID` / `del PGID` lines from a pipe. When the pipe closes — the
-//! runner exited or died — it kills every group still listed, which after a normal exit is
-//! none. The pipe's write end is close-on-exec, so step processes never hold it open.
+//! runner exited or died — it stops every group still listed, which after a normal exit is
+//! none: SIGTERM to the group's leader, the step's keeper (`contain.rs`), which kills every
+//! process of the step wherever it moved, then SIGKILL to the group after two seconds in
+//! case the keeper could not. The pipe's write end is close-on-exec, so step processes never hold it open.
 //!
 //! The watchdog is per process, like the groups it guards, hence a process-wide static.
 
@@ -21,6 +23,8 @@ while read -r op pg; do
     del) kept=""; for g in $groups; do [ "$g" = "$pg" ] || kept="$kept $g"; done; groups=$kept ;;
   esac
 done
+for g in $groups; do kill -TERM "$g" 2>/dev/null; done
+[ -n "$groups" ] && sleep 2
 for g in $groups; do kill -9 "-$g" 2>/dev/null; done
 "#;
 

@@ -7,7 +7,7 @@ use mlforge_store::ArtifactKind;
 use serde_json::json;
 
 /// An artifact in the store.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct ArtifactRef {
     /// sha256, hex.
     pub hash: String,
@@ -15,7 +15,26 @@ pub struct ArtifactRef {
     /// A file name hint (an output's name, or an imported file's name): staged inputs
     /// keep its extension.
     pub name: Option<String>,
+    /// The attempt of this run and the output that produced it (`None` for a param file):
+    /// what the lineage records as the input's provenance.
+    pub from: Option<Origin>,
 }
+
+/// Where an artifact value came from: an attempt record of the run, and its output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub attempt: i64,
+    pub output: String,
+}
+
+/// Equal values are the same bytes; where they came from is provenance, not value.
+impl PartialEq for ArtifactRef {
+    fn eq(&self, other: &ArtifactRef) -> bool {
+        (&self.hash, self.kind, &self.name) == (&other.hash, other.kind, &other.name)
+    }
+}
+
+impl Eq for ArtifactRef {}
 
 /// A value at run time.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,6 +130,7 @@ impl RValue {
                         .get("name")
                         .and_then(|n| n.as_str())
                         .map(str::to_string),
+                    from: None,
                 }))
             }
             (ty, value) => Err(format!("`{value}` is not {}", a_type(ty))),
@@ -152,6 +172,26 @@ impl RValue {
             }
             (value, Type::Optional { of }) => value.coerce(of),
             (value, _) => value,
+        }
+    }
+
+    /// The value with every artifact inside marked as output `output` of `attempt`.
+    pub fn from_output(self, attempt: i64, output: &str) -> RValue {
+        match self {
+            RValue::Artifact(a) => RValue::Artifact(ArtifactRef {
+                from: Some(Origin {
+                    attempt,
+                    output: output.to_string(),
+                }),
+                ..a
+            }),
+            RValue::List(items) => RValue::List(
+                items
+                    .into_iter()
+                    .map(|i| i.from_output(attempt, output))
+                    .collect(),
+            ),
+            other => other,
         }
     }
 
@@ -429,6 +469,7 @@ mod tests {
             hash: "ab".into(),
             kind: ArtifactKind::File,
             name: Some("model".into()),
+            from: None,
         })]);
         assert_eq!(RValue::from_json(&value.to_json(), &ty), Ok(value));
         let f = RValue::Float(f64::INFINITY);

@@ -6,13 +6,22 @@
 //! [`hash_tree`]). Objects only ever appear by `rename` of a complete file or folder, so
 //! a crash at any moment leaves no half-written object: copies are made under `tmp/`
 //! (beside `artifacts/`, on the same file system) and renamed into place when complete.
+//!
+//! No step ever touches an object: inputs are staged as copies (`fs::copy`, which the
+//! kernel turns into a shared-extent clone where the file system can), never hard links,
+//! so a step writing to its input changes only its copy. Every object is *sealed* when it
+//! is stored: read-only, with a fixed modification time ([`SEAL_MTIME`]). Writing to an
+//! object (after a `chmod`, or as root) moves its modification time, so [`ArtifactStore::check`]
+//! notices a broken seal with one `stat` per file and only then hashes the bytes: an object
+//! whose bytes no longer match its name is reported, never used.
 
 use std::fs;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -60,6 +69,21 @@ pub struct ArtifactStore {
 }
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The modification time every stored file and folder is given (2001-09-09): a write to
+/// an object moves it, which [`ArtifactStore::check`] sees without reading the bytes.
+pub const SEAL_MTIME: Duration = Duration::from_secs(1_000_000_000);
+
+/// What [`ArtifactStore::check`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// The object is there and its bytes hash to its name.
+    Sound,
+    /// No object by that name (of that kind).
+    Missing,
+    /// The object's bytes hash to `actual`, not to its name.
+    Damaged { actual: String },
+}
 
 /// The prefix of a folder manifest, so that no file's bytes can be mistaken for one.
 const TREE_MAGIC: &[u8] = b"mlforge-tree-v1\0";
@@ -130,15 +154,21 @@ impl ArtifactStore {
                 if !meta.is_file() {
                     return Err(io::Error::other("is a folder, not a file"));
                 }
+                // A file with another name elsewhere (a hard link the step made) could be
+                // changed through that name after it is stored: store a copy instead.
+                if meta.nlink() > 1 {
+                    let stored = self.import(path, kind)?;
+                    fs::remove_file(path)?;
+                    return Ok(stored);
+                }
                 let (hash, size) = hash_file(path)?;
                 let dest = self.path_of(&hash);
-                if fs::symlink_metadata(&dest).is_ok() {
+                if self.check(&hash, kind)? == Health::Sound {
                     fs::remove_file(path)?;
                 } else {
                     let exec = meta.permissions().mode() & 0o111 != 0;
-                    fs::set_permissions(path, read_only(exec))?;
-                    fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
-                    fs::rename(path, &dest)?;
+                    seal_file(path, exec)?;
+                    self.put(path, &dest, kind)?;
                 }
                 Ok(Stored { hash, kind, size })
             }
@@ -153,16 +183,10 @@ impl ArtifactStore {
                     return Ok(stored);
                 }
                 let dest = self.path_of(&scan.hash);
-                if fs::symlink_metadata(&dest).is_ok() {
+                if self.check(&scan.hash, kind)? == Health::Sound {
                     force_remove_dir(path)?;
                 } else {
-                    fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
-                    match fs::rename(path, &dest) {
-                        Ok(()) => make_tree_read_only(&dest)?,
-                        // Another process stored the same folder first.
-                        Err(_) if dest.is_dir() => force_remove_dir(path)?,
-                        Err(e) => return Err(e),
-                    }
+                    self.put(path, &dest, kind)?;
                 }
                 Ok(Stored {
                     hash: scan.hash,
@@ -185,7 +209,7 @@ impl ArtifactStore {
             _ => None,
         };
         if let Some((hash, size)) = known {
-            if self.contains(&hash, kind) {
+            if self.check(&hash, kind)? == Health::Sound {
                 return Ok(Stored { hash, kind, size });
             }
         }
@@ -197,13 +221,12 @@ impl ArtifactStore {
                 }
                 let (hash, size) = copy_hashing(path, &tmp)?;
                 let exec = meta.permissions().mode() & 0o111 != 0;
-                fs::set_permissions(&tmp, read_only(exec))?;
+                seal_file(&tmp, exec)?;
                 let dest = self.path_of(&hash);
-                if fs::symlink_metadata(&dest).is_ok() {
+                if self.check(&hash, kind)? == Health::Sound {
                     fs::remove_file(&tmp)?;
                 } else {
-                    fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
-                    fs::rename(&tmp, &dest)?;
+                    self.put(&tmp, &dest, kind)?;
                 }
                 Ok(Stored { hash, kind, size })
             }
@@ -214,15 +237,10 @@ impl ArtifactStore {
                 copy_tree(path, &tmp)?;
                 let scan = scan_tree(&tmp)?;
                 let dest = self.path_of(&scan.hash);
-                if fs::symlink_metadata(&dest).is_ok() {
+                if self.check(&scan.hash, kind)? == Health::Sound {
                     force_remove_dir(&tmp)?;
                 } else {
-                    fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
-                    match fs::rename(&tmp, &dest) {
-                        Ok(()) => make_tree_read_only(&dest)?,
-                        Err(_) if dest.is_dir() => force_remove_dir(&tmp)?,
-                        Err(e) => return Err(e),
-                    }
+                    self.put(&tmp, &dest, kind)?;
                 }
                 Ok(Stored {
                     hash: scan.hash,
@@ -237,16 +255,104 @@ impl ArtifactStore {
         result
     }
 
-    /// Puts a read-only copy of an object at `dest` (which must not exist): hard links
-    /// where the file system allows, copies otherwise.
+    /// Puts a read-only copy of an object at `dest` (which must not exist), after checking
+    /// the object ([`ArtifactStore::check`]): a missing or damaged object is an error that
+    /// names it. A copy, never a hard link: what a step does to its copy cannot reach the
+    /// store (`fs::copy` clones extents where the file system can, so this is cheap there).
     pub fn stage(&self, hash: &str, kind: ArtifactKind, dest: &Path) -> io::Result<()> {
+        match self.check(hash, kind)? {
+            Health::Sound => {}
+            Health::Missing => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("stored artifact {hash} is missing from the store"),
+                ))
+            }
+            Health::Damaged { actual } => return Err(self.damaged(hash, &actual)),
+        }
         let source = self.path_of(hash);
         match kind {
-            ArtifactKind::File => link_or_copy(&source, dest),
+            ArtifactKind::File => copy_read_only(&source, dest),
             ArtifactKind::Dir => {
                 stage_tree(&source, dest)?;
                 make_tree_read_only(dest)
             }
+        }
+    }
+
+    /// The error for an object whose bytes do not match its name.
+    pub fn damaged(&self, hash: &str, actual: &str) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "stored artifact {hash} is damaged: {} no longer holds the bytes it was \
+                 stored with (they hash to {actual}), so it is not used; repairing the \
+                 store removes it, and the step that made it runs again",
+                self.path_of(hash).display()
+            ),
+        )
+    }
+
+    /// Whether the object is there and sound. Cheap when its seal holds (read-only, and
+    /// every file and folder still at [`SEAL_MTIME`]); otherwise its bytes are hashed, and
+    /// an object found sound is sealed again (best effort: the store may be read-only).
+    pub fn check(&self, hash: &str, kind: ArtifactKind) -> io::Result<Health> {
+        let path = self.path_of(hash);
+        if !self.contains(hash, kind) {
+            return Ok(Health::Missing);
+        }
+        if sealed(&path)? {
+            return Ok(Health::Sound);
+        }
+        let actual = match kind {
+            ArtifactKind::File => hash_file(&path)?.0,
+            ArtifactKind::Dir => scan_tree(&path)?.hash,
+        };
+        if actual != hash {
+            return Ok(Health::Damaged { actual });
+        }
+        let _ = self.reseal(hash, kind);
+        Ok(Health::Sound)
+    }
+
+    /// Seals a sound object again if its seal was broken; says whether it was.
+    pub fn reseal(&self, hash: &str, kind: ArtifactKind) -> io::Result<bool> {
+        let path = self.path_of(hash);
+        if sealed(&path)? {
+            return Ok(false);
+        }
+        match kind {
+            ArtifactKind::File => {
+                let exec = fs::metadata(&path)?.permissions().mode() & 0o111 != 0;
+                seal_file(&path, exec)?;
+            }
+            ArtifactKind::Dir => make_tree_read_only(&path)?,
+        }
+        Ok(true)
+    }
+
+    /// Renames a complete, sealed file or folder to its object path, replacing a damaged
+    /// object of that name (moved aside first when a folder: a rename cannot replace a
+    /// folder that is not empty).
+    fn put(&self, from: &Path, dest: &Path, kind: ArtifactKind) -> io::Result<()> {
+        fs::create_dir_all(dest.parent().expect("objects have a parent"))?;
+        if kind == ArtifactKind::Dir {
+            if fs::symlink_metadata(dest).is_ok() {
+                let aside = self.temp_path();
+                fs::rename(dest, &aside)?;
+                force_remove_dir(&aside)?;
+            }
+            match fs::rename(from, dest) {
+                Ok(()) => make_tree_read_only(dest),
+                // Another process stored the same folder first.
+                Err(_) if dest.is_dir() => force_remove_dir(from),
+                Err(e) => Err(e),
+            }
+        } else {
+            if fs::symlink_metadata(dest).is_ok_and(|m| m.is_dir()) {
+                force_remove_dir(dest)?;
+            }
+            fs::rename(from, dest)
         }
     }
 
@@ -265,41 +371,6 @@ impl ArtifactStore {
                 let _ = fs::remove_file(&path).or_else(|_| force_remove_dir(&path));
             }
         }
-    }
-
-    /// Checks every object: its address must be its hash. Returns one line per problem.
-    pub fn verify(&self) -> io::Result<Vec<String>> {
-        let mut problems = Vec::new();
-        for prefix in fs::read_dir(&self.objects)? {
-            let prefix = prefix?;
-            let prefix_path = prefix.path();
-            if !prefix_path.is_dir() {
-                problems.push(format!("unexpected file {}", prefix_path.display()));
-                continue;
-            }
-            for object in fs::read_dir(&prefix_path)? {
-                let path = object?.path();
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let meta = fs::symlink_metadata(&path)?;
-                let actual = if meta.is_dir() {
-                    scan_tree(&path)?.hash
-                } else if meta.is_file() {
-                    hash_file(&path)?.0
-                } else {
-                    String::from("(not a file or folder)")
-                };
-                if actual != name || !name.starts_with(prefix.file_name().to_str().unwrap_or("")) {
-                    problems.push(format!(
-                        "{} holds content with hash {actual}",
-                        path.display()
-                    ));
-                }
-            }
-        }
-        Ok(problems)
     }
 }
 
@@ -432,10 +503,11 @@ fn collect(
         rel.extend_from_slice(entry.file_name().as_bytes());
         let path = entry.path();
         let file_type = entry.file_type()?;
-        if !file_type.is_dir() && !file_type.is_file() {
+        let meta = fs::metadata(&path)?;
+        // A hard link elsewhere could change the file after it is stored.
+        if (!file_type.is_dir() && !file_type.is_file()) || (meta.is_file() && meta.nlink() > 1) {
             *plain = false;
         }
-        let meta = fs::metadata(&path)?;
         if meta.is_dir() {
             out.push((rel.clone(), path.clone()));
             collect(&path, rel, out, plain)?;
@@ -476,22 +548,53 @@ fn stage_tree(from: &Path, to: &Path) -> io::Result<()> {
         if entry.file_type()?.is_dir() {
             stage_tree(&source, &dest)?;
         } else {
-            link_or_copy(&source, &dest)?;
+            copy_read_only(&source, &dest)?;
         }
     }
     Ok(())
 }
 
-fn link_or_copy(source: &Path, dest: &Path) -> io::Result<()> {
-    if fs::hard_link(source, dest).is_ok() {
-        return Ok(());
-    }
+fn copy_read_only(source: &Path, dest: &Path) -> io::Result<()> {
     fs::copy(source, dest)?;
     let exec = fs::metadata(source)?.permissions().mode() & 0o111 != 0;
     fs::set_permissions(dest, read_only(exec))
 }
 
-/// Makes every folder of a tree 0555 (its files are made read-only one by one).
+/// Makes a file read-only and gives it the seal's modification time.
+fn seal_file(path: &Path, exec: bool) -> io::Result<()> {
+    fs::set_permissions(path, read_only(exec))?;
+    set_seal_time(path)
+}
+
+fn set_seal_time(path: &Path) -> io::Result<()> {
+    let file = fs::File::open(path)?;
+    file.set_modified(SystemTime::UNIX_EPOCH + SEAL_MTIME)
+}
+
+/// Whether an object's seal holds: no write permission and the seal's modification time on
+/// it and (for folders) on everything inside.
+fn sealed(path: &Path) -> io::Result<bool> {
+    let meta = fs::symlink_metadata(path)?;
+    let intact = |meta: &fs::Metadata| {
+        meta.permissions().mode() & 0o222 == 0
+            && meta.mtime() == SEAL_MTIME.as_secs() as i64
+            && meta.mtime_nsec() == 0
+    };
+    if !intact(&meta) {
+        return Ok(false);
+    }
+    if meta.is_dir() {
+        for entry in fs::read_dir(path)? {
+            if !sealed(&entry?.path())? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Makes every file of a tree read-only and every folder 0555, and seals them (each
+/// folder after its contents: sealing a file does not move its folder's time).
 fn make_tree_read_only(root: &Path) -> io::Result<()> {
     for entry in fs::read_dir(root)? {
         let entry = entry?;
@@ -500,10 +603,11 @@ fn make_tree_read_only(root: &Path) -> io::Result<()> {
             make_tree_read_only(&path)?;
         } else {
             let exec = entry.metadata()?.permissions().mode() & 0o111 != 0;
-            fs::set_permissions(&path, read_only(exec))?;
+            seal_file(&path, exec)?;
         }
     }
-    fs::set_permissions(root, fs::Permissions::from_mode(0o555))
+    fs::set_permissions(root, fs::Permissions::from_mode(0o555))?;
+    set_seal_time(root)
 }
 
 /// Removes a folder tree, first making its folders writable (staged inputs and stored
@@ -561,7 +665,10 @@ mod tests {
         fs::write(&c, "hello").unwrap();
         assert_eq!(store.import(&c, ArtifactKind::File).unwrap(), stored);
         assert!(c.exists(), "import leaves the original");
-        assert!(store.verify().unwrap().is_empty());
+        assert_eq!(
+            store.check(&stored.hash, ArtifactKind::File).unwrap(),
+            Health::Sound
+        );
         let mode = fs::metadata(store.path_of(&stored.hash))
             .unwrap()
             .permissions()
@@ -597,7 +704,10 @@ mod tests {
         assert_eq!(hash_tree(&staged).unwrap().0, stored.hash);
         force_remove_dir(&staged).unwrap();
         assert!(!staged.exists());
-        assert!(store.verify().unwrap().is_empty());
+        assert_eq!(
+            store.check(&stored.hash, ArtifactKind::Dir).unwrap(),
+            Health::Sound
+        );
     }
 
     #[test]
@@ -641,15 +751,154 @@ mod tests {
         assert!(mine.exists());
     }
 
+    /// Writes to a stored file as a step running as root could (mode bits do not stop root).
+    fn scribble(path: &Path, text: &str) {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
     #[test]
-    fn verify_reports_a_corrupted_object() {
+    fn a_staged_input_is_a_copy_a_step_cannot_reach_the_object_through() {
+        let (dir, store) = store();
+        let a = dir.path().join("a");
+        fs::write(&a, "model").unwrap();
+        let stored = store.ingest(&a, ArtifactKind::File).unwrap();
+        let staged = dir.path().join("staged");
+        store
+            .stage(&stored.hash, ArtifactKind::File, &staged)
+            .unwrap();
+        assert_eq!(
+            fs::metadata(store.path_of(&stored.hash)).unwrap().nlink(),
+            1
+        );
+        scribble(&staged, "changed by the step");
+        assert_eq!(
+            fs::read_to_string(store.path_of(&stored.hash)).unwrap(),
+            "model"
+        );
+        assert_eq!(
+            store.check(&stored.hash, ArtifactKind::File).unwrap(),
+            Health::Sound
+        );
+        // Folders too: every file in the copy is its own.
+        let d = dir.path().join("d");
+        fs::create_dir_all(d.join("sub")).unwrap();
+        fs::write(d.join("sub/w"), "weights").unwrap();
+        let tree = store.ingest(&d, ArtifactKind::Dir).unwrap();
+        let staged_tree = dir.path().join("staged_tree");
+        store
+            .stage(&tree.hash, ArtifactKind::Dir, &staged_tree)
+            .unwrap();
+        fs::set_permissions(staged_tree.join("sub"), fs::Permissions::from_mode(0o755)).unwrap();
+        scribble(&staged_tree.join("sub/w"), "changed");
+        assert_eq!(
+            store.check(&tree.hash, ArtifactKind::Dir).unwrap(),
+            Health::Sound
+        );
+    }
+
+    #[test]
+    fn a_damaged_object_is_found_on_use_and_never_staged() {
         let (dir, store) = store();
         let a = dir.path().join("a");
         fs::write(&a, "x").unwrap();
         let stored = store.ingest(&a, ArtifactKind::File).unwrap();
         let path = store.path_of(&stored.hash);
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        fs::write(&path, "y").unwrap();
-        assert_eq!(store.verify().unwrap().len(), 1);
+        scribble(&path, "y");
+        let Health::Damaged { actual } = store.check(&stored.hash, ArtifactKind::File).unwrap()
+        else {
+            panic!("the change was not noticed");
+        };
+        assert_eq!(actual, sha256_hex(b"y"));
+        let error = store
+            .stage(&stored.hash, ArtifactKind::File, &dir.path().join("s"))
+            .unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+        assert!(error.to_string().contains(&stored.hash), "{error}");
+        assert!(!dir.path().join("s").exists());
+        // A seal broken with the bytes unchanged costs one hash, then holds again.
+        let b = dir.path().join("b");
+        fs::write(&b, "kept").unwrap();
+        let kept = store.ingest(&b, ArtifactKind::File).unwrap();
+        let kept_path = store.path_of(&kept.hash);
+        fs::set_permissions(&kept_path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(
+            store.check(&kept.hash, ArtifactKind::File).unwrap(),
+            Health::Sound
+        );
+        assert!(sealed(&kept_path).unwrap());
+    }
+
+    #[test]
+    fn a_damaged_folder_is_found_through_any_file_inside() {
+        let (dir, store) = store();
+        let d = dir.path().join("d");
+        fs::create_dir_all(d.join("sub")).unwrap();
+        fs::write(d.join("sub/w"), "weights").unwrap();
+        let tree = store.ingest(&d, ArtifactKind::Dir).unwrap();
+        let inner = store.path_of(&tree.hash).join("sub");
+        fs::set_permissions(&inner, fs::Permissions::from_mode(0o755)).unwrap();
+        scribble(&inner.join("w"), "other");
+        assert!(matches!(
+            store.check(&tree.hash, ArtifactKind::Dir).unwrap(),
+            Health::Damaged { .. }
+        ));
+        // Producing the same folder again replaces the damaged object.
+        let again = dir.path().join("again");
+        fs::create_dir_all(again.join("sub")).unwrap();
+        fs::write(again.join("sub/w"), "weights").unwrap();
+        assert_eq!(store.ingest(&again, ArtifactKind::Dir).unwrap(), tree);
+        assert_eq!(
+            store.check(&tree.hash, ArtifactKind::Dir).unwrap(),
+            Health::Sound
+        );
+    }
+
+    #[test]
+    fn ingest_and_import_replace_an_object_whose_bytes_do_not_match_its_name() {
+        let (dir, store) = store();
+        let a = dir.path().join("a");
+        fs::write(&a, "good").unwrap();
+        let stored = store.ingest(&a, ArtifactKind::File).unwrap();
+        let path = store.path_of(&stored.hash);
+        scribble(&path, "bad");
+        fs::write(&a, "good").unwrap();
+        assert_eq!(store.ingest(&a, ArtifactKind::File).unwrap(), stored);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "good");
+        scribble(&path, "bad again");
+        fs::write(&a, "good").unwrap();
+        assert_eq!(store.import(&a, ArtifactKind::File).unwrap(), stored);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "good");
+        assert_eq!(
+            store.check(&stored.hash, ArtifactKind::File).unwrap(),
+            Health::Sound
+        );
+    }
+
+    #[test]
+    fn an_output_with_another_name_is_stored_as_a_copy() {
+        let (dir, store) = store();
+        let out = dir.path().join("out");
+        fs::write(&out, "model").unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::hard_link(&out, &elsewhere).unwrap();
+        let stored = store.ingest(&out, ArtifactKind::File).unwrap();
+        scribble(&elsewhere, "changed later");
+        assert_eq!(
+            store.check(&stored.hash, ArtifactKind::File).unwrap(),
+            Health::Sound
+        );
+        // The same inside an output folder.
+        let d = dir.path().join("d");
+        fs::create_dir(&d).unwrap();
+        fs::write(d.join("w"), "weights").unwrap();
+        let outside = dir.path().join("outside");
+        fs::hard_link(d.join("w"), &outside).unwrap();
+        let tree = store.ingest(&d, ArtifactKind::Dir).unwrap();
+        scribble(&outside, "changed later");
+        assert_eq!(
+            store.check(&tree.hash, ArtifactKind::Dir).unwrap(),
+            Health::Sound
+        );
     }
 }

@@ -8,6 +8,8 @@
 //!   tmp/                copies in progress (renamed into artifacts/ when complete)
 //!   work/               one folder per step attempt
 //!   logs/               one log per step attempt
+//!   trash/              folders being deleted in the background
+//!   damaged/            objects `store verify --repair` took out of the store
 //! ```
 
 mod address;
@@ -18,6 +20,7 @@ mod lineage;
 mod queries;
 mod schema;
 mod synthetic;
+mod upkeep;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +29,7 @@ pub use crate::address::{
 };
 pub use crate::artifacts::{
     force_remove_dir, hash_file, hash_tree, process_alive, sha256_hex, ArtifactKind, ArtifactStore,
-    Stored,
+    Health, Stored, SEAL_MTIME,
 };
 pub use crate::diff::{
     changes, diff_counts, diff_runs, last_attempts, Change, ChangePart, DiffStatus, StepDiff,
@@ -38,11 +41,13 @@ pub use crate::lineage::{
     RunInputRecord, RunRecord, RunStatus, StoreError, Writer,
 };
 pub use crate::queries::{
-    ArtifactMatch, LineageArtifact, LineageAttempt, LineageEdge, LineageGraph, LineageNode, NodeKey,
+    input_label, ArtifactMatch, LineageArtifact, LineageAttempt, LineageEdge, LineageGraph,
+    LineageNode, NodeKey,
 };
 pub use crate::schema::MIGRATIONS;
 #[doc(hidden)]
 pub use crate::synthetic::synthetic_chains;
+pub use crate::upkeep::{Damaged, Garbage, GarbageKind, Verification};
 
 /// The default store folder, in the current folder.
 pub const DEFAULT_DIR: &str = ".mlforge";
@@ -67,12 +72,19 @@ impl Store {
         })
     }
 
-    /// Opens the stores under `root` only if they exist (for commands that only read).
-    pub fn open_existing(root: &Path) -> Result<Option<Store>> {
-        if !root.join("lineage.db").exists() {
+    /// Opens the stores under `root` for reading only, if they exist: nothing under `root`
+    /// is created or changed (for `runs`, `show`, `logs`, `lineage`, and a store on a
+    /// read-only disk).
+    pub fn open_read_only(root: &Path) -> Result<Option<Store>> {
+        let db = root.join("lineage.db");
+        if !db.exists() {
             return Ok(None);
         }
-        Self::open(root).map(Some)
+        Ok(Some(Store {
+            root: root.to_path_buf(),
+            artifacts: ArtifactStore::at(root),
+            lineage: Lineage::open_read_only(&db)?,
+        }))
     }
 
     /// An empty store that writes nothing to disk (its lineage lives in memory): what

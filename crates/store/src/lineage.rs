@@ -27,6 +27,11 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    /// The database needs a migration, which a read-only opening cannot make.
+    TooOld {
+        found: i64,
+        known: i64,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -38,6 +43,11 @@ impl fmt::Display for StoreError {
                 f,
                 "the lineage database has schema version {found}, but this mlforge knows \
                  versions up to {known}; upgrade mlforge"
+            ),
+            StoreError::TooOld { found, known } => write!(
+                f,
+                "the lineage database has schema version {found} and this mlforge needs \
+                 {known}; run a pipeline once (any `mlforge run` upgrades it) and read it again"
             ),
         }
     }
@@ -350,19 +360,30 @@ impl Writer<'_> {
     }
 
     /// Records that an attempt read an artifact.
+    ///
+    /// `from` is the attempt (of the same run) and output the artifact came from; `None`
+    /// for a run's param file.
     pub fn add_consumed(
         &self,
         attempt_id: i64,
         input: &str,
         position: &str,
         hash: &str,
+        from: Option<(i64, &str)>,
     ) -> Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO consumed (attempt_id, input, position, artifact_hash) \
-             VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO consumed (attempt_id, input, position, artifact_hash, \
+                 from_attempt, from_output) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![attempt_id, input, position, hash])?;
+            .execute(params![
+                attempt_id,
+                input,
+                position,
+                hash,
+                from.map(|f| f.0),
+                from.map(|f| f.1)
+            ])?;
         Ok(())
     }
 
@@ -500,6 +521,10 @@ pub struct ConsumedRecord {
     pub input: String,
     pub position: String,
     pub artifact: String,
+    /// The attempt and output it came from (`None` for a param file, or a record older
+    /// than provenance per step).
+    pub from_attempt: Option<i64>,
+    pub from_output: Option<String>,
 }
 
 /// An artifact given as a run's param.
@@ -537,6 +562,20 @@ const RUN_COLUMNS: &str =
      r.options, r.resumed_from, r.started_ms, e.ended_ms, e.status, e.error, r.user, r.host, \
      r.pid, r.git_commit";
 
+/// A path as the path part of an SQLite `file:` URI (`%`, `?` and `#` escaped).
+fn uri_path(path: &Path) -> String {
+    let mut text = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => text.push_str("%25"),
+            '?' => text.push_str("%3f"),
+            '#' => text.push_str("%23"),
+            c => text.push(c),
+        }
+    }
+    text
+}
+
 impl Lineage {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Lineage> {
@@ -545,6 +584,44 @@ impl Lineage {
         }
         let conn = Connection::open(path)?;
         Self::setup(conn)
+    }
+
+    /// Opens an existing database for reading only: nothing is created, migrated or
+    /// written, so a store on a read-only disk, or one the user may not write to, can be
+    /// read. A WAL database whose `-shm` file cannot be created is read as immutable.
+    pub fn open_read_only(path: &Path) -> Result<Lineage> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let open = |uri: String| -> Result<Lineage> {
+            let conn = Connection::open_with_flags(uri, flags)?;
+            conn.busy_timeout(Duration::from_secs(10))?;
+            conn.set_prepared_statement_cache_capacity(64);
+            let lineage = Lineage {
+                conn,
+                host: host_name(),
+                in_batch: false,
+            };
+            let found = lineage.schema_version()?;
+            let known = MIGRATIONS.len() as i64;
+            match found.cmp(&known) {
+                std::cmp::Ordering::Greater => Err(StoreError::TooNew { found, known }),
+                std::cmp::Ordering::Less => Err(StoreError::TooOld { found, known }),
+                std::cmp::Ordering::Equal => Ok(lineage),
+            }
+        };
+        if !path.is_file() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} does not exist", path.display()),
+            )));
+        }
+        let uri = format!("file:{}", uri_path(path));
+        match open(uri.clone()) {
+            Err(StoreError::Sql(_)) => open(format!("{uri}?immutable=1")),
+            other => other,
+        }
     }
 
     /// A database in memory, for tests.
@@ -895,14 +972,16 @@ impl Lineage {
     /// The artifacts an attempt read.
     pub fn consumed(&self, attempt_id: i64) -> Result<Vec<ConsumedRecord>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT input, position, artifact_hash FROM consumed WHERE attempt_id = ?1 \
-             ORDER BY input, position",
+            "SELECT input, position, artifact_hash, from_attempt, from_output FROM consumed \
+             WHERE attempt_id = ?1 ORDER BY input, position",
         )?;
         let rows = stmt.query_map(params![attempt_id], |row| {
             Ok(ConsumedRecord {
                 input: row.get(0)?,
                 position: row.get(1)?,
                 artifact: row.get(2)?,
+                from_attempt: row.get(3)?,
+                from_output: row.get(4)?,
             })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)

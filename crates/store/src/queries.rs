@@ -52,18 +52,34 @@ pub enum LineageNode {
     Attempt(LineageAttempt),
 }
 
-/// A node's key: `artifact:<hash>` or `attempt:<id>`.
+/// A node's key: `artifact:<hash>`, `artifact:<hash>@<attempt id>` (upstream, the
+/// generation of those bytes that attempt wrote: the same bytes written by two steps are
+/// two nodes), or `attempt:<id>`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(into = "String")]
 pub enum NodeKey {
-    Artifact(String),
+    Artifact { hash: String, writer: Option<i64> },
     Attempt(i64),
+}
+
+impl NodeKey {
+    /// The key of an artifact by its content alone.
+    pub fn artifact(hash: &str) -> NodeKey {
+        NodeKey::Artifact {
+            hash: hash.to_string(),
+            writer: None,
+        }
+    }
 }
 
 impl std::fmt::Display for NodeKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            NodeKey::Artifact(hash) => write!(f, "artifact:{hash}"),
+            NodeKey::Artifact { hash, writer: None } => write!(f, "artifact:{hash}"),
+            NodeKey::Artifact {
+                hash,
+                writer: Some(w),
+            } => write!(f, "artifact:{hash}@{w}"),
             NodeKey::Attempt(id) => write!(f, "attempt:{id}"),
         }
     }
@@ -99,7 +115,20 @@ impl LineageGraph {
     pub fn node(&self, key: &NodeKey) -> Option<&LineageNode> {
         self.nodes.iter().find(|(k, _)| k == key).map(|(_, n)| n)
     }
+
+    /// The keys of every node holding these bytes (one per generation upstream).
+    pub fn artifact_keys(&self, hash: &str) -> Vec<&NodeKey> {
+        self.nodes
+            .iter()
+            .filter(|(k, _)| matches!(k, NodeKey::Artifact { hash: h, .. } if h == hash))
+            .map(|(k, _)| k)
+            .collect()
+    }
 }
+
+/// A neighbour found by one hop: the edge to it, its key and record, and (for an artifact
+/// upstream) the attempts that wrote it.
+type Hop = (LineageEdge, NodeKey, LineageNode, Vec<i64>);
 
 /// The outcome of looking an artifact up by a hash prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +139,8 @@ pub enum ArtifactMatch {
     Ambiguous(Vec<String>),
 }
 
-fn position_label(input: &str, position: &str) -> String {
+/// An input as people read it, with its list position: `models[1]`, `grid[1,0]`.
+pub fn input_label(input: &str, position: &str) -> String {
     if position.is_empty() {
         input.to_string()
     } else {
@@ -217,10 +247,10 @@ impl Lineage {
         key: &NodeKey,
         downstream: bool,
         writers: &[i64],
-        out: &mut Vec<(LineageEdge, NodeKey, LineageNode)>,
+        out: &mut Vec<Hop>,
     ) -> Result<()> {
         match (key, downstream) {
-            (NodeKey::Artifact(hash), false) => {
+            (NodeKey::Artifact { hash, .. }, false) => {
                 for &id in writers {
                     if let Some((attempt, names)) = self.producer(id, hash)? {
                         let from = NodeKey::Attempt(id);
@@ -232,28 +262,37 @@ impl Lineage {
                             },
                             from,
                             LineageNode::Attempt(attempt),
+                            Vec::new(),
                         ));
                     }
                 }
             }
             (NodeKey::Attempt(id), false) => {
+                // Each input came from one attempt's output (recorded since provenance
+                // follows steps); older records fall back to the bytes' first producer.
                 let sql = format!(
-                    "SELECT c.input, c.position, {ARTIFACT_COLUMNS} FROM consumed c \
-                     JOIN artifacts ar ON ar.hash = c.artifact_hash WHERE c.attempt_id = ?1 \
-                     ORDER BY c.input, c.position"
+                    "SELECT c.input, c.position, c.from_attempt, {ARTIFACT_COLUMNS} \
+                     FROM consumed c JOIN artifacts ar ON ar.hash = c.artifact_hash \
+                     WHERE c.attempt_id = ?1 ORDER BY c.input, c.position"
                 );
                 let mut stmt = self.connection().prepare_cached(&sql)?;
                 let rows = stmt.query_map(params![id], |r| {
                     let input: String = r.get(0)?;
                     let position: String = r.get(1)?;
+                    let from: Option<i64> = r.get(2)?;
                     Ok((
-                        position_label(&input, &position),
-                        self.artifact_from_row(r, 2)?,
+                        input_label(&input, &position),
+                        from,
+                        self.artifact_from_row(r, 3)?,
                     ))
                 })?;
                 for row in rows {
-                    let (label, artifact) = row?;
-                    let from = NodeKey::Artifact(artifact.hash.clone());
+                    let (label, from_attempt, artifact) = row?;
+                    let writer = from_attempt.or(artifact.produced_by);
+                    let from = NodeKey::Artifact {
+                        hash: artifact.hash.clone(),
+                        writer,
+                    };
                     out.push((
                         LineageEdge {
                             from: from.clone(),
@@ -262,10 +301,11 @@ impl Lineage {
                         },
                         from,
                         LineageNode::Artifact(artifact),
+                        writer.into_iter().collect(),
                     ));
                 }
             }
-            (NodeKey::Artifact(hash), true) => {
+            (NodeKey::Artifact { hash, .. }, true) => {
                 let sql = format!(
                     "SELECT c.input, c.position, {ATTEMPT_COLUMNS} FROM consumed c \
                      JOIN attempts a ON a.id = c.attempt_id JOIN runs r ON r.id = a.run_id \
@@ -277,7 +317,7 @@ impl Lineage {
                     let input: String = r.get(0)?;
                     let position: String = r.get(1)?;
                     Ok((
-                        position_label(&input, &position),
+                        input_label(&input, &position),
                         Self::attempt_from_lineage_row(r, 2)?,
                     ))
                 })?;
@@ -292,6 +332,7 @@ impl Lineage {
                         },
                         to,
                         LineageNode::Attempt(attempt),
+                        Vec::new(),
                     ));
                 }
             }
@@ -307,7 +348,8 @@ impl Lineage {
                 })?;
                 for row in rows {
                     let (label, artifact) = row?;
-                    let to = NodeKey::Artifact(artifact.hash.clone());
+                    // Downstream follows the bytes: whoever read them, from any writer.
+                    let to = NodeKey::artifact(&artifact.hash);
                     out.push((
                         LineageEdge {
                             from: key.clone(),
@@ -316,6 +358,7 @@ impl Lineage {
                         },
                         to,
                         LineageNode::Artifact(artifact),
+                        Vec::new(),
                     ));
                 }
             }
@@ -356,7 +399,7 @@ impl Lineage {
         let Some(root) = self.lineage_artifact(hash)? else {
             return Ok(None);
         };
-        let root_key = NodeKey::Artifact(hash.to_string());
+        let root_key = NodeKey::artifact(hash);
         let mut root_writers: Vec<i64> = Vec::new();
         if let Some(w) = writer {
             root_writers.push(w);
@@ -386,16 +429,12 @@ impl Lineage {
         while let Some((key, writers)) = queue.pop_front() {
             next.clear();
             self.hop(&key, downstream, &writers, &mut next)?;
-            for (edge, neighbour, node) in next.drain(..) {
+            for (edge, neighbour, node, writers) in next.drain(..) {
                 if !edges_seen.contains(&edge) {
                     edges_seen.insert(edge.clone());
                     graph.edges.push(edge);
                 }
                 if seen.insert(neighbour.clone()) {
-                    let writers = match &node {
-                        LineageNode::Artifact(a) => a.produced_by.into_iter().collect(),
-                        LineageNode::Attempt(_) => Vec::new(),
-                    };
                     graph.nodes.push((neighbour.clone(), node));
                     queue.push_back((neighbour, writers));
                 }
@@ -424,22 +463,16 @@ mod tests {
             .filter(|(_, n)| matches!(n, LineageNode::Artifact(_)))
             .count();
         assert_eq!(artifacts, 12 + 10);
-        assert!(up.node(&NodeKey::Artifact(hashes[1][9].clone())).is_some());
-        assert!(up.node(&NodeKey::Artifact(hashes[2][0].clone())).is_none());
+        assert!(!up.artifact_keys(&hashes[1][9]).is_empty());
+        assert!(up.artifact_keys(&hashes[2][0]).is_empty());
         // Downstream of chain 1's first artifact: the rest of chain 1 and chain 0 from 10.
         let down = db
             .lineage_graph(&hashes[1][0], None, true)
             .unwrap()
             .unwrap();
-        assert!(down
-            .node(&NodeKey::Artifact(hashes[1][11].clone()))
-            .is_some());
-        assert!(down
-            .node(&NodeKey::Artifact(hashes[0][11].clone()))
-            .is_some());
-        assert!(down
-            .node(&NodeKey::Artifact(hashes[0][9].clone()))
-            .is_none());
+        assert!(down.node(&NodeKey::artifact(&hashes[1][11])).is_some());
+        assert!(down.node(&NodeKey::artifact(&hashes[0][11])).is_some());
+        assert!(down.node(&NodeKey::artifact(&hashes[0][9])).is_none());
         // Every edge joins nodes of the graph.
         for edge in &down.edges {
             assert!(down.node(&edge.from).is_some() && down.node(&edge.to).is_some());

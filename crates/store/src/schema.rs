@@ -146,4 +146,12 @@ CREATE INDEX consumed_by_artifact ON consumed(artifact_hash, attempt_id, input, 
 DROP INDEX consumed_artifact;                -- a prefix of consumed_by_artifact
 CREATE INDEX outputs_by_attempt ON outputs(attempt_id, artifact_hash, name);
 "#,
+    // 3: provenance follows steps, not only bytes: which attempt (of the same run; a cached
+    // step's own record) and which of its outputs each consumed artifact came from. The
+    // same bytes written by two steps are two generations. NULL for param files and for
+    // records made before this migration.
+    r#"
+ALTER TABLE consumed ADD COLUMN from_attempt INTEGER REFERENCES attempts(id);
+ALTER TABLE consumed ADD COLUMN from_output TEXT;
+"#,
 ];

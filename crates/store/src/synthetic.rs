@@ -49,9 +49,9 @@ pub fn synthetic_chains(db: &mut Lineage, chains: usize, length: usize) -> Vec<V
                     log_path: None,
                 })?;
                 if k > 0 {
-                    w.add_consumed(id, "data", "", &hash(c, k - 1))?;
+                    w.add_consumed(id, "data", "", &hash(c, k - 1), None)?;
                     if k % 10 == 0 && c + 1 < chains {
-                        w.add_consumed(id, "extra", "", &hash(c + 1, k - 1))?;
+                        w.add_consumed(id, "extra", "", &hash(c + 1, k - 1), None)?;
                     }
                 }
                 w.add_artifact(&NewArtifact {

@@ -21,5 +21,6 @@ mod calls;
 mod graph;
 mod imports;
 mod names;
+mod structured;
 mod types;
 mod warnings;

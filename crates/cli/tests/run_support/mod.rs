@@ -199,8 +199,17 @@ impl Scratch {
     pub fn assert_store_consistent(&self) {
         let store = self.store();
         assert_eq!(store.lineage.integrity_check().unwrap(), "ok");
-        let problems = store.artifacts.verify().unwrap();
-        assert!(problems.is_empty(), "bad objects: {problems:#?}");
+        let report = store.verify(false).unwrap();
+        assert!(
+            report.damaged.is_empty(),
+            "bad objects: {:#?}",
+            report.damaged
+        );
+        assert!(
+            report.strays.is_empty(),
+            "not objects: {:#?}",
+            report.strays
+        );
         let tmp: Vec<_> = std::fs::read_dir(self.store_root().join("tmp"))
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();

@@ -4,7 +4,9 @@
 use super::*;
 
 impl<'a> Engine<'a> {
-    /// The outputs of an earlier attempt, if all its artifacts are still in the store.
+    /// The outputs of an earlier attempt, if all its artifacts are still in the store and
+    /// sound: a damaged object is never reused, so the step runs again and its output
+    /// replaces the damaged object.
     pub(super) fn reusable(
         &self,
         step: usize,
@@ -17,7 +19,8 @@ impl<'a> Engine<'a> {
             let record = records.iter().find(|r| r.name == output.name)?;
             let value = RValue::from_json(&record.value, &output.ty).ok()?;
             for (_, artifact) in value.artifacts() {
-                if !self.artifacts.contains(&artifact.hash, artifact.kind) {
+                let health = self.artifacts.check(&artifact.hash, artifact.kind).ok()?;
+                if health != mlforge_store::Health::Sound {
                     return None;
                 }
             }
@@ -159,7 +162,7 @@ impl<'a> Engine<'a> {
                 } else if previous.status.has_outputs() {
                     (
                         Vec::new(),
-                        "its cached outputs are no longer in the store".into(),
+                        "its cached outputs are missing from the store or damaged".into(),
                     )
                 } else {
                     (

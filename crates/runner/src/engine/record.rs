@@ -95,12 +95,18 @@ impl<'a> Engine<'a> {
                 };
                 w.add_output(attempt, name, &value.to_json(), artifact)?;
             }
-            w.end_attempt(attempt, AttemptStatus::Cached, None, None)
+            w.end_attempt(attempt, AttemptStatus::Cached, None, None)?;
+            Ok(attempt)
         });
-        if let Err(e) = result {
-            self.fatal_error(RunError::store("record a cached step")(e));
-            return;
-        }
+        let attempt = match result {
+            Ok(attempt) => attempt,
+            Err(e) => {
+                self.fatal_error(RunError::store("record a cached step")(e));
+                return;
+            }
+        };
+        // Steps downstream read these outputs as this run's record wrote them.
+        let outputs = with_origin(outputs, attempt);
         self.counts.cached += 1;
         self.emit(Event::StepCached {
             step: id,
@@ -121,8 +127,26 @@ pub(super) fn record_consumed(
 ) -> mlforge_store::Result<()> {
     for (name, value) in inputs {
         for (position, artifact) in value.artifacts() {
-            w.add_consumed(attempt, name, &position, &artifact.hash)?;
+            let from = artifact
+                .from
+                .as_ref()
+                .map(|o| (o.attempt, o.output.as_str()));
+            w.add_consumed(attempt, name, &position, &artifact.hash, from)?;
         }
     }
     Ok(())
+}
+
+/// Outputs of `attempt`, each artifact marked as coming from it (see [`RValue::from_output`]).
+pub(super) fn with_origin(
+    outputs: BTreeMap<String, RValue>,
+    attempt: i64,
+) -> BTreeMap<String, RValue> {
+    outputs
+        .into_iter()
+        .map(|(name, value)| {
+            let value = value.from_output(attempt, &name);
+            (name, value)
+        })
+        .collect()
 }

@@ -370,11 +370,14 @@ impl<'a> Engine<'a> {
             ExecStatus::TimedOut => AttemptStatus::TimedOut,
             ExecStatus::Cancelled => AttemptStatus::Cancelled,
         };
-        let outputs: BTreeMap<String, RValue> = result
-            .outputs
-            .iter()
-            .map(|p| (p.name.clone(), p.value.clone()))
-            .collect();
+        let outputs: BTreeMap<String, RValue> = record::with_origin(
+            result
+                .outputs
+                .iter()
+                .map(|p| (p.name.clone(), p.value.clone()))
+                .collect(),
+            attempt_id,
+        );
         let recorded = self.store.lineage.write(|w| {
             for produced in &result.outputs {
                 if let Some(stored) = &produced.stored {
