@@ -3,7 +3,7 @@
 use super::args::outcome;
 use super::check::recheck;
 use super::locate::Instance;
-use super::text::{layout, statement_indent, Splice};
+use super::text::{align_assign, assign_column, layout, statement_indent, Splice};
 use super::{EditOutcome, Refusal};
 use crate::TextEdit;
 
@@ -34,7 +34,10 @@ pub(crate) fn add_after(
     let indent = statement_indent(text, &target.body, target.step.span.start as usize);
     let edit = TextEdit {
         span: target.step.span,
-        new_text: layout(&splice.result(), indent)?,
+        new_text: align_assign(
+            layout(&splice.result(), indent)?,
+            assign_column(&text[target.step.span.range()]),
+        ),
     };
     recheck(
         &instance,

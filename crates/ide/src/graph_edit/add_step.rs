@@ -11,7 +11,9 @@ use mlforge_syntax::Span;
 
 use super::args::outcome;
 use super::locate::Instance;
-use super::text::{body_indent, default_index, insert_statement, layout};
+use super::text::{
+    align_assign, assign_column, body_indent, default_index, insert_statement, layout,
+};
 use super::{EditOutcome, Refusal};
 use crate::base::{is_identifier, is_keyword};
 use crate::defs::visit_steps;
@@ -70,10 +72,24 @@ pub(crate) fn add_step(top: &Instance<'_>, request: Request<'_>) -> Result<EditO
         Some(index) => index,
         None => default_index(&body),
     };
-    let statement = layout(
-        &format!("step {name} = {callee}()"),
-        body_indent(instance.text, &body),
-    )?;
+    // Lined up with the step it is written next to, as the formatter lines up a run.
+    let neighbour = index
+        .checked_sub(1)
+        .and_then(|i| body.stmts.get(i))
+        .into_iter()
+        .chain(body.stmts.get(index))
+        .find_map(|s| match s {
+            ast::Stmt::Step(step) => Some(step),
+            _ => None,
+        });
+    let column = neighbour.and_then(|s| assign_column(&instance.text[s.span.range()]));
+    let statement = align_assign(
+        layout(
+            &format!("step {name} = {callee}()"),
+            body_indent(instance.text, &body),
+        )?,
+        column,
+    );
     edits.push(insert_statement(
         instance.text,
         instance.comments(),

@@ -7,8 +7,9 @@ use mlforge_analysis::signature::{callee_signature, Signature};
 
 use super::check::{recheck, refuse_errors_in};
 use super::locate::{Instance, StepAt};
-use super::text::{kept_comments, layout, statement_indent, Splice};
+use super::text::{align_assign, assign_column, kept_comments, layout, statement_indent, Splice};
 use super::{EditOutcome, Refusal};
+use crate::base::is_identifier;
 use crate::{FileEdits, TextEdit};
 
 pub(crate) fn connect(
@@ -34,6 +35,11 @@ pub(crate) fn connect(
                 listing(&outputs)
             )));
         }
+    }
+    if !is_identifier(output) {
+        return Err(Refusal::not_found(format!(
+            "`{from}` has no output `{output}`"
+        )));
     }
     let value = format!("{}.{output}", source.step.name.text);
     let edit = set_argument(&instance, &target, input, Some(&value))?;
@@ -127,6 +133,12 @@ pub(crate) fn set_argument(
             "the arguments of `{name}` do not parse; fix them in the text first"
         )));
     }
+    if !is_identifier(input) {
+        return Err(Refusal::not_found(format!(
+            "`{}` has no input `{input}`",
+            step.callee.name.text
+        )));
+    }
     let signature = signature_of(instance, at);
     if let (Some(signature), Some(_)) = (signature, value) {
         if signature.input(input).is_none() {
@@ -188,8 +200,9 @@ pub(crate) fn set_argument(
     }
     let statement = splice.result();
     let base = statement_indent(text, &at.body, step.span.start as usize);
+    let column = assign_column(&text[step.span.range()]);
     Ok(TextEdit {
         span: step.span,
-        new_text: layout(&statement, base)?,
+        new_text: align_assign(layout(&statement, base)?, column),
     })
 }

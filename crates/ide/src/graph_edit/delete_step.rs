@@ -12,6 +12,7 @@ use super::args::{listing, outcome};
 use super::locate::{Body, Instance};
 use super::text::remove_statement;
 use super::{EditOutcome, Refusal, RefusalReason};
+use crate::TextEdit;
 
 pub(crate) fn delete_step(
     top: &Instance<'_>,
@@ -133,6 +134,22 @@ pub(crate) fn delete_step(
     }
     let comments = instance.comments();
     let mut edits = Vec::new();
+    // A body left with nothing in it becomes `{}`, as the formatter writes it.
+    for (_, body) in &bodies {
+        let emptied = !body.stmts.is_empty()
+            && body.attrs_end.is_none()
+            && body.stmts.iter().all(|s| kept.contains(&s.span()))
+            && !comments
+                .iter()
+                .any(|c| body.open < c.span.start as usize && (c.span.end as usize) <= body.close);
+        if emptied {
+            kept.retain(|k| !body.stmts.iter().any(|s| s.span() == *k));
+            edits.push(TextEdit {
+                span: Span::new(body.open + 1, body.close),
+                new_text: String::new(),
+            });
+        }
+    }
     for span in kept {
         let Some(body) = body_of(span) else {
             let names: Vec<&str> = doomed_names.iter().copied().collect();

@@ -73,6 +73,40 @@ pub(crate) fn layout(statements: &str, indent: usize) -> Result<String, Refusal>
     })
 }
 
+/// Where the white space before the `=` of a `step` statement's text lies.
+fn assign_gap(statement: &str) -> Option<(usize, usize)> {
+    let rest = statement.strip_prefix("step ")?;
+    let name = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let after = &rest[name..];
+    let gap = after.len() - after.trim_start_matches(' ').len();
+    let start = "step ".len() + name;
+    after[gap..]
+        .starts_with('=')
+        .then_some((start, start + gap))
+}
+
+/// `new` (a laid-out `step` statement) with its `=` in the column `column` (counted from the
+/// statement's start) when its name leaves room: the formatter lines up the `=` of a run of
+/// steps, and a statement laid out alone would otherwise leave its run.
+pub(crate) fn align_assign(new: String, column: Option<usize>) -> String {
+    match (column, assign_gap(&new)) {
+        (Some(column), Some((start, end))) if column > start => {
+            format!(
+                "{}{}{}",
+                &new[..start],
+                " ".repeat(column - start),
+                &new[end..]
+            )
+        }
+        _ => new,
+    }
+}
+
+/// The column of the `=` of a `step` statement's text, from its start.
+pub(crate) fn assign_column(statement: &str) -> Option<usize> {
+    assign_gap(statement).map(|(_, end)| end)
+}
+
 /// The comments inside `start..end`, each followed by what keeps the code after it code:
 /// a line break and `indent` after a line or doc comment, a space after a block comment.
 /// Text put where `start..end` was, so that removing that text loses no comment.

@@ -66,6 +66,7 @@ pub(crate) fn wrap(
             format!("if {}", condition.trim())
         }
     };
+    one_header(&header, &what_given(&wrapper))?;
     let text = instance.text;
     let comments = instance.comments();
     let (lo, hi) = (indices[0], *indices.last().expect("not empty"));
@@ -127,6 +128,13 @@ pub(crate) fn wrap(
         _ => None,
     };
     Ok(outcome(&instance, edits, select))
+}
+
+fn what_given(wrapper: &Wrapper<'_>) -> String {
+    match wrapper {
+        Wrapper::For { over, .. } => over.trim().to_string(),
+        Wrapper::If { condition } => condition.trim().to_string(),
+    }
 }
 
 fn block_span(block: BlockStmt<'_>) -> Span {
@@ -233,4 +241,25 @@ fn contents(
     let header = kept_comments(text, comments, start, open, pad);
     let footer = kept_comments(text, comments, close, end, pad);
     format!("{header}{}{footer}", text[open + 1..close].trim())
+}
+
+/// Refuses a `for`/`if` header that is not one expression (text that would close the block
+/// and write statements of its own, say).
+fn one_header(header: &str, given: &str) -> Result<(), Refusal> {
+    let probe = format!("pipeline p() {{\n  {header} {{}}\n}}\n");
+    let parse = mlforge_syntax::parse(&probe);
+    let single = matches!(
+        parse.file.items.as_slice(),
+        [mlforge_syntax::ast::Item::Pipeline(p)] if p.body.len() == 1 && match &p.body[0] {
+            Stmt::For(f) => f.body.is_empty(),
+            Stmt::If(i) => i.then_body.is_empty() && i.else_body.is_none(),
+            _ => false,
+        }
+    );
+    if parse.errors.is_empty() && single && parse.comments.is_empty() {
+        return Ok(());
+    }
+    Err(Refusal::invalid(format!(
+        "`{given}` is not one expression; write a param, a list like `[1, 2]` or a condition like `best.mse <= 0.5`"
+    )))
 }

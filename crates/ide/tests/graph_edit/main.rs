@@ -383,6 +383,12 @@ fn wrap_refusals() {
             steps: strings(&["data", "fitted"]),
             condition: "true".into()
         }),
+        edit(GraphEdit::WrapIf {
+            steps: strings(&["data"]),
+            condition: "true {} step evil = make() if true".into()
+        }),
+        edit(connect("data", "table) after best //", "extra", "data")),
+        edit(set("extra", "data: data.table) //", None)),
     ]
     .join("\n"));
 }
@@ -473,4 +479,57 @@ fn sub_pipeline_steps_are_edited_in_their_own_file() {
         ),
     ]
     .join("\n"));
+}
+
+/// On a file in the formatter's layout, edits leave it in that layout: the statements they
+/// write are laid out by the formatter, lined up with the run of steps they stand in.
+#[test]
+fn a_formatted_file_stays_formatted() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart.mlf"),
+    )
+    .unwrap();
+    assert_eq!(
+        mlforge_fmt::format(&text).unwrap(),
+        text,
+        "the quickstart is formatted"
+    );
+    let edits = [
+        set("data", "rows", Some(ArgValue::Int(5000))),
+        set("data", "seed", Some(ArgValue::Int(3))),
+        connect("parts", "test", "check", "data"),
+        GraphEdit::Disconnect {
+            step: "fitted".into(),
+            input: "lr".into(),
+        },
+        GraphEdit::AddAfter {
+            step: "parts".into(),
+            after: "data".into(),
+        },
+        add("split", None, Some(1)),
+        add("fit", Some("for#1"), None),
+        add("make_data", None, None),
+        GraphEdit::DeleteStep {
+            step: "release".into(),
+            cascade: false,
+        },
+        GraphEdit::WrapIf {
+            steps: strings(&["best"]),
+            condition: "max_mse > 0.0".into(),
+        },
+        GraphEdit::Unwrap {
+            block: "for#1".into(),
+        },
+    ];
+    for edit in edits {
+        let loaded = support::load(&[("/q.mlf", &text)]);
+        let outcome = mlforge_ide::graph_edit(&loaded.db, loaded.files[0].1, "quickstart", &edit)
+            .unwrap_or_else(|r| panic!("{edit:?}: {}", r.message));
+        let after = support::apply(&text, &outcome.edits[0].edits);
+        assert_eq!(
+            mlforge_fmt::format(&after).unwrap(),
+            after,
+            "{edit:?} left the layout"
+        );
+    }
 }
