@@ -81,6 +81,7 @@ test("ports show each input and output with its type; required inputs not given 
     ["out", "model: Model", false],
     ["out", "mse: float", false],
   ]);
+  assert.match(await p.page.$eval(node("pick_best"), (g) => g.getAttribute("aria-label")), /, missing models, errors$/);
   assert.equal(await p.page.$eval(port("fitted", "in", "data"), (g) => g.classList.contains("given")), true);
   assert.equal(await p.page.$eval(port("fitted", "in", "epochs"), (g) => g.classList.contains("missing") || g.classList.contains("given")), false, "a default: neither");
   await p.screenshot("edit-missing-inputs");

@@ -340,7 +340,8 @@ export class Drawing {
         setTitle(pg, portTitle(p, dir));
       });
     }
-    g.setAttribute("aria-label", `${lines.join(", ")}${n.broken ? ", has errors" : ""}`);
+    const missing = n.ports?.inputs.filter((p) => p.missing).map((p) => p.name) ?? [];
+    g.setAttribute("aria-label", `${lines.join(", ")}${n.broken ? ", has errors" : ""}${missing.length ? `, missing ${missing.join(", ")}` : ""}`);
   }
 
   /** The tooltip of a node, made when first needed (pointer over it) in big pictures. */
