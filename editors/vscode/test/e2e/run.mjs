@@ -57,6 +57,13 @@ const BUILD_MLF = `${QUICKSTART.slice(0, QUICKSTART.indexOf("  step best")).repl
 
 const centre = (box) => ({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
 
+/** Keys to a file's text editor (after gestures in the preview, its frame has the focus):
+ * a click on the file's tab. */
+async function focusText(page, name) {
+  await page.locator(`.tab[data-resource-name="${name}"]`).first().click();
+  await page.locator(`.tab.active[data-resource-name="${name}"]`).waitFor();
+}
+
 /** A drag with the mouse across the workbench (the preview's page is two iframes down;
  * boxes are in the workbench's coordinates). */
 async function drag(page, from, to) {
@@ -353,9 +360,11 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     assert.match((await portDot(frame, split, "in", "data").locator("..").getAttribute("class")) ?? "", /missing/);
     await connect(page, frame, [data, "table"], [split, "data"]);
     await shot("14-grown-pipeline");
-    await focusEditor(page);
+    await focusText(page, "grow.mlf");
     await page.keyboard.press("Control+S");
-    await waitFor(() => readFileSync(join(workFolder, "grow.mlf"), "utf8").includes(`step ${split} = split(data: ${data}.table)`), { what: "the connection in the saved text" });
+    // (The formatter lines up the `=` of neighbouring steps.)
+    const wired = new RegExp(`step ${split} +=\\s*split\\(data: ${data}\\.table\\)`);
+    await waitFor(() => wired.test(readFileSync(join(workFolder, "grow.mlf"), "utf8")), { what: "the connection in the saved text" });
   });
 
   test("the quickstart's last three steps built by drag and drop, then run: it succeeds", async () => {
@@ -383,7 +392,7 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     await waitFor(async () => (await problemCounts(page)).errors === 0, { what: "no errors in the built pipeline" });
     await shot("15-built-on-the-graph");
     // Undo is the editor's: one edit on the graph is one step back.
-    await focusEditor(page);
+    await focusText(page, "build.mlf");
     await page.keyboard.press("Control+Z");
     await waitFor(async () => (await frame.locator("svg g.cluster.kind-if").count()) === 0, { what: "the `if` undone" });
     await page.keyboard.press("Control+Shift+Z");
@@ -393,8 +402,8 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
       const t = readFileSync(join(workFolder, "build.mlf"), "utf8");
       return t.includes("= pick_best(") ? t : null;
     }, { what: "build.mlf saved" });
-    assert.match(text, new RegExp(`step ${best} = pick_best\\(models: fitted\\.model, errors: check\\.mse\\)`));
-    assert.match(text, new RegExp(`if ${best}\\.mse <= max_mse \\{\\s+step ${release} = publish\\(model: ${best}\\.model, name: "line-fit"\\)`));
+    assert.match(text, new RegExp(`step ${best} += pick_best\\(models: fitted\\.model, errors: check\\.mse\\)`));
+    assert.match(text, new RegExp(`if ${best}\\.mse <= max_mse \\{\\s+step ${release} += publish\\(model: ${best}\\.model, name: "line-fit"\\)`));
     // Run it.
     await gotoLineEnd(page, 74);
     await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
