@@ -181,6 +181,17 @@ pipeline p() {
     );
     s.run(&["run", "p.mlf"]).expect(0);
     let store = s.store_root();
+    // The run removes its work folders in the background (moved to `trash/` first): wait
+    // for that to end, or the snapshot below would catch it half way.
+    let trash = store.join("trash");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while fs::read_dir(&trash).is_ok_and(|mut d| d.next().is_some()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the trash was never emptied"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     set_mode_tree(&store, 0o555, 0o444);
     fs::set_permissions(s.path(), fs::Permissions::from_mode(0o755)).unwrap();
     let before = snapshot(&store);

@@ -21,6 +21,5 @@ mod calls;
 mod graph;
 mod imports;
 mod names;
-mod structured;
 mod types;
 mod warnings;

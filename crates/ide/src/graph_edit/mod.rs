@@ -19,10 +19,12 @@ mod add_after;
 mod add_step;
 mod args;
 mod check;
+mod connect;
 mod delete_step;
 mod locate;
 mod set_arg;
 mod text;
+mod unwrap;
 mod wrap;
 
 use crate::FileEdits;
@@ -167,8 +169,8 @@ pub(crate) fn graph_edit(
             output,
             to,
             input,
-        } => args::connect(&top, from, output, to, input),
-        GraphEdit::Disconnect { step, input } => args::disconnect(&top, step, input),
+        } => connect::connect(&top, from, output, to, input),
+        GraphEdit::Disconnect { step, input } => connect::disconnect(&top, step, input),
         GraphEdit::SetArg { step, input, value } => {
             set_arg::set_arg(&top, step, input, value.as_ref())
         }
@@ -180,6 +182,6 @@ pub(crate) fn graph_edit(
         GraphEdit::WrapIf { steps, condition } => {
             wrap::wrap(&top, steps, wrap::Wrapper::If { condition })
         }
-        GraphEdit::Unwrap { block } => wrap::unwrap(&top, block),
+        GraphEdit::Unwrap { block } => unwrap::unwrap(&top, block),
     }
 }

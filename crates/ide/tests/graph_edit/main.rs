@@ -533,3 +533,32 @@ fn a_formatted_file_stays_formatted() {
         );
     }
 }
+
+/// `pipeline p() {}` grown into a working pipeline by graph edits alone.
+#[test]
+fn an_empty_pipeline_grows_into_a_working_one() {
+    let mut text = format!("{OPS}\npipeline p() {{}}\n");
+    let edits = [
+        add("make", None, None),
+        add("fit", None, None),
+        connect("make", "table", "fit", "data"),
+        set("fit", "lr", Some(ArgValue::Float(0.05))),
+        add("publish", None, None),
+        connect("fit", "model", "publish", "model"),
+        set("publish", "name", Some(ArgValue::Str("first".into()))),
+        GraphEdit::WrapIf {
+            steps: strings(&["publish"]),
+            condition: "true".into(),
+        },
+    ];
+    for edit in edits {
+        let loaded = support::load(&[("/main.mlf", &text)]);
+        let outcome = mlforge_ide::graph_edit(&loaded.db, loaded.files[0].1, "p", &edit)
+            .unwrap_or_else(|r| panic!("{edit:?}: {}", r.message));
+        text = support::apply(&text, &outcome.edits[0].edits);
+    }
+    let loaded = support::load(&[("/main.mlf", &text)]);
+    let diagnostics = mlforge_analysis::file_diagnostics(&loaded.db, loaded.files[0].1);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{text}");
+    assert_snapshot!(&text[text.find("pipeline p").unwrap()..]);
+}

@@ -148,6 +148,21 @@ fn block_of(text: &str, step: &str) -> Option<String> {
         .next()
 }
 
+/// The pipeline's body and its blocks': their ids (`None` for the pipeline's) and lengths.
+fn bodies(text: &str) -> Vec<(Option<String>, usize)> {
+    let loaded = load(&[("/main.mlf", text)]);
+    let Some(pipeline) = find_pipeline(&loaded.db, loaded.files[0].1, "p") else {
+        return vec![(None, 0)];
+    };
+    std::iter::once((None, pipeline.body.len()))
+        .chain(
+            numbered_blocks(&pipeline.body)
+                .into_iter()
+                .map(|(id, b)| (Some(id), b.body().len())),
+        )
+        .collect()
+}
+
 /// What the model expects of an edit: the new graph, or a refusal for this reason.
 enum Expect {
     Graph(Graph),
@@ -179,11 +194,14 @@ fn choose(
                 .find(|n| !names.contains(n))
                 .unwrap();
             next.steps.insert((name, op.to_string()));
+            // Into the pipeline's body or a block's, at the end or at a position in it.
+            let bodies = bodies(text);
+            let (block, len) = bodies[c as usize % bodies.len()].clone();
             let edit = GraphEdit::AddStep {
                 op: op.into(),
                 name: None,
-                block: None,
-                index: None,
+                block,
+                index: flag.then_some(d as usize % (len + 1)),
                 import: None,
             };
             (edit, Expect::Graph(next))
