@@ -422,6 +422,35 @@ test('control flow: after, else if', async () => {
   expectScopes(doc, 4, '-', 'keyword.operator.arithmetic.mlforge');
 });
 
+test('python def bodies, and second-edition attributes', async () => {
+  const doc = await tokenize(
+    [
+      'op f(x: int) -> (y: int) {',
+      '  uses = ["src/helpers.py"]',
+      '  requires = ["pandas>=2.1"]',
+      '  python def """',
+      '    import math',
+      '    return x * 2',
+      '  """',
+      '}',
+      'pipeline p() {',
+      '  start_date = "2024-01-01"',
+      '  step s = f(x: 1)',
+      '}',
+    ].join('\n'),
+  );
+  expectScopes(doc, 2, 'uses', 'entity.other.attribute-name.mlforge');
+  expectScopes(doc, 3, 'requires', 'entity.other.attribute-name.mlforge');
+  expectScopes(doc, 4, 'python', 'keyword.other.body.mlforge');
+  expectScopes(doc, 4, 'def', 'keyword.other.body.mlforge');
+  expectScopes(doc, 4, '"""', 'punctuation.definition.string.begin.mlforge');
+  const imp = expectScopes(doc, 5, 'import', ['source.python', 'meta.embedded.block.python']);
+  assert.ok(imp.scopes.some((s) => /^keyword\..*\.python$/.test(s)), imp.scopes.join(' '));
+  expectScopes(doc, 7, '"""', 'punctuation.definition.string.end.mlforge');
+  expectScopes(doc, 10, 'start_date', 'entity.other.attribute-name.mlforge');
+  expectScopes(doc, 11, 'step', 'keyword.declaration.mlforge', { absent: ['source.python'] });
+});
+
 test('interpolation escape $${ and malformed ${ in a shell body', async () => {
   const doc = await tokenize(
     [

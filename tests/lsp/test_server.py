@@ -129,6 +129,30 @@ async def test_completion_after_step_dot_and_snippets_per_client(session: Sessio
             assert edit is None or ("${" not in edit.new_text and "$0" not in edit.new_text)
 
 
+async def test_completion_and_hover_of_second_edition_attributes(session: Session):
+    text = (
+        "op f(x: int) -> (y: int) {\n"
+        "  uses = [\"helpers.py\"]\n"
+        "  \n"
+        "  python def \"\"\"\n"
+        "    return x\n"
+        "  \"\"\"\n"
+        "}\n"
+    )
+    uri, _ = session.open("second.mlf", text)
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(text_document=doc(uri), position=types.Position(line=2, character=2))
+    )
+    labels = {i.label for i in result.items}
+    assert {"requires", "interpreter", "env", "cache"} <= labels, labels
+    assert "uses" not in labels, "an attribute already set is not offered again"
+    hover = await session.client.text_document_hover_async(
+        types.HoverParams(text_document=doc(uri), position=session.position(text, "uses", 1))
+    )
+    assert hover is not None
+    assert "cache key" in hover.contents.value
+
+
 async def test_hover_in_a_declared_format(session: Session):
     uri, text = session.open("quickstart.mlf")
     hover = await session.client.text_document_hover_async(

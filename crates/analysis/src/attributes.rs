@@ -7,8 +7,29 @@ use mlforge_syntax::ast::{AttrValue, Attribute, Expr, ExprKind, UnaryOp};
 use crate::codes::Code;
 use crate::diagnostic::{suggest, Sink};
 
-pub const OP_ATTRIBUTES: &[&str] = &["image", "retries", "timeout", "cache", "resources", "env"];
-pub const PIPELINE_ATTRIBUTES: &[&str] = &["schedule", "image", "retries", "timeout"];
+pub const OP_ATTRIBUTES: &[&str] = &[
+    "image",
+    "retries",
+    "timeout",
+    "cache",
+    "resources",
+    "env",
+    "uses",
+    "requires",
+    "interpreter",
+];
+pub const PIPELINE_ATTRIBUTES: &[&str] = &[
+    "schedule",
+    "image",
+    "retries",
+    "timeout",
+    "uses",
+    "interpreter",
+    "start_date",
+    "catchup",
+    "tags",
+    "owner",
+];
 pub const RESOURCE_ENTRIES: &[&str] = &["cpu", "memory", "gpu"];
 
 /// Checks a list of attributes, where `allowed` are the names valid in this place.
@@ -36,6 +57,10 @@ pub(crate) fn check_attributes(
             report_unknown(attr, allowed, place, sink);
             continue;
         }
+        if let AttrValue::Secret(secret) = &attr.value {
+            secret_elsewhere(secret, sink);
+            continue;
+        }
         match name {
             "image" => expect_string(
                 attr,
@@ -44,16 +69,55 @@ pub(crate) fn check_attributes(
             ),
             "retries" => check_retries(attr, sink),
             "timeout" => check_timeout(attr, sink),
-            "cache" => check_cache(attr, sink),
+            "cache" | "catchup" => check_bool(attr, sink),
+            "uses" => check_strings(
+                attr,
+                "a list of paths, like [\"src/helpers.py\", \"src/lib/\"]",
+                sink,
+                |_| None,
+            ),
+            "tags" => check_strings(
+                attr,
+                "a list of strings, like [\"ml\", \"nightly\"]",
+                sink,
+                |_| None,
+            ),
+            "requires" => check_strings(
+                attr,
+                "a list of Python requirements, like [\"pandas>=2.1\"]",
+                sink,
+                |text| requirement_problem(text).map(|problem| (Code::InvalidRequirement, problem)),
+            ),
+            "interpreter" => check_nonempty_string(
+                attr,
+                "the path or name of a Python, like \"envs/eval/bin/python\"",
+                sink,
+            ),
+            "owner" => check_nonempty_string(attr, "a string, like \"ml-team\"", sink),
+            "start_date" => check_date(attr, sink),
             "schedule" => check_schedule(attr, sink),
             "resources" => check_block(attr, sink, check_resources),
+            // What a name in an env value means is the op's business (`op_check.rs`).
             "env" => check_block(attr, sink, |entries, sink| {
                 check_duplicates(entries, sink);
                 for entry in entries {
-                    if let AttrValue::Block(_) = entry.value {
-                        wrong_type(entry, "a string", sink);
-                    } else {
-                        expect_string(entry, "a string", sink);
+                    match &entry.value {
+                        AttrValue::Expr(e) if env_value_form(e).is_some() => {}
+                        AttrValue::Secret(secret) => check_secret_name(secret, sink),
+                        _ => {
+                            let span = value(entry).map_or(entry.span, |e| e.span);
+                            sink.push(
+                                sink.at(
+                                    Code::InvalidEnvValue,
+                                    span,
+                                    format!(
+                                        "the value of `{}` must be a string, the name of one of the op's string inputs, or `secret(\"NAME\")`",
+                                        entry.name.text
+                                    ),
+                                )
+                                .with_help("a secret is read from the runner's environment when the step runs, and is never stored"),
+                            );
+                        }
                     }
                 }
             }),
@@ -87,7 +151,7 @@ fn quoted_list(names: &[&str]) -> String {
 fn value(attr: &Attribute) -> Option<&Expr> {
     match &attr.value {
         AttrValue::Expr(e) => Some(e),
-        AttrValue::Block(_) => None,
+        AttrValue::Block(_) | AttrValue::Secret(_) => None,
     }
 }
 
@@ -150,7 +214,208 @@ fn check_retries(attr: &Attribute, sink: &mut Sink) {
     }
 }
 
-fn check_cache(attr: &Attribute, sink: &mut Sink) {
+/// `secret(…)` where only an `env` entry may read one.
+fn secret_elsewhere(secret: &mlforge_syntax::ast::Secret, sink: &mut Sink) {
+    sink.push(
+        sink.at(
+            Code::AttributeType,
+            secret.span,
+            "a secret can only be the value of an `env` entry",
+        )
+        .with_help(
+            "write `env { NAME = secret(\"NAME\") }`: the body reads it from its environment",
+        ),
+    );
+}
+
+/// A secret names an environment variable: letters, digits and `_`, not starting with a digit.
+fn check_secret_name(secret: &mlforge_syntax::ast::Secret, sink: &mut Sink) {
+    let name = &secret.name.value;
+    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        sink.push(
+            sink.at(
+                Code::InvalidEnvValue,
+                secret.name.span,
+                format!("\"{name}\" cannot be the name of an environment variable"),
+            )
+            .with_help("a secret names the runner's environment variable: letters, digits and `_`, not starting with a digit, like \"API_TOKEN\""),
+        );
+    }
+}
+
+/// What an env value is, when it has a form an env value may have.
+pub(crate) enum EnvForm<'e> {
+    Literal,
+    Input(&'e mlforge_syntax::ast::Name),
+}
+
+pub(crate) fn env_value_form(expr: &Expr) -> Option<EnvForm<'_>> {
+    match &expr.kind {
+        ExprKind::Str(_) | ExprKind::Error => Some(EnvForm::Literal),
+        ExprKind::Name(name) => Some(EnvForm::Input(name)),
+        _ => None,
+    }
+}
+
+fn check_nonempty_string(attr: &Attribute, wanted: &str, sink: &mut Sink) {
+    match value(attr).map(|e| &e.kind) {
+        Some(ExprKind::Str(s)) if s.trim().is_empty() => sink.error(
+            Code::AttributeType,
+            attr.span,
+            format!("`{}` cannot be empty; it must be {wanted}", attr.name.text),
+        ),
+        _ => expect_string(attr, wanted, sink),
+    }
+}
+
+/// A list of string literals, each checked by `problem` (a code and a message).
+fn check_strings(
+    attr: &Attribute,
+    wanted: &str,
+    sink: &mut Sink,
+    problem: impl Fn(&str) -> Option<(Code, String)>,
+) {
+    let Some(expr) = value(attr) else {
+        return wrong_type(attr, wanted, sink);
+    };
+    let items = match &expr.kind {
+        ExprKind::Error => return,
+        ExprKind::List(items) => items,
+        _ => return wrong_type(attr, wanted, sink),
+    };
+    for item in items {
+        match &item.kind {
+            ExprKind::Error => {}
+            ExprKind::Str(text) if text.trim().is_empty() => sink.error(
+                Code::AttributeType,
+                item.span,
+                format!("an entry of `{}` cannot be empty", attr.name.text),
+            ),
+            ExprKind::Str(text) => {
+                if let Some((code, message)) = problem(text) {
+                    sink.error(code, item.span, message);
+                }
+            }
+            _ => sink.error(
+                Code::AttributeType,
+                item.span,
+                format!(
+                    "every entry of `{}` must be a string in quotes",
+                    attr.name.text
+                ),
+            ),
+        }
+    }
+}
+
+/// Why a Python requirement (PEP 508: a name, extras, version specifiers, a marker after
+/// `;`) is not one, or `None`.
+pub fn requirement_problem(text: &str) -> Option<String> {
+    let (spec, _marker) = text.split_once(';').unwrap_or((text, ""));
+    let spec = spec.trim();
+    let name_len = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .unwrap_or(spec.len());
+    let (name, mut rest) = spec.split_at(name_len);
+    let bad = |why: &str| {
+        Some(format!(
+            "\"{text}\" is not a Python requirement: {why}; write a package name and optional versions, like \"pandas>=2.1\" or \"scikit-learn>=1.5,<2\""
+        ))
+    };
+    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return bad("it must start with a package name");
+    }
+    rest = rest.trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        let Some((inside, after)) = extras.split_once(']') else {
+            return bad("`[` opens extras that are never closed");
+        };
+        if inside.split(',').any(|e| {
+            let e = e.trim();
+            e.is_empty()
+                || !e
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        }) {
+            return bad("extras are names separated by commas, like `[sql,excel]`");
+        }
+        rest = after.trim_start();
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    for clause in rest.split(',') {
+        let clause = clause.trim();
+        let op_len = clause
+            .find(|c: char| !matches!(c, '<' | '>' | '=' | '!' | '~'))
+            .unwrap_or(clause.len());
+        let (op, version) = clause.split_at(op_len);
+        if !["==", "!=", "<=", ">=", "<", ">", "~=", "==="].contains(&op) {
+            return bad(&format!(
+                "`{clause}` does not start with a comparison like >= or =="
+            ));
+        }
+        let version = version.trim();
+        if version.is_empty()
+            || !version.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '*' | '+' | '!' | '_' | '-')
+            })
+        {
+            return bad(&format!("`{clause}` has no valid version after `{op}`"));
+        }
+    }
+    None
+}
+
+/// `YYYY-MM-DD`, a real date.
+fn check_date(attr: &Attribute, sink: &mut Sink) {
+    let Some(expr) = value(attr) else {
+        return wrong_type(attr, "a date in quotes, like \"2024-01-01\"", sink);
+    };
+    let text = match &expr.kind {
+        ExprKind::Error => return,
+        ExprKind::Str(text) => text,
+        _ => return wrong_type(attr, "a date in quotes, like \"2024-01-01\"", sink),
+    };
+    if let Err(problem) = validate_date(text) {
+        sink.push(
+            sink.at(Code::InvalidDate, expr.span, problem)
+                .with_help("write the date as year-month-day, like \"2024-01-01\""),
+        );
+    }
+}
+
+/// Checks a `YYYY-MM-DD` date.
+pub fn validate_date(text: &str) -> Result<(), String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let number = |p: &str, len: usize| {
+        (p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<u32>().ok())
+            .flatten()
+    };
+    let [Some(year), Some(month), Some(day)] = (match parts.as_slice() {
+        [y, m, d] => [number(y, 4), number(m, 2), number(d, 2)],
+        _ => [None, None, None],
+    }) else {
+        return Err(format!("\"{text}\" is not a date written as YYYY-MM-DD"));
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("\"{text}\": {month} is not a month (1-12)")),
+    };
+    if day == 0 || day > days {
+        return Err(format!("\"{text}\": the month has no day {day}"));
+    }
+    Ok(())
+}
+
+fn check_bool(attr: &Attribute, sink: &mut Sink) {
     if !matches!(
         value(attr).map(|e| &e.kind),
         Some(ExprKind::Bool(_) | ExprKind::Error)
@@ -332,6 +597,8 @@ fn check_block(attr: &Attribute, sink: &mut Sink, check: impl FnOnce(&[Attribute
                 attr.name.text, attr.name.text
             ),
         ),
+        // Reported where secrets are looked at, in `check_attributes`.
+        AttrValue::Secret(_) => {}
     }
 }
 
@@ -452,6 +719,41 @@ mod tests {
             "5-1 * * * *",
         ] {
             assert!(validate_schedule(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn requirements_and_dates() {
+        for ok in [
+            "pandas",
+            "pandas>=2.1",
+            "scikit-learn>=1.5,<2",
+            "requests[socks,security]==2.31.0",
+            "numpy~=1.26; python_version >= '3.9'",
+            "torch==2.*",
+        ] {
+            assert_eq!(requirement_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "",
+            ">=2",
+            "pandas>>2",
+            "pandas>=",
+            "pandas[sql",
+            "pan das",
+            "pandas 2",
+        ] {
+            assert!(requirement_problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(validate_date("2024-02-29"), Ok(()));
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-1-01",
+            "yesterday",
+            "2024-04-31",
+        ] {
+            assert!(validate_date(bad).is_err(), "{bad}");
         }
     }
 

@@ -111,6 +111,12 @@ codes! {
     BodyFileNotFound = "E0608", Error, "body file not found";
     UnknownInterpolation = "E0609", Error, "unknown name in a body";
     PipelineOutputMismatch = "E0610", Error, "pipeline output mismatch";
+    // Second edition (LANGUAGE.md §6): code, environment and side effects
+    InvalidRequirement = "E0620", Error, "invalid Python requirement";
+    InvalidEnvValue = "E0621", Error, "invalid env value";
+    FunctionBodyInterpolation = "E0622", Error, "`${…}` in a function body";
+    NotAPythonName = "E0623", Error, "name a function body cannot take";
+    InvalidDate = "E0624", Error, "invalid date";
     // Warnings
     UnusedParam = "W0101", Warning, "unused param";
     UnusedStep = "W0102", Warning, "unused step";
@@ -118,6 +124,7 @@ codes! {
     OutputNotWritten = "W0104", Warning, "output never written by its body";
     ShadowedParam = "W0105", Warning, "loop variable shadows a param";
     NeedlessPresent = "W0106", Warning, "present on a list with no optional values";
+    SecretNotSet = "W0110", Warning, "secret not set";
 }
 
 /// What `mlforge explain` prints for a code.

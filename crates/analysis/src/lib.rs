@@ -27,11 +27,15 @@ mod op_check;
 pub mod pipeline;
 pub mod pipeline_patch;
 mod previous;
+mod secrets;
 pub mod signature;
 pub mod types;
 mod values;
 
-pub use crate::attributes::{duration_seconds, memory_bytes, validate_schedule};
+pub use crate::attributes::{
+    duration_seconds, memory_bytes, validate_schedule, OP_ATTRIBUTES, PIPELINE_ATTRIBUTES,
+    RESOURCE_ENTRIES,
+};
 pub use crate::codes::{Code, Severity};
 pub use crate::db::{
     normalize, Db, DiskLoader, FileLoader, MemoryLoader, RootDatabase, SourceFile,
@@ -41,6 +45,7 @@ pub use crate::disk::{decode, project_root, read_text, LoadError, MAX_FILE_SIZE}
 pub use crate::file_check::file_diagnostics;
 pub use crate::op_check::check_op;
 pub use crate::previous::PreviousResults;
+pub use crate::secrets::unset_secrets;
 pub use crate::values::FUNCTIONS;
 
 use std::collections::HashSet;

@@ -3,18 +3,18 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use mlforge_syntax::ast::{BodySource, Name, Op};
+use mlforge_syntax::ast::{AttrValue, Body, BodyLang, BodySource, Name, Op};
 use mlforge_syntax::body::interpolations;
 use mlforge_syntax::Span;
 
-use crate::attributes::{check_attributes, OP_ATTRIBUTES};
+use crate::attributes::{check_attributes, env_value_form, EnvForm, OP_ATTRIBUTES};
 use crate::codes::Code;
 use crate::diagnostic::{suggest, Diagnostic, Sink};
 use crate::disk::LoadError;
 use crate::exprs::{is_constant, report_mismatch, NoNames};
 use crate::items::ItemKey;
 use crate::signature::{op_syntax, resolve_type};
-use crate::types::assignable;
+use crate::types::{assignable, Ty};
 use crate::values::check_value;
 use crate::Db;
 
@@ -27,8 +27,10 @@ pub fn check_op(db: &dyn Db, key: ItemKey<'_>) -> Vec<Diagnostic> {
         return Vec::new();
     };
     check_names(op, &mut sink);
+    let mut input_types: HashMap<&str, Ty> = HashMap::new();
     for param in &op.params {
         let ty = resolve_type(db, file, &param.ty, Some(&mut sink));
+        input_types.insert(&param.name.text, ty.clone());
         let Some(default) = &param.default else {
             continue;
         };
@@ -37,9 +39,9 @@ pub fn check_op(db: &dyn Db, key: ItemKey<'_>) -> Vec<Diagnostic> {
                 sink.at(
                     Code::InvalidDefault,
                     default.span,
-                    format!("`{}` is an artifact (`{ty}`), and artifacts cannot have defaults", param.name.text),
+                    format!("`{}` is an artifact (`{ty}`), and an op's artifact inputs cannot have defaults", param.name.text),
                 )
-                .with_help("remove the default; a step passes the artifact, or the pipeline gets it with --param"),
+                .with_help("remove the default; a step passes the artifact, and a pipeline param may have the path as its default"),
             );
         } else if !is_constant(default) {
             sink.push(
@@ -62,11 +64,14 @@ pub fn check_op(db: &dyn Db, key: ItemKey<'_>) -> Vec<Diagnostic> {
             }
         }
     }
+    let mut output_types: HashMap<&str, Ty> = HashMap::new();
     for output in &op.outputs {
-        resolve_type(db, file, &output.ty, Some(&mut sink));
+        let ty = resolve_type(db, file, &output.ty, Some(&mut sink));
+        output_types.insert(&output.name.text, ty);
     }
     check_attributes(&op.attrs, OP_ATTRIBUTES, "ops", &mut sink);
-    check_body(db, op, &mut sink);
+    check_env_inputs(op, &input_types, &mut sink);
+    check_body(db, op, &output_types, &mut sink);
     sink.diagnostics
 }
 
@@ -95,7 +100,63 @@ fn check_names(op: &Op, sink: &mut Sink) {
     }
 }
 
-fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
+/// A name in an env value is one of the op's string inputs: its value, given by the step,
+/// is then part of the step's inputs (and so of its cache key).
+fn check_env_inputs(op: &Op, input_types: &HashMap<&str, Ty>, sink: &mut Sink) {
+    let entries = op
+        .attrs
+        .iter()
+        .filter(|a| a.name.text == "env")
+        .filter_map(|a| match &a.value {
+            AttrValue::Block(entries) => Some(entries),
+            AttrValue::Expr(_) | AttrValue::Secret(_) => None,
+        })
+        .flatten();
+    for entry in entries {
+        let AttrValue::Expr(expr) = &entry.value else {
+            continue;
+        };
+        let Some(EnvForm::Input(name)) = env_value_form(expr) else {
+            continue;
+        };
+        match input_types.get(name.text.as_str()) {
+            Some(Ty::Str | Ty::Unknown) => {}
+            Some(ty) => sink.push(
+                sink.at(
+                    Code::InvalidEnvValue,
+                    name.span,
+                    format!(
+                        "the input `{}` is `{ty}`, and an env value must be a string",
+                        name.text
+                    ),
+                )
+                .with_help(format!("declare `{}` as a `string` input", name.text)),
+            ),
+            None => {
+                let inputs = op.params.iter().map(|p| p.name.text.as_str());
+                let help = suggest(&name.text, inputs).unwrap_or_else(|| {
+                    format!(
+                        "to read the runner's environment variable when the step runs, write `secret(\"{}\")`; to pass a value, add a `string` input and name it here",
+                        entry.name.text
+                    )
+                });
+                sink.push(
+                    sink.at(
+                        Code::InvalidEnvValue,
+                        name.span,
+                        format!(
+                            "`{}` is not an input of `{}`; an env value is a string in quotes, one of the op's string inputs, or `secret(\"NAME\")`",
+                            name.text, op.name.text
+                        ),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
+}
+
+fn check_body(db: &dyn Db, op: &Op, output_types: &HashMap<&str, Ty>, sink: &mut Sink) {
     match op.bodies.as_slice() {
         [] => sink.push(
             sink.at(
@@ -125,7 +186,12 @@ fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
         return;
     };
     match &body.source {
-        BodySource::Inline { text, text_span } => check_interpolations(op, text, *text_span, sink),
+        BodySource::Inline { text, text_span } if body.function => {
+            check_function_body(op, output_types, text, *text_span, sink)
+        }
+        BodySource::Inline { text, text_span } => {
+            check_interpolations(op, body, text, *text_span, sink)
+        }
         BodySource::File(path) => {
             let file_path = sink
                 .file
@@ -151,7 +217,110 @@ fn check_body(db: &dyn Db, op: &Op, sink: &mut Sink) {
     }
 }
 
-fn check_interpolations(op: &Op, text: &str, text_span: Span, sink: &mut Sink) {
+/// Whether `word` appears in `text` as a whole word.
+fn has_word(text: &str, word: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
+/// W0104 for a function body: an artifact output it never names cannot be written, and
+/// without a `return` the other outputs are never given.
+fn check_function_outputs(op: &Op, output_types: &HashMap<&str, Ty>, text: &str, sink: &mut Sink) {
+    let returns = has_word(text, "return");
+    for output in &op.outputs {
+        let name = &output.name.text;
+        let Some(ty) = output_types.get(name.as_str()) else {
+            continue;
+        };
+        let (message, help) = if ty.is_artifact() {
+            if has_word(text, name) {
+                continue;
+            }
+            (
+                format!("the body never mentions the output `{name}`, so it cannot write it"),
+                format!("`{name}` is a `pathlib.Path`: write the output there"),
+            )
+        } else if *ty != Ty::Unknown && !returns {
+            (
+                format!("the body never returns, so the output `{name}` is never given"),
+                "end the body with `return VALUE` (a dict by name when several outputs are returned)".to_string(),
+            )
+        } else {
+            continue;
+        };
+        sink.push(
+            sink.at(Code::OutputNotWritten, output.name.span, message)
+                .with_help(help),
+        );
+    }
+}
+
+/// Python's reserved words: a function body cannot take a parameter by such a name.
+const PYTHON_KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+/// `python def`: inputs and artifact outputs are parameters, `${…}` is not used.
+fn check_function_body(
+    op: &Op,
+    output_types: &HashMap<&str, Ty>,
+    text: &str,
+    text_span: Span,
+    sink: &mut Sink,
+) {
+    let names = op
+        .params
+        .iter()
+        .map(|p| &p.name)
+        .chain(op.outputs.iter().map(|o| &o.name));
+    for name in names {
+        if PYTHON_KEYWORDS.contains(&name.text.as_str()) {
+            sink.push(
+                sink.at(
+                    Code::NotAPythonName,
+                    name.span,
+                    format!(
+                        "`{}` is a Python keyword, so a `python def` body cannot take it as a parameter",
+                        name.text
+                    ),
+                )
+                .with_help(format!("rename it, for example to `{}_`", name.text)),
+            );
+        }
+    }
+    check_function_outputs(op, output_types, text, sink);
+    for interp in interpolations(text) {
+        let at = Span::new(
+            text_span.start as usize + interp.range.start,
+            text_span.start as usize + interp.range.end,
+        );
+        let help = if interp.unterminated {
+            "in a `python def` body inputs are plain Python variables; write `$${` for a literal `${`".to_string()
+        } else {
+            format!(
+                "in a `python def` body inputs are plain Python variables: write `{}`, or `$${{` for a literal `${{`",
+                interp.name
+            )
+        };
+        sink.push(
+            sink.at(
+                Code::FunctionBodyInterpolation,
+                at,
+                "a `python def` body does not use `${…}`",
+            )
+            .with_help(help),
+        );
+    }
+}
+
+fn check_interpolations(op: &Op, body: &Body, text: &str, text_span: Span, sink: &mut Sink) {
     let found = interpolations(text);
     let known = || {
         op.params
@@ -182,14 +351,22 @@ fn check_interpolations(op: &Op, text: &str, text_span: Span, sink: &mut Sink) {
         }
         let help = suggest(&interp.name, known()).unwrap_or_else(|| {
             let names: Vec<String> = known().map(|n| format!("`{n}`")).collect();
-            if names.is_empty() {
+            let listed = if names.is_empty() {
                 "this op has no inputs or outputs to interpolate".to_string()
             } else {
                 format!(
                     "`${{…}}` can name this op's inputs and outputs: {}",
                     names.join(", ")
                 )
-            }
+            };
+            let literal = match body.lang {
+                BodyLang::Shell => format!(
+                    "; to expand the shell variable, write `$${{{name}}}` (`$${{` is a literal `${{`) or `${name}`",
+                    name = interp.name
+                ),
+                BodyLang::Python => "; write `$${` for a literal `${`".to_string(),
+            };
+            format!("{listed}{literal}")
         });
         sink.push(
             sink.at(

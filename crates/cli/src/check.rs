@@ -4,7 +4,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlforge_analysis::{check_files, Db, DiskLoader, LoadError, RootDatabase, SourceFile};
+use mlforge_analysis::{
+    check_files, unset_secrets, Db, DiskLoader, LoadError, RootDatabase, SourceFile,
+};
 
 use crate::error::{fail, CliError, CliResult};
 use crate::report::{render_json, render_text, Summary};
@@ -26,7 +28,16 @@ pub fn run(paths: &[PathBuf], format: Format) -> CliResult {
         }
         roots.push(file);
     }
-    let results = check_files(&db, &roots);
+    let mut results = check_files(&db, &roots);
+    // Secrets are read where the pipeline runs; here is the best guess of that place.
+    let is_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    for (file, diagnostics) in &mut results {
+        let unset = unset_secrets(&db, *file, &is_set);
+        if !unset.is_empty() {
+            diagnostics.extend(unset);
+            diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        }
+    }
     let summary = Summary::of(&results);
     match format {
         Format::Json => println!("{}", render_json(&db, &results, &summary)),

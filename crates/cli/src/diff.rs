@@ -4,10 +4,13 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use mlforge_store::{diff_counts, diff_runs, DiffStatus, RunRecord, StepDiff};
+use mlforge_store::{
+    diff_counts, diff_metrics, diff_runs, DiffStatus, MetricChange, RunRecord, StepDiff,
+};
 
 use crate::error::CliResult;
 use crate::history::{find_run, open, print_out};
+use crate::metrics::number;
 use crate::Format;
 
 #[derive(Args)]
@@ -40,14 +43,23 @@ pub fn run(args: &DiffArgs) -> CliResult {
         store.lineage.attempts(run_a.id)?,
         store.lineage.attempts(run_b.id)?,
     );
+    let metrics = diff_metrics(
+        &store.lineage.measured(run_a.id)?,
+        &store.lineage.measured(run_b.id)?,
+    );
     print_out(&match args.format {
-        Format::Json => json(&run_a, &run_b, &steps),
-        Format::Text => text(&run_a, &run_b, &steps),
+        Format::Json => json(&run_a, &run_b, &steps, &metrics),
+        Format::Text => text(&run_a, &run_b, &steps, &metrics),
     });
     Ok(())
 }
 
-fn json(run_a: &RunRecord, run_b: &RunRecord, steps: &[StepDiff]) -> String {
+fn json(
+    run_a: &RunRecord,
+    run_b: &RunRecord,
+    steps: &[StepDiff],
+    metrics: &[MetricChange],
+) -> String {
     let side = |x: &Option<mlforge_store::AttemptRecord>| {
         x.as_ref()
             .map(|x| serde_json::json!({"attempt_id": x.id, "status": x.status}))
@@ -72,11 +84,20 @@ fn json(run_a: &RunRecord, run_b: &RunRecord, steps: &[StepDiff]) -> String {
         "pipelines": [run_a.pipeline, run_b.pipeline],
         "counts": diff_counts(steps),
         "steps": rows,
+        "metrics": metrics
+            .iter()
+            .map(|m| serde_json::json!({"metric": m.metric, "a": m.a, "b": m.b, "delta": m.delta()}))
+            .collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&document).expect("diff serializes") + "\n"
 }
 
-fn text(run_a: &RunRecord, run_b: &RunRecord, steps: &[StepDiff]) -> String {
+fn text(
+    run_a: &RunRecord,
+    run_b: &RunRecord,
+    steps: &[StepDiff],
+    metrics: &[MetricChange],
+) -> String {
     let mut out = String::new();
     outln!(
         out,
@@ -120,5 +141,29 @@ fn text(run_a: &RunRecord, run_b: &RunRecord, steps: &[StepDiff]) -> String {
         .map(|(status, n)| format!("{n} {}", status.label()))
         .collect();
     outln!(out, "{}", summary.join(", "));
+    if !metrics.is_empty() {
+        outln!(out, "metrics ({} → {})", run_a.id, run_b.id);
+        let width = metrics
+            .iter()
+            .map(|m| m.metric.chars().count())
+            .max()
+            .unwrap_or(0);
+        let shown = |v: Option<f64>| v.map_or("-".to_string(), number);
+        for m in metrics {
+            let how = match (m.a, m.delta()) {
+                (_, Some(0.0)) => "same".to_string(),
+                (_, Some(d)) => format!("{}{}", if d > 0.0 { "+" } else { "" }, number(d)),
+                (None, _) => format!("only in {}", run_b.id),
+                (Some(_), None) => format!("only in {}", run_a.id),
+            };
+            outln!(
+                out,
+                "  {:<width$}  {} → {}  ({how})",
+                m.metric,
+                shown(m.a),
+                shown(m.b)
+            );
+        }
+    }
     out
 }

@@ -7,6 +7,7 @@ mod diff;
 mod error;
 mod explain;
 mod fmt;
+mod get;
 mod git;
 mod graph;
 mod history;
@@ -15,6 +16,7 @@ mod install;
 mod ir;
 mod lineage;
 mod lsp;
+mod metrics;
 mod plan;
 mod report;
 mod run;
@@ -108,6 +110,12 @@ enum Command {
     Show(runs::ShowArgs),
     /// Print the log of a step of a run.
     Logs(runs::LogsArgs),
+    /// Show the metrics of runs side by side (STEP.OUTPUT.NAME; nested names joined by `.`).
+    Metrics(metrics::MetricsArgs),
+    /// Copy one output of a recorded run out of the store (RUN/STEP.OUTPUT, like
+    /// `latest/fit.model`): a file, a folder, or a value as text. Never replaces a path
+    /// without --force.
+    Get(get::GetArgs),
     /// Show what produced an artifact (or, with --downstream, everything that used it) as a
     /// tree, JSON or DOT; `lineage export --openlineage RUN` writes OpenLineage events.
     Lineage(lineage::LineageArgs),
@@ -156,6 +164,8 @@ fn main() -> ExitCode {
             | Command::Runs(_)
             | Command::Show(_)
             | Command::Logs(_)
+            | Command::Get(_)
+            | Command::Metrics(_)
             | Command::Lineage(_)
             | Command::Store(_)
     ) {
@@ -180,6 +190,8 @@ fn main() -> ExitCode {
         Command::Lineage(args) => lineage::run(&args),
         Command::Show(args) => runs::show(&args),
         Command::Logs(args) => runs::logs(&args),
+        Command::Get(args) => get::run(&args),
+        Command::Metrics(args) => metrics::run(&args),
         Command::Store(args) => upkeep::run(&args),
         Command::Ir {
             file,

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use mlforge_runner::events::instance_name;
 use mlforge_runner::{PlanStatus, RunOptions};
-use mlforge_store::Store;
+use mlforge_store::{RunFilter, Store};
 
 use crate::error::CliResult;
-use crate::run::{compile, parse_params, python, select, worded};
+use crate::run::{chosen_python, compile, params_file, parse_params, select, worded};
 use crate::Format;
 
 #[derive(Args)]
@@ -22,6 +22,9 @@ pub struct PlanArgs {
     /// A param value, `NAME=VALUE`, as for `mlforge run`.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// A params file, as for `mlforge run`.
+    #[arg(long = "params", value_name = "FILE")]
+    pub params_file: Option<PathBuf>,
     /// Plan as `mlforge run --no-cache` would run.
     #[arg(long)]
     pub no_cache: bool,
@@ -31,7 +34,8 @@ pub struct PlanArgs {
     /// Plan as `mlforge run --from STEP` would run.
     #[arg(long, value_name = "STEP")]
     pub from: Option<String>,
-    /// The Python interpreter a run would use (part of the cache key).
+    /// The Python interpreter a run would use (part of the cache key). Default: $MLFORGE_PYTHON,
+    /// else `python` in mlforge.toml, else the one the pipeline's latest run used, else python3.
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// The store folder.
@@ -46,6 +50,7 @@ pub fn run(args: &PlanArgs) -> CliResult {
     let params = parse_params(&args.params)?;
     let file = crate::settings::pipeline_file(args.file.as_deref())?;
     let (program, json) = compile(&file, args.pipeline.as_deref())?;
+    let params_file = params_file(args.params_file.as_deref(), false)?;
     let opened = match Store::open_read_only(&args.store) {
         Ok(Some(store)) => Ok(store),
         Ok(None) => Store::ephemeral(&args.store),
@@ -53,13 +58,24 @@ pub fn run(args: &PlanArgs) -> CliResult {
     };
     let mut store =
         opened.map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
+    // With no interpreter chosen, plan as the latest run ran: a run given `--python` would
+    // otherwise show every Python step as changed.
+    let (python, python_origin) = match chosen_python(args.python.as_deref()) {
+        Some(python) => (python, None),
+        None => match latest_python(&store, &program.pipeline) {
+            Some((python, run)) => (python, Some(format!("as run {run} used"))),
+            None => ("python3".to_string(), None),
+        },
+    };
     let options = RunOptions {
         file: file.clone(),
         program_json: json,
         params,
+        params_file,
         no_cache: args.no_cache,
         select: select(&args.only, &args.from),
-        python: python(args.python.as_deref()),
+        python: python.clone(),
+        project_root: Some(crate::settings::project_root_of(&file)),
         ..RunOptions::default()
     };
     let plan = mlforge_runner::plan(&program, &options, &mut store)
@@ -82,6 +98,9 @@ pub fn run(args: &PlanArgs) -> CliResult {
                 count(PlanStatus::Unknown),
                 count(PlanStatus::Skipped),
             );
+            if let Some(origin) = &python_origin {
+                println!("  (python bodies planned with {python}, {origin}; --python plans with another)");
+            }
             let names: Vec<String> = plan
                 .entries
                 .iter()
@@ -98,4 +117,20 @@ pub fn run(args: &PlanArgs) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// The interpreter the latest run of `pipeline` used, and that run's number.
+fn latest_python(store: &Store, pipeline: &str) -> Option<(String, i64)> {
+    let run = store
+        .lineage
+        .runs(&RunFilter {
+            pipeline: Some(pipeline.to_string()),
+            limit: Some(1),
+            ..RunFilter::default()
+        })
+        .ok()?
+        .into_iter()
+        .next()?;
+    let python = run.options.get("python")?.as_str()?.to_string();
+    Some((python, run.id))
 }

@@ -11,12 +11,12 @@ use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
 use mlforge_ir::{CompileError, Program};
 use mlforge_runner::events::instance_name;
-use mlforge_runner::{RunError, RunOptions, Select};
+use mlforge_runner::{ParamsFile, RunError, RunOptions, Select};
 use mlforge_store::{RunStatus, Store};
 
 use crate::check::{load_root, print_problems};
 use crate::error::{fail, CliError, CliResult};
-use crate::run_events::{JsonLines, PlainLines, Progress};
+use crate::run_events::{totals, JsonLines, PlainLines, Progress};
 use crate::runs;
 
 #[derive(Args)]
@@ -29,6 +29,10 @@ pub struct RunArgs {
     /// A param value, `NAME=VALUE` (lists as JSON: `rates=[0.1,1]`; artifacts as paths).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// A params file (YAML, JSON or TOML) giving params by name (default: `params` in
+    /// mlforge.toml); a --param wins over it.
+    #[arg(long = "params", value_name = "FILE", conflicts_with = "resume")]
+    pub params_file: Option<PathBuf>,
     /// Steps to run at once (default: `jobs` in mlforge.toml, else the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
@@ -55,6 +59,10 @@ pub struct RunArgs {
     /// The store folder (lineage database and artifacts).
     #[arg(long, value_name = "DIR", default_value_os_t = crate::settings::default_store())]
     pub store: PathBuf,
+    /// After a successful run, copy the pipeline's outputs to DIR/<output name> (replacing
+    /// what an earlier publish left there, and saying so).
+    #[arg(long, value_name = "DIR")]
+    pub publish: Option<PathBuf>,
     /// When the run has ended, mirror it (params, metrics, tags, artifact list) to this MLflow
     /// tracking server, like http://127.0.0.1:5000.
     #[arg(long, value_name = "URI")]
@@ -86,6 +94,14 @@ pub fn compile(file: &Path, pipeline: Option<&str>) -> CliResult<(Program, Strin
     }
 }
 
+/// Whether some step runs inside a `for` (then counts are of step instances).
+pub fn has_loops(program: &Program) -> bool {
+    program
+        .blocks
+        .values()
+        .any(|b| matches!(b, mlforge_ir::Block::For { .. }))
+}
+
 /// `--only STEP` or `--from STEP` (clap lets only one through).
 pub fn select(only: &Option<String>, from: &Option<String>) -> Option<Select> {
     match (only, from) {
@@ -100,12 +116,14 @@ pub fn select(only: &Option<String>, from: &Option<String>) -> Option<Select> {
 pub fn worded(error: &RunError, select: Option<&Select>) -> String {
     match (error, select) {
         (RunError::ResumeWithParams { .. }, _) => {
-            "--resume runs with the params of the run it resumes; drop --param".into()
+            "--resume runs with the params of the run it resumes; drop --param and --params".into()
         }
         (RunError::ParamTwice(name), _) => format!("--param {name} is given twice"),
         (RunError::ParamMissing { name, ty, artifact }, _) => {
             let what = if *artifact { "PATH" } else { "VALUE" };
-            format!("param `{name}` ({ty}) needs a value: add --param {name}={what}")
+            format!(
+                "param `{name}` ({ty}) needs a value: add --param {name}={what}, or give it in a params file (--params FILE)"
+            )
         }
         (RunError::NoEarlierResult { step }, Some(select)) => {
             let flag = match select {
@@ -118,6 +136,22 @@ pub fn worded(error: &RunError, select: Option<&Select>) -> String {
         }
         (other, _) => other.to_string(),
     }
+}
+
+/// The params file: the one named, else the project's (not for `--resume`, which takes the
+/// params of the run it resumes).
+pub fn params_file(flag: Option<&Path>, resume: bool) -> CliResult<Option<ParamsFile>> {
+    let path = match flag {
+        Some(path) => path.to_path_buf(),
+        None if resume => return Ok(None),
+        None => match crate::settings::params_file() {
+            Some(path) => path,
+            None => return Ok(None),
+        },
+    };
+    ParamsFile::read(&path)
+        .map(Some)
+        .map_err(|e| CliError::Failed(e.to_string()))
 }
 
 /// `NAME=VALUE` pairs.
@@ -139,6 +173,11 @@ pub fn parse_params(params: &[String]) -> CliResult<Vec<(String, String)>> {
 /// python3. A relative path (`.venv/bin/python`) is made absolute: steps run in their own
 /// folders.
 pub fn python(flag: Option<&str>) -> String {
+    chosen_python(flag).unwrap_or_else(|| "python3".to_string())
+}
+
+/// The interpreter the flag, $MLFORGE_PYTHON or the project names; `None` when none does.
+pub fn chosen_python(flag: Option<&str>) -> Option<String> {
     let chosen = flag
         .map(str::to_string)
         .or_else(|| {
@@ -146,15 +185,14 @@ pub fn python(flag: Option<&str>) -> String {
                 .ok()
                 .filter(|p| !p.is_empty())
         })
-        .or_else(crate::settings::python)
-        .unwrap_or_else(|| "python3".to_string());
+        .or_else(crate::settings::python)?;
     let path = Path::new(&chosen);
     if chosen.contains('/') && path.is_relative() {
         if let Ok(dir) = std::env::current_dir() {
-            return dir.join(path).display().to_string();
+            return Some(dir.join(path).display().to_string());
         }
     }
-    chosen
+    Some(chosen)
 }
 
 pub fn run(args: &RunArgs) -> CliResult {
@@ -170,6 +208,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         None => None,
     };
     let (program, json) = compile(&file, args.pipeline.as_deref())?;
+    let params_file = params_file(args.params_file.as_deref(), args.resume.is_some())?;
     let mut store = Store::open(&args.store)
         .map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
     let defaults = RunOptions::default();
@@ -177,11 +216,13 @@ pub fn run(args: &RunArgs) -> CliResult {
         file: file.clone(),
         program_json: json,
         params,
+        params_file,
         jobs: crate::settings::jobs(args.jobs).unwrap_or(defaults.jobs),
         no_cache: args.no_cache,
         select: select(&args.only, &args.from),
         resume: args.resume,
         python: python(args.python.as_deref()),
+        project_root: Some(crate::settings::project_root_of(&file)),
         handle_signals: true,
         ..defaults
     };
@@ -197,7 +238,7 @@ pub fn run(args: &RunArgs) -> CliResult {
             &program, &options, &mut store, &mut sink,
         ))
     } else if std::io::stderr().is_terminal() {
-        let mut sink = Progress::new();
+        let mut sink = Progress::new(has_loops(&program));
         let result = runtime.block_on(mlforge_runner::run(
             &program, &options, &mut store, &mut sink,
         ));
@@ -212,12 +253,8 @@ pub fn run(args: &RunArgs) -> CliResult {
     // Steps killed on cancellation are gone; do not wait for stray tasks.
     runtime.shutdown_background();
     let report = result.map_err(|e| worded(&e, options.select.as_ref()))?;
-    let counts = &report.counts;
     let seconds = report.duration_ms as f64 / 1000.0;
-    let summary = format!(
-        "{} step instances ran, {} cached, {} skipped, {} failed",
-        counts.succeeded, counts.cached, counts.skipped, counts.failed
-    );
+    let summary = totals(&report.counts, has_loops(&program));
     for failure in &report.failures {
         let name = instance_name(&failure.step, failure.element.as_deref().unwrap_or(&[]));
         eprintln!(
@@ -231,7 +268,7 @@ pub fn run(args: &RunArgs) -> CliResult {
             }
         }
         if let Some(hint) =
-            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &options.python)
+            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &failure.python)
         {
             eprintln!("  hint: {hint}");
         }
@@ -250,13 +287,28 @@ pub fn run(args: &RunArgs) -> CliResult {
     let outcome = match report.status {
         RunStatus::Succeeded => {
             eprintln!("run {id} succeeded in {seconds:.2}s: {summary}");
-            Ok(())
+            match &args.publish {
+                Some(dir) => publish(&program, &report.outputs, &store, dir),
+                None => Ok(()),
+            }
         }
         RunStatus::Cancelled => {
+            if let Some(dir) = &args.publish {
+                eprintln!(
+                    "nothing published to {}: the run was cancelled",
+                    dir.display()
+                );
+            }
             eprintln!("run {id} cancelled after {seconds:.2}s: {summary}; resume with: {resume}");
             Err(CliError::Problems)
         }
         _ => {
+            if let Some(dir) = &args.publish {
+                eprintln!(
+                    "nothing published to {}: the run did not succeed",
+                    dir.display()
+                );
+            }
             if let Some(error) = &report.error {
                 eprintln!("error: {}", worded(error, options.select.as_ref()));
             }
@@ -284,4 +336,36 @@ pub fn run(args: &RunArgs) -> CliResult {
             Err(CliError::Problems)
         }
     }
+}
+
+/// `--publish DIR`: the pipeline's outputs copied out, each said on standard error.
+fn publish(program: &Program, outputs: &serde_json::Value, store: &Store, dir: &Path) -> CliResult {
+    use mlforge_runner::publish::Published;
+    let published = mlforge_runner::publish::publish(program, outputs, &store.artifacts, dir)?;
+    if published.is_empty() {
+        eprintln!(
+            "nothing to publish: pipeline `{}` declares no outputs (`output NAME = …`)",
+            program.pipeline
+        );
+    }
+    for item in published {
+        match item {
+            Published::Written {
+                name,
+                path,
+                replaced,
+            } => {
+                let replaced = if replaced {
+                    " (replacing what was there)"
+                } else {
+                    ""
+                };
+                eprintln!("published `{name}` to {}{replaced}", path.display());
+            }
+            Published::Absent { name, why } => {
+                eprintln!("not published: `{name}`: {why}");
+            }
+        }
+    }
+    Ok(())
 }

@@ -11,6 +11,30 @@ fn name(step: &str, element: &Option<Vec<u32>>) -> String {
     instance_name(step, element.as_deref().unwrap_or(&[]))
 }
 
+/// `1 step`, `2 steps`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A run's totals: of steps, or of step instances when steps run inside a `for`.
+pub fn totals(counts: &mlforge_runner::events::Counts, loops: bool) -> String {
+    let total =
+        counts.succeeded + counts.cached + counts.skipped + counts.failed + counts.cancelled;
+    let unit = plural(total, if loops { "step instance" } else { "step" });
+    let mut text = format!(
+        "{unit}: {} ran, {} cached, {} skipped, {} failed",
+        counts.succeeded, counts.cached, counts.skipped, counts.failed
+    );
+    if counts.cancelled > 0 {
+        text.push_str(&format!(", {} cancelled", counts.cancelled));
+    }
+    text
+}
+
 fn seconds(ms: u64) -> String {
     format!("{:.2}s", ms as f64 / 1000.0)
 }
@@ -23,13 +47,22 @@ fn line(event: &Event, run_id: i64) -> Option<String> {
             file,
             jobs,
             steps,
+            steps_in_loops,
             resumed_from,
             ..
         } => {
             let resumed = resumed_from.map_or(String::new(), |r| format!(", resuming run {r}"));
-            // Steps are what the file declares; a step inside `for` runs as one instance per
-            // element, and the counts that follow are of instances.
-            format!("run {run_id}: pipeline `{pipeline}` from {file} ({steps} steps, at most {jobs} running at once{resumed})")
+            // Steps are what the file declares; the totals at the end count instances,
+            // which differ only when steps sit inside a `for`: say so here.
+            let loops = if *steps_in_loops > 0 {
+                format!(" ({steps_in_loops} inside a `for`, run once per element)",)
+            } else {
+                String::new()
+            };
+            format!(
+                "run {run_id}: pipeline `{pipeline}` from {file}: {}{loops}, at most {jobs} running at once{resumed}",
+                plural(*steps, "step")
+            )
         }
         Event::StepQueued { .. } => return None,
         Event::StepStarted {
@@ -128,6 +161,8 @@ impl EventSink for PlainLines {
 /// On a terminal: finished steps scroll above a line per running step and a totals line.
 pub struct Progress {
     multi: MultiProgress,
+    /// `steps` or `step instances` (when steps run inside a `for`).
+    unit: &'static str,
     totals: ProgressBar,
     running: HashMap<String, ProgressBar>,
     done: usize,
@@ -137,7 +172,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new() -> Progress {
+    pub fn new(loops: bool) -> Progress {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let totals = multi.add(ProgressBar::new_spinner());
         totals.set_style(
@@ -147,6 +182,7 @@ impl Progress {
         totals.enable_steady_tick(Duration::from_millis(120));
         Progress {
             multi,
+            unit: if loops { "step instances" } else { "steps" },
             totals,
             running: HashMap::new(),
             done: 0,
@@ -158,7 +194,8 @@ impl Progress {
 
     fn update_totals(&self) {
         self.totals.set_message(format!(
-            "step instances: {} done · {} cached · {} skipped · {} failed · {} running",
+            "{}: {} done · {} cached · {} skipped · {} failed · {} running",
+            self.unit,
             self.done,
             self.cached,
             self.skipped,

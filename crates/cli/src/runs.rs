@@ -1,6 +1,7 @@
 //! `mlforge runs`, `mlforge show RUN`, `mlforge logs RUN STEP`: reading the lineage store;
 //! `mlforge runs mirror RUN`: copying a run to MLflow (the work is `mlforge_mlflow`'s).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -146,23 +147,7 @@ fn runs(args: &RunsArgs) -> CliResult {
             );
             for run in &runs {
                 let attempts = store.lineage.attempts(run.id).unwrap_or_default();
-                let cached = attempts
-                    .iter()
-                    .filter(|a| a.status == AttemptStatus::Cached)
-                    .count();
-                let failed = attempts
-                    .iter()
-                    .filter(|a| {
-                        a.status == AttemptStatus::Failed || a.status == AttemptStatus::TimedOut
-                    })
-                    .count();
-                let mut steps = format!("{} records", attempts.len());
-                if cached > 0 {
-                    steps.push_str(&format!(", {cached} cached"));
-                }
-                if failed > 0 {
-                    steps.push_str(&format!(", {failed} failed attempts"));
-                }
+                let steps = step_summary(attempts);
                 println!(
                     "{:>5}  {:<11}  {:<20}  {:<19}  {:>9}  {steps}",
                     run.id,
@@ -175,6 +160,49 @@ fn runs(args: &RunsArgs) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// What a run's steps did, for people: `3 ran, 2 cached, 1 failed (after 2 retries)`.
+/// Counts are of step instances (a step inside a `for` once per element), each by its
+/// last attempt; earlier attempts of an instance are its retries.
+fn step_summary(attempts: Vec<AttemptRecord>) -> String {
+    let total = attempts.len();
+    let last = last_attempts(attempts);
+    let retries = total - last.len();
+    let count =
+        |pick: &dyn Fn(AttemptStatus) -> bool| last.iter().filter(|a| pick(a.status)).count();
+    let parts = [
+        (count(&|s| s == AttemptStatus::Succeeded), "ran"),
+        (count(&|s| s == AttemptStatus::Cached), "cached"),
+        (count(&|s| s == AttemptStatus::Skipped), "skipped"),
+        (
+            count(&|s| matches!(s, AttemptStatus::Failed | AttemptStatus::TimedOut)),
+            "failed",
+        ),
+        (count(&|s| s == AttemptStatus::Cancelled), "cancelled"),
+        (count(&|s| s == AttemptStatus::Running), "running"),
+        (count(&|s| s == AttemptStatus::Interrupted), "interrupted"),
+    ];
+    let mut text: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if text.is_empty() {
+        text.push("none ran".into());
+    }
+    let mut text = text.join(", ");
+    if retries > 0 {
+        text.push_str(&format!(
+            " ({} retried)",
+            if retries == 1 {
+                "1 attempt".to_string()
+            } else {
+                format!("{retries} attempts")
+            }
+        ));
+    }
+    text
 }
 
 fn short(value: &serde_json::Value) -> String {
@@ -389,7 +417,11 @@ pub fn logs(args: &LogsArgs) -> CliResult {
                         eprintln!("(the log of {name} is empty: the step printed nothing)");
                     }
                     if attempt.status == AttemptStatus::Cached && !several {
-                        eprintln!("({name} was cached: this is the log of the attempt it reused)");
+                        // A log need not end with a newline; on a terminal the note must
+                        // still start a line of its own (the log itself is left as it is).
+                        let _ = std::io::stdout().flush();
+                        let newline = if ends_mid_line(&mut file) { "\n" } else { "" };
+                        eprintln!("{newline}({name} was cached: this is the log of the attempt it reused)");
                     }
                 }
                 Err(e) => {
@@ -404,6 +436,13 @@ pub fn logs(args: &LogsArgs) -> CliResult {
     } else {
         Ok(())
     }
+}
+
+/// Whether a non-empty file's last byte is not a newline.
+fn ends_mid_line(file: &mut std::fs::File) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut last = [0u8];
+    file.seek(SeekFrom::End(-1)).is_ok() && file.read_exact(&mut last).is_ok() && last[0] != b'\n'
 }
 
 /// Where `--mlflow URI` points, checked before any work is done (a typo should not cost a

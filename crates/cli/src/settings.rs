@@ -54,6 +54,15 @@ pub fn jobs(flag: Option<usize>) -> Option<usize> {
     flag.or_else(|| project().ok().flatten().and_then(|p| p.settings.jobs))
 }
 
+/// The project's params file, if it names one.
+pub fn params_file() -> Option<PathBuf> {
+    project()
+        .ok()
+        .flatten()
+        .and_then(Project::params)
+        .map(shorter)
+}
+
 /// The project's interpreter, if it names one.
 pub fn python() -> Option<String> {
     project().ok().flatten().and_then(Project::python)
@@ -65,4 +74,17 @@ fn shorter(path: PathBuf) -> PathBuf {
         .ok()
         .and_then(|here| path.strip_prefix(here).ok().map(Path::to_path_buf))
         .unwrap_or(path)
+}
+
+/// The project root of a pipeline file (LANGUAGE.md §6.4): the folder of the nearest
+/// `mlforge.toml` above it, else the file's own folder. Python bodies import from it.
+pub fn project_root_of(file: &Path) -> PathBuf {
+    let folder = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match Project::discover(folder) {
+        Ok(Some(project)) => project.root,
+        _ => std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf()),
+    }
 }

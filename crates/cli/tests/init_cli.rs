@@ -41,20 +41,17 @@ fn init_then_run_in_the_new_folder_succeeds_and_then_comes_from_the_cache() {
         assert!(demo.join(file).is_file(), "{file} was not written");
     }
     let first = ok(mlforge(&demo, &["run"]));
-    assert!(first.contains("2 step instances ran, 0 cached"), "{first}");
+    assert!(first.contains("2 steps: 2 ran, 0 cached"), "{first}");
     assert!(demo.join(".mlforge/lineage.db").is_file());
     let second = ok(mlforge(&demo, &["run"]));
-    assert!(
-        second.contains("0 step instances ran, 2 cached"),
-        "{second}"
-    );
+    assert!(second.contains("2 steps: 0 ran, 2 cached"), "{second}");
     // The first project is clean by the project's own checks.
     ok(mlforge(&demo, &["check"]));
     ok(mlforge(&demo, &["fmt", "--check"]));
     // From a subfolder, the project's main file and store are used.
     std::fs::create_dir(demo.join("notes")).unwrap();
     let third = ok(mlforge(&demo.join("notes"), &["run"]));
-    assert!(third.contains("0 step instances ran, 2 cached"), "{third}");
+    assert!(third.contains("2 steps: 0 ran, 2 cached"), "{third}");
     assert!(!demo.join("notes/.mlforge").exists());
     let runs = ok(mlforge(&demo.join("notes"), &["runs"]));
     assert!(runs.lines().count() >= 3, "{runs}");

@@ -232,7 +232,7 @@ fn plan_says_what_will_run_and_why() {
     env.expect(0);
     assert!(
         env.stdout
-            .contains("will run       data       environment changed (program: \"python3\" → "),
+            .contains("will run       data       environment changed (interpreter: \"python3\" → "),
         "{}",
         env.stdout
     );

@@ -19,6 +19,7 @@ pub fn empty_program(like: &Program) -> Program {
         file: like.file.clone(),
         doc: None,
         schedule: None,
+        scheduling: Default::default(),
         params: Vec::new(),
         outputs: Vec::new(),
         ops: BTreeMap::new(),

@@ -226,7 +226,8 @@ pub enum OpChange {
     Attribute(AttributeChange),
 }
 
-/// An op attribute (`image`, `retries`, `timeout_seconds`, `cache`, `resources`, `env`):
+/// An op attribute (`image`, `retries`, `timeout_seconds`, `cache`, `resources`, `env`,
+/// `uses`, `requires`, `interpreter`):
 /// its IR value before and after (`null` when not set).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -178,7 +178,7 @@ fn op_changes(a: &str, b: &str, x: &Op, y: &Op) -> Vec<OpChange> {
             new: outputs(y),
         });
     }
-    let attributes = |op: &Op| -> [(&'static str, serde_json::Value); 6] {
+    let attributes = |op: &Op| -> [(&'static str, serde_json::Value); 9] {
         use serde_json::to_value as v;
         [
             ("image", v(&op.image).unwrap_or_default()),
@@ -187,6 +187,9 @@ fn op_changes(a: &str, b: &str, x: &Op, y: &Op) -> Vec<OpChange> {
             ("cache", v(op.cache).unwrap_or_default()),
             ("resources", v(&op.resources).unwrap_or_default()),
             ("env", v(&op.env).unwrap_or_default()),
+            ("uses", v(&op.uses).unwrap_or_default()),
+            ("requires", v(&op.requires).unwrap_or_default()),
+            ("interpreter", v(&op.python).unwrap_or_default()),
         ]
     };
     for ((name, old), (_, new)) in attributes(x).into_iter().zip(attributes(y)) {

@@ -214,6 +214,7 @@ fn attribute(a: &Attribute, b: &Attribute) -> bool {
         && match (v1, v2) {
             (AttrValue::Expr(x), AttrValue::Expr(y)) => expr(x, y),
             (AttrValue::Block(x), AttrValue::Block(y)) => all(x, y, attribute),
+            (AttrValue::Secret(x), AttrValue::Secret(y)) => str_lit(&x.name, &y.name),
             _ => false,
         }
 }
@@ -221,15 +222,18 @@ fn attribute(a: &Attribute, b: &Attribute) -> bool {
 fn body(a: &Body, b: &Body) -> bool {
     let Body {
         lang: l1,
+        function: f1,
         source: s1,
         span: _,
     } = a;
     let Body {
         lang: l2,
+        function: f2,
         source: s2,
         span: _,
     } = b;
     l1 == l2
+        && f1 == f2
         && match (s1, s2) {
             (
                 BodySource::Inline {

@@ -268,7 +268,9 @@ enum PipelineMember<'a> {
 
 fn attr_align(a: &Attribute) -> Option<(Align, usize)> {
     match a.value {
-        AttrValue::Expr(_) => Some((Align::Attr, a.name.text.chars().count())),
+        AttrValue::Expr(_) | AttrValue::Secret(_) => {
+            Some((Align::Attr, a.name.text.chars().count()))
+        }
         AttrValue::Block(_) => None,
     }
 }
@@ -1007,6 +1009,15 @@ impl<'s> Printer<'s> {
                     self.attr_block_broken(entries);
                 }
             }
+            AttrValue::Secret(_) => {
+                self.spaces(pad + 1);
+                self.tok(Token::Assign);
+                self.space();
+                self.tok(Token::Ident(""));
+                self.tok(Token::LParen);
+                self.tok(Token::Str(""));
+                self.tok(Token::RParen);
+            }
         }
     }
 
@@ -1066,6 +1077,10 @@ impl<'s> Printer<'s> {
             BodyLang::Shell => Token::Shell,
         });
         self.space();
+        if body.function {
+            self.tok(Token::Ident("def"));
+            self.space();
+        }
         match &body.source {
             BodySource::Inline { .. } => self.body_text(),
             BodySource::File(_) => {

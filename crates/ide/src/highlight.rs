@@ -50,9 +50,15 @@ pub(crate) fn semantic_tokens(db: &dyn Db, file: SourceFile) -> Vec<SemanticToke
                 })
             });
         };
+    let mut previous = "";
     for tok in tokens(db, file) {
         let word = slice(text, tok.span);
+        let after_python = std::mem::replace(&mut previous, word) == "python";
         match tok.kind {
+            // `def` is a keyword only right after `python` (LANGUAGE.md §6.3).
+            TK::Ident if after_python && word == "def" => {
+                push(tok.span, TokenKind::Keyword, false, false, &mut out)
+            }
             TK::Keyword => push(tok.span, TokenKind::Keyword, false, false, &mut out),
             TK::Number => push(tok.span, TokenKind::Number, false, false, &mut out),
             TK::Str => push(tok.span, TokenKind::String, false, false, &mut out),

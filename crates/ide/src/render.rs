@@ -155,9 +155,16 @@ pub(crate) fn attribute_doc(name: &str, parent: Option<&str>) -> Option<&'static
         (None, "image") => "`image = \"python:3.12-slim\"`: the container image used by container back ends (a pipeline's value is the default for its ops).",
         (None, "retries") => "`retries = 2`: how many times a failed attempt is retried (an int ≥ 0).",
         (None, "timeout") => "`timeout = 30m`: the longest an attempt may run (a duration: `10s`, `30m`, `2h`, `1d`).",
-        (None, "cache") => "`cache = true`: whether a step reuses an earlier result for the same inputs (default `true`).",
+        (None, "cache") => "`cache = true`: whether a step reuses an earlier result for the same inputs (default `true`; `false` for an op with no outputs, which runs for its side effects every time).",
         (None, "resources") => "`resources { cpu = 2  memory = \"4Gi\"  gpu = 0 }`: what one attempt needs.",
-        (None, "env") => "`env { NAME = \"value\" }`: environment variables for the body.",
+        (None, "env") => "`env { NAME = \"value\" }`: environment variables for the body. A value is a string, one of the op's string inputs (`MODE = mode`), or `secret(\"NAME\")`: the runner's own variable, never stored, masked in logs.",
+        (None, "uses") => "`uses = [\"src/helpers.py\", \"src/lib/\"]`: files and folders (relative to this file) whose contents enter the cache key, so editing them re-runs the op's steps (a pipeline's value is the default for its ops).",
+        (None, "requires") => "`requires = [\"pandas>=2.1\"]`: Python packages the op needs; a run checks them against the interpreter before any step runs.",
+        (None, "interpreter") => "`interpreter = \"envs/eval/bin/python\"`: the Python that runs the op's bodies (relative to this file, or a program on PATH); shell bodies find its folder first on PATH (a pipeline's value is the default for its ops).",
+        (None, "start_date") => "`start_date = \"2024-01-01\"`: the first date a scheduler runs the pipeline for (exporters carry it; the local runner ignores it).",
+        (None, "catchup") => "`catchup = false`: whether a scheduler runs the intervals missed since `start_date` (exporters carry it; the local runner ignores it).",
+        (None, "tags") => "`tags = [\"ml\", \"nightly\"]`: labels for schedulers (exporters carry them; the local runner ignores them).",
+        (None, "owner") => "`owner = \"ml-team\"`: who owns the pipeline, for schedulers (exporters carry it; the local runner ignores it).",
         (None, "schedule") => "`schedule = \"0 3 * * *\"`: when the pipeline runs: cron text or `@hourly`, `@daily`, `@weekly`, `@monthly`.",
         (Some("resources"), "cpu") => "`cpu = 2`: CPUs for one attempt (a positive number).",
         (Some("resources"), "memory") => "`memory = \"4Gi\"`: memory for one attempt (a string with a `Ki Mi Gi Ti` or `K M G T` suffix).",
@@ -167,7 +174,6 @@ pub(crate) fn attribute_doc(name: &str, parent: Option<&str>) -> Option<&'static
     })
 }
 
-pub(crate) const OP_ATTRIBUTES: &[&str] =
-    &["image", "retries", "timeout", "cache", "resources", "env"];
-pub(crate) const PIPELINE_ATTRIBUTES: &[&str] = &["schedule", "image", "retries", "timeout"];
-pub(crate) const RESOURCE_ENTRIES: &[&str] = &["cpu", "memory", "gpu"];
+/// The attributes there are: the checker's lists, so that completion offers exactly what
+/// checks clean.
+pub(crate) use mlforge_analysis::{OP_ATTRIBUTES, PIPELINE_ATTRIBUTES, RESOURCE_ENTRIES};

@@ -283,6 +283,7 @@ impl Collect {
             match &a.value {
                 AttrValue::Expr(e) => self.expr(e),
                 AttrValue::Block(entries) => self.attrs(entries),
+                AttrValue::Secret(secret) => self.add(secret.span),
             }
         }
     }

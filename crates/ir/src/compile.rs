@@ -48,8 +48,9 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         blocks: BTreeMap::new(),
         for_blocks: Default::default(),
         line_indexes: HashMap::new(),
+        root: file,
     };
-    let defaults = Defaults::default().overridden_by(&pipeline.attrs);
+    let defaults = Defaults::default().overridden_by(&pipeline.attrs, &folder_of(db, file));
     let params: HashMap<String, Expr> = signature_params(db, file, &pipeline.name.text)
         .into_iter()
         .map(|(name, ty)| (name.clone(), Expr::Param { name, ty }))
@@ -96,6 +97,7 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         file: file.path(db).display().to_string(),
         doc: pipeline.doc.clone(),
         schedule: defaults.schedule,
+        scheduling: scheduling(&pipeline.attrs),
         params,
         outputs,
         ops: compiler.ops,
@@ -129,6 +131,50 @@ fn signature_params(db: &dyn Db, file: SourceFile, name: &str) -> Vec<(String, T
     params
 }
 
+/// The folder of a source file, which paths written in it are relative to.
+fn folder_of(db: &dyn Db, file: SourceFile) -> std::path::PathBuf {
+    file.path(db)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .to_path_buf()
+}
+
+/// A path written in a file whose folder is `folder`, as the compiler reaches it.
+fn resolved(folder: &Path, written: &str) -> String {
+    folder.join(written).display().to_string()
+}
+
+/// A list of string literals (attributes like `uses` and `tags`; analysis checked them).
+fn strings(expr: &ast::Expr) -> Vec<String> {
+    match &expr.kind {
+        ExprKind::List(items) => items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ExprKind::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn scheduling(attrs: &[ast::Attribute]) -> Scheduling {
+    let mut out = Scheduling::default();
+    for attr in attrs {
+        let AttrValue::Expr(value) = &attr.value else {
+            continue;
+        };
+        match (attr.name.text.as_str(), &value.kind) {
+            ("start_date", ExprKind::Str(s)) => out.start_date = Some(s.clone()),
+            ("catchup", ExprKind::Bool(b)) => out.catchup = Some(*b),
+            ("tags", _) => out.tags = strings(value),
+            ("owner", ExprKind::Str(s)) => out.owner = Some(s.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Pipeline attributes that become op defaults, and the schedule.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 struct Defaults {
@@ -136,10 +182,14 @@ struct Defaults {
     retries: Option<u32>,
     timeout_seconds: Option<u64>,
     schedule: Option<String>,
+    /// Resolved paths (see [`resolved`]).
+    uses: Option<Vec<String>>,
+    python: Option<String>,
 }
 
 impl Defaults {
-    fn overridden_by(&self, attrs: &[ast::Attribute]) -> Defaults {
+    /// These defaults, overridden by `attrs` written in a file whose folder is `folder`.
+    fn overridden_by(&self, attrs: &[ast::Attribute], folder: &Path) -> Defaults {
         let mut out = self.clone();
         for attr in attrs {
             let AttrValue::Expr(value) = &attr.value else {
@@ -152,12 +202,23 @@ impl Defaults {
                     out.timeout_seconds = duration_seconds(d).ok()
                 }
                 ("schedule", ExprKind::Str(s)) => out.schedule = Some(s.clone()),
+                ("uses", _) => {
+                    out.uses = Some(strings(value).iter().map(|p| resolved(folder, p)).collect())
+                }
+                // A bare program name is looked up on PATH when the step runs.
+                ("interpreter", ExprKind::Str(s)) if s.contains('/') => {
+                    out.python = Some(resolved(folder, s))
+                }
+                ("interpreter", ExprKind::Str(s)) => out.python = Some(s.clone()),
                 _ => {}
             }
         }
         out
     }
 }
+
+/// What makes two compiled ops one: the op, its content, its `uses` and `interpreter`.
+type OpIdentity = (SourceFile, String, u64, Vec<String>, Option<String>);
 
 /// One pipeline being compiled: the root, or a sub-pipeline inlined by a step.
 struct Frame<'a> {
@@ -201,13 +262,15 @@ struct CompiledFrame {
 struct Compiler<'db> {
     db: &'db dyn Db,
     ops: BTreeMap<String, Op>,
-    op_ids: HashMap<(SourceFile, String, u64), String>,
+    op_ids: HashMap<OpIdentity, String>,
     /// The op id each (op, pipeline defaults) pair compiled to, so each op is built once.
     op_uses: HashMap<(SourceFile, String, Defaults), String>,
     blocks: BTreeMap<String, Block>,
     /// Ids of the `for` blocks (the others are `if` branches).
     for_blocks: std::collections::HashSet<String>,
     line_indexes: HashMap<SourceFile, LineIndex>,
+    /// The compiled pipeline's file: artifact paths in the IR are relative to its folder.
+    root: SourceFile,
 }
 
 /// Where an expression stands: its blocks and the loop variables in scope.
@@ -329,10 +392,15 @@ impl<'db> Compiler<'db> {
                         {
                             Some(arg) => self.expr(&arg.value, frame, &site, &targets, Some(&ty)),
                             None => match &param.default {
-                                Some(default) => Expr::Literal {
-                                    value: constant(default, Some(&ty)),
-                                    ty,
-                                },
+                                Some(default) => {
+                                    let mut value = constant(default, Some(&ty));
+                                    if param_types[param.name.text.as_str()].is_artifact() {
+                                        let (from, to) =
+                                            (callee.file.path(self.db), self.root.path(self.db));
+                                        value = rebase_paths(value, from, to);
+                                    }
+                                    Expr::Literal { value, ty }
+                                }
                                 None => unreachable!("analysis reports missing arguments"),
                             },
                         };
@@ -346,7 +414,9 @@ impl<'db> Compiler<'db> {
                         params,
                         outer_scope: scope.clone(),
                         outer_after: after,
-                        defaults: frame.defaults.overridden_by(&inner_pipeline.attrs),
+                        defaults: frame
+                            .defaults
+                            .overridden_by(&inner_pipeline.attrs, &folder_of(self.db, callee.file)),
                     };
                     let result = self.frame(&inner);
                     targets.insert(
@@ -692,7 +762,15 @@ impl<'db> Compiler<'db> {
         }
         let ast_op = find_op(self.db, callee.file, &callee.name).expect("checked program");
         let op = self.build_op(callee.file, ast_op, defaults);
-        let key = (callee.file, callee.name.clone(), fingerprint(&op.hash));
+        // `uses` and `interpreter` are not in the hash (they are paths from where the
+        // compiler ran), but ops that differ in them are different ops.
+        let key = (
+            callee.file,
+            callee.name.clone(),
+            fingerprint(&op.hash),
+            op.uses.clone(),
+            op.python.clone(),
+        );
         let id = match self.op_ids.get(&key) {
             Some(id) => id.clone(),
             None => {
@@ -752,6 +830,7 @@ impl<'db> Compiler<'db> {
                     .into_iter()
                     .map(|i| i.name)
                     .collect(),
+                function: body.function,
             },
             BodySource::File(path) => {
                 let full = file
@@ -769,16 +848,21 @@ impl<'db> Compiler<'db> {
                         .to_string(),
                     path: Some(path.value.clone()),
                     interpolations: Vec::new(),
+                    function: false,
                 }
             }
         };
-        let own = Defaults::default().overridden_by(&op.attrs);
+        let own = Defaults::default().overridden_by(&op.attrs, &folder_of(self.db, file));
         let mut resources = Resources::default();
         let mut env = BTreeMap::new();
-        let mut cache = true;
+        let mut requires = Vec::new();
+        // An op with no outputs exists for its side effects: it runs every time unless it
+        // asks to be cached (LANGUAGE.md §6.5).
+        let mut cache = !signature.outputs.is_empty();
         for attr in &op.attrs {
             match (&*attr.name.text, &attr.value) {
-                ("cache", AttrValue::Expr(e)) => cache = !matches!(e.kind, ExprKind::Bool(false)),
+                ("cache", AttrValue::Expr(e)) => cache = matches!(e.kind, ExprKind::Bool(true)),
+                ("requires", AttrValue::Expr(e)) => requires = strings(e),
                 ("resources", AttrValue::Block(entries)) => {
                     for entry in entries {
                         let AttrValue::Expr(e) = &entry.value else {
@@ -798,12 +882,15 @@ impl<'db> Compiler<'db> {
                 }
                 ("env", AttrValue::Block(entries)) => {
                     for entry in entries {
-                        if let AttrValue::Expr(ast::Expr {
-                            kind: ExprKind::Str(value),
-                            ..
-                        }) = &entry.value
-                        {
-                            env.insert(entry.name.text.to_string(), value.clone());
+                        let value = match &entry.value {
+                            AttrValue::Expr(value) => env_value(value),
+                            AttrValue::Secret(secret) => Some(EnvValue::From(EnvFrom::Secret {
+                                secret: secret.name.value.clone(),
+                            })),
+                            AttrValue::Block(_) => None,
+                        };
+                        if let Some(value) = value {
+                            env.insert(entry.name.text.to_string(), value);
                         }
                     }
                 }
@@ -823,6 +910,12 @@ impl<'db> Compiler<'db> {
             cache,
             resources,
             env,
+            uses: own
+                .uses
+                .or_else(|| defaults.uses.clone())
+                .unwrap_or_default(),
+            requires,
+            python: own.python.or_else(|| defaults.python.clone()),
             hash: String::new(),
             source: self.source(file, op.span),
         };
@@ -907,6 +1000,17 @@ fn map_expr(entries: BTreeMap<String, Expr>, ty: Type) -> Expr {
         };
     }
     Expr::Map { entries, ty }
+}
+
+/// An `env` entry's value written as an expression: a literal or a string input of the op.
+fn env_value(expr: &ast::Expr) -> Option<EnvValue> {
+    match &expr.kind {
+        ExprKind::Str(s) => Some(EnvValue::Text(s.clone())),
+        ExprKind::Name(name) => Some(EnvValue::From(EnvFrom::Input {
+            input: name.text.to_string(),
+        })),
+        _ => None,
+    }
 }
 
 fn fingerprint(hash: &str) -> u64 {
@@ -1219,5 +1323,80 @@ fn compare(op: ast::BinaryOp, a: f64, b: f64) -> bool {
         Gt => a > b,
         Ge => a >= b,
         _ => false,
+    }
+}
+
+/// Paths written relative to the file `from`, made relative to the file `to`'s folder
+/// (an artifact default of a sub-pipeline in another folder, inlined).
+fn rebase_paths(value: Value, from: &Path, to: &Path) -> Value {
+    match value {
+        Value::String(path) => Value::String(rebase(&path, from, to)),
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|item| rebase_paths(item, from, to))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn rebase(path: &str, from: &Path, to: &Path) -> String {
+    use std::path::Component;
+    if Path::new(path).is_absolute() {
+        return path.to_string();
+    }
+    // Lexically: `.` dropped, `..` taken back where it can be.
+    fn parts(dir: &Path) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for component in dir.components() {
+            match component {
+                Component::CurDir => {}
+                Component::ParentDir if out.last().is_some_and(|p| p != "..") => {
+                    out.pop();
+                }
+                other => out.push(other.as_os_str().to_string_lossy().into_owned()),
+            }
+        }
+        out
+    }
+    let from_dir = parts(from.parent().unwrap_or(Path::new("")));
+    let to_dir = parts(to.parent().unwrap_or(Path::new("")));
+    let common = from_dir
+        .iter()
+        .zip(&to_dir)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out: Vec<String> = vec!["..".to_string(); to_dir.len() - common];
+    out.extend(from_dir[common..].iter().cloned());
+    out.push(path.to_string());
+    out.join("/")
+}
+
+#[cfg(test)]
+mod rebase_tests {
+    use super::rebase;
+    use std::path::Path;
+
+    #[test]
+    fn paths_move_to_the_compiled_file_folder() {
+        let to = Path::new("proj/main.mlf");
+        assert_eq!(rebase("d/x.csv", Path::new("proj/main.mlf"), to), "d/x.csv");
+        assert_eq!(
+            rebase("d/x.csv", Path::new("proj/./lib/sub.mlf"), to),
+            "lib/d/x.csv"
+        );
+        assert_eq!(
+            rebase("x.csv", Path::new("proj/lib/../shared/s.mlf"), to),
+            "shared/x.csv"
+        );
+        assert_eq!(
+            rebase("x.csv", Path::new("other/s.mlf"), to),
+            "../other/x.csv"
+        );
+        assert_eq!(
+            rebase("/abs/x.csv", Path::new("other/s.mlf"), to),
+            "/abs/x.csv"
+        );
     }
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::types::{Binding, Body, Interpreter, Op, OpInput, OpOutput, Resources};
+use crate::types::{Binding, Body, EnvValue, Interpreter, Op, OpInput, OpOutput, Resources};
 
 /// Feeds serialised bytes straight into the hash: no buffer of the whole value.
 struct HashWriter(Sha256);
@@ -31,7 +31,9 @@ fn sha256_json(value: &impl Serialize) -> String {
     hex
 }
 
-/// What decides an op's behaviour: not its name, doc or position.
+/// What decides an op's behaviour: not its name, doc or position. Not `uses` and
+/// `python` either: they are paths from where the compiler ran, and the runner keys on
+/// what they hold (the files' contents, the interpreter it runs).
 #[derive(Serialize)]
 struct OpContent<'a> {
     interpreter: Interpreter,
@@ -43,7 +45,10 @@ struct OpContent<'a> {
     timeout_seconds: Option<u64>,
     cache: bool,
     resources: &'a Resources,
-    env: &'a std::collections::BTreeMap<String, String>,
+    env: &'a std::collections::BTreeMap<String, EnvValue>,
+    /// Skipped when empty, so that programs without it keep their hashes.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    requires: &'a [String],
 }
 
 pub(crate) fn op_hash(op: &Op) -> String {
@@ -58,6 +63,7 @@ pub(crate) fn op_hash(op: &Op) -> String {
         cache: op.cache,
         resources: &op.resources,
         env: &op.env,
+        requires: &op.requires,
     })
 }
 

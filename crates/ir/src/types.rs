@@ -26,6 +26,10 @@ pub struct Program {
     /// A cron text or `@daily`-style alias, when the pipeline has a `schedule`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
+    /// Settings for schedulers (`start_date`, `catchup`, `tags`, `owner`): exporters carry
+    /// them; the local runner ignores them.
+    #[serde(default, skip_serializing_if = "Scheduling::is_empty")]
+    pub scheduling: Scheduling,
     pub params: Vec<Param>,
     pub outputs: Vec<PipelineOutput>,
     /// The ops steps use, by id, with the pipeline's defaults applied.
@@ -34,6 +38,28 @@ pub struct Program {
     pub blocks: BTreeMap<String, Block>,
     /// Steps in source order, sub-pipelines inlined.
     pub steps: Vec<Step>,
+}
+
+/// A pipeline's settings for schedulers, each as written.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scheduling {
+    /// The first date a scheduler runs the pipeline for, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// Whether a scheduler runs the intervals missed since `start_date`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catchup: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+impl Scheduling {
+    pub fn is_empty(&self) -> bool {
+        *self == Scheduling::default()
+    }
 }
 
 /// A value's type.
@@ -132,7 +158,8 @@ pub struct Param {
     pub name: String,
     #[serde(rename = "type")]
     pub ty: Type,
-    /// Absent for params that must be given at run time (`--param name=value`).
+    /// Absent for params that must be given at run time (`--param name=value`). For an
+    /// artifact param, a path (or a list of paths) relative to the folder of `Program::file`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,13 +199,49 @@ pub struct Op {
     pub retries: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u64>,
+    /// Whether results are reused. An op with no outputs runs for its side effects, so it
+    /// is `false` unless the op sets `cache = true`.
     pub cache: bool,
     pub resources: Resources,
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, EnvValue>,
+    /// Files and folders whose contents enter the cache key of the op's steps (`uses`),
+    /// each the declaring `.mlf` file's folder joined with the path written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<String>,
+    /// Python requirements (`requires`), checked against the interpreter before a run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// The Python that runs the op's bodies (`interpreter`): a path (the declaring `.mlf`
+    /// file's folder joined with the path written) or a program name looked up on `PATH`.
+    /// Absent: the run's interpreter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
     /// sha256 of everything that decides what the op does (body, interpreter, image,
     /// environment, signature), hex. Not its name or where it is written.
     pub hash: String,
     pub source: Source,
+}
+
+/// An environment variable's value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvValue {
+    /// A literal.
+    Text(String),
+    /// Known only when a step runs.
+    From(EnvFrom),
+}
+
+/// Where an environment variable's value comes from at run time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EnvFrom {
+    /// The value of the op's string input `input` (so it is part of the step's inputs,
+    /// and of its cache key).
+    Input { input: String },
+    /// The runner's own environment variable `secret`: never stored, never part of a
+    /// cache key, masked in logs.
+    Secret { secret: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -210,6 +273,11 @@ pub struct Body {
     pub path: Option<String>,
     /// Every `${name}` in an inline body, in order (empty for file bodies).
     pub interpolations: Vec<String>,
+    /// `python def`: the text is the body of a function whose parameters are the op's
+    /// inputs and artifact outputs (artifacts as `pathlib.Path`), and whose `return` gives
+    /// the other outputs (the value for one, a dict by name for several).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub function: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -316,6 +384,8 @@ pub enum BindingValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Expr {
+    /// A constant. Of an artifact type, it is a path (or list of paths) relative to the
+    /// folder of `Program::file`: a sub-pipeline's artifact default, inlined.
     Literal {
         value: Value,
         #[serde(rename = "type")]

@@ -158,3 +158,51 @@ fn a_program_with_errors_does_not_compile() {
         Ok(_) => panic!("a program with a type error compiled"),
     }
 }
+
+#[test]
+fn artifact_defaults_are_paths_relative_to_the_compiled_file() {
+    let files = std::collections::HashMap::from([
+        (
+            PathBuf::from("/p/main.mlf"),
+            r#"import "lib/sub.mlf"
+pipeline main(raw: Dataset = "data/raw.csv") {
+  step s = sub.counted()
+  step t = sub.counted(data: raw)
+}
+"#
+            .to_string(),
+        ),
+        (
+            PathBuf::from("/p/lib/sub.mlf"),
+            r#"op count(data: Dataset) -> (n: int) {
+  shell """
+    wc -l < ${data} > ${n}
+  """
+}
+pipeline counted(data: Dataset = "data/two.csv") -> (n: int) {
+  step c = count(data: data)
+  output n = c.n
+}
+"#
+            .to_string(),
+        ),
+    ]);
+    let db = RootDatabase::new(Arc::new(MemoryLoader { files }));
+    let file = db.file(Path::new("/p/main.mlf"));
+    let key = select_pipeline(&db, file, None).unwrap();
+    let program = mlforge_ir::compile(&db, key).expect("it compiles");
+    assert_eq!(
+        program.params[0].default,
+        Some(mlforge_ir::Value::String("data/raw.csv".into()))
+    );
+    let data = |step: &str| {
+        let step = program.steps.iter().find(|s| s.id == step).unwrap();
+        serde_json::to_value(&step.bindings[0].value).unwrap()
+    };
+    // The sub-pipeline's own default, inlined, now relative to main.mlf's folder.
+    assert_eq!(
+        data("s.c"),
+        serde_json::json!({"kind": "given", "expr": {"kind": "literal", "value": "lib/data/two.csv", "type": {"kind": "artifact", "kinds": ["Dataset", "File"]}}})
+    );
+    assert_eq!(data("t.c")["expr"]["kind"], "param");
+}

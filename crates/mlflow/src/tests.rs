@@ -185,6 +185,18 @@ fn names_that_sanitise_alike_stay_apart() {
 }
 
 #[test]
+fn nested_metric_names_keep_their_dots() {
+    // A `Metrics` output's nested objects are stored as dotted names (`eval.prc.avg`);
+    // MLflow gets the same name after the step and output, as `mlforge metrics` shows it.
+    let mut run = small_run();
+    run.steps[1].metrics = vec![metric("check", "1", "eval.prc.avg_prec", 0.8)];
+    let mapping = map_run(&run).unwrap();
+    let keys: Vec<&str> = mapping.metrics.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys, ["check/1.report.eval.prc.avg_prec"]);
+    assert!(mapping.notes.is_empty(), "{:?}", mapping.notes);
+}
+
+#[test]
 fn long_values_are_cut_with_a_note() {
     let mut run = small_run();
     run.run.params = json!({ "text": "é".repeat(MAX_PARAM_VALUE + 1) });

@@ -20,6 +20,9 @@ pub struct Settings {
     pub jobs: Option<usize>,
     /// The store folder (lineage database and artifacts).
     pub store: Option<PathBuf>,
+    /// The params file (YAML, JSON or TOML) `mlforge run` and `mlforge plan` read when
+    /// `--params` is not given.
+    pub params: Option<PathBuf>,
     /// Gitignore-style patterns that folder walks skip.
     #[serde(default)]
     pub exclude: Vec<String>,
@@ -92,6 +95,11 @@ impl Project {
         }
     }
 
+    /// The params file, relative to the root.
+    pub fn params(&self) -> Option<PathBuf> {
+        self.settings.params.as_ref().map(|p| self.root.join(p))
+    }
+
     /// The store folder: the setting (relative to the root), else `.mlforge` in the root.
     pub fn store(&self, default_name: &str) -> PathBuf {
         self.root.join(
@@ -149,7 +157,7 @@ mod tests {
     #[test]
     fn all_keys_parse() {
         let settings = Settings::parse(
-            "main = \"main.mlf\"\npython = \".venv/bin/python\"\njobs = 3\nstore = \"runs\"\nexclude = [\"scratch/\"]\n",
+            "main = \"main.mlf\"\npython = \".venv/bin/python\"\njobs = 3\nstore = \"runs\"\nparams = \"params.yaml\"\nexclude = [\"scratch/\"]\n",
         )
         .unwrap();
         assert_eq!(settings.main.as_deref(), Some(Path::new("main.mlf")));
@@ -157,6 +165,7 @@ mod tests {
         assert_eq!(settings.jobs, Some(3));
         assert_eq!(settings.store.as_deref(), Some(Path::new("runs")));
         assert_eq!(settings.exclude, ["scratch/"]);
+        assert_eq!(settings.params.as_deref(), Some(Path::new("params.yaml")));
     }
 
     #[test]
@@ -185,13 +194,14 @@ mod tests {
         let project = Project {
             root: PathBuf::from("/p"),
             settings: Settings::parse(
-                "main = \"src/main.mlf\"\npython = \".venv/bin/python\"\nstore = \"runs\"",
+                "main = \"src/main.mlf\"\npython = \".venv/bin/python\"\nstore = \"runs\"\nparams = \"conf/params.toml\"",
             )
             .unwrap(),
         };
         assert_eq!(project.main(), Some(PathBuf::from("/p/src/main.mlf")));
         assert_eq!(project.python().as_deref(), Some("/p/.venv/bin/python"));
         assert_eq!(project.store(".mlforge"), PathBuf::from("/p/runs"));
+        assert_eq!(project.params(), Some(PathBuf::from("/p/conf/params.toml")));
         let bare = Project {
             root: PathBuf::from("/p"),
             settings: Settings::parse("python = \"python3.12\"").unwrap(),

@@ -70,6 +70,21 @@ pub enum RunError {
         #[source]
         source: Arc<std::io::Error>,
     },
+    /// Secrets that ops read are not set in the runner's environment: (secret, ops).
+    #[error("{}", secrets_not_set(.0))]
+    SecretsNotSet(Vec<(String, Vec<String>)>),
+    /// A path an op's `uses` names does not exist.
+    #[error("op `{op}` uses `{path}`, which is not a file or folder that can be read")]
+    UsesMissing { op: String, path: String },
+    /// The interpreter could not say which packages it has.
+    #[error("cannot check the Python packages of `{python}`: {why}")]
+    RequirementsUnchecked { python: String, why: String },
+    /// Packages ops require are missing from the interpreter that runs them.
+    #[error("{}", missing_requirements(python, missing))]
+    MissingRequirements {
+        python: String,
+        missing: Vec<MissingRequirement>,
+    },
     #[error("cannot handle {signal}: {source}")]
     Signals {
         signal: &'static str,
@@ -85,6 +100,64 @@ impl RunError {
             what,
             source: Arc::new(e),
         }
+    }
+}
+
+/// A requirement the interpreter does not meet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingRequirement {
+    pub requirement: String,
+    /// The version installed, when one is (but not the one required).
+    pub found: Option<String>,
+}
+
+fn secrets_not_set(missing: &[(String, Vec<String>)]) -> String {
+    let names: Vec<String> = missing
+        .iter()
+        .map(|(secret, ops)| {
+            let ops: Vec<String> = ops.iter().map(|o| format!("`{o}`")).collect();
+            format!("`{secret}` (read by {})", ops.join(", "))
+        })
+        .collect();
+    let (these, them) = if missing.len() == 1 {
+        ("this secret is", "it")
+    } else {
+        ("these secrets are", "them")
+    };
+    format!(
+        "{these} not set in the environment: {}; set {them} (for example `export {}=…`) before the run; a secret is read when a step starts and never stored",
+        names.join(", "),
+        missing[0].0
+    )
+}
+
+fn missing_requirements(python: &str, missing: &[MissingRequirement]) -> String {
+    let described: Vec<String> = missing
+        .iter()
+        .map(|m| match &m.found {
+            Some(found) => format!("{} ({found} is installed)", m.requirement),
+            None => format!("{} (not installed)", m.requirement),
+        })
+        .collect();
+    let words: Vec<String> = missing.iter().map(|m| word(&m.requirement)).collect();
+    format!(
+        "the Python `{python}` lacks packages the ops require: {}; install them with `{} -m pip install {}`",
+        described.join(", "),
+        word(python),
+        words.join(" ")
+    )
+}
+
+/// A word to paste into a shell: as it is when that is safe, else quoted.
+fn word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/-+,:@=".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        crate::quote::shell_word(text)
     }
 }
 

@@ -28,6 +28,9 @@ pub enum Event {
         jobs: usize,
         /// Steps in the pipeline (before `for` fan-out).
         steps: usize,
+        /// How many of them are inside a `for` (each runs once per element, so the
+        /// run's counts, which are of instances, may exceed `steps`).
+        steps_in_loops: usize,
         #[serde(skip_serializing_if = "Option::is_none")]
         resumed_from: Option<i64>,
     },

@@ -6,11 +6,15 @@
 //!
 //! ```text
 //! <attempt>/
-//!   body.py             python bodies, `${…}` substituted (inline shell bodies run with
-//!                       `sh -e -c`; very long ones are written to body.sh)
+//!   body.py             inline python bodies, `${…}` substituted (inline shell bodies run
+//!                       with `sh -e -c`; very long ones are written to body.sh; `python
+//!                       file` bodies run in place, so they import their neighbours)
+//!   run.py, return.json `python def` bodies: the wrapper that calls the function, and
+//!                       what it returned (`function.rs`)
 //!   io.json             file bodies: {"inputs": {...}, "outputs": {...}}, named by MLFORGE_IO
 //!   in/<input>[.ext]    read-only copies of input artifacts (lists: in/<input>/<i>[.ext])
-//!   out/<output>        where each output is written (Dir outputs: an empty folder)
+//!   out/<output>        where each output is written (Dir and list<File> outputs: an
+//!                       empty folder)
 //! ```
 
 use std::collections::BTreeMap;
@@ -24,7 +28,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mlforge_ir::{Interpreter, Op, Type};
+use mlforge_ir::{EnvFrom, EnvValue, Interpreter, Op, Type};
 use mlforge_store::{force_remove_dir, ArtifactKind, ArtifactStore, Element, Stored};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -70,10 +74,15 @@ pub struct AttemptSpec {
     pub log_path: PathBuf,
     /// Input values; artifacts as store references.
     pub inputs: BTreeMap<String, RValue>,
-    /// The Python interpreter.
+    /// The Python interpreter (the op's own, or the run's).
     pub python: String,
     pub timeout: Option<Duration>,
     pub artifacts: ArtifactStore,
+    /// The project root (absolute): Python bodies import from it (LANGUAGE.md §6.4).
+    pub project_root: Option<PathBuf>,
+    /// The values of the secrets the run's ops read, by name: passed to the body's
+    /// environment, and masked in its log.
+    pub secrets: Arc<BTreeMap<String, String>>,
 }
 
 /// How an attempt ended.
@@ -90,8 +99,9 @@ pub enum ExecStatus {
 pub struct Produced {
     pub name: String,
     pub value: RValue,
-    /// The stored object, for artifact outputs.
-    pub stored: Option<Stored>,
+    /// The stored objects: one for an artifact output, one per element for a list of
+    /// artifacts.
+    pub stored: Vec<Stored>,
     /// The declared kind, e.g. `Model`.
     pub type_name: String,
     /// Entries of a `Metrics` output.
@@ -127,6 +137,8 @@ struct Prepared {
     env: Vec<(String, String)>,
     work: PathBuf,
     log: fs::File,
+    /// The values of the secrets the body reads: its output is masked on the way to the log.
+    secrets: Vec<String>,
 }
 
 /// Runs one attempt. `cancel` turning true kills it.
@@ -155,7 +167,10 @@ pub async fn run_attempt(spec: AttemptSpec, mut cancel: watch::Receiver<bool>) -
         }
     };
     let log = prepared.log;
-    let pump = tokio::task::spawn_blocking(move || crate::log::pump(fs::File::from(output), log));
+    // The values of the secrets the step reads never reach its log (`mask.rs`).
+    let masker = crate::mask::Masker::new(&prepared.secrets);
+    let pump =
+        tokio::task::spawn_blocking(move || crate::log::pump(fs::File::from(output), log, masker));
     let mut command = tokio::process::Command::new(&prepared.program);
     command
         .args(&prepared.args)
@@ -456,7 +471,7 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
     }
     for output in &op.outputs {
         let path = outputs_dir.join(&output.name);
-        if matches!(output.ty, Type::Artifact { .. }) && kind_of(&output.ty) == ArtifactKind::Dir {
+        if is_folder_output(&output.ty) {
             fs::create_dir(&path).map_err(|e| io("create an output folder", e))?;
         }
         let text = path.display().to_string();
@@ -468,6 +483,14 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
         values.insert(output.name.clone(), RValue::Str(text));
     }
     let inline = op.body.path.is_none();
+    let body_file = op.body.path.as_ref().and_then(|p| {
+        Path::new(&op.source.file)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(p)
+            .canonicalize()
+            .ok()
+    });
     if !inline {
         let io_path = dir.join("io.json");
         let io_json = serde_json::json!({"inputs": io_inputs, "outputs": io_outputs});
@@ -480,9 +503,23 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
         op.body.text.to_string()
     };
     let (program, args) = match op.interpreter {
+        Interpreter::Python if op.body.function => {
+            fs::write(dir.join("body.py"), text).map_err(|e| io("write the body", e))?;
+            let run = dir.join("run.py");
+            fs::write(&run, crate::function::wrapper(op, &values))
+                .map_err(|e| io("write the body's wrapper", e))?;
+            (spec.python.clone(), vec![run.display().to_string()])
+        }
         Interpreter::Python => {
-            let body_path = dir.join("body.py");
-            fs::write(&body_path, text).map_err(|e| io("write the body", e))?;
+            let body_path = match &body_file {
+                // In place, so that it imports the modules beside it.
+                Some(file) => file.clone(),
+                None => {
+                    let body_path = dir.join("body.py");
+                    fs::write(&body_path, text).map_err(|e| io("write the body", e))?;
+                    body_path
+                }
+            };
             (spec.python.clone(), vec![body_path.display().to_string()])
         }
         // `-e`: the step fails at the first command that fails.
@@ -502,8 +539,23 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
     if !op.env.contains_key("PYTHONUNBUFFERED") {
         env.push(("PYTHONUNBUFFERED".into(), "1".into()));
     }
-    for (k, v) in &op.env {
-        env.push((k.clone(), v.clone()));
+    env.extend(search_paths(spec, body_file.as_deref()));
+    let mut secrets = Vec::new();
+    for (name, value) in &op.env {
+        let text = match value {
+            EnvValue::Text(text) => Some(text.clone()),
+            EnvValue::From(EnvFrom::Input { input }) => values.get(input).and_then(env_text),
+            EnvValue::From(EnvFrom::Secret { secret }) => {
+                let value = spec.secrets.get(secret).cloned().ok_or_else(|| {
+                    format!("the secret `{secret}` is not set in the runner's environment")
+                })?;
+                secrets.push(value.clone());
+                Some(value)
+            }
+        };
+        if let Some(text) = text {
+            env.push((name.clone(), text));
+        }
     }
     Ok(Prepared {
         program,
@@ -511,7 +563,62 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
         env,
         work: dir.clone(),
         log,
+        secrets,
     })
+}
+
+/// Whether an output is written as a folder: `Dir`, and lists of artifacts (each file
+/// left in the folder one element, LANGUAGE.md §6.2).
+fn is_folder_output(ty: &Type) -> bool {
+    match ty {
+        Type::Artifact { .. } => kind_of(ty) == ArtifactKind::Dir,
+        Type::List { of } => matches!(**of, Type::Artifact { .. }),
+        _ => false,
+    }
+}
+
+/// `PYTHONPATH` with the body's folder and the project root first (so bodies import the
+/// project's modules), and `PATH` with the interpreter's folder first (so shell bodies run
+/// the chosen Python and its tools).
+fn search_paths(spec: &AttemptSpec, body_file: Option<&Path>) -> Vec<(String, String)> {
+    let join = |first: Vec<PathBuf>, var: &str| -> Option<(String, String)> {
+        if first.is_empty() {
+            return None;
+        }
+        let rest = std::env::var_os(var).unwrap_or_default();
+        let all = first.into_iter().chain(std::env::split_paths(&rest));
+        std::env::join_paths(all)
+            .ok()
+            .map(|joined| (var.to_string(), joined.to_string_lossy().into_owned()))
+    };
+    let op = &spec.op;
+    let body_folder = match body_file {
+        Some(file) => file.parent().map(Path::to_path_buf),
+        None => Path::new(&op.source.file)
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .and_then(|p| p.canonicalize().ok()),
+    };
+    let python_path: Vec<PathBuf> = body_folder
+        .into_iter()
+        .chain(spec.project_root.clone())
+        .collect();
+    let interpreter_folder: Vec<PathBuf> = Some(Path::new(&spec.python))
+        .filter(|p| p.is_absolute())
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .into_iter()
+        .collect();
+    join(python_path, "PYTHONPATH")
+        .into_iter()
+        .chain(join(interpreter_folder, "PATH"))
+        .collect()
 }
 
 /// `sh`, resolved once to a full path (saves a search of PATH per step).
@@ -533,12 +640,28 @@ const MAX_SCALAR_BYTES: u64 = 16 << 20;
 
 fn collect(spec: &AttemptSpec) -> Result<Vec<Produced>, String> {
     let outputs_dir = spec.dir.join("out");
+    // What a `python def` body returned, checked against the declared types first.
+    let mut returned = if spec.op.body.function {
+        let text = fs::read_to_string(spec.dir.join(crate::function::RETURN_FILE))
+            .map_err(|e| format!("the function's result was not written: {e}"))?;
+        crate::function::read_return(&spec.op, &text)?
+    } else {
+        BTreeMap::new()
+    };
     // Check every output before storing any.
-    // (output index, its value when a scalar, its metrics)
-    type Checked = (usize, Option<RValue>, Vec<(String, f64)>);
-    let mut checked: Vec<Checked> = Vec::new();
+    enum Checked {
+        Scalar(RValue),
+        Artifact(Vec<(String, f64)>),
+        /// A list of artifacts: the entries of its folder, in name order.
+        Elements(Vec<PathBuf>),
+    }
+    let mut checked: Vec<(usize, Checked)> = Vec::new();
     for (i, output) in spec.op.outputs.iter().enumerate() {
         let name = &output.name;
+        if let Some(value) = returned.remove(name) {
+            checked.push((i, Checked::Scalar(value)));
+            continue;
+        }
         let path = outputs_dir.join(name);
         let Ok(meta) = fs::metadata(&path) else {
             return Err(format!("output `{name}` was not written"));
@@ -561,12 +684,18 @@ fn collect(spec: &AttemptSpec) -> Result<Vec<Produced>, String> {
                 } else {
                     Vec::new()
                 };
-                checked.push((i, None, metrics));
+                checked.push((i, Checked::Artifact(metrics)));
             }
             Type::List { of } if matches!(**of, Type::Artifact { .. }) => {
-                return Err(format!(
-                    "output `{name}` is a list of artifacts, which the local runner cannot collect"
-                ));
+                if !meta.is_dir() {
+                    return Err(format!(
+                        "output `{name}` ({}) must be the folder `${{{name}}}` holding one file per element, but a file was written in its place",
+                        output.ty
+                    ));
+                }
+                let elements = list_elements(&path, kind_of(of))
+                    .map_err(|e| format!("output `{name}` cannot be read: {e}"))?;
+                checked.push((i, Checked::Elements(elements)));
             }
             ty => {
                 if !meta.is_file() {
@@ -584,70 +713,82 @@ fn collect(spec: &AttemptSpec) -> Result<Vec<Produced>, String> {
                     .map_err(|e| format!("output `{name}` cannot be read as text: {e}"))?;
                 let value =
                     parse_scalar_output(&text, ty).map_err(|e| format!("output `{name}` {e}"))?;
-                checked.push((i, Some(value), Vec::new()));
+                checked.push((i, Checked::Scalar(value)));
             }
         }
     }
+    let store = |path: &Path, kind: ArtifactKind, name: &str, hint: String| {
+        let stored = spec
+            .artifacts
+            .ingest(path, kind)
+            .map_err(|e| format!("cannot store output `{name}`: {e}"))?;
+        let value = RValue::Artifact(ArtifactRef {
+            hash: stored.hash.clone(),
+            kind,
+            name: Some(hint),
+            from: None,
+        });
+        Ok::<_, String>((value, stored))
+    };
     let mut produced = Vec::new();
-    for (i, scalar, metrics) in checked {
+    for (i, checked) in checked {
         let output = &spec.op.outputs[i];
-        let type_name = output.ty.to_string();
-        match scalar {
-            Some(value) => produced.push(Produced {
-                name: output.name.clone(),
-                value,
-                stored: None,
-                type_name,
-                metrics,
-            }),
-            None => {
-                let kind = kind_of(&output.ty);
-                let stored = spec
-                    .artifacts
-                    .ingest(&outputs_dir.join(&output.name), kind)
-                    .map_err(|e| format!("cannot store output `{}`: {e}", output.name))?;
-                produced.push(Produced {
-                    name: output.name.clone(),
-                    value: RValue::Artifact(ArtifactRef {
-                        hash: stored.hash.clone(),
-                        kind,
-                        name: Some(output.name.clone()),
-                        from: None,
-                    }),
-                    stored: Some(stored),
-                    type_name,
-                    metrics,
-                });
+        let name = &output.name;
+        let kind = kind_of(&output.ty);
+        let (value, stored, metrics) = match checked {
+            Checked::Scalar(value) => (value, Vec::new(), Vec::new()),
+            Checked::Artifact(metrics) => {
+                let (value, stored) = store(&outputs_dir.join(name), kind, name, name.clone())?;
+                (value, vec![stored], metrics)
             }
-        }
+            Checked::Elements(paths) => {
+                let mut values = Vec::new();
+                let mut stored = Vec::new();
+                for path in paths {
+                    // The element keeps its file name, so that consumers see its extension.
+                    let hint = path
+                        .file_name()
+                        .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+                    let (value, one) = store(&path, kind, name, hint)?;
+                    values.push(value);
+                    stored.push(one);
+                }
+                (RValue::List(values), stored, Vec::new())
+            }
+        };
+        produced.push(Produced {
+            name: name.clone(),
+            value,
+            stored,
+            type_name: output.ty.to_string(),
+            metrics,
+        });
     }
     Ok(produced)
 }
 
-fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("is not JSON ({e}); write an object of name → number"))?;
-    let serde_json::Value::Object(object) = json else {
-        return Err("must be a JSON object of name → number".into());
-    };
-    let mut metrics = Vec::new();
-    for (name, value) in object {
-        let number = match &value {
-            serde_json::Value::Number(n) => n.as_f64(),
-            serde_json::Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-            _ => None,
+/// The elements a list-of-artifacts output's folder holds, in name order: its regular
+/// files (or, for a list of `Dir`, its folders). Anything else there is not an element.
+fn list_elements(folder: &Path, kind: ArtifactKind) -> std::io::Result<Vec<PathBuf>> {
+    let mut elements = Vec::new();
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        let file_type = entry.file_type()?;
+        let wanted = match kind {
+            ArtifactKind::Dir => file_type.is_dir(),
+            ArtifactKind::File => file_type.is_file(),
         };
-        match number {
-            Some(n) => metrics.push((name, n)),
-            None => {
-                return Err(format!(
-                    "holds `{name}: {value}`; every entry must be a number"
-                ))
-            }
+        if wanted {
+            elements.push(entry.path());
         }
     }
-    Ok(metrics)
+    elements.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    Ok(elements)
+}
+
+fn read_metrics(path: &Path) -> Result<Vec<(String, f64)>, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot be read: {e}"))?;
+    crate::metrics::parse(&text)
 }
 
 /// The last `n` lines of a log file.

@@ -14,11 +14,17 @@ mod engine;
 mod error;
 pub mod events;
 pub mod exec;
+mod function;
 pub mod hints;
 pub mod key;
 pub mod log;
+mod mask;
+pub mod metrics;
 mod params;
+pub mod params_file;
+pub mod preflight;
 mod provenance;
+pub mod publish;
 pub mod quote;
 mod reaper;
 pub mod value;
@@ -32,10 +38,11 @@ use mlforge_ir::Program;
 use mlforge_store::{now_ms, sha256_hex, Change, NewArtifact, NewRun, RunStatus, Store};
 use serde::Serialize;
 
-use crate::engine::{analyze, Engine, Mode, Settings, StepInfo};
-pub use crate::error::RunError;
+use crate::engine::{analyze, expr_params, Engine, Mode, Settings, StepInfo};
+pub use crate::error::{MissingRequirement, RunError};
 use crate::events::{Counts, Element, Envelope, Event, EventSink};
 use crate::exec::{Executor, Processes};
+pub use crate::params_file::ParamsFile;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -44,8 +51,10 @@ pub struct RunOptions {
     pub file: PathBuf,
     /// The IR JSON of `program` (recorded with the run).
     pub program_json: String,
-    /// `--param NAME=VALUE`, as given.
+    /// `--param NAME=VALUE`, as given (these win over the params file).
     pub params: Vec<(String, String)>,
+    /// A params file (`--params FILE`, or the project's `params` setting).
+    pub params_file: Option<ParamsFile>,
     /// Steps run at once.
     pub jobs: usize,
     /// Run every step even when a cached result exists.
@@ -54,8 +63,11 @@ pub struct RunOptions {
     pub select: Option<Select>,
     /// Resume this run: what succeeded in it is reused, the rest runs.
     pub resume: Option<i64>,
-    /// The Python interpreter.
+    /// The Python interpreter (ops may name their own).
     pub python: String,
+    /// The project root: the folder of the nearest `mlforge.toml` above the file, else the
+    /// file's own folder. Python bodies import from it.
+    pub project_root: Option<PathBuf>,
     /// Delay before the first retry (doubling each time, at most 30 s).
     pub retry_base: Duration,
     /// Cancel on SIGINT and SIGTERM.
@@ -68,11 +80,13 @@ impl Default for RunOptions {
             file: PathBuf::new(),
             program_json: String::new(),
             params: Vec::new(),
+            params_file: None,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             no_cache: false,
             select: None,
             resume: None,
             python: "python3".into(),
+            project_root: None,
             retry_base: Duration::from_millis(500),
             handle_signals: false,
         }
@@ -90,6 +104,8 @@ pub struct Failure {
     pub log_tail: Vec<String>,
     /// The attempt's folder, kept for inspection.
     pub work_dir: PathBuf,
+    /// The Python that ran the step's python bodies (its op's own, or the run's).
+    pub python: String,
 }
 
 /// How a run ended.
@@ -242,6 +258,64 @@ fn selection(
     Ok((Some(selected), Some(needed)))
 }
 
+/// The params a run cannot do without: all of them, or with `--only`/`--from` those the
+/// steps that run and the blocks read (the other steps' results are reused whatever their
+/// params would be).
+fn demanded_params(
+    program: &Program,
+    selected: &Option<HashSet<usize>>,
+) -> Option<HashSet<String>> {
+    let selected = selected.as_ref()?;
+    let mut names = Vec::new();
+    for &i in selected {
+        for binding in &program.steps[i].bindings {
+            if let mlforge_ir::BindingValue::Given { expr } = &binding.value {
+                expr_params(expr, &mut names);
+            }
+        }
+    }
+    for block in program.blocks.values() {
+        for expr in block.exprs() {
+            expr_params(expr, &mut names);
+        }
+    }
+    Some(names.into_iter().collect())
+}
+
+/// Resolves the params of a run or a plan from the options.
+fn resolve_params(
+    program: &Program,
+    options: &RunOptions,
+    selected: &Option<HashSet<usize>>,
+    store: &Store,
+    copy: bool,
+) -> Result<params::Params, RunError> {
+    let demanded = demanded_params(program, selected);
+    let is_demanded = |name: &str| demanded.as_ref().is_none_or(|d| d.contains(name));
+    let given = params::Given {
+        texts: &options.params,
+        file: options.params_file.as_ref(),
+        program_dir: options.file.parent().unwrap_or(Path::new("")),
+        demanded: &is_demanded,
+    };
+    let import = params::Import {
+        artifacts: &store.artifacts,
+        lineage: &store.lineage,
+        copy,
+    };
+    let mut params = params::resolve(program, &given, &import)?;
+    params::import_literals(program, given.program_dir, &import, &mut params)?;
+    Ok(params)
+}
+
+/// The project root as the steps' folders see it: absolute.
+fn absolute_root(options: &RunOptions) -> Option<PathBuf> {
+    options
+        .project_root
+        .as_ref()
+        .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
+}
+
 /// Runs a program, recording it in `store` and reporting to `sink`.
 pub async fn run(
     program: &Program,
@@ -263,6 +337,8 @@ pub async fn run_with(
     let started = Instant::now();
     let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
     let (selected, needed) = selection(program, &steps, options)?;
+    // Secrets, `uses` and `requires`: before anything is recorded or run.
+    let checked = preflight::check(program, &options.python, true)?;
     let root = store
         .root()
         .canonicalize()
@@ -275,7 +351,7 @@ pub async fn run_with(
     let mut resume = HashMap::new();
     let params = match options.resume {
         Some(previous) => {
-            if !options.params.is_empty() {
+            if !options.params.is_empty() || options.params_file.is_some() {
                 return Err(RunError::ResumeWithParams { run: previous });
             }
             let record = store
@@ -309,13 +385,18 @@ pub async fn run_with(
                     resume.insert((attempt.step.clone(), attempt.element.clone()), attempt);
                 }
             }
-            params::from_record(program, &record.params, &store.artifacts, &store.lineage)?
+            let mut params =
+                params::from_record(program, &record.params, &store.artifacts, &store.lineage)?;
+            let import = params::Import {
+                artifacts: &store.artifacts,
+                lineage: &store.lineage,
+                copy: true,
+            };
+            let program_dir = options.file.parent().unwrap_or(Path::new(""));
+            params::import_literals(program, program_dir, &import, &mut params)?;
+            params
         }
-        None => params::resolve(
-            program,
-            &options.params,
-            params::Import::Store(&store.artifacts),
-        )?,
+        None => resolve_params(program, options, &selected, store, true)?,
     };
 
     let file_hash = std::fs::read(&options.file)
@@ -391,6 +472,15 @@ pub async fn run_with(
             params: params.json.clone(),
             jobs: options.jobs,
             steps: program.steps.len(),
+            steps_in_loops: program
+                .steps
+                .iter()
+                .filter(|s| {
+                    s.scope.iter().any(|b| {
+                        matches!(program.blocks.get(b), Some(mlforge_ir::Block::For { .. }))
+                    })
+                })
+                .count(),
             resumed_from: options.resume,
         },
         run_id,
@@ -402,6 +492,9 @@ pub async fn run_with(
         jobs: options.jobs.max(1),
         no_cache: options.no_cache,
         python: options.python.clone(),
+        project_root: absolute_root(options),
+        secrets: checked.secrets,
+        uses: checked.uses,
         selected,
         needed,
         resume,
@@ -489,13 +582,18 @@ pub async fn run_with(
 pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Result<Plan, RunError> {
     let (steps, blocks) = analyze(program).map_err(RunError::Invalid)?;
     let (selected, needed) = selection(program, &steps, options)?;
-    let params = params::resolve(program, &options.params, params::Import::HashOnly)?;
+    let params = resolve_params(program, options, &selected, store, false)?;
+    // The same checks as a run, so that a plan says what would stop it.
+    let checked = preflight::check(program, &options.python, true)?;
     let root = store.root().to_path_buf();
     let settings = Settings {
         mode: Mode::Plan,
         jobs: 1,
         no_cache: options.no_cache,
         python: options.python.clone(),
+        project_root: absolute_root(options),
+        secrets: checked.secrets,
+        uses: checked.uses,
         selected,
         needed,
         resume: HashMap::new(),

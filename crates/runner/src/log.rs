@@ -85,8 +85,9 @@ fn size_text(bytes: u64) -> String {
     }
 }
 
-/// Reads `from` to its end (every writer gone) into `log` within the bounds.
-pub fn pump(mut from: File, log: File) -> io::Result<()> {
+/// Reads `from` to its end (every writer gone) into `log` within the bounds, masked by
+/// `masker` when the step reads secrets.
+pub fn pump(mut from: File, log: File, mut masker: Option<crate::mask::Masker>) -> io::Result<()> {
     let mut bounded = BoundedLog::new(io::BufWriter::new(log), KEEP_HEAD, KEEP_TAIL);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -96,7 +97,13 @@ pub fn pump(mut from: File, log: File) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        bounded.write(&buf[..n])?;
+        match masker.as_mut() {
+            Some(masker) => bounded.write(&masker.feed(&buf[..n]))?,
+            None => bounded.write(&buf[..n])?,
+        }
+    }
+    if let Some(masker) = masker {
+        bounded.write(&masker.finish())?;
     }
     bounded.finish().map(|_| ())
 }

@@ -440,7 +440,7 @@ pub fn parse_param_text(text: &str, ty: &Type) -> Result<RValue, String> {
         Type::Record { .. } | Type::Dict { .. } => {
             let json: serde_json::Value = serde_json::from_str(text)
                 .map_err(|e| format!("`{text}` is not {} written as JSON ({e})", a_type(ty)))?;
-            param_json_item(&json, ty)
+            param_json(&json, ty)
         }
         Type::List { of } => {
             let json: serde_json::Value = serde_json::from_str(text)
@@ -453,14 +453,16 @@ pub fn parse_param_text(text: &str, ty: &Type) -> Result<RValue, String> {
             };
             items
                 .iter()
-                .map(|item| param_json_item(item, of))
+                .map(|item| param_json(item, of))
                 .collect::<Result<_, _>>()
                 .map(RValue::List)
         }
     }
 }
 
-fn param_json_item(item: &serde_json::Value, ty: &Type) -> Result<RValue, String> {
+/// A param's value given as JSON (inside a `--param` list, or in a params file), read by
+/// the param's type. Artifacts are paths, returned as `Str` for the caller to import.
+pub(crate) fn param_json(item: &serde_json::Value, ty: &Type) -> Result<RValue, String> {
     match (ty, item) {
         (Type::Float, serde_json::Value::Number(n)) => Ok(RValue::Float(n.as_f64().unwrap_or(0.0))),
         (Type::Int, serde_json::Value::Number(n)) => n
@@ -472,14 +474,17 @@ fn param_json_item(item: &serde_json::Value, ty: &Type) -> Result<RValue, String
             Ok(RValue::Str(s.clone()))
         }
         (Type::Optional { .. }, serde_json::Value::Null) => Ok(RValue::Absent),
-        (Type::Optional { of }, item) => param_json_item(item, of),
+        (Type::Optional { of }, item) => param_json(item, of),
+        (Type::String, serde_json::Value::Number(_) | serde_json::Value::Bool(_)) => {
+            Err(format!("`{item}` is not a string (quote it: \"{item}\")"))
+        }
         (Type::List { of }, serde_json::Value::Array(items)) => items
             .iter()
-            .map(|i| param_json_item(i, of))
+            .map(|i| param_json(i, of))
             .collect::<Result<_, _>>()
             .map(RValue::List),
         (Type::Record { .. } | Type::Dict { .. }, serde_json::Value::Object(object)) => {
-            map_from_json(object, ty, &param_json_item)
+            map_from_json(object, ty, &param_json)
         }
         (ty, item) => Err(format!("`{item}` is not {}", a_type(ty))),
     }

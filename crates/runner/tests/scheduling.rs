@@ -107,7 +107,7 @@ impl Executor for Fake {
                     .map(|o| Produced {
                         name: o.name.clone(),
                         value: RValue::Int(total),
-                        stored: None,
+                        stored: Vec::new(),
                         type_name: "int".into(),
                         metrics: Vec::new(),
                     })

@@ -280,6 +280,63 @@ impl ArtifactStore {
         }
     }
 
+    /// Copies an object out of the store to `dest` as the user's own: plain writable
+    /// copies (never links to the read-only object, whose mode a `chmod` of a link would
+    /// change). Written beside `dest` and renamed into place; an existing `dest` is
+    /// replaced only when `replace` is set (else the error is `AlreadyExists`).
+    pub fn export(
+        &self,
+        hash: &str,
+        kind: ArtifactKind,
+        dest: &Path,
+        replace: bool,
+    ) -> io::Result<()> {
+        let source = self.path_of(hash);
+        match self.check(hash, kind)? {
+            Health::Sound => {}
+            Health::Missing => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("artifact {hash} is not in the store"),
+                ))
+            }
+            // Never hand out bytes that are not what was stored.
+            Health::Damaged { actual } => return Err(self.damaged(hash, &actual)),
+        }
+        if !replace && fs::symlink_metadata(dest).is_ok() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} exists", dest.display()),
+            ));
+        }
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent)?;
+        let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = parent.join(format!(".{name}.mlforge-{}-{n}", std::process::id()));
+        let copied = match kind {
+            ArtifactKind::File => export_file(&source, &tmp),
+            ArtifactKind::Dir => export_tree(&source, &tmp),
+        };
+        let placed = copied.and_then(|()| {
+            if kind == ArtifactKind::Dir || fs::symlink_metadata(dest).is_ok_and(|m| m.is_dir()) {
+                // A folder cannot be renamed over; the old one goes first.
+                force_remove_dir(dest)?;
+            }
+            fs::rename(&tmp, dest)
+        });
+        if placed.is_err() {
+            let _ = force_remove_dir(&tmp);
+        }
+        placed
+    }
+
     /// The error for an object whose bytes do not match its name.
     pub fn damaged(&self, hash: &str, actual: &str) -> io::Error {
         io::Error::new(
@@ -539,6 +596,30 @@ fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// A writable copy of a stored file (its executable bit kept).
+fn export_file(from: &Path, to: &Path) -> io::Result<()> {
+    fs::copy(from, to)?;
+    let exec = fs::metadata(from)?.permissions().mode() & 0o111 != 0;
+    fs::set_permissions(
+        to,
+        fs::Permissions::from_mode(if exec { 0o755 } else { 0o644 }),
+    )
+}
+
+fn export_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            export_tree(&entry.path(), &dest)?;
+        } else {
+            export_file(&entry.path(), &dest)?;
+        }
+    }
+    fs::set_permissions(to, fs::Permissions::from_mode(0o755))
+}
+
 fn stage_tree(from: &Path, to: &Path) -> io::Result<()> {
     fs::create_dir(to)?;
     for entry in fs::read_dir(from)? {
@@ -674,6 +755,67 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o222, 0, "objects are read-only");
+    }
+
+    #[test]
+    fn exports_are_writable_copies_that_replace_only_when_asked() {
+        let (dir, store) = store();
+        let tree = dir.path().join("tree");
+        fs::create_dir_all(tree.join("sub")).unwrap();
+        fs::write(tree.join("sub/x"), "x").unwrap();
+        let folder = store.import(&tree, ArtifactKind::Dir).unwrap();
+        let file = dir.path().join("f");
+        fs::write(&file, "f").unwrap();
+        let file = store.import(&file, ArtifactKind::File).unwrap();
+
+        let out = dir.path().join("out/model");
+        store
+            .export(&file.hash, ArtifactKind::File, &out, false)
+            .unwrap();
+        assert_eq!(fs::read_to_string(&out).unwrap(), "f");
+        let mode = fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o200, 0o200, "the copy is the user's to change");
+        fs::write(&out, "changed").unwrap();
+        let object = fs::read_to_string(store.path_of(&file.hash)).unwrap();
+        assert_eq!(object, "f", "the store's object is untouched");
+
+        let refused = store.export(&file.hash, ArtifactKind::File, &out, false);
+        assert_eq!(refused.unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&out).unwrap(), "changed");
+
+        // A folder replaces a file (and a file a folder) when asked.
+        store
+            .export(&folder.hash, ArtifactKind::Dir, &out, true)
+            .unwrap();
+        assert_eq!(fs::read_to_string(out.join("sub/x")).unwrap(), "x");
+        fs::write(out.join("sub/new"), "mine").unwrap();
+        store
+            .export(&file.hash, ArtifactKind::File, &out, true)
+            .unwrap();
+        assert_eq!(fs::read_to_string(&out).unwrap(), "f");
+        let left: Vec<_> = fs::read_dir(dir.path().join("out")).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary copy is left");
+        assert_eq!(
+            store.check(&file.hash, ArtifactKind::File).unwrap(),
+            Health::Sound
+        );
+        assert_eq!(
+            store.check(&folder.hash, ArtifactKind::Dir).unwrap(),
+            Health::Sound
+        );
+        let missing = store.export(&"0".repeat(64), ArtifactKind::File, &out, true);
+        assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
+        // A damaged object is never handed out.
+        let object = store.path_of(&file.hash);
+        fs::set_permissions(&object, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&object, "not f").unwrap();
+        let damaged = store.export(&file.hash, ArtifactKind::File, &out, true);
+        assert_eq!(damaged.unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            fs::read_to_string(&out).unwrap(),
+            "f",
+            "the earlier copy stays"
+        );
     }
 
     #[test]

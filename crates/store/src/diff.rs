@@ -64,13 +64,20 @@ pub fn changes(before: &KeyParts, now: &KeyParts) -> Vec<Change> {
     if before.code_hash != now.code_hash {
         out.push(Change {
             part: ChangePart::Code,
-            detail: "the op's body or signature changed".into(),
+            detail: "the op's body, signature or `uses` files changed".into(),
         });
     }
     if before.env_hash != now.env_hash {
         out.push(Change {
             part: ChangePart::Environment,
-            detail: describe_object_changes(&before.environment, &now.environment),
+            // The key says `program` (python's or `sh`); people call it the interpreter.
+            detail: describe_object_changes(&before.environment, &now.environment, |name| {
+                if name == "program" {
+                    "interpreter"
+                } else {
+                    name
+                }
+            }),
         });
     }
     if before.op_hash != now.op_hash
@@ -85,19 +92,19 @@ pub fn changes(before: &KeyParts, now: &KeyParts) -> Vec<Change> {
     if before.scalars != now.scalars {
         out.push(Change {
             part: ChangePart::Param,
-            detail: describe_object_changes(&before.scalars, &now.scalars),
+            detail: describe_object_changes(&before.scalars, &now.scalars, |name| name),
         });
     }
     if before.inputs != now.inputs {
         out.push(Change {
             part: ChangePart::Input,
-            detail: describe_object_changes(&before.inputs, &now.inputs),
+            detail: describe_object_changes(&before.inputs, &now.inputs, |name| name),
         });
     }
     out
 }
 
-fn describe_object_changes(before: &str, now: &str) -> String {
+fn describe_object_changes(before: &str, now: &str, shown: fn(&str) -> &str) -> String {
     let parse = |text: &str| -> BTreeMap<String, serde_json::Value> {
         serde_json::from_str(text).unwrap_or_default()
     };
@@ -122,7 +129,10 @@ fn describe_object_changes(before: &str, now: &str) -> String {
     let parts: Vec<String> = names
         .into_iter()
         .filter(|n| before.get(*n) != now.get(*n))
-        .map(|n| format!("{n}: {} → {}", short(before.get(n)), short(now.get(n))))
+        .map(|n| {
+            let (was, is) = (short(before.get(n)), short(now.get(n)));
+            format!("{}: {was} → {is}", shown(n))
+        })
         .collect();
     parts.join(", ")
 }

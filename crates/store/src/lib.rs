@@ -17,6 +17,7 @@ mod artifacts;
 mod diff;
 mod element;
 mod lineage;
+mod metrics;
 mod queries;
 mod schema;
 mod synthetic;
@@ -40,6 +41,7 @@ pub use crate::lineage::{
     Lineage, MetricRecord, NewArtifact, NewAttempt, NewRun, OutputRecord, Result, RunFilter,
     RunInputRecord, RunRecord, RunStatus, StoreError, Writer,
 };
+pub use crate::metrics::{diff_metrics, MetricChange, RunMetric};
 pub use crate::queries::{
     input_label, ArtifactMatch, LineageArtifact, LineageAttempt, LineageEdge, LineageGraph,
     LineageNode, NodeKey,

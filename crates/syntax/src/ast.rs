@@ -180,6 +180,18 @@ pub struct Attribute {
 pub enum AttrValue {
     Expr(Expr),
     Block(Vec<Attribute>),
+    /// `secret("NAME")`: an `env` value read from the runner's environment when a step
+    /// starts (LANGUAGE.md §6.5). It is an attribute value, not an expression: a secret
+    /// cannot flow into anything but a body's environment.
+    Secret(Secret),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Secret {
+    /// The environment variable's name.
+    pub name: StrLit,
+    /// `secret("NAME")` whole.
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -200,6 +212,9 @@ impl BodyLang {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Body {
     pub lang: BodyLang,
+    /// `python def """…"""`: the body is a function of the op's inputs (LANGUAGE.md §6.3).
+    /// `def` is a keyword only there, so it is kept as a flag rather than a token kind.
+    pub function: bool,
     pub source: BodySource,
     pub span: Span,
 }

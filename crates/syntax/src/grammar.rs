@@ -515,9 +515,16 @@ where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
     recursive(|attr| {
+        let secret = select! { Token::Ident("secret") => () }
+            .ignore_then(string().delimited_by(just(Token::LParen), just(Token::RParen)))
+            .map_with(|name, e| {
+                AttrValue::Secret(Secret {
+                    name,
+                    span: span_of(e.span()),
+                })
+            });
         let value = just(Token::Assign)
-            .ignore_then(expr())
-            .map(AttrValue::Expr)
+            .ignore_then(secret.or(expr().map(AttrValue::Expr)))
             .or(attr
                 .then_ignore(just(Token::Comma).or_not())
                 .repeated()
@@ -553,15 +560,28 @@ where
     let file = just(Token::File)
         .ignore_then(string())
         .map(BodySource::File);
+    // `def` is special only right after `python`; it takes an inline body only.
+    let function = select! { Token::Ident("def") => () }
+        .ignore_then(inline.labelled("a function body: `\"\"\"…\"\"\"`"));
     lang.then(
-        inline
-            .or(file)
+        function
+            .map(|source| (true, source))
+            .or(inline.or(file).map(|source| (false, source)))
             .labelled("a code body: `\"\"\"…\"\"\"` or `file \"path\"`"),
     )
-    .map_with(|(lang, source), e| Body {
-        lang,
-        source,
-        span: span_of(e.span()),
+    .validate(|(lang, (function, source)), e, emitter| {
+        if function && lang == BodyLang::Shell {
+            emitter.emit(CustomError::custom(
+                e.span(),
+                "only python bodies can be functions; write `shell \"\"\"…\"\"\"` without `def`",
+            ));
+        }
+        Body {
+            lang,
+            function: function && lang == BodyLang::Python,
+            source,
+            span: span_of(e.span()),
+        }
     })
 }
 

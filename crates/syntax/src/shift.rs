@@ -165,6 +165,10 @@ impl Shift {
             match &mut a.value {
                 AttrValue::Expr(e) => self.expr(e),
                 AttrValue::Block(inner) => self.attributes(inner),
+                AttrValue::Secret(secret) => {
+                    self.str_lit(&mut secret.name);
+                    self.span(&mut secret.span);
+                }
             }
             self.span(&mut a.span);
         }

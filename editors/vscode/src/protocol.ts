@@ -31,6 +31,8 @@ export interface GraphNode {
   inputs?: Port[];
   outputs?: Port[];
   args?: { name: string; value: string }[];
+  /** The callee's inputs and outputs, when it resolves (graph edits). */
+  signature?: Signature;
   broken?: boolean;
   diagnostics?: GraphDiagnostic[];
   /** Focus view only: direct predecessors / successors left out of this answer. */
@@ -92,6 +94,59 @@ export type StepStatus =
 /** How a step differs from the version it is compared with (`mlforge diff`). */
 export type DiffMark = "added" | "changed" | "renamed" | "rerun";
 
+/** An input of an op's signature. `required`: no default and not optional; `default`:
+ * the default's source text. The graph leaves out `required` and `given` when false and
+ * `default` when null; the catalog writes every field. */
+export interface SignatureInput {
+  name: string;
+  type: string;
+  required?: boolean;
+  default?: string | null;
+  /** Graph nodes only: whether the step passes this input. */
+  given?: boolean;
+}
+
+export interface Signature {
+  inputs: SignatureInput[];
+  outputs: Port[];
+  doc?: string | null;
+}
+
+/** An op or pipeline a step may call, from `mlforge/opCatalog`. */
+export interface CatalogOp {
+  /** As callable from the file (`train`, `ops.train`). */
+  name: string;
+  kind: "op" | "pipeline" | string;
+  file: string;
+  doc: string | null;
+  inputs: SignatureInput[];
+  outputs: Port[];
+  /** The import the file would need, when the op lives in a workspace file not imported yet. */
+  import: string | null;
+}
+
+/** A literal argument value for `setArg`: a duration is `{ duration: "10m" }`. */
+export type ArgValue = number | boolean | string | ArgValue[] | { duration: string };
+
+/** A graph edit (`mlforge/graphEdit`'s `edit`); step ids are graph node ids. */
+export type GraphEdit =
+  /** `import`: the catalog entry's, when the op lives in a file not imported yet. */
+  | { kind: "addStep"; op: string; name: string | null; block: string | null; index: number | null; import?: string | null }
+  | { kind: "connect"; from: { step: string; output: string }; to: { step: string; input: string } }
+  | { kind: "disconnect"; step: string; input: string }
+  | { kind: "setArg"; step: string; input: string; value: ArgValue | null }
+  | { kind: "deleteStep"; step: string; cascade: boolean }
+  | { kind: "addAfter"; step: string; after: string }
+  | { kind: "wrapFor"; steps: string[]; var: string; over: string }
+  | { kind: "wrapIf"; steps: string[]; condition: string }
+  | { kind: "unwrap"; block: string };
+
+/** Why the server refused an edit (the error's `data`). */
+export interface EditRefusal {
+  reason: "typeMismatch" | "dependants" | "notFound" | "invalid" | string;
+  dependants?: string[];
+}
+
 /** Level of detail the preview draws. */
 export type DetailMode = "full" | "overview" | "focus";
 
@@ -105,7 +160,14 @@ export type ToWebview =
       answer: GraphAnswer;
       mode: DetailMode;
       settings: { collapseAbove: number; focusHops: number };
+      /** The live preview: ports, the palette and the form edit the text. */
+      editable?: boolean;
     }
+  /** The ops a step may call (the palette). */
+  | { type: "catalog"; ops: CatalogOp[] }
+  /** The outcome of an `edit` or `rename` the page posted: `select` is the node to select
+   * (the new step); `error` the server's sentence when it refused. */
+  | { type: "editResult"; id: number; ok: boolean; select?: string | null; error?: string }
   | { type: "cursor"; node: string | null }
   | { type: "status"; statuses: Record<string, { status: StepStatus; durationMs?: number }> }
   | { type: "clearStatus" }
@@ -123,5 +185,10 @@ export type FromWebview =
   | { type: "run"; node: string; kind: "runStep" | "runFrom" } // from the node's context menu
   | { type: "setMode"; mode: DetailMode }
   | { type: "exportSvg"; svg: string }
-  | { type: "rendered"; seq: number; nodes: number; layoutMs: number; relaidOut: boolean }
-  | { type: "error"; message: string };
+  /** `pinned`: drawn after an edit with the drawn nodes kept in place (no Graphviz). */
+  | { type: "rendered"; seq: number; nodes: number; layoutMs: number; relaidOut: boolean; pinned?: boolean }
+  | { type: "error"; message: string }
+  /** A graph edit, made on the picture of graph `seq` (the extension sends the document
+   * version that picture was drawn from). `id` comes back in `editResult`. */
+  | { type: "edit"; id: number; seq: number; edit: GraphEdit }
+  | { type: "rename"; id: number; node: string; name: string };

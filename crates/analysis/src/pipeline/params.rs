@@ -1,6 +1,6 @@
 //! The pipeline's params and their defaults.
 
-use mlforge_syntax::ast::{self, Expr};
+use mlforge_syntax::ast::{self, Expr, ExprKind};
 
 use crate::codes::Code;
 use crate::exprs::{is_constant, report_mismatch, NoNames};
@@ -34,18 +34,27 @@ impl<'a> Checker<'a> {
 
     pub(super) fn check_default(&mut self, param: &ast::Param, default: &Expr, ty: &Ty) {
         if ty.is_artifact() {
-            let d = self
-                .sink
-                .at(
-                    Code::InvalidDefault,
-                    default.span,
-                    format!(
-                        "`{}` is an artifact (`{ty}`), and artifacts cannot have defaults",
-                        param.name.text
-                    ),
-                )
-                .with_help("remove the default and pass the artifact at run time with --param");
-            self.sink.push(d);
+            // An artifact's default is a path relative to this file (a list of them for
+            // a list of artifacts); the runner imports it when no value is given.
+            if !is_path_default(default, ty) {
+                let example = if matches!(ty, Ty::List(_)) {
+                    "[\"data/a.csv\", \"data/b.csv\"]"
+                } else {
+                    "\"data/raw.csv\""
+                };
+                let d = self
+                    .sink
+                    .at(
+                        Code::InvalidDefault,
+                        default.span,
+                        format!(
+                            "`{}` is an artifact (`{ty}`): its default is a path relative to this file, like {example}",
+                            param.name.text
+                        ),
+                    )
+                    .with_help("write the path as a string, or remove the default and pass the artifact at run time with --param");
+                self.sink.push(d);
+            }
         } else if !is_constant(default) {
             self.sink.error(
                 Code::InvalidDefault,
@@ -61,5 +70,16 @@ impl<'a> Checker<'a> {
                 self.sink.push(d);
             }
         }
+    }
+}
+
+/// Whether `default` is a path (or, for a list of artifacts, a list of paths).
+fn is_path_default(default: &Expr, ty: &Ty) -> bool {
+    match (&default.kind, ty) {
+        (ExprKind::Str(path), Ty::Artifact(_) | Ty::Optional(_)) => !path.is_empty(),
+        (ExprKind::List(items), Ty::List(elem)) => {
+            items.iter().all(|item| is_path_default(item, elem))
+        }
+        _ => false,
     }
 }

@@ -18,6 +18,7 @@ mod support;
 mod attributes;
 mod bodies;
 mod calls;
+mod environment;
 mod graph;
 mod imports;
 mod names;

@@ -128,12 +128,47 @@ pipeline p(data: Dataset, model: Model) {
 }
 
 #[test]
-fn e0405_an_artifact_param_with_a_default() {
+fn e0405_an_artifact_param_whose_default_is_not_a_path() {
     check_with_ops(
         r#"
-pipeline p(raw: Dataset = "data/churn.csv") {
-  //                      ^^^^^^^^^^^^^^^^ E0405
+pipeline p(raw: Dataset = 3, more: list<Dataset> = ["a.csv", 1]) {
+                        //^ E0405
+                                                 //^^^^^^^^^^^^ E0405
   step fit = train(data: raw)
+  for m in more {
+    step b = train(data: m)
+  }
+}
+"#,
+    );
+}
+
+#[test]
+fn an_artifact_param_may_default_to_a_path() {
+    check_with_ops(
+        r#"
+pipeline p(raw: Dataset = "data/churn.csv", more: list<Dataset> = ["a.csv", "b.csv"]) {
+  step fit = train(data: raw)
+  for m in more {
+    step other = train(data: m)
+  }
+}
+"#,
+    );
+}
+
+#[test]
+fn e0405_an_op_artifact_input_with_a_default() {
+    check_with_ops(
+        r#"
+op fetch(path: File = "data/x.csv") -> (out: Dataset) {
+                    //^^^^^^^^^^^^ E0405
+  shell """
+    cp ${path} ${out}
+  """
+}
+pipeline p() {
+  step l = fetch()
 }
 "#,
     );

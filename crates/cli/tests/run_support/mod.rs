@@ -151,6 +151,14 @@ impl Scratch {
         self.lineage().runs(&RunFilter::default()).unwrap()
     }
 
+    /// The recorded runs; none when no store exists.
+    pub fn runs_or_none(&self) -> Vec<RunRecord> {
+        if !self.store_root().join("lineage.db").exists() {
+            return Vec::new();
+        }
+        self.runs()
+    }
+
     pub fn latest_run(&self) -> RunRecord {
         self.runs().into_iter().next().expect("a run was recorded")
     }

@@ -56,6 +56,12 @@ pub(super) fn op_members(db: &dyn Db, file: SourceFile, offset: usize, out: &mut
         0,
     );
     out.snippet(
+        "python def \"\"\"…\"\"\"",
+        "python def \"\"\"\n  $0\n\"\"\"",
+        "A Python function body: inputs are parameters, `return` gives the outputs.",
+        0,
+    );
+    out.snippet(
         "shell \"\"\"…\"\"\"",
         "shell \"\"\"\n  $0\n\"\"\"",
         "An inline shell body.",
@@ -84,6 +90,13 @@ pub(super) fn attribute_item(name: &str, out: &mut Out) {
         "resources" => "resources { cpu = ${1:1}  memory = \"${2:1Gi}\" }$0",
         "env" => "env { ${1:NAME} = \"${2:value}\" }$0",
         "schedule" => "schedule = \"${1:@daily}\"$0",
+        "uses" => "uses = [\"${1:src/helpers.py}\"]$0",
+        "requires" => "requires = [\"${1:pandas>=2.1}\"]$0",
+        "interpreter" => "interpreter = \"${1:.venv/bin/python}\"$0",
+        "start_date" => "start_date = \"${1:2024-01-01}\"$0",
+        "catchup" => "catchup = ${1:false}$0",
+        "tags" => "tags = [\"${1:ml}\"]$0",
+        "owner" => "owner = \"${1:team}\"$0",
         _ => return,
     };
     out.insert(template);

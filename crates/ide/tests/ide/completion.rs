@@ -191,13 +191,17 @@ fn op_attributes_and_resources() {
         expect![[r#"
             replace ""
             Snippet python """…""" — python """ ⇒ snippet python """⏎  $0⏎"""
+            Snippet python def """…""" — python def """ ⇒ snippet python def """⏎  $0⏎"""
             Snippet shell """…""" — shell """ ⇒ snippet shell """⏎  $0⏎"""
             Attribute cache — attribute ⇒ snippet cache = ${1:true}$0
             Attribute env — attribute ⇒ snippet env { ${1:NAME} = "${2:value}" }$0
             Attribute image — attribute ⇒ snippet image = "${1:python:3.12-slim}"$0
+            Attribute interpreter — attribute ⇒ snippet interpreter = "${1:.venv/bin/python}"$0
             Snippet python file "…" — python file "script.py" ⇒ snippet python file "${1:script.py}"$0
+            Attribute requires — attribute ⇒ snippet requires = ["${1:pandas>=2.1}"]$0
             Attribute resources — attribute ⇒ snippet resources { cpu = ${1:1}  memory = "${2:1Gi}" }$0
             Attribute timeout — attribute ⇒ snippet timeout = ${1:30m}$0
+            Attribute uses — attribute ⇒ snippet uses = ["${1:src/helpers.py}"]$0
             Keyword python
             Keyword shell
         "#]],
@@ -223,13 +227,19 @@ fn pipeline_statement_keywords() {
             Snippet if cond { … } else { … } — if condition { ⇒ text if condition {⏎  ⏎} else {⏎  ⏎}
             Snippet output name = value — output name = value
             Snippet step name = op(…) — step name = op() ⇒ text step name = op()
+            Attribute catchup — attribute ⇒ text catchup = false
             Keyword for
             Keyword if
             Attribute image — attribute ⇒ text image = "python:3.12-slim"
+            Attribute interpreter — attribute ⇒ text interpreter = ".venv/bin/python"
             Keyword output
+            Attribute owner — attribute ⇒ text owner = "team"
             Attribute retries — attribute ⇒ text retries = 2
+            Attribute start_date — attribute ⇒ text start_date = "2024-01-01"
             Keyword step
+            Attribute tags — attribute ⇒ text tags = ["ml"]
             Attribute timeout — attribute ⇒ text timeout = 30m
+            Attribute uses — attribute ⇒ text uses = ["src/helpers.py"]
         "#]],
     );
 }

@@ -411,3 +411,24 @@ fn signature_help_after_unicode_and_in_nested_list() {
         "#]],
     );
 }
+
+#[test]
+fn semantic_tokens_mark_def_after_python_only() {
+    check(
+        "@tokens\n//- /main.mlf\nop f(def: int) -> (y: int) {\n  python def \"\"\"\n    return 1\n  \"\"\"\n}\n",
+        expect![[r#"
+            Keyword "op"
+            Op decl "f"
+            Param decl "def"
+            Type "int"
+            Operator "->"
+            Output decl "y"
+            Type "int"
+            Keyword "python"
+            Keyword "def"
+            String "\"\"\""
+            String "    return 1"
+            String "  \"\"\""
+        "#]],
+    );
+}

@@ -135,6 +135,12 @@ impl<'a> Engine<'a> {
         if self.settings.no_cache {
             return (Vec::new(), "caching is off for this run".into());
         }
+        if !info.op.cache && info.op.outputs.is_empty() {
+            return (
+                Vec::new(),
+                "its op has no outputs: it runs for its side effects every time (unless the op sets `cache = true`)".into(),
+            );
+        }
         if !info.op.cache {
             return (Vec::new(), "its op sets `cache = false`".into());
         }

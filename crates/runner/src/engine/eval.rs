@@ -6,6 +6,13 @@ use super::*;
 impl<'a> Engine<'a> {
     pub(super) fn eval(&self, expr: &Expr, scope: &[String], path: &[u32]) -> Eval<RValue> {
         Ok(match expr {
+            Expr::Literal { value, ty } if crate::value::holds_artifact(ty) => self
+                .params
+                .get(&crate::params::literal_key(value))
+                .cloned()
+                .ok_or_else(|| {
+                    EvalError::Fatal(format!("the artifact path {value:?} was not imported"))
+                })?,
             Expr::Literal { value, ty } => RValue::from_ir(value, ty),
             Expr::Param { name, .. } => self
                 .params

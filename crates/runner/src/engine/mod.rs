@@ -28,6 +28,7 @@ use tokio::sync::{mpsc, watch};
 use crate::events::{instance_name, Counts, Envelope, Event, EventSink};
 use crate::exec::{discard_later, log_tail, AttemptResult, AttemptSpec, ExecStatus, Executor};
 use crate::key::key_parts;
+use crate::preflight::op_python;
 use crate::value::RValue;
 use crate::{Failure, PlanEntry, PlanStatus, RunError, Select};
 
@@ -40,7 +41,7 @@ mod schedule;
 mod structure;
 
 use structure::expr_steps;
-pub(crate) use structure::{analyze, BlockInfo, StepInfo};
+pub(crate) use structure::{analyze, expr_params, BlockInfo, StepInfo};
 
 pub(crate) type Path = Vec<u32>;
 
@@ -109,6 +110,12 @@ pub(crate) struct Settings {
     pub jobs: usize,
     pub no_cache: bool,
     pub python: String,
+    /// The project root (absolute), for Python bodies' imports.
+    pub project_root: Option<std::path::PathBuf>,
+    /// The secrets ops read, by name (checked before the run).
+    pub secrets: Arc<BTreeMap<String, String>>,
+    /// The hash of what each op's `uses` holds, by op id.
+    pub uses: HashMap<String, String>,
     /// Steps `--only`/`--from` run (forced); `None` runs every step normally.
     pub selected: Option<HashSet<usize>>,
     /// Steps that take part (the selected ones and what they need); `None`: all.

@@ -244,7 +244,14 @@ impl<'a> Engine<'a> {
             }
         }
         self.waiting[step].remove(path);
-        if let Some(from) = unknown_from {
+        // A step whose results are reused (`--only`) may read a param that was not given:
+        // its latest result stands in, whatever the param would have been.
+        let reused = self
+            .settings
+            .selected
+            .as_ref()
+            .is_some_and(|s| !s.contains(&step));
+        if let (Some(from), false) = (unknown_from, reused) {
             self.plan_entry(
                 step,
                 path,
@@ -255,7 +262,13 @@ impl<'a> Engine<'a> {
             self.finish(step, path.clone(), Done::Unknown);
             return;
         }
-        let key = key_parts(&op, &self.settings.python, &inputs);
+        let python = op_python(&op, &self.settings.python);
+        let uses = self
+            .settings
+            .uses
+            .get(&self.steps[step].op_id)
+            .map(String::as_str);
+        let key = key_parts(&op, &python, uses, &inputs);
         self.decide(step, path, inputs, key);
     }
 
@@ -321,6 +334,7 @@ impl<'a> Engine<'a> {
             attempt,
             log_path: log_text,
         });
+        let python = op_python(&op, &self.settings.python);
         let spec = AttemptSpec {
             step: self.steps[step].id.clone(),
             element,
@@ -330,8 +344,10 @@ impl<'a> Engine<'a> {
             dir: dir.clone(),
             log_path: log_path.clone(),
             inputs,
-            python: self.settings.python.clone(),
+            python,
             artifacts: self.artifacts.clone(),
+            project_root: self.settings.project_root.clone(),
+            secrets: self.settings.secrets.clone(),
         };
         let cancel = self.cancel_rx.clone();
         let tx = tx.clone();
@@ -380,7 +396,7 @@ impl<'a> Engine<'a> {
         );
         let recorded = self.store.lineage.write(|w| {
             for produced in &result.outputs {
-                if let Some(stored) = &produced.stored {
+                for stored in &produced.stored {
                     w.add_artifact(&NewArtifact {
                         hash: &stored.hash,
                         kind: stored.kind,
@@ -394,7 +410,13 @@ impl<'a> Engine<'a> {
                     attempt_id,
                     &produced.name,
                     &produced.value.to_json(),
-                    produced.stored.as_ref().map(|s| s.hash.as_str()),
+                    // One artifact per row; a list's elements are in its value.
+                    match produced.stored.as_slice() {
+                        [one] if !matches!(produced.value, RValue::List(_)) => {
+                            Some(one.hash.as_str())
+                        }
+                        _ => None,
+                    },
                 )?;
                 for (name, value) in &produced.metrics {
                     w.add_metric(attempt_id, &produced.name, name, *value)?;
@@ -472,6 +494,7 @@ impl<'a> Engine<'a> {
                     log_path: log_path.clone(),
                     log_tail: tail.clone(),
                     work_dir: dir,
+                    python: op_python(&self.steps[step].op, &self.settings.python),
                 });
                 self.emit(Event::StepFailed {
                     step: id,

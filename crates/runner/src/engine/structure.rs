@@ -35,6 +35,16 @@ pub(super) fn expr_steps(expr: &Expr, out: &mut Vec<String>) {
     }
 }
 
+/// Collects the params an expression reads.
+pub(crate) fn expr_params(expr: &Expr, out: &mut Vec<String>) {
+    if let Expr::Param { name, .. } = expr {
+        out.push(name.clone());
+    }
+    for child in expr.children() {
+        expr_params(child, out);
+    }
+}
+
 /// Static structure of a program: steps with their dependency lists, blocks.
 pub(crate) fn analyze(
     program: &Program,

@@ -2,8 +2,9 @@
 // pipeline from the server's `mlforge/graph` answer and follows the editor.
 
 import * as vscode from "vscode";
-import type { LanguageClient } from "vscode-languageclient/node";
-import type { DetailMode, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../protocol";
+import type { LanguageClient, WorkspaceEdit as LspWorkspaceEdit } from "vscode-languageclient/node";
+import type { CatalogOp, DetailMode, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../protocol";
+import { sendGraphEdit, type GraphEditAnswer, type GraphEditParams } from "./edits";
 import { GraphPage, saveSvg } from "./page";
 import { chooseDetail, type DetailSetting } from "./detail";
 import { nodeAtCursor, revealRange } from "./cursor";
@@ -49,6 +50,10 @@ export class GraphPreview implements vscode.Disposable {
   private cursorTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   readonly latency = new LatencyLog();
+  /** The document version each graph sent was built from: an edit on the picture is made
+   * against it (the server refuses it if the text changed since). */
+  private readonly versionOfSeq = new Map<number, number>();
+  private catalogAsked: { uri: string; at: number } | undefined;
   /** The statuses of the current or last run, drawn again on every new graph. */
   statusSource: (() => Record<string, { status: StepStatus; durationMs?: number }> | undefined) | undefined;
 
@@ -65,6 +70,10 @@ export class GraphPreview implements vscode.Disposable {
         if (!this.page || e.document !== this.document || e.contentChanges.length === 0) return;
         this.latency.edited(e.document.version);
         this.scheduleRefresh(EDIT_DEBOUNCE_MS);
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        // Another file's ops may have changed: the palette asks again.
+        if (this.page && d.languageId === "mlforge" && d !== this.document) this.catalogAsked = undefined;
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
         if (this.page && e.textEditor.document === this.document) this.scheduleCursor();
@@ -229,10 +238,14 @@ export class GraphPreview implements vscode.Disposable {
     // (A server without `total` answered with the whole graph: its size is the total.)
     const totalNodes = answer.total?.nodes ?? answer.graph.nodes.length;
     const now = chooseDetail({ setting: settings.detail, chosen: this.chosenMode, totalNodes, fullLimit: settings.fullLimit });
-    if (now !== mode && (mode !== "focus" || typeof answer.focus === "string")) return this.refresh();
+    // (A focus answer without a centre, e.g. of an empty pipeline, holds it all already.)
+    if (now !== mode && (mode !== "focus" || typeof answer.focus === "string" || answer.graph.nodes.length === 0)) return this.refresh();
     this.page.panel.title = `Graph: ${answer.pipeline}`;
     this.seq += 1;
     this.latency.sent(this.seq, version);
+    this.versionOfSeq.set(this.seq, version);
+    for (const s of this.versionOfSeq.keys()) if (s < this.seq - 20) this.versionOfSeq.delete(s);
+    void this.askCatalog(client, document);
     this.post({
       type: "graph",
       seq: this.seq,
@@ -240,6 +253,7 @@ export class GraphPreview implements vscode.Disposable {
       answer,
       mode,
       settings: { collapseAbove: settings.collapseAbove, focusHops: settings.focusHops },
+      editable: true,
     });
     if (editor) this.post({ type: "cursor", node: nodeAtCursor(answer.graph, editor.selection.active) });
     const statuses = this.statusSource?.();
@@ -269,10 +283,74 @@ export class GraphPreview implements vscode.Disposable {
       case "rendered":
         this.latency.rendered(message.seq, message.layoutMs);
         return;
+      case "edit":
+        return this.graphEdit(message);
+      case "rename":
+        return this.renameStep(message);
       case "error":
         this.output.appendLine(`[graph preview] ${message.message}`);
         return;
     }
+  }
+
+  /** The palette's ops: asked when another file is shown, and at most once a second. */
+  private async askCatalog(client: LanguageClient, document: vscode.TextDocument): Promise<void> {
+    const uri = document.uri.toString();
+    const now = Date.now();
+    if (this.catalogAsked && this.catalogAsked.uri === uri && now - this.catalogAsked.at < 1000) return;
+    this.catalogAsked = { uri, at: now };
+    try {
+      const answer = await client.sendRequest<{ ops: CatalogOp[] }>("mlforge/opCatalog", { uri });
+      if (document === this.document) this.post({ type: "catalog", ops: answer.ops });
+    } catch (error) {
+      this.output.appendLine(`[graph] the ops for the palette: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async graphEdit(message: Extract<FromWebview, { type: "edit" }>): Promise<void> {
+    const client = this.client();
+    const document = this.document;
+    const version = this.versionOfSeq.get(message.seq);
+    const result = (r: { ok: boolean; select?: string | null; error?: string }) => this.post({ type: "editResult", id: message.id, ...r });
+    if (!client || !document || !this.pipeline || version === undefined) {
+      return result({ ok: false, error: "The graph is not connected to a file any more: open the file and try again." });
+    }
+    const outcome = await sendGraphEdit(
+      {
+        request: (params: GraphEditParams) => client.sendRequest<GraphEditAnswer>("mlforge/graphEdit", params),
+        apply: async (edit) => {
+          const converted = await client.protocol2CodeConverter.asWorkspaceEdit(edit as LspWorkspaceEdit);
+          return converted !== undefined && vscode.workspace.applyEdit(converted);
+        },
+        confirm: async (text, action) => (await vscode.window.showWarningMessage(text, { modal: true }, action)) === action,
+      },
+      { uri: document.uri.toString(), version, pipeline: this.pipeline, edit: message.edit },
+    );
+    if (!outcome.ok) {
+      this.output.appendLine(`[graph edit] ${message.edit.kind}: ${outcome.error}`);
+      return result({ ok: false, error: outcome.error });
+    }
+    result({ ok: true, select: outcome.select });
+    // Straight away: the edit came from the picture, which waits for it.
+    this.scheduleRefresh(0);
+  }
+
+  /** Rename in place: the server's own rename (textDocument/rename), applied as one change. */
+  private async renameStep(message: Extract<FromWebview, { type: "rename" }>): Promise<void> {
+    const result = (r: { ok: boolean; select?: string | null; error?: string }) => this.post({ type: "editResult", id: message.id, ...r });
+    const node = this.answer?.graph.nodes.find((n) => n.id === message.node);
+    if (!node?.name_range || !this.document) return result({ ok: false, error: `The step ${message.node} is not in the graph any more.` });
+    const uri = node.file ? vscode.Uri.file(node.file) : this.document.uri;
+    const at = new vscode.Position(node.name_range[0] - 1, node.name_range[1] - 1);
+    try {
+      const edit = await vscode.commands.executeCommand<vscode.WorkspaceEdit | undefined>("vscode.executeDocumentRenameProvider", uri, at, message.name);
+      if (!edit || !(await vscode.workspace.applyEdit(edit))) return result({ ok: false, error: `The step could not be renamed to ${message.name}.` });
+    } catch (error) {
+      return result({ ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+    const prefix = message.node.includes(".") ? message.node.slice(0, message.node.lastIndexOf(".") + 1) : "";
+    result({ ok: true, select: prefix + message.name });
+    this.scheduleRefresh(0);
   }
 
   async chooseDetail(): Promise<void> {

@@ -5,7 +5,7 @@
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,10 +48,62 @@ function stepIds(frame) {
 
 const QUICKSTART_STEPS = ["data", "parts", "fitted", "check", "best", "release"];
 
+// Graph editing: the quickstart's ops beside an empty pipeline, and the quickstart without
+// its last three steps (pick the best model, the condition, publish), to build them again
+// on the graph.
+const QUICKSTART = readFileSync(join(repo, "examples", "quickstart.mlf"), "utf8");
+const GROW_MLF = `${QUICKSTART.slice(0, QUICKSTART.indexOf("pipeline quickstart"))}pipeline grow() {}\n`;
+const BUILD_MLF = `${QUICKSTART.slice(0, QUICKSTART.indexOf("  step best")).replace("pipeline quickstart(", "pipeline build(")}}\n`;
+
+const centre = (box) => ({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
+
+/** Keys to a file's text editor (after gestures in the preview, its frame has the focus):
+ * a click on the file's tab. */
+async function focusText(page, name) {
+  await page.locator(`.tab[data-resource-name="${name}"]`).first().click();
+  await page.locator(`.tab.active[data-resource-name="${name}"]`).waitFor();
+}
+
+/** A drag with the mouse across the workbench (the preview's page is two iframes down;
+ * boxes are in the workbench's coordinates). */
+async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 10, from.y + 10, { steps: 3 });
+  await page.mouse.move(to.x, to.y, { steps: 10 });
+  await page.mouse.up();
+}
+
+const portDot = (frame, step, dir, name) => frame.locator(`svg g.node[data-id="${step}"] g[data-port="${name}"][data-dir="${dir}"] circle.dot`);
+
+/** Drags an op from the palette to a point of the canvas (`at`: fractions of its size) and
+ * returns the new step's id (the preview selects the step it added). */
+async function dropOp(page, frame, op, at = { x: 0.85, y: 0.12 }) {
+  const before = await stepIds(frame);
+  // The stage: the canvas is hidden while the pipeline is empty (a message stands there).
+  const canvas = await frame.locator("#stage").boundingBox();
+  await frame.locator("#op-search").fill(op);
+  const item = await frame.locator(`#ops li[data-op="${op}"]`).boundingBox();
+  await drag(page, centre(item), { x: canvas.x + canvas.width * at.x, y: canvas.y + canvas.height * at.y });
+  return waitFor(async () => {
+    const added = (await stepIds(frame)).filter((id) => !before.includes(id));
+    const selected = await frame.locator("svg g.node.step.selected").first().getAttribute("data-id", { timeout: 500 }).catch(() => null);
+    return added.length === 1 && selected === added[0] ? added[0] : null;
+  }, { timeout: 30_000, what: `a new step calling ${op}` });
+}
+
+/** Drags from an output port to an input port and waits for the input to be given. */
+async function connect(page, frame, [fromStep, output], [toStep, input]) {
+  const target = portDot(frame, toStep, "in", input);
+  await drag(page, centre(await portDot(frame, fromStep, "out", output).boundingBox()), centre(await target.boundingBox()));
+  await waitFor(async () => (await target.locator("..").getAttribute("class"))?.includes("given"), { timeout: 30_000, what: `${toStep}.${input} connected` });
+}
+
 describe("the extension in code-server", { timeout: 600_000 }, () => {
   let session;
   let page;
   let shot;
+  let workFolder;
 
   before(async () => {
     let vsix = process.env.MLFORGE_VSIX;
@@ -63,6 +115,8 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     const folder = mkdtempSync(join(tmpdir(), "mlforge-e2e-work-"));
     cpSync(join(repo, "examples"), folder, { recursive: true });
     writeFileSync(join(folder, "slow.mlf"), SLOW_MLF);
+    writeFileSync(join(folder, "grow.mlf"), GROW_MLF);
+    writeFileSync(join(folder, "build.mlf"), BUILD_MLF);
     // A repository, so that the graph can be compared with HEAD.
     const git = (...args) => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", ...args], { cwd: folder, stdio: "pipe" });
     git("init", "-q");
@@ -70,6 +124,7 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     git("add", ".");
     git("commit", "-q", "-m", "examples");
     session = await launch({ vsix: resolve(vsix), folder, outputDir });
+    workFolder = folder;
     page = session.page;
     shot = screenshotter(page, outputDir);
   });
@@ -288,5 +343,76 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     await page.keyboard.press("Backspace");
     await page.keyboard.type("0");
     await page.keyboard.press("Control+S");
+  });
+
+  test("an empty pipeline grows on the graph: ops dropped from the palette, connected port to port", async () => {
+    await openFile(page, "grow.mlf");
+    // Room for the palette, the picture and the form beside the editor.
+    await runCommand(page, "View: Close Primary Side Bar");
+    await runCommand(page, "MLForge: Open Graph Preview");
+    const frame = previewFrame(page);
+    await frame.locator("#message", { hasText: "drag an op from the palette" }).waitFor({ timeout: 60_000 });
+    await frame.locator('#ops li[data-op="make_data"]').waitFor({ timeout: 30_000 });
+    await shot("13-empty-pipeline-palette");
+    const data = await dropOp(page, frame, "make_data", { x: 0.5, y: 0.3 });
+    const split = await dropOp(page, frame, "split");
+    // The new step's required input is marked until it is connected.
+    assert.match((await portDot(frame, split, "in", "data").locator("..").getAttribute("class")) ?? "", /missing/);
+    await connect(page, frame, [data, "table"], [split, "data"]);
+    await shot("14-grown-pipeline");
+    await focusText(page, "grow.mlf");
+    await page.keyboard.press("Control+S");
+    // (The formatter lines up the `=` of neighbouring steps.)
+    const wired = new RegExp(`step ${split} +=\\s*split\\(data: ${data}\\.table\\)`);
+    await waitFor(() => wired.test(readFileSync(join(workFolder, "grow.mlf"), "utf8")), { what: "the connection in the saved text" });
+  });
+
+  test("the quickstart's last three steps built by drag and drop, then run: it succeeds", async () => {
+    await openFile(page, "build.mlf");
+    await runCommand(page, "MLForge: Open Graph Preview");
+    const frame = previewFrame(page);
+    await node(frame, "check").waitFor({ timeout: 60_000 });
+    // Pick the best model: its inputs are the lists the `for` gathers.
+    const best = await dropOp(page, frame, "pick_best", { x: 0.8, y: 0.85 });
+    await connect(page, frame, ["fitted", "model"], [best, "models"]);
+    await connect(page, frame, ["check", "mse"], [best, "errors"]);
+    // Publish it, under a name typed into the form.
+    const release = await dropOp(page, frame, "publish", { x: 0.85, y: 0.95 });
+    await connect(page, frame, [best, "model"], [release, "model"]);
+    await node(frame, release).locator("rect.shape").click();
+    await frame.locator("#inspector input[name=name]").fill("line-fit");
+    await frame.locator("#inspector input[name=name]").press("Enter");
+    await waitFor(async () => (await portDot(frame, release, "in", "name").locator("..").getAttribute("class"))?.includes("given"), { what: "the name set" });
+    // Only when it is good enough: wrap the step in an `if`.
+    await node(frame, release).locator("rect.shape").click({ button: "right" });
+    await frame.getByRole("menuitem", { name: "Wrap in if…" }).click();
+    await frame.locator("#prompt input[name=condition]").fill(`${best}.mse <= max_mse`);
+    await frame.locator("#prompt input[name=condition]").press("Enter");
+    await frame.locator("svg g.cluster.kind-if").waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await problemCounts(page)).errors === 0, { what: "no errors in the built pipeline" });
+    await shot("15-built-on-the-graph");
+    // Undo is the editor's: one edit on the graph is one step back.
+    await focusText(page, "build.mlf");
+    await page.keyboard.press("Control+Z");
+    await waitFor(async () => (await frame.locator("svg g.cluster.kind-if").count()) === 0, { what: "the `if` undone" });
+    await page.keyboard.press("Control+Shift+Z");
+    await frame.locator("svg g.cluster.kind-if").waitFor({ timeout: 30_000 });
+    await page.keyboard.press("Control+S");
+    const text = await waitFor(() => {
+      const t = readFileSync(join(workFolder, "build.mlf"), "utf8");
+      return t.includes("= pick_best(") ? t : null;
+    }, { what: "build.mlf saved" });
+    assert.match(text, new RegExp(`step ${best} += pick_best\\(models: fitted\\.model, errors: check\\.mse\\)`));
+    assert.match(text, new RegExp(`if ${best}\\.mse <= max_mse \\{\\s+step ${release} += publish\\(model: ${best}\\.model, name: "line-fit"\\)`));
+    // Run it.
+    await gotoLineEnd(page, 74);
+    await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+    const statuses = () => frame.locator("svg g.node.step").evaluateAll((gs) => gs.map((g) => [...g.classList].find((c) => c.startsWith("status-")) ?? ""));
+    await waitFor(async () => {
+      const s = await statuses();
+      return s.length === 6 && s.every((c) => c === "status-succeeded" || c === "status-cached");
+    }, { timeout: 120_000, what: "every step of the built pipeline succeeded" });
+    await page.locator(".statusbar-item", { hasText: "succeeded" }).first().waitFor({ timeout: 30_000 });
+    await shot("16-built-pipeline-ran");
   });
 });

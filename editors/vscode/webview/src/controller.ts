@@ -2,9 +2,10 @@
 // user action does — lay out again, update the drawn picture in place, or only decorate it —
 // and what is posted back. main.ts gives it the page's effects; unit tests give it a recorder.
 
-import type { DetailMode, DiffMark, FromWebview, GraphAnswer, StepStatus, ToWebview } from "../../src/protocol";
+import type { CatalogOp, DetailMode, DiffMark, FromWebview, GraphAnswer, GraphEdit, GraphNode, StepStatus, ToWebview } from "../../src/protocol";
 import { toDot } from "./dot";
 import { Adjacency, buildView, focusAnswer, focusOf, type LodSettings, type View } from "./lod";
+import { pinnedScene } from "./pin";
 import type { LayoutReply, Scene } from "./scene";
 
 export type Command = Extract<ToWebview, { type: "command" }>["command"];
@@ -22,8 +23,8 @@ export interface Effects {
   /** The pending layout is no longer wanted. */
   cancelLayout(): void;
   /** Replace the picture with a new layout; `done` once it is all on the page (a big
-   * picture is built over several tasks). */
-  draw(scene: Scene, view: View, done: () => void): void;
+   * picture is built over several tasks). `pinned`: the drawn nodes kept their places. */
+  draw(scene: Scene, view: View, done: () => void, pinned?: boolean): void;
   /** Same layout, new texts and marks. */
   update(view: View): void;
   /** The view node to highlight as the cursor's step, and whether to bring it into sight. */
@@ -34,11 +35,15 @@ export interface Effects {
   /** Centre on a view node and mark it as the current search match. */
   showMatch(viewNode: string | null): void;
   /** A note above the picture (stale graph, search results…); null clears it. */
-  setNote(kind: "stale" | "search" | "error" | "diff", text: string | null): void;
+  setNote(kind: "stale" | "search" | "error" | "diff" | "edit", text: string | null): void;
   /** A message instead of the picture; null shows the picture again. */
   showMessage(text: string | null): void;
   setMode(mode: DetailMode, counts: { shown: number; total: number }): void;
   command(command: Command): void;
+  /** The palette's ops (and whether the picture is editable at all). */
+  setCatalog(ops: CatalogOp[] | null): void;
+  /** Select a drawn node (the form shows its arguments); null: none. */
+  select(viewNode: string | null): void;
   saveState(state: SavedState): void;
   now(): number;
 }
@@ -55,6 +60,15 @@ interface Pending {
   view: View;
   seq: number;
   started: number;
+}
+
+/** An edit posted from the picture, until the graph that shows it is drawn. */
+interface EditInFlight {
+  id: number;
+  /** Where a new step was dropped (drawing coordinates). */
+  dropAt: { x: number; y: number } | null;
+  /** The node to select once drawn (from the extension's `editResult`). */
+  select?: string | null;
 }
 
 const DIFF_STRENGTH: DiffMark[] = ["added", "renamed", "changed", "rerun"];
@@ -112,7 +126,13 @@ export class Controller {
   /** The centre of a focus view made here from a whole graph (the server gave no focus). */
   private localFocus: string | null = null;
   private adjacency: { answer: GraphAnswer; adjacency: Adjacency } | null = null;
-  private shown: { key: string; view: View } | null = null;
+  private shown: { key: string; view: View; scene: Scene } | null = null;
+  private editable = false;
+  private catalog: CatalogOp[] | null = null;
+  private editId = 0;
+  private edits: EditInFlight[] = [];
+  /** "Tidy": the next picture is laid out anew even after an edit. */
+  private tidy = false;
   private pending: Pending | null = null;
   private layoutId = 0;
   private cursor: string | null = null;
@@ -133,6 +153,43 @@ export class Controller {
     return this.shown?.view ?? null;
   }
 
+  /** Whether the picture edits the text (the live preview, not the lineage picture). */
+  get isEditable(): boolean {
+    return this.editable && this.answer !== null && focusOf(this.answer) === undefined;
+  }
+
+  /** A step of the graph answer (its signature and arguments, for the form). */
+  node(id: string): GraphNode | undefined {
+    return this.answer?.graph.nodes.find((n) => n.id === id);
+  }
+
+  get graph(): GraphAnswer | null {
+    return this.answer;
+  }
+
+  /** Posts a graph edit made on the picture drawn now. */
+  edit(edit: GraphEdit, dropAt: { x: number; y: number } | null = null): number {
+    const id = ++this.editId;
+    this.edits.push({ id, dropAt });
+    this.fx.setNote("edit", null);
+    this.fx.post({ type: "edit", id, seq: this.seq, edit });
+    return id;
+  }
+
+  rename(node: string, name: string): void {
+    const id = ++this.editId;
+    this.edits.push({ id, dropAt: null });
+    this.fx.setNote("edit", null);
+    this.fx.post({ type: "rename", id, node, name });
+  }
+
+  /** "Tidy": lay the picture out anew. */
+  relayout(): void {
+    this.tidy = true;
+    this.shown = this.shown && { ...this.shown, key: "" };
+    this.refresh();
+  }
+
   get currentMode(): DetailMode {
     return this.mode;
   }
@@ -150,9 +207,28 @@ export class Controller {
         this.answer = message.answer;
         this.mode = message.mode;
         this.settings = message.settings;
+        if (this.editable !== (message.editable === true)) {
+          this.editable = message.editable === true;
+          this.fx.setCatalog(this.editable ? this.catalog ?? [] : null);
+        }
         this.fx.showMessage(null);
         this.refresh();
         return;
+      case "catalog":
+        this.catalog = message.ops;
+        if (this.editable) this.fx.setCatalog(message.ops);
+        return;
+      case "editResult": {
+        const edit = this.edits.find((e) => e.id === message.id);
+        if (!message.ok) {
+          this.edits = this.edits.filter((e) => e.id !== message.id);
+          this.fx.setNote("edit", message.error ?? "The graph could not be edited.");
+          return;
+        }
+        this.fx.setNote("edit", null);
+        if (edit) edit.select = message.select ?? null;
+        return;
+      }
       case "cursor":
         this.cursor = message.node;
         if (message.node !== null && this.needsLocalRefocus(message.node)) {
@@ -198,11 +274,26 @@ export class Controller {
       return;
     }
     this.fx.setNote("error", null);
-    this.shown = { key: pending.key, view: pending.view };
-    this.fx.draw(reply.scene, pending.view, () => {
+    this.drawScene(reply.scene, pending);
+  }
+
+  /** The edits the picture now shows are done: the step the last of them made, to select. */
+  private finishEdits(): string | null {
+    const done = this.edits.filter((e) => e.select !== undefined);
+    this.edits = this.edits.filter((e) => e.select === undefined);
+    return done.map((e) => e.select ?? null).filter((s) => s !== null).at(-1) ?? null;
+  }
+
+  private drawScene(scene: Scene, pending: Omit<Pending, "id">, pinned = false): void {
+    this.shown = { key: pending.key, view: pending.view, scene };
+    const select = this.finishEdits();
+    this.fx.draw(scene, pending.view, () => {
       this.decorate(true);
-      this.fx.post({ type: "rendered", seq: pending.seq, nodes: pending.view.nodes.length, layoutMs: Math.round(this.fx.now() - pending.started), relaidOut: true });
-    });
+      if (select && pending.view.shownAs.has(select)) this.fx.select(pending.view.shownAs.get(select)!);
+      const rendered: FromWebview = { type: "rendered", seq: pending.seq, nodes: pending.view.nodes.length, layoutMs: Math.round(this.fx.now() - pending.started), relaidOut: true };
+      if (pinned) rendered.pinned = true;
+      this.fx.post(rendered);
+    }, pinned);
   }
 
   /** The layout worker failed before answering (it could not start, or crashed). */
@@ -293,17 +384,19 @@ export class Controller {
     if (!this.answer) return;
     const answer = this.effectiveAnswer(this.answer);
     const overrides = new Map(Object.entries(this.state.overrides[this.overrideKey()] ?? {}));
-    const view = buildView(answer, this.mode, this.settings, overrides);
+    const view = buildView(answer, this.mode, this.settings, overrides, this.editable);
     this.fx.setMode(this.mode, { shown: view.visibleSteps, total: view.totalSteps });
     this.fx.setNote("stale", answer.stale ? "The file has errors: this is the last graph built before them." : null);
-    if (view.nodes.length === 0) this.fx.showMessage("This pipeline has no steps yet.");
+    if (view.nodes.length === 0) this.fx.showMessage(this.isEditable ? "This pipeline has no steps yet: drag an op from the palette onto this space." : "This pipeline has no steps yet.");
     if (this.shown && this.shown.key === view.key) {
       // Same structure: no layout. Whatever was being laid out is obsolete.
       if (this.pending) this.fx.cancelLayout();
       this.pending = null;
       this.fx.update(view);
-      this.shown = { key: view.key, view };
+      this.shown = { ...this.shown, key: view.key, view };
       this.decorate(false);
+      const select = this.finishEdits();
+      if (select && view.shownAs.has(select)) this.fx.select(view.shownAs.get(select)!);
       this.fx.post({ type: "rendered", seq: this.seq, nodes: view.nodes.length, layoutMs: 0, relaidOut: false });
       return;
     }
@@ -313,8 +406,19 @@ export class Controller {
       this.pending.seq = this.seq;
       return;
     }
+    const started = this.fx.now();
+    // After an edit on the picture, what was drawn stays where it was.
+    const edit = this.edits.find((e) => e.select !== undefined);
+    const scene = this.shown && edit && !this.tidy ? pinnedScene(this.shown.view, this.shown.scene, view, edit.dropAt) : null;
+    this.tidy = false;
+    if (scene) {
+      if (this.pending) this.fx.cancelLayout();
+      this.pending = null;
+      this.drawScene(scene, { key: view.key, view, seq: this.seq, started }, true);
+      return;
+    }
     const id = ++this.layoutId;
-    this.pending = { id, key: view.key, view, seq: this.seq, started: this.fx.now() };
+    this.pending = { id, key: view.key, view, seq: this.seq, started };
     this.fx.layout(id, toDot(view), view);
   }
 

@@ -9,7 +9,19 @@ import type { View, ViewNode } from "./lod";
 export const CLUSTER_TOGGLE = "▾ ";
 
 /** Font sizes in points (1 point = 1 unit of the drawing), shared with the renderer. */
-export const FONT = { node: 11, sub: 10, cluster: 11, edge: 9, stub: 9 } as const;
+export const FONT = { node: 11, sub: 10, cluster: 11, edge: 9, stub: 9, port: 8 } as const;
+
+/** A port's label on its node. */
+export const portLabel = (p: { name: string; type: string }) => `${p.name}: ${p.type}`;
+
+/** The text that sizes a row of ports in the layout: each port gets the room of the
+ * longest label (ports are spaced evenly), measured at the node's font (bigger than the
+ * ports' own, which leaves room between them). */
+export function portRow(ports: { name: string; type: string }[]): string {
+  if (ports.length === 0) return "";
+  const width = Math.max(...ports.map((p) => portLabel(p).length));
+  return Array.from({ length: ports.length }, () => "n".repeat(Math.ceil(width * 0.8))).join("  ");
+}
 
 /**
  * A DOT string literal holding `text` as plain text. In a quoted DOT string `"` ends the
@@ -40,8 +52,13 @@ export function nodeLines(n: ViewNode): string[] {
   return n.kind === "stub" ? [n.title] : [n.title, n.subtitle];
 }
 
+/** What sizes a node's box: its lines, and the rows of ports above and below them. */
+export function sizingLines(n: ViewNode): string[] {
+  return n.ports ? [portRow(n.ports.inputs), ...nodeLines(n), portRow(n.ports.outputs)] : nodeLines(n);
+}
+
 function nodeStatement(n: ViewNode, index: number): string {
-  const attrs = [`id="n${index}"`, `class="node ${n.kind}"`, `label=${dotLines(nodeLines(n))}`];
+  const attrs = [`id="n${index}"`, `class="node ${n.kind}"`, `label=${dotLines(sizingLines(n))}`];
   if (n.kind === "stub") attrs.push(`fontsize=${FONT.stub}`, "height=0.22", "width=0.3", `margin="0.05,0.02"`);
   if (n.kind === "collapsed") attrs.push(`margin="0.2,0.08"`);
   return `n${index} [${attrs.join(", ")}];`;
@@ -97,6 +114,8 @@ export function toDot(view: View): string {
     if (e.fromCluster !== undefined && clusterIndex.has(e.fromCluster)) attrs.push(`ltail=cluster_${clusterIndex.get(e.fromCluster)}`);
     if (e.toCluster !== undefined && clusterIndex.has(e.toCluster)) attrs.push(`lhead=cluster_${clusterIndex.get(e.toCluster)}`);
     if (e.kind === "stub") attrs.push("minlen=1", "weight=2");
+    // Out of the bottom, into the top: the page moves the ends onto the ports.
+    if (e.fromPort !== undefined) attrs.push("tailport=s", "headport=n");
     out.push(`  n${from} -> n${to} [${attrs.join(", ")}];`);
   });
   out.push("}");

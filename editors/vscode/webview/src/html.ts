@@ -61,13 +61,21 @@ export function previewHtml(page: PreviewPage): string {
   </div>
   <input id="search" type="search" placeholder="Find a step" aria-label="Find a step (Enter: next, Shift+Enter: previous)" spellcheck="false">
   <button type="button" data-action="exportSvg" title="Save the graph as SVG">Export SVG</button>
+  <button type="button" id="tidy" class="edit-only" title="Lay the whole picture out anew (after edits, steps keep their places)">Tidy</button>
   <span id="counts" aria-live="polite"></span>
 </div>
 <div id="notes" aria-live="polite"></div>
+<div id="main">
+<aside id="palette" aria-label="Ops" hidden>
+  <input id="op-search" type="search" placeholder="Find an op" aria-label="Find an op to add" spellcheck="false">
+  <ul id="ops" role="listbox" aria-label="Ops: drag one onto the graph, or press Enter to add it"></ul>
+</aside>
 <div id="stage">
   <div id="canvas" tabindex="0" aria-label="Pipeline graph"></div>
   <div id="progress" role="status" hidden><div class="bar"></div><span class="text"></span></div>
   <div id="message" hidden></div>
+</div>
+<aside id="inspector" aria-label="Arguments of the selected step" hidden></aside>
 </div>
 <div id="menu" role="menu" hidden></div>
 <script nonce="${page.nonce}" src="${escapeHtml(page.scriptUri)}"></script>

@@ -17,6 +17,19 @@ export type CollapseOverrides = ReadonlyMap<string, boolean>;
  * edge's tooltip. */
 export const EDGE_LABEL_LIMIT = 400;
 
+/** Drawn nodes up to which steps show their inputs and outputs as ports. */
+export const PORT_LIMIT = 400;
+
+/** An input or output of a step, drawn on its node. */
+export interface ViewPort {
+  name: string;
+  type: string;
+  /** Inputs: the step passes it. */
+  given: boolean;
+  /** Inputs: required (no default, not optional) and not given: the checker marks it. */
+  missing: boolean;
+}
+
 export interface ViewNode {
   /** A step's id, a collapsed cluster's id, or `up:`/`down:` + the id a stub belongs to. */
   id: string;
@@ -35,6 +48,8 @@ export interface ViewNode {
   stub?: { dir: "up" | "down"; node: string; count: number };
   /** The step the focus view is centred on. */
   focus?: boolean;
+  /** Steps of an editable picture: inputs (top) and outputs (bottom). */
+  ports?: { inputs: ViewPort[]; outputs: ViewPort[] };
 }
 
 export interface ViewEdge {
@@ -49,6 +64,9 @@ export interface ViewEdge {
   /** Set when an end is an expanded cluster: the edge is clipped at the cluster's border. */
   fromCluster?: string;
   toCluster?: string;
+  /** A data edge between two steps drawn with ports: the output and the input it joins. */
+  fromPort?: string;
+  toPort?: string;
 }
 
 export interface ViewCluster {
@@ -112,6 +130,21 @@ function nodeTooltip(n: GraphNode): string {
   return lines.join("\n");
 }
 
+/** A step's ports: from its signature when the callee resolves, else the inputs it passes
+ * and the outputs it has. */
+export function portsOf(n: GraphNode): { inputs: ViewPort[]; outputs: ViewPort[] } {
+  if (n.signature) {
+    return {
+      inputs: n.signature.inputs.map((i) => ({ name: i.name, type: i.type, given: i.given === true, missing: i.required === true && i.given !== true })),
+      outputs: n.signature.outputs.map((o) => ({ name: o.name, type: o.type, given: false, missing: false })),
+    };
+  }
+  return {
+    inputs: (n.inputs ?? []).map((i) => ({ name: i.name, type: i.type, given: true, missing: false })),
+    outputs: (n.outputs ?? []).map((o) => ({ name: o.name, type: o.type, given: false, missing: false })),
+  };
+}
+
 /** Parent links and step counts of a model's clusters. */
 export class ClusterTree {
   readonly byId = new Map<string, GraphCluster>();
@@ -167,6 +200,8 @@ export function buildView(
   mode: DetailMode,
   settings: LodSettings,
   overrides: CollapseOverrides = new Map(),
+  /** An editable picture: steps show ports (up to PORT_LIMIT drawn nodes). */
+  editable = false,
 ): View {
   const model = answer.graph;
   const tree = new ClusterTree(model);
@@ -259,6 +294,12 @@ export function buildView(
     nodes.push(s);
   }
 
+  const withPorts = editable && nodes.length <= PORT_LIMIT;
+  if (withPorts) {
+    const byId = new Map(model.nodes.map((n) => [n.id, n]));
+    for (const v of nodes) if (v.kind === "step") v.ports = portsOf(byId.get(v.id)!);
+  }
+
   // Expanded clusters that hold something drawn (a focus answer may leave some empty).
   const used = new Set<string>();
   for (const v of nodes) for (const c of tree.ancestors(v.parent)) used.add(c);
@@ -321,6 +362,10 @@ export function buildView(
     const edge: ViewEdge = { id: direct ? e.id : `merged:${merged.size}`, from: from.node, to: to.node, kind: e.kind, label: "", tooltip: "", count: 1 };
     if (from.cluster) edge.fromCluster = from.cluster;
     if (to.cluster) edge.toCluster = to.cluster;
+    if (withPorts && direct && e.kind === "data" && e.label !== undefined && e.input !== undefined) {
+      edge.fromPort = e.label;
+      edge.toPort = e.input;
+    }
     merged.set(mergeKey, { edge, labels: new Map([[text, 1]]) });
   }
   const edges: ViewEdge[] = [];
@@ -358,10 +403,14 @@ export function buildView(
  * and statuses are left out: they change on the drawn picture without a new layout. */
 export function structureKey(view: Pick<View, "nodes" | "edges" | "clusters" | "edgeLabels">): string {
   const parts: string[] = [view.edgeLabels ? "L" : "-"];
-  for (const n of view.nodes) parts.push(`n\u0001${n.id}\u0001${n.kind}\u0001${n.parent ?? ""}`);
+  for (const n of view.nodes) {
+    // Ports size the box: a step calling another op is laid out again.
+    const ports = n.ports ? `\u0001${n.ports.inputs.map((p) => `${p.name}:${p.type}`).join(",")}\u0001${n.ports.outputs.map((p) => `${p.name}:${p.type}`).join(",")}` : "";
+    parts.push(`n\u0001${n.id}\u0001${n.kind}\u0001${n.parent ?? ""}${ports}`);
+  }
   for (const e of view.edges) {
     const labelled = view.edgeLabels && e.label !== "" ? "L" : "";
-    parts.push(`e\u0001${e.from}\u0001${e.to}\u0001${e.kind}\u0001${e.fromCluster ?? ""}\u0001${e.toCluster ?? ""}\u0001${labelled}`);
+    parts.push(`e\u0001${e.from}\u0001${e.to}\u0001${e.kind}\u0001${e.fromCluster ?? ""}\u0001${e.toCluster ?? ""}\u0001${labelled}\u0001${e.fromPort ?? ""}\u0001${e.toPort ?? ""}`);
   }
   for (const c of view.clusters) parts.push(`c\u0001${c.id}\u0001${c.parent ?? ""}`);
   return parts.join("\u0002");

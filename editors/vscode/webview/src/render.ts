@@ -7,9 +7,9 @@
 // one path per kind, and tooltips are made when the pointer first reaches a node.
 
 import type { StatusMark } from "./controller";
-import { CLUSTER_TOGGLE, FONT, nodeLines } from "./dot";
-import type { View, ViewCluster, ViewEdge, ViewNode } from "./lod";
-import type { Scene, SceneBox } from "./scene";
+import { CLUSTER_TOGGLE, FONT, nodeLines, portLabel } from "./dot";
+import type { View, ViewCluster, ViewEdge, ViewNode, ViewPort } from "./lod";
+import type { Scene, SceneBox, SceneCluster } from "./scene";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -65,6 +65,44 @@ function formatDuration(ms: number): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+const round = (v: number) => Math.round(v * 100) / 100;
+
+/** Where a port sits on its node's box: evenly spaced along the top (inputs) or the bottom
+ * (outputs). */
+export function portPoint(box: SceneBox, count: number, index: number, dir: "in" | "out"): { x: number; y: number } {
+  return { x: round(box.x - box.w / 2 + (box.w * (index + 0.5)) / count), y: round(dir === "in" ? box.y - box.h / 2 : box.y + box.h / 2) };
+}
+
+/** An edge laid out from the bottom centre of one box to the top centre of another, with
+ * its ends moved sideways onto the ports (the control points next to them too, so the
+ * curve still leaves and arrives straight). */
+export function shiftEnds(path: string, arrow: string | null, dxStart: number, dxEnd: number): { path: string; arrow: string | null } {
+  const points = (path.match(/-?[\d.]+,-?[\d.]+/g) ?? []).map((p) => p.split(",").map(Number) as [number, number]);
+  if (points.length < 4) return { path, arrow };
+  points[0][0] += dxStart;
+  points[1][0] += dxStart;
+  points[points.length - 1][0] += dxEnd;
+  points[points.length - 2][0] += dxEnd;
+  const pt = ([x, y]: [number, number]) => `${round(x)},${round(y)}`;
+  let out = `M${pt(points[0])}`;
+  for (let i = 1; i + 2 < points.length; i += 3) out += `C${points.slice(i, i + 3).map(pt).join(" ")}`;
+  const moved = arrow?.split(" ").map((p) => {
+    const [x, y] = p.split(",").map(Number);
+    return pt([x + dxEnd, y]);
+  });
+  return { path: out, arrow: moved ? moved.join(" ") : null };
+}
+
+function portClass(p: ViewPort, dir: "in" | "out"): string {
+  return `port ${dir}${p.given ? " given" : ""}${p.missing ? " missing" : ""}`;
+}
+
+function portTitle(p: ViewPort, dir: "in" | "out"): string {
+  const what = dir === "in" ? "input" : "output";
+  const state = dir === "out" ? "drag onto an input to connect" : p.missing ? "required, not given" : p.given ? "given" : "optional";
+  return `${what} ${portLabel(p)} (${state})`;
+}
+
 const arrowPath = (points: string) => {
   const [a, b, c] = points.split(" ");
   return `M${a}L${b}L${c}Z`;
@@ -94,6 +132,8 @@ export class Drawing {
   /** Node boxes by view node id, all of them from the start: centring needs no DOM. */
   readonly boxes = new Map<string, SceneBox>();
   private readonly clusters = new Map<string, SVGGElement>();
+  /** Expanded clusters' frames (top-left corner and size), for drops into a block. */
+  readonly clusterBoxes = new Map<string, SceneCluster>();
   /** Edge groups in view order when edges are drawn one by one (labelled views). */
   private readonly edges: (SVGGElement | null)[] = [];
   private readonly nodeLayer: SVGGElement;
@@ -103,10 +143,16 @@ export class Drawing {
   /** Class name (`cursor`, `match`, `selected`) → the node carrying it. */
   private readonly marked = new Map<string, string | null>();
 
+  /** The picture this one replaces after an edit: nodes that kept their box and ports are
+   * moved over instead of built again. */
+  private readonly previous: Drawing | null;
+
   constructor(
-    private readonly scene: Scene,
+    readonly scene: Scene,
     view: View,
+    previous: Drawing | null = null,
   ) {
+    this.previous = previous;
     this.view = view;
     this.width = scene.width;
     this.height = scene.height;
@@ -124,15 +170,33 @@ export class Drawing {
       el("text", { class: "cluster-label", x: s.x + 8, y: s.label ? s.label[1] : s.y + FONT.cluster + 4, "font-size": FONT.cluster }, g);
       applyCluster(g, c);
       this.clusters.set(c.id, g);
+      this.clusterBoxes.set(c.id, s);
     });
+    view.nodes.forEach((n, i) => {
+      const box = scene.nodes[i];
+      if (box) this.boxes.set(n.id, box);
+    });
+    const byId = new Map(view.nodes.map((n) => [n.id, n]));
+    // An edge between ports leaves from its output and arrives at its input.
+    const drawnEdge = (e: ViewEdge, s: { path: string; arrow: string | null }) => {
+      if (e.fromPort === undefined || e.toPort === undefined) return s;
+      const [from, to] = [this.boxes.get(e.from), this.boxes.get(e.to)];
+      const outs = byId.get(e.from)?.ports?.outputs ?? [];
+      const ins = byId.get(e.to)?.ports?.inputs ?? [];
+      const [o, i] = [outs.findIndex((p) => p.name === e.fromPort), ins.findIndex((p) => p.name === e.toPort)];
+      if (!from || !to || o < 0 || i < 0) return s;
+      return shiftEnds(s.path, s.arrow, portPoint(from, outs.length, o, "out").x - from.x, portPoint(to, ins.length, i, "in").x - to.x);
+    };
 
     if (view.edgeLabels) {
       view.edges.forEach((e, i) => {
         const s = scene.edges[i];
         if (!s) return void this.edges.push(null);
         const g = el("g", {}, edgeLayer);
-        el("path", { class: "line", d: s.path }, g);
-        if (s.arrow) el("path", { class: "arrow", d: arrowPath(s.arrow) }, g);
+        const d = drawnEdge(e, s);
+        el("path", { class: "line", d: d.path }, g);
+        if (d.arrow) el("path", { class: "arrow", d: arrowPath(d.arrow) }, g);
+        g.dataset.id = e.id;
         if (s.label) el("text", { class: "edge-label", x: s.label[0], y: s.label[1], "font-size": FONT.edge }, g);
         applyEdge(g, e);
         this.edges.push(g);
@@ -146,8 +210,9 @@ export class Drawing {
         if (!s) return;
         let batch = byKind.get(e.kind);
         if (!batch) byKind.set(e.kind, (batch = { lines: [], arrows: [] }));
-        batch.lines.push(s.path);
-        if (s.arrow) batch.arrows.push(arrowPath(s.arrow));
+        const d = drawnEdge(e, s);
+        batch.lines.push(d.path);
+        if (d.arrow) batch.arrows.push(arrowPath(d.arrow));
       });
       for (const [kind, batch] of byKind) {
         const g = el("g", { class: `edge ${kindClass(kind)}` }, edgeLayer);
@@ -155,10 +220,11 @@ export class Drawing {
         el("path", { class: "arrow", d: batch.arrows.join("") }, g);
       }
     }
-    view.nodes.forEach((n, i) => {
-      const box = scene.nodes[i];
-      if (box) this.boxes.set(n.id, box);
-    });
+  }
+
+  /** The view drawn (its latest texts). */
+  get currentView(): View {
+    return this.view;
   }
 
   /** Whether every node is built. */
@@ -182,7 +248,35 @@ export class Drawing {
     return this.complete;
   }
 
+  /** A node of the previous picture with the same box, kind and ports, to move over. */
+  private previousNodes: Map<string, ViewNode> | null = null;
+
+  private reusable(n: ViewNode, box: SceneBox): { g: SVGGElement; old: ViewNode } | null {
+    const prev = this.previous;
+    const g = prev?.nodes.get(n.id);
+    const was = prev?.boxes.get(n.id);
+    if (!prev || !g || !was || was.x !== box.x || was.y !== box.y || was.w !== box.w || was.h !== box.h) return null;
+    this.previousNodes ??= new Map(prev.view.nodes.map((x) => [x.id, x]));
+    const old = this.previousNodes.get(n.id);
+    if (!old || old.kind !== n.kind) return null;
+    const names = (v: ViewNode) => `${v.ports?.inputs.map((p) => p.name).join(",")}|${v.ports?.outputs.map((p) => p.name).join(",")}`;
+    return names(old) === names(n) ? { g, old } : null;
+  }
+
   private buildNode(n: ViewNode, box: SceneBox): void {
+    const reused = this.reusable(n, box);
+    if (reused) {
+      const kept = reused.g;
+      this.nodeLayer.appendChild(kept);
+      this.nodes.set(n.id, kept);
+      // Marks are this picture's (set again below); statuses too (applyMark).
+      kept.classList.remove(...this.previous!.markedClasses());
+      const portState = (v: ViewNode) => v.ports?.inputs.map((p) => `${p.given}${p.missing}`).join() ?? "";
+      if (!sameNode(reused.old, n) || portState(reused.old) !== portState(n)) this.applyNode(kept, n);
+      this.applyMark(n.id, kept);
+      for (const [className, id] of this.marked) if (id === n.id) kept.classList.add(className);
+      return;
+    }
     const g = el("g", { role: "button", tabindex: -1 }, this.nodeLayer);
     const x = box.x - box.w / 2;
     const y = box.y - box.h / 2;
@@ -201,10 +295,28 @@ export class Drawing {
       const size = n.kind === "stub" ? FONT.stub : i === 0 ? FONT.node : FONT.sub;
       el("text", { class: `line ${i === 0 ? "name" : "sub"}`, x: cx, y: cy + (i - (lines.length - 1) / 2) * lineHeight, "font-size": size }, g);
     });
+    if (n.ports) this.buildPorts(g, n.ports, box);
     this.nodes.set(n.id, g);
     this.applyNode(g, n);
     this.applyMark(n.id, g);
     for (const [className, id] of this.marked) if (id === n.id) g.classList.add(className);
+  }
+
+  private buildPorts(g: SVGGElement, ports: NonNullable<ViewNode["ports"]>, box: SceneBox): void {
+    const place = (list: ViewPort[], dir: "in" | "out") =>
+      list.forEach((p, i) => {
+        const at = portPoint(box, list.length, i, dir);
+        const pg = el("g", {}, g);
+        pg.dataset.port = p.name;
+        pg.dataset.dir = dir;
+        pg.dataset.type = p.type;
+        el("circle", { class: "hit", cx: at.x, cy: at.y, r: 9 }, pg);
+        el("circle", { class: "dot", cx: at.x, cy: at.y, r: 4 }, pg);
+        const label = el("text", { class: "port-label", x: at.x, y: dir === "in" ? at.y + FONT.port + 3 : at.y - 4, "font-size": FONT.port }, pg);
+        label.textContent = portLabel(p);
+      });
+    place(ports.inputs, "in");
+    place(ports.outputs, "out");
   }
 
   /** Texts, classes and tooltip of a node: what may change without a layout. */
@@ -217,7 +329,19 @@ export class Drawing {
       t.textContent = lines[i] ?? "";
     });
     if (this.view.nodes.length <= EAGER_TITLES || g.firstElementChild instanceof SVGTitleElement) setTitle(g, n.tooltip);
-    g.setAttribute("aria-label", `${lines.join(", ")}${n.broken ? ", has errors" : ""}`);
+    if (n.ports) {
+      // Names and types are the layout's; whether an input is given changes in place.
+      const all = [...n.ports.inputs.map((p) => [p, "in"] as const), ...n.ports.outputs.map((p) => [p, "out"] as const)];
+      g.querySelectorAll<SVGGElement>(":scope > g[data-port]").forEach((pg, i) => {
+        const [p, dir] = all[i] ?? [];
+        if (!p || !dir) return;
+        const keep = pg.classList.contains("lit") ? " lit" : pg.classList.contains("unlit") ? " unlit" : "";
+        pg.setAttribute("class", portClass(p, dir) + keep);
+        setTitle(pg, portTitle(p, dir));
+      });
+    }
+    const missing = n.ports?.inputs.filter((p) => p.missing).map((p) => p.name) ?? [];
+    g.setAttribute("aria-label", `${lines.join(", ")}${n.broken ? ", has errors" : ""}${missing.length ? `, missing ${missing.join(", ")}` : ""}`);
   }
 
   /** The tooltip of a node, made when first needed (pointer over it) in big pictures. */
@@ -296,6 +420,11 @@ export class Drawing {
       badge = el("text", { class: "badge", x: box.x + box.w / 2, y: box.y + box.h / 2 + 9, "font-size": FONT.edge }, g);
     }
     badge.textContent = mark.durationMs !== undefined ? `${mark.status} · ${formatDuration(mark.durationMs)}` : mark.status;
+  }
+
+  /** The classes `markOne` puts on nodes (`cursor`, `match`, `selected`). */
+  markedClasses(): string[] {
+    return [...this.marked.keys()];
   }
 
   /** Marks one node (or none) with a class, removing it from the others. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { DetailMode, FromWebview, GraphAnswer, ToWebview } from "../../../src/protocol";
+import type { CatalogOp, DetailMode, FromWebview, GraphAnswer, ToWebview } from "../../../src/protocol";
 import { Controller, marksForView, searchSteps, type Effects, type SavedState } from "../../../webview/src/controller";
 import { buildView, type View } from "../../../webview/src/lod";
 import type { Scene } from "../../../webview/src/scene";
@@ -25,8 +25,9 @@ class Page implements Effects {
   post = (m: FromWebview) => void this.posted.push(m);
   layout = (id: number, dot: string, view: View) => void this.layouts.push({ id, dot, view });
   cancelLayout = () => void this.cancelled++;
-  draw = (_scene: Scene, view: View, done: () => void) => {
+  draw = (scene: Scene, view: View, done: () => void) => {
     this.drawn.push(view);
+    this.scenes.push(scene);
     done();
   };
   update = (view: View) => void this.updated.push(view);
@@ -40,6 +41,11 @@ class Page implements Effects {
   setMode = (mode: DetailMode) => void (this.mode = mode);
   command = (c: string) => void this.commands.push(c);
   saveState = (s: SavedState) => void (this.saved = clone(s));
+  catalogs: (CatalogOp[] | null)[] = [];
+  setCatalog = (ops: CatalogOp[] | null) => void this.catalogs.push(ops);
+  selected: (string | null)[] = [];
+  select = (id: string | null) => void this.selected.push(id);
+  scenes: Scene[] = [];
   now = () => this.clock;
 
   rendered() {
@@ -315,4 +321,60 @@ test("a graph diff marks the steps as drawn, notes the removed ones, and an empt
   c.onMessage({ type: "diff", against: "HEAD", marks: {}, removed: [] });
   assert.equal(page.diffs.at(-1)?.size, 0);
   assert.equal(page.notes.get("diff"), null);
+});
+
+function editable(a: GraphAnswer = answer("quickstart.json")) {
+  const page = new Page();
+  const c = new Controller(page);
+  c.onMessage({ ...graph(1, a), editable: true });
+  const v = page.layouts[0].view;
+  const laid: Scene = { width: 200, height: 600, nodes: v.nodes.map((_, i) => ({ x: 100, y: 30 + i * 70, w: 90, h: 50 })), edges: v.edges.map(() => null), clusters: v.clusters.map(() => ({ x: 0, y: 0, w: 200, h: 600, label: null })) };
+  c.onLayout({ id: page.layouts[0].id, ok: true, scene: laid, ms: 10 });
+  return { page, c, laid };
+}
+
+test("an edit on the picture is posted with the sequence number of the graph it was made on", () => {
+  const { page, c } = editable();
+  assert.equal(c.isEditable, true);
+  assert.ok(page.layouts[0].view.nodes.every((n) => n.ports), "steps have ports");
+  const id = c.edit({ kind: "connect", from: { step: "best", output: "model" }, to: { step: "release", input: "model" } });
+  assert.deepEqual(page.posted.at(-1), { type: "edit", id, seq: 1, edit: { kind: "connect", from: { step: "best", output: "model" }, to: { step: "release", input: "model" } } });
+  c.rename("best", "winner");
+  assert.deepEqual(page.posted.at(-1), { type: "rename", id: id + 1, node: "best", name: "winner" });
+});
+
+test("a refused edit shows the server's sentence; the next edit clears it", () => {
+  const { page, c } = editable();
+  const id = c.edit({ kind: "deleteStep", step: "best", cascade: false });
+  c.onMessage({ type: "editResult", id, ok: false, error: "expected Dataset, found Model" });
+  assert.equal(page.notes.get("edit"), "expected Dataset, found Model");
+  c.edit({ kind: "deleteStep", step: "best", cascade: false });
+  assert.equal(page.notes.get("edit"), null);
+});
+
+test("after an edit the new graph keeps the drawn nodes in place (no layout) and selects the new step", () => {
+  const { page, c, laid } = editable();
+  const id = c.edit({ kind: "addStep", op: "score", name: null, block: null, index: null }, { x: 400, y: 50 });
+  c.onMessage({ type: "editResult", id, ok: true, select: "score" });
+  const after = answer("quickstart.json");
+  after.graph.nodes.push({ id: "score", kind: "step", label: "score", op: "score", signature: { inputs: [{ name: "model", type: "Model", required: true }], outputs: [{ name: "mse", type: "float" }] } });
+  c.onMessage({ ...graph(2, after), editable: true });
+  assert.equal(page.layouts.length, 1, "no new layout");
+  const drawn = page.scenes.at(-1)!;
+  assert.deepEqual(drawn.nodes.slice(0, laid.nodes.length), laid.nodes);
+  assert.deepEqual([drawn.nodes.at(-1)!.x, drawn.nodes.at(-1)!.y], [400, 50]);
+  assert.deepEqual(page.rendered().at(-1), { type: "rendered", seq: 2, nodes: 7, layoutMs: 0, relaidOut: true, pinned: true });
+  assert.deepEqual(page.selected.at(-1), "score");
+  assert.equal(page.drawn.at(-1)!.nodes.at(-1)!.ports!.inputs[0].missing, true);
+  // Tidy lays it out anew.
+  c.relayout();
+  assert.equal(page.layouts.length, 2);
+});
+
+test("the lineage picture (not editable) has no ports and no palette", () => {
+  const { page, c } = opened();
+  assert.equal(c.isEditable, false);
+  assert.ok(page.layouts[0].view.nodes.every((n) => n.ports === undefined));
+  c.onMessage({ type: "catalog", ops: [] });
+  assert.deepEqual(page.catalogs, []);
 });
