@@ -1,5 +1,5 @@
 //! LANGUAGE.md §6.2–6.5 end to end with the real binary: `python def` bodies returning
-//! every type (and a wrong one), `list<File>` outputs of 0 and many files, project
+//! every type, records and dicts included (and a wrong one), `list<File>` outputs of 0 and many files, project
 //! modules imported by bodies, `uses` edits re-running exactly the dependants, `requires`
 //! checked before any step, and side-effect ops that run every time.
 
@@ -55,6 +55,45 @@ fn function_bodies_return_every_type() {
     assert_eq!(s.output(run, "a", "", "maybe"), serde_json::Value::Null);
     assert_eq!(s.output(run, "o", "", "doubled"), 12);
     assert_eq!(s.output(run, "r", "", "text"), "weights:12");
+}
+
+#[test]
+fn function_bodies_return_records_and_dicts() {
+    let s = Scratch::new();
+    s.write(
+        "r.mlf",
+        r#"
+record Opts {
+  size: float,
+  tags: list<string> = [],
+}
+op make(n: int) -> (opts: Opts, counts: dict<int>) {
+  python def """
+    return {"opts": {"size": n / 2}, "counts": {"a": n}}
+  """
+}
+op total(opts: Opts, counts: dict<int>) -> (sum: float) {
+  python def """
+    return opts["size"] + counts["a"]
+  """
+}
+pipeline records(n: int = 3) {
+  step m = make(n: n)
+  step t = total(opts: m.opts, counts: m.counts)
+}
+"#,
+    );
+    s.run(&["run", "r.mlf"]).expect(0);
+    let run = s.latest_run().id;
+    assert_eq!(
+        s.output(run, "m", "", "opts"),
+        serde_json::json!({"size": 1.5, "tags": []})
+    );
+    assert_eq!(
+        s.output(run, "m", "", "counts"),
+        serde_json::json!({"a": 3})
+    );
+    assert_eq!(s.output(run, "t", "", "sum"), 4.5);
 }
 
 #[test]

@@ -15,8 +15,8 @@ use mlforge_ir::{Op, Type};
 
 use crate::body::python_literal;
 use crate::quote::python_str;
-use crate::value::holds_artifact;
 use crate::value::RValue;
+use crate::value::{a_type, holds_artifact};
 
 /// The file the wrapper writes the function's result to, in the attempt folder.
 pub const RETURN_FILE: &str = "return.json";
@@ -230,6 +230,15 @@ fn from_returned(value: &serde_json::Value, ty: &Type) -> Option<RValue> {
             .map(|i| from_returned(i, of))
             .collect::<Option<_>>()
             .map(RValue::List),
+        // A Python dict: a record (fields left out take their defaults) or a `dict<T>`.
+        (Type::Record { .. } | Type::Dict { .. }, J::Object(object))
+            if !object.contains_key("__mlforge_float__") =>
+        {
+            let read = |v: &serde_json::Value, t: &Type| {
+                from_returned(v, t).ok_or_else(|| format!("{} is not {}", describe(v), a_type(t)))
+            };
+            crate::value::map_from_json(object, ty, &read).ok()
+        }
         _ => None,
     }
 }
@@ -345,6 +354,48 @@ mod tests {
         assert!(unknown.contains("`x`, which is not an output"), "{unknown}");
         let not_dict = read_return(&two, r#"{"value": 3}"#).unwrap_err();
         assert!(not_dict.contains("return a dict by name"), "{not_dict}");
+    }
+
+    #[test]
+    fn records_and_dicts_come_back_from_python_dicts() {
+        let record = Type::Record {
+            name: "Opts".into(),
+            fields: vec![
+                mlforge_ir::Field {
+                    name: "size".into(),
+                    ty: Type::Float,
+                    default: None,
+                },
+                mlforge_ir::Field {
+                    name: "tags".into(),
+                    ty: list(Type::String),
+                    default: Some(mlforge_ir::Value::List(Vec::new())),
+                },
+            ],
+        };
+        let one = op(&[("opts", record)]);
+        let got = read_return(&one, r#"{"value": {"size": 0.5}}"#).unwrap();
+        let RValue::Map(fields) = &got["opts"] else {
+            panic!("a record: {got:?}")
+        };
+        assert_eq!(fields["size"], RValue::Float(0.5));
+        assert_eq!(fields["tags"], RValue::List(Vec::new()));
+        assert_eq!(
+            read_return(&one, r#"{"value": {"size": 0.5, "colour": 1}}"#).unwrap_err(),
+            "output `opts` is declared `Opts`, but the function returned a dict ({\"colour\":1,\"size\":0.5})"
+        );
+        let dict = op(&[(
+            "counts",
+            Type::Dict {
+                of: Box::new(Type::Int),
+            },
+        )]);
+        let got = read_return(&dict, r#"{"value": {"a": 1, "b": 2}}"#).unwrap();
+        let RValue::Map(counts) = &got["counts"] else {
+            panic!("a dict: {got:?}")
+        };
+        assert_eq!(counts["b"], RValue::Int(2));
+        assert!(read_return(&dict, r#"{"value": {"a": "x"}}"#).is_err());
     }
 
     #[test]

@@ -268,7 +268,7 @@ fn entry_type(ty: &Type, key: &str) -> Type {
 
 /// A record or dict from a JSON object, each value read by `read`. A record must have
 /// every field without a default and no other; fields left out take their defaults.
-fn map_from_json(
+pub(crate) fn map_from_json(
     object: &serde_json::Map<String, serde_json::Value>,
     ty: &Type,
     read: &dyn Fn(&serde_json::Value, &Type) -> Result<RValue, String>,
