@@ -78,6 +78,8 @@ pub enum CompletionKind {
     Pipeline,
     Step,
     Output,
+    /// A field of a record value.
+    Field,
     Param,
     Argument,
     Type,

@@ -193,6 +193,7 @@ pub fn completion_kind(kind: ide::CompletionKind) -> lsp::CompletionItemKind {
         K::Pipeline => lsp::CompletionItemKind::CLASS,
         K::Step => lsp::CompletionItemKind::VARIABLE,
         K::Output => lsp::CompletionItemKind::FIELD,
+        K::Field => lsp::CompletionItemKind::FIELD,
         K::Param => lsp::CompletionItemKind::VARIABLE,
         K::Argument => lsp::CompletionItemKind::PROPERTY,
         K::Type => lsp::CompletionItemKind::TYPE_PARAMETER,

@@ -1,11 +1,12 @@
 //! Expressions: params, loop variables, steps and their outputs, fields after `.`.
 
-use mlforge_analysis::items::find_item;
-use mlforge_analysis::signature::callee_signature;
+use mlforge_analysis::items::{find_item, ItemKey};
+use mlforge_analysis::signature::{callee_signature, pipeline_signature};
+use mlforge_analysis::types::Ty;
 use mlforge_analysis::{Db, SourceFile};
 use mlforge_syntax::ast::{self, Item, Stmt};
 
-use crate::base::{slice, text};
+use crate::base::{slice, text, TK};
 use crate::context::Scan;
 use crate::defs::visit_steps;
 use crate::render::param_text;
@@ -100,6 +101,18 @@ pub(super) fn fields(
     out: &mut Out,
 ) {
     if let Some(at) = pipeline_at(db, file, offset) {
+        if let Some(Ty::Record(record)) = value_type(db, &at, scan, base) {
+            for field in &record.fields {
+                out.add(
+                    field.name.clone(),
+                    CompletionKind::Field,
+                    Some(field.ty.to_string()),
+                    None,
+                    0,
+                );
+            }
+            return;
+        }
         if let Some(i) = at.step(base) {
             let Some(callee) = &at.analysis.graph.steps[i].callee else {
                 return;
@@ -141,6 +154,23 @@ pub(super) fn fields(
         }
     }
 }
+/// The type of the value `base` names before a `.`: a loop variable, a param, or a step's
+/// output when the text reads `step.base.` (none for a step itself).
+fn value_type(db: &dyn Db, at: &PipelineAt<'_>, scan: &Scan<'_>, base: &str) -> Option<Ty> {
+    if scan.last_is(2, TK::Dot, None) {
+        let step = at.step(scan.last(3)?.1)?;
+        let callee = at.analysis.graph.steps[step].callee.as_ref()?;
+        let output = callee_signature(db, callee)?.output(base)?;
+        return Some(at.seen_from_here(step, output.ty.clone()));
+    }
+    if let Some((_, ty)) = at.loop_vars.iter().rev().find(|(v, _)| v.text == base) {
+        return Some(ty.clone());
+    }
+    let key = ItemKey::new(db, at.file, at.pipeline.name.text.to_string());
+    let signature = pipeline_signature(db, key).as_ref()?;
+    Some(signature.input(base)?.ty.clone())
+}
+
 pub(crate) fn output_doc(db: &dyn Db, file: SourceFile, owner: &str, name: &str) -> Option<String> {
     match find_item(db, file, owner)? {
         Item::Op(op) => op.outputs.iter().find(|o| o.name.text == name)?.doc.clone(),

@@ -557,3 +557,26 @@ fn types_in_outputs_lists_and_namespaces() {
         "#]],
     );
 }
+
+/// After `.` on a record value (a param, a loop variable, a step's output): its fields.
+#[test]
+fn record_fields_after_dot() {
+    let program = |value: &str| {
+        format!(
+            "@completion\nrecord Opts {{\n  size: float,\n  tags: list<string> = [],\n}}\n\
+             op make(n: int) -> (opts: Opts) {{\n  python def \"\"\"\n    return {{\"size\": n}}\n  \"\"\"\n}}\n\
+             op use(x: float) {{\n  shell \"\"\"\n    echo ${{x}}\n  \"\"\"\n}}\n\
+             pipeline p(opts: Opts, all: list<Opts>) {{\n  step m = make(n: 1)\n  for o in all {{\n    step u = use(x: {value})\n  }}\n}}\n"
+        )
+    };
+    for value in ["opts.$0", "o.$0", "m.opts.$0"] {
+        check(
+            &program(value),
+            expect![[r#"
+                replace ""
+                Field size — float
+                Field tags — list<string>
+            "#]],
+        );
+    }
+}
