@@ -366,3 +366,46 @@ async def test_unicode_before_the_cursor(session: Session):
     )
     locations = result if isinstance(result, list) else [result]
     assert locations[0].range.start == session.position(text, "a = make")
+
+
+async def test_records_through_the_server(session: Session):
+    """The second edition's records: `record` is a keyword token, a record param's fields are
+    completed after `.`, and hover on the param shows its record type."""
+    text = (
+        "record Opts {\n"
+        "  size: float,\n"
+        "  tags: list<string> = [],\n"
+        "}\n"
+        "op use(x: float) {\n"
+        "  shell \"\"\"\n"
+        "    echo ${x}\n"
+        "  \"\"\"\n"
+        "}\n"
+        "pipeline p(opts: Opts) {\n"
+        "  step u = use(x: opts.size)\n"
+        "}\n"
+    )
+    uri, _ = session.open("records.mlf", text)
+    assert await session.diagnostics(uri) == []
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=doc(uri), position=session.position(text, "opts.size", 5)
+        )
+    )
+    items = {i.label: i for i in result.items}
+    assert {"size", "tags"} <= set(items), list(items)
+    assert items["size"].kind == types.CompletionItemKind.Field
+    assert items["tags"].detail == "list<string>"
+    hover = await session.client.text_document_hover_async(
+        types.HoverParams(text_document=doc(uri), position=session.position(text, "opts: Opts", 1))
+    )
+    assert hover is not None and "Opts" in hover.contents.value
+    if capability(session, "text_document.semantic_tokens") is None:
+        return
+    tokens = await session.client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=doc(uri))
+    )
+    legend = session.server.semantic_tokens_provider.legend
+    # The first token is `record` at the start of the file.
+    assert list(tokens.data[0:3]) == [0, 0, len("record")], tokens.data[:5]
+    assert legend.token_types[tokens.data[3]] == "keyword"
