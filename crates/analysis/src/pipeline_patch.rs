@@ -111,7 +111,6 @@ pub fn patch(
 
     let mut patched = moved.analysis(old, file);
     let old_edges = edges_into(&patched.graph, i);
-    let old_waited_for = patched.graph.steps_with_dependents();
     let Rechecked {
         graph,
         diagnostics: step_diagnostics,
@@ -163,9 +162,10 @@ pub fn patch(
             let warned = |d: &Diagnostic| d.code == Code::UnusedStep && d.span == name_span;
             if waited_for[k] {
                 diagnostics.retain(|d| !warned(d));
-            } else if !diagnostics.iter().any(warned) && old_waited_for[k] {
-                // Nothing waits for it any more; whether an output of the pipeline does is
-                // known only to a whole check.
+            } else if !diagnostics.iter().any(warned) && old_edges.iter().any(|(f, _)| *f == k) {
+                // The step waited for `k` and nothing does now (only the edges into the
+                // step changed); whether an output of the pipeline does is known only to a
+                // whole check.
                 return None;
             }
         }

@@ -47,6 +47,36 @@ const ESCAPING: &str = r#"
     while [ "$(wc -l < ${pids})" -lt 2 ]; do sleep 0.05; done
 "#;
 
+/// Starts a run whose step leaves two escaping processes and sleeps; returns the runner
+/// once the step has started, with the two pids (and what keeps the runner's output read).
+fn start_escaping_run(s: &Scratch) -> (std::process::Child, Vec<i32>, impl Sized) {
+    s.write(
+        "p.mlf",
+        &format!(
+            r#"
+op slow(pids: string) -> (out: File) {{
+  shell """
+{ESCAPING}
+    sleep 60
+  """
+}}
+pipeline p(pids: string) {{
+  step a = slow(pids: pids)
+}}
+"#
+        ),
+    );
+    let file = s.path().join("pids");
+    let param = format!("pids={}", file.display());
+    let (child, _, reader) = s.start_until(
+        &["run", "p.mlf", "--param", &param, "--events", "json"],
+        |e| e["event"] == "step_started",
+    );
+    let started = pids(&file, 2);
+    assert_eq!(started.len(), 2);
+    (child, started, reader)
+}
+
 #[test]
 fn processes_that_change_session_die_with_a_step_that_succeeds() {
     let s = Scratch::new();
@@ -114,30 +144,7 @@ pipeline p(pids: string) {{
 #[test]
 fn processes_that_change_session_die_when_the_runner_is_killed() {
     let s = Scratch::new();
-    s.write(
-        "p.mlf",
-        &format!(
-            r#"
-op slow(pids: string) -> (out: File) {{
-  shell """
-{ESCAPING}
-    sleep 60
-  """
-}}
-pipeline p(pids: string) {{
-  step a = slow(pids: pids)
-}}
-"#
-        ),
-    );
-    let file = s.path().join("pids");
-    let param = format!("pids={}", file.display());
-    let (mut child, _, _reader) = s.start_until(
-        &["run", "p.mlf", "--param", &param, "--events", "json"],
-        |e| e["event"] == "step_started",
-    );
-    let started = pids(&file, 2);
-    assert_eq!(started.len(), 2);
+    let (mut child, started, _reader) = start_escaping_run(&s);
     kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
     child.wait().unwrap();
     assert_eq!(
@@ -149,30 +156,7 @@ pipeline p(pids: string) {{
 #[test]
 fn processes_that_change_session_die_when_the_run_is_cancelled() {
     let s = Scratch::new();
-    s.write(
-        "p.mlf",
-        &format!(
-            r#"
-op slow(pids: string) -> (out: File) {{
-  shell """
-{ESCAPING}
-    sleep 60
-  """
-}}
-pipeline p(pids: string) {{
-  step a = slow(pids: pids)
-}}
-"#
-        ),
-    );
-    let file = s.path().join("pids");
-    let param = format!("pids={}", file.display());
-    let (mut child, _, _reader) = s.start_until(
-        &["run", "p.mlf", "--param", &param, "--events", "json"],
-        |e| e["event"] == "step_started",
-    );
-    let started = pids(&file, 2);
-    assert_eq!(started.len(), 2);
+    let (mut child, started, _reader) = start_escaping_run(&s);
     // Ctrl-C: the run cancels its steps and ends only when their processes are gone.
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
     let status = child.wait().unwrap();

@@ -56,27 +56,11 @@ impl Session {
         mlforge_synth::write_to(dir.path(), steps).expect("the program is written");
         let path = dir.path().join("main.mlf");
         let text = std::fs::read_to_string(&path).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let uri = uri(&path);
         let offset = text.find("rows: 500)").expect("a `rows: 500` argument") + "rows: 500".len();
         let line = text[..offset].matches('\n').count() as u64;
         let column = (offset - text[..offset].rfind('\n').map_or(0, |i| i + 1)) as u64;
-        let client = rt.block_on(async {
-            let mut client = Client::start(
-                support::rich_capabilities(),
-                json!({"debounceMs": 0, "graphNotifications": false}),
-                None,
-            )
-            .await;
-            client.open(&uri, &text).await;
-            let first = client.diagnostics(&uri, Some(1)).await;
-            assert!(first.is_empty(), "the program checks clean: {first:?}");
-            client
-        });
+        let (rt, client) = support::open_clean(&uri, &text);
         Session {
             rt,
             client: tokio::sync::Mutex::new(client),

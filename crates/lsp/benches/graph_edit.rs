@@ -82,24 +82,8 @@ impl Session {
         }
         let path = dir.path().join(program.file);
         let text = std::fs::read_to_string(&path).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let uri = uri(&path);
-        let client = rt.block_on(async {
-            let mut client = Client::start(
-                support::rich_capabilities(),
-                json!({"debounceMs": 0, "graphNotifications": false}),
-                None,
-            )
-            .await;
-            client.open(&uri, &text).await;
-            let first = client.diagnostics(&uri, Some(1)).await;
-            assert!(first.is_empty(), "the program checks clean: {first:?}");
-            client
-        });
+        let (rt, client) = support::open_clean(&uri, &text);
         Session {
             rt,
             client: tokio::sync::Mutex::new(client),

@@ -323,6 +323,30 @@ async fn write(
     writer.flush().await.unwrap();
 }
 
+/// For benchmarks: a runtime, and a server (rich capabilities, no debounce, no graph
+/// notifications) with `text` open as `uri` and checked clean.
+#[allow(dead_code)]
+pub fn open_clean(uri: &str, text: &str) -> (tokio::runtime::Runtime, Client) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = rt.block_on(async {
+        let mut client = Client::start(
+            rich_capabilities(),
+            json!({"debounceMs": 0, "graphNotifications": false}),
+            None,
+        )
+        .await;
+        client.open(uri, text).await;
+        let first = client.diagnostics(uri, Some(1)).await;
+        assert!(first.is_empty(), "the program checks clean: {first:?}");
+        client
+    });
+    (rt, client)
+}
+
 pub fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
