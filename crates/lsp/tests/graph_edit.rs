@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{rich_capabilities, uri, workspace, Client};
+use support::{apply, rich_capabilities, uri, workspace, Client};
 
 const MAIN: &str = "import \"lib/ops.mlf\"\n\n/// Makes a table.\n///\n/// Second paragraph.\nop make(rows: int = 10) -> (table: Dataset) {\n  shell \"\"\"\n    seq ${rows} > ${table}\n  \"\"\"\n}\n\npipeline p() {\n  step m = make()\n}\n";
 const OPS: &str = "op train(data: Dataset, lr: float, tags: list<string>? ) -> (model: Model) {\n  shell \"\"\"\n    cp ${data} ${model}\n  \"\"\"\n}\n";
@@ -66,33 +66,6 @@ async fn the_catalog_lists_own_imported_and_workspace_ops() {
     assert_eq!(extra["import"], "more/other.mlf");
     assert_eq!(extra["file"], uri(&dir.path().join("more/other.mlf")));
     client.shutdown().await;
-}
-
-/// `text` with the edits of one `TextDocumentEdit` made (ASCII text: columns are bytes).
-fn apply(text: &str, edits: &Value) -> String {
-    let offset = |p: &Value| {
-        let line = p["line"].as_u64().unwrap() as usize;
-        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-        start + p["character"].as_u64().unwrap() as usize
-    };
-    let mut edits: Vec<(usize, usize, String)> = edits
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                offset(&e["range"]["start"]),
-                offset(&e["range"]["end"]),
-                e["newText"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text.to_string();
-    for (start, end, new_text) in edits {
-        out.replace_range(start..end, &new_text);
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

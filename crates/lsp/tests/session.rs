@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{examples, pos_of, rich_capabilities, uri, workspace, Client};
+use support::{apply, examples, pos_of, rich_capabilities, uri, workspace, Client};
 
 /// A workspace holding the quickstart example, open in a server with VS Code-like
 /// capabilities and no debounce, its first diagnostics received.
@@ -519,32 +519,4 @@ async fn formatting_formats_and_refuses_broken_files_with_the_formatters_message
         "{error}"
     );
     client.shutdown().await;
-}
-
-/// Applies LSP text edits (ASCII text, so UTF-16 columns are bytes).
-pub fn apply(text: &str, edits: &Value) -> String {
-    let offset = |p: &Value| {
-        let line = p["line"].as_u64().unwrap() as usize;
-        let character = p["character"].as_u64().unwrap() as usize;
-        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-        start + character
-    };
-    let mut edits: Vec<(usize, usize, String)> = edits
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                offset(&e["range"]["start"]),
-                offset(&e["range"]["end"]),
-                e["newText"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text.to_string();
-    for (s, e, t) in edits {
-        out.replace_range(s..e, &t);
-    }
-    out
 }

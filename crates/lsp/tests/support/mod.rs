@@ -347,6 +347,35 @@ pub fn open_clean(uri: &str, text: &str) -> (tokio::runtime::Runtime, Client) {
     (rt, client)
 }
 
+/// Applies LSP text edits (ASCII text, so UTF-16 columns are bytes).
+#[allow(dead_code)]
+pub fn apply(text: &str, edits: &Value) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let character = p["character"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + character
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (s, e, t) in edits {
+        out.replace_range(s..e, &t);
+    }
+    out
+}
+
 pub fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
