@@ -40,11 +40,12 @@ fn survivors(pids: &[i32], limit: Duration) -> Vec<i32> {
 }
 
 /// One process in a new session holding the output open to write to it later, and one
-/// double-forked (its parent exits at once).
+/// double-forked (its parent exits at once). The body waits until both have written their
+/// pid (the file may not exist yet: a loaded machine starts them late).
 const ESCAPING: &str = r#"
     setsid sh -c 'echo $$ >> ${pids}; sleep 1; echo late; exec sleep 100' >> ${out} &
     sh -c 'sh -c "echo \$\$ >> ${pids}; exec sleep 100" &'
-    while [ "$(wc -l < ${pids})" -lt 2 ]; do sleep 0.05; done
+    until [ -f ${pids} ] && [ "$(wc -l < ${pids})" -ge 2 ]; do sleep 0.05; done
 "#;
 
 /// Starts a run whose step leaves two escaping processes and sleeps; returns the runner
