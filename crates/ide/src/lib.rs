@@ -19,6 +19,7 @@ mod catalog;
 mod completion;
 mod context;
 mod defs;
+mod expected;
 mod graph_edit;
 mod highlight;
 mod hover;
@@ -26,6 +27,7 @@ mod imports;
 mod inlay;
 mod lenses;
 mod nav;
+mod records;
 mod render;
 mod scope;
 mod signature_help;
@@ -80,6 +82,8 @@ pub enum CompletionKind {
     Output,
     /// A field of a record value.
     Field,
+    /// A key of a dict value.
+    Key,
     Param,
     Argument,
     Type,

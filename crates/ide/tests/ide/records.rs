@@ -1,0 +1,212 @@
+//! Records and dicts in the editor: field names inside record literals, dict keys after
+//! `d[`, signature help inside a literal, and the hints on literals typed from context.
+
+use expect_test::expect;
+
+use crate::support::check;
+
+const DECLS: &str = r#"
+/// How to split a table.
+record Split {
+  /// The share held out.
+  test_size: float = 0.2,
+  features: list<string> = ["engines", "crew"],
+  seed: int?,
+  rows: int,
+}
+record Opts {
+  split: Split,
+  weights: dict<float> = {"scale": 1.0, "shift": 0.0},
+}
+op split(rows: int, opts: Split, many: list<Split> = [], w: dict<float> = {}) -> (held_out: int) {
+  python def """
+    return 1
+  """
+}
+op use(x: float) {
+  shell """
+    echo ${x}
+  """
+}
+"#;
+
+fn program(feature: &str, pipeline: &str) -> String {
+    format!("@{feature}\n{DECLS}{pipeline}")
+}
+
+#[test]
+fn record_literal_fields_in_an_argument() {
+    check(
+        &program(
+            "completion",
+            "pipeline p() {\n  step s = split(rows: 1, opts: {rows: 3, $0})\n}\n",
+        ),
+        expect![[r#"
+            replace ""
+            Field features — features: list<string> = ["engines", "crew"] ⇒ snippet features: $0
+            Field seed — seed: int? ⇒ snippet seed: $0
+            Field test_size — test_size: float = 0.2 ⇒ snippet test_size: $0
+            Field rows — rows: int  (already given) ⇒ snippet rows: $0
+        "#]],
+    );
+}
+
+#[test]
+fn record_literal_fields_in_a_list_a_default_and_a_nested_literal() {
+    for pipeline in [
+        "pipeline p() {\n  step s = split(rows: 1, opts: {rows: 1}, many: [{rows: 1}, {te$0}])\n}\n",
+        "pipeline p(o: Split = {te$0}) {\n}\n",
+        "pipeline p(o: Opts = {split: {te$0}}) {\n}\n",
+        "pipeline p() -> (o: Split?) {\n  output o = {te$0}\n}\n",
+    ] {
+        check(
+            &program("completion", pipeline),
+            expect![[r#"
+                replace "te"
+                Field features — features: list<string> = ["engines", "crew"] ⇒ snippet features: $0
+                Field rows — rows: int ⇒ snippet rows: $0
+                Field seed — seed: int? ⇒ snippet seed: $0
+                Field test_size — test_size: float = 0.2 ⇒ snippet test_size: $0
+            "#]],
+        );
+    }
+}
+
+#[test]
+fn a_literal_field_value_is_an_expression() {
+    check(
+        &program(
+            "completion",
+            "pipeline p(n: int) {\n  step s = split(rows: 1, opts: {rows: $0})\n}\n",
+        ),
+        expect![[r#"
+            replace ""
+            Param n — n: int
+            Keyword false
+            Keyword not
+            Keyword true
+        "#]],
+    );
+}
+
+#[test]
+fn dict_keys_after_an_open_bracket() {
+    check(
+        &program(
+            "completion-plain",
+            "pipeline p(w: dict<float> = {\"low\": 0.1, \"high\": 1.0}) {\n  step u = use(x: w[$0])\n}\n",
+        ),
+        expect![[r#"
+            replace ""
+            Key "high" — 1.0
+            Key "low" — 0.1
+            Param w — w: dict<float> = {"low": 0.1, "high": 1.0}
+            Keyword false
+            Keyword not
+            Keyword true
+        "#]],
+    );
+}
+
+#[test]
+fn dict_keys_inside_the_string() {
+    // From the param's default and from a step of this file calling the pipeline; a
+    // record's dict field from the record's default.
+    check(
+        &program(
+            "completion",
+            "pipeline p(w: dict<float> = {\"low\": 0.1}) {\n  step u = use(x: w[\"l$0\"])\n}\n\
+             pipeline q() {\n  step a = p(w: {\"mid\": 0.5, \"a\\\"b\": 2.0})\n}\n",
+        ),
+        expect![[r#"
+            replace "l"
+            Key a"b — 2.0 ⇒ text a\"b
+            Key low — 0.1
+            Key mid — 0.5
+        "#]],
+    );
+    check(
+        &program(
+            "completion",
+            "pipeline p(o: Opts = {split: {rows: 1}}) {\n  step u = use(x: o.weights[\"$0\"])\n}\n",
+        ),
+        expect![[r#"
+            replace ""
+            Key scale — 1.0
+            Key shift — 0.0
+        "#]],
+    );
+}
+
+#[test]
+fn no_keys_where_none_are_known() {
+    // A list, and a dict param without a default or callers.
+    for pipeline in [
+        "pipeline p(w: dict<float>) {\n  step u = use(x: w[\"$0\"])\n}\n",
+        "pipeline p(xs: list<float> = [1.0]) {\n  step u = use(x: xs[\"$0\"])\n}\n",
+    ] {
+        check(&program("completion", pipeline), expect![[r#""#]]);
+    }
+}
+
+#[test]
+fn signature_help_inside_a_record_literal() {
+    check(
+        &program(
+            "signature",
+            "pipeline p() {\n  step s = split(rows: 1, opts: {rows: 3, test_size: 0$0})\n}\n",
+        ),
+        expect![[r#"
+            Split { test_size: float = 0.2, features: list<string> = ["engines", "crew"], seed: int?, rows: int }
+              test_size: "test_size: float = 0.2" (active)
+              features: "features: list<string> = [\"engines\", \"crew\"]"
+              seed: "seed: int?"
+              rows: "rows: int"
+            doc: How to split a table.
+        "#]],
+    );
+    // Nested: the inner literal's record.
+    check(
+        &program("signature", "pipeline p(o: Opts = {split: {$0}}) {\n}\n"),
+        expect![[r#"
+            Split { test_size: float = 0.2, features: list<string> = ["engines", "crew"], seed: int?, rows: int }
+              test_size: "test_size: float = 0.2"
+              features: "features: list<string> = [\"engines\", \"crew\"]"
+              seed: "seed: int?"
+              rows: "rows: int"
+            doc: How to split a table.
+        "#]],
+    );
+}
+
+#[test]
+fn signature_help_of_the_call_around_a_record_literal() {
+    // After the literal: the op's, with the argument being typed active.
+    check(
+        &program(
+            "signature",
+            "pipeline p() {\n  step s = split(opts: {rows: 3, seed: 1}, rows: $0)\n}\n",
+        ),
+        expect![[r#"
+            split(rows: int, opts: Split, many: list<Split> = [], w: dict<float> = {}) -> (held_out: int)
+              rows: "rows: int" (active)
+              opts: "opts: Split"
+              many: "many: list<Split> = []"
+              w: "w: dict<float> = {}"
+        "#]],
+    );
+    // Inside a dict literal there is no record to show: the op's.
+    check(
+        &program(
+            "signature",
+            "pipeline p() {\n  step s = split(w: {\"a\": 1.0, $0})\n}\n",
+        ),
+        expect![[r#"
+            split(rows: int, opts: Split, many: list<Split> = [], w: dict<float> = {}) -> (held_out: int)
+              rows: "rows: int"
+              opts: "opts: Split"
+              many: "many: list<Split> = []"
+              w: "w: dict<float> = {}" (active)
+        "#]],
+    );
+}
