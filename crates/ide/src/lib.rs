@@ -130,6 +130,17 @@ pub struct SignatureHelp {
 pub struct InlayHint {
     pub offset: usize,
     pub label: String,
+    pub kind: InlayKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InlayKind {
+    /// `: T` after a name.
+    Type,
+    /// The record a literal typed from context stands for, before its `{`.
+    RecordName,
+    /// The fields a record literal leaves to their defaults, after its last field.
+    Defaults,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

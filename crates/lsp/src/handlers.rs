@@ -308,15 +308,23 @@ pub fn inlay_hints(
     let span = span_of(&doc, params.range, snap);
     let hints = ide::inlay_hints(&snap.db, doc.file, span)
         .into_iter()
-        .map(|hint| lsp::InlayHint {
-            position: position::position(&doc.rope, hint.offset, snap.config.encoding),
-            label: lsp::InlayHintLabel::String(hint.label),
-            kind: Some(lsp::InlayHintKind::TYPE),
-            text_edits: None,
-            tooltip: None,
-            padding_left: Some(true),
-            padding_right: None,
-            data: None,
+        .map(|hint| {
+            // `: T` keeps a space from its name; `Opts` one from its `{`; defaults none.
+            let (kind, left, right) = match hint.kind {
+                ide::InlayKind::Type => (lsp::InlayHintKind::TYPE, Some(true), None),
+                ide::InlayKind::RecordName => (lsp::InlayHintKind::TYPE, None, Some(true)),
+                ide::InlayKind::Defaults => (lsp::InlayHintKind::PARAMETER, None, None),
+            };
+            lsp::InlayHint {
+                position: position::position(&doc.rope, hint.offset, snap.config.encoding),
+                label: lsp::InlayHintLabel::String(hint.label),
+                kind: Some(kind),
+                text_edits: None,
+                tooltip: None,
+                padding_left: left,
+                padding_right: right,
+                data: None,
+            }
         })
         .collect();
     Ok(Some(hints))

@@ -210,3 +210,33 @@ fn signature_help_of_the_call_around_a_record_literal() {
         "#]],
     );
 }
+
+#[test]
+fn inlay_hints_name_the_record_and_the_defaults_left_out() {
+    check(
+        &program(
+            "inlay",
+            "pipeline p(o: Opts = {split: {rows: 1}}, w: dict<Split> = {\"a\": {rows: 2, seed: 3}}) -> (s: Split) {\n  \
+             step s = split(rows: 1, opts: {rows: 3, test_size: 0.5}, many: [{rows: 1, test_size: 0.1, features: []}])\n  \
+             output s = {rows: 4}\n}\n",
+        ),
+        expect![[r#"
+            24| pipeline p(o: Opts = {split: ⟪Split⟫{rows: 1⟪, test_size: 0.2, features: […]⟫}⟪, weights: {…}⟫}, w: dict<Split> = {"a": ⟪Split⟫{rows: 2, seed: 3⟪, test_size: 0.2, features: […]⟫}}) -> (s: Split) {
+            25|   step s⟪: (held_out: int)⟫ = split(rows: 1, opts: ⟪Split⟫{rows: 3, test_size: 0.5⟪, features: […]⟫}, many: [⟪Split⟫{rows: 1, test_size: 0.1, features: []}])
+            26|   output s = ⟪Split⟫{rows: 4⟪, test_size: 0.2, features: […]⟫}
+        "#]],
+    );
+}
+
+#[test]
+fn inlay_hints_keep_long_defaults_short_and_skip_untyped_literals() {
+    // A literal where no record is expected gets no hint (the checker reports it).
+    check(
+        "@inlay\nrecord Big {\n  a: int = 1,\n  b: list<string> = [\"one\", \"two\", \"three\"],\n  c: int = 3,\n  d: int = 4,\n}\n\
+             op f(big: Big, n: int) -> (x: int) {\n  python def \"\"\"\n    return 1\n  \"\"\"\n}\n\
+             pipeline p() {\n  step s = f(big: {}, n: {a: 1})\n}\n",
+        expect![[r#"
+            13|   step s⟪: (x: int)⟫ = f(big: ⟪Big⟫{⟪a: 1, b: […], c: 3, …⟫}, n: {a: 1})
+        "#]],
+    );
+}
