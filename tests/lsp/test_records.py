@@ -116,6 +116,9 @@ async def test_signature_help_inside_a_record_literal_and_around_it(session: Ses
     )
     assert help is not None
     assert help.signatures[0].label.startswith("split(rows: int, opts: Split,")
+    # The record-typed param has the record's fields beside it.
+    opts = help.signatures[0].parameters[1].documentation
+    assert opts == "Split { test_size: float = 0.2, seed: int = 7, rows: int }", opts
     assert active_label(help) == "w: dict<float> = {}"
 
 

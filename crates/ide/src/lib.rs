@@ -122,6 +122,8 @@ pub struct SignatureHelp {
     pub label: String,
     /// Each input's name and the byte range of `name: type` in `label`.
     pub params: Vec<(String, Range<usize>)>,
+    /// Per param, in order: what to show beside it (a record-typed param's fields).
+    pub param_docs: Vec<Option<String>>,
     pub active_param: Option<usize>,
     pub documentation: Option<String>,
 }

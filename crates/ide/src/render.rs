@@ -83,9 +83,14 @@ pub(crate) fn item_signature(db: &dyn Db, file: SourceFile, name: &str) -> Optio
 /// its fields, for the literal being typed.
 pub(crate) fn record_signature(db: &dyn Db, record: &RecordTy) -> Option<SigText> {
     let decl = record_decl(db, record)?;
-    let mut label = format!("{} {{ ", record.name);
-    let params = push_params(&mut label, text(db, record.file), &decl.fields);
-    label.push_str(" }");
+    let mut label = format!("{} {{", record.name);
+    let mut params = Vec::new();
+    if !decl.fields.is_empty() {
+        label.push(' ');
+        params = push_params(&mut label, text(db, record.file), &decl.fields);
+        label.push(' ');
+    }
+    label.push('}');
     Some(SigText {
         keyword: "record",
         label,

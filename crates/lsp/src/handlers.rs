@@ -269,7 +269,8 @@ pub fn signature_help(
     let parameters = help
         .params
         .iter()
-        .map(|(name, range)| {
+        .zip(&help.param_docs)
+        .map(|((name, range), doc)| {
             let in_label = label.get(range.clone());
             let param_label = match in_label {
                 Some(_) if snap.config.label_offsets => lsp::ParameterLabel::LabelOffsets([
@@ -281,7 +282,7 @@ pub fn signature_help(
             };
             lsp::ParameterInformation {
                 label: param_label,
-                documentation: None,
+                documentation: doc.clone().map(lsp::Documentation::String),
             }
         })
         .collect();

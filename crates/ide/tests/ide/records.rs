@@ -165,6 +165,19 @@ fn signature_help_inside_a_record_literal() {
             doc: How to split a table.
         "#]],
     );
+    // A record-typed field shows its record's fields beside it.
+    check(
+        &program(
+            "signature",
+            "pipeline p(o: Opts = {split: {rows: 1}, $0}) {\n}\n",
+        ),
+        expect![[r#"
+            Opts { split: Split, weights: dict<float> = {"scale": 1.0, "shift": 0.0} }
+              split: "split: Split"
+                = Split { test_size: float = 0.2, features: list<string> = ["engines", "crew"], seed: int?, rows: int }
+              weights: "weights: dict<float> = {\"scale\": 1.0, \"shift\": 0.0}"
+        "#]],
+    );
     // Nested: the inner literal's record.
     check(
         &program("signature", "pipeline p(o: Opts = {split: {$0}}) {\n}\n"),
@@ -191,7 +204,9 @@ fn signature_help_of_the_call_around_a_record_literal() {
             split(rows: int, opts: Split, many: list<Split> = [], w: dict<float> = {}) -> (held_out: int)
               rows: "rows: int" (active)
               opts: "opts: Split"
+                = Split { test_size: float = 0.2, features: list<string> = ["engines", "crew"], seed: int?, rows: int }
               many: "many: list<Split> = []"
+                = Split { test_size: float = 0.2, features: list<string> = ["engines", "crew"], seed: int?, rows: int }
               w: "w: dict<float> = {}"
         "#]],
     );
@@ -205,7 +220,9 @@ fn signature_help_of_the_call_around_a_record_literal() {
             split(rows: int, opts: Split, many: list<Split> = [], w: dict<float> = {}) -> (held_out: int)
               rows: "rows: int"
               opts: "opts: Split"
+                = Split { test_size: float = 0.2, features: list<string> = ["engines", "crew"], seed: int?, rows: int }
               many: "many: list<Split> = []"
+                = Split { test_size: float = 0.2, features: list<string> = ["engines", "crew"], seed: int?, rows: int }
               w: "w: dict<float> = {}" (active)
         "#]],
     );
