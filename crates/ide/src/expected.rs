@@ -24,6 +24,10 @@ pub(crate) fn expected_type(
     scan: &Scan<'_>,
     k: usize,
 ) -> Option<Ty> {
+    // Text nested deeper than the parser reads is no program: never recurse that far.
+    if k > mlforge_syntax::MAX_NESTING {
+        return None;
+    }
     let open = scan.frames.get(k)?.open?;
     let outer = *scan.frames.get(k.checked_sub(1)?)?;
     let tok = |back: usize| scan.toks.get(open.checked_sub(back)?);

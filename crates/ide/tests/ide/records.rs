@@ -257,3 +257,17 @@ fn inlay_hints_keep_long_defaults_short_and_skip_untyped_literals() {
         "#]],
     );
 }
+
+/// Brackets nested far deeper than any program are read without recursing through each.
+#[test]
+fn deep_literals_answer_without_overflow() {
+    let deep = format!(
+        "{DECLS}pipeline p() {{\n  step s = split(many: {}{{",
+        "[".repeat(20_000)
+    );
+    let f = crate::support::load(&format!("{deep}$0"));
+    let db: &dyn mlforge_ide::Db = &f.db;
+    let config = mlforge_ide::CompletionConfig::default();
+    assert!(mlforge_ide::completions(db, f.file, f.offset, &config).is_empty());
+    assert!(mlforge_ide::signature_help(db, f.file, f.offset).is_some());
+}
