@@ -50,7 +50,7 @@ pub(crate) fn expected_type(
             };
             part_type(&expected_type(db, file, scan, k - 1)?, key)
         }
-        (FrameKind::List, _) if before != TK::Colon => {
+        (FrameKind::List, TK::LBracket | TK::Comma) => {
             element_type(&expected_type(db, file, scan, k - 1)?)
         }
         (FrameKind::Params, TK::Assign) => {
