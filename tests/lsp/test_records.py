@@ -140,3 +140,13 @@ async def test_inlay_hints_on_a_record_literal(session: Session):
     assert by_label[", seed: 7"].kind == types.InlayHintKind.Parameter
     # The existing hint after a step's name is still there.
     assert ": (n: int)" in by_label
+
+
+async def test_hover_on_a_field_of_a_record_literal(session: Session):
+    uri = await open_clean(session, "hover.mlf")
+    hover = await session.client.text_document_hover_async(
+        types.HoverParams(text_document=doc(uri), position=session.position(PROGRAM, "test_size: 0.5", 2))
+    )
+    assert hover is not None
+    assert "test_size: float = 0.2" in hover.contents.value
+    assert "field of Split" in hover.contents.value

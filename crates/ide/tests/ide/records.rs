@@ -271,3 +271,23 @@ fn deep_literals_answer_without_overflow() {
     assert!(mlforge_ide::completions(db, f.file, f.offset, &config).is_empty());
     assert!(mlforge_ide::signature_help(db, f.file, f.offset).is_some());
 }
+
+#[test]
+fn hover_on_a_field_of_a_record_literal() {
+    check(
+        &program(
+            "hover",
+            "pipeline p() {\n  step s = split(rows: 1, opts: {rows: 3, test_s$0ize: 0.5})\n}\n",
+        ),
+        expect![[r#"
+            "test_size"
+            ```mlf
+            test_size: float = 0.2  // field of Split
+            ```
+
+            ---
+
+            The share held out.
+        "#]],
+    );
+}
