@@ -136,7 +136,16 @@ pub fn expr_tokens(e: &E, min: u8, out: &mut Tokens) {
 }
 
 fn key() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["a", "low", "with space", "q\"uote", "", "é"]).prop_map(String::from)
+    prop::sample::select(vec![
+        "a",
+        "low",
+        "with space",
+        "q\"uote",
+        "",
+        "é",
+        "a key long enough to need its own line",
+    ])
+    .prop_map(String::from)
 }
 
 pub fn expr() -> impl Strategy<Value = E> {
@@ -148,7 +157,7 @@ pub fn expr() -> impl Strategy<Value = E> {
     ];
     leaf.prop_recursive(3, 16, 4, |inner| {
         let entries = |name: BoxedStrategy<String>, inner: BoxedStrategy<E>| {
-            (prop::collection::vec((name, inner), 1..4), any::<bool>())
+            (prop::collection::vec((name, inner), 1..6), any::<bool>())
         };
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(E::List),
