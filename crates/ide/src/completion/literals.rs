@@ -3,8 +3,10 @@
 
 use mlforge_analysis::items::ItemKey;
 use mlforge_analysis::signature::pipeline_signature;
+use mlforge_analysis::types::Ty;
 use mlforge_analysis::{Db, SourceFile};
-use mlforge_syntax::ast::{Expr, ExprKind, Item};
+use mlforge_syntax::ast::{self, Expr, ExprKind, Item, Stmt};
+use mlforge_syntax::Span;
 
 use crate::base::{slice, text, tree, TK};
 use crate::context::{Frame, Scan};
@@ -12,7 +14,7 @@ use crate::defs::visit_steps;
 use crate::expected::expected_type;
 use crate::records::{as_record, part_type, record_decl};
 use crate::render::param_text;
-use crate::scope::pipeline_at;
+use crate::scope::{pipeline_at, PipelineAt};
 use crate::CompletionKind;
 
 use super::out::Out;
@@ -125,9 +127,9 @@ fn indexed_path<'a>(scan: &Scan<'a>, frame: &Frame) -> Option<Vec<&'a str>> {
     Some(path)
 }
 
-/// The literal values `path` (a pipeline param, then fields) may hold as far as the program
-/// says: the param's default and the arguments of the steps in this file calling the
-/// pipeline, then, field by field, the literal's field or else the record's default.
+/// The literal values `path` (a pipeline param or loop variable, then fields) may hold as
+/// far as the program says: see `root_values`, then, field by field, the literal's field or
+/// else the record's default.
 fn known_values<'db>(
     db: &'db dyn Db,
     file: SourceFile,
@@ -140,23 +142,9 @@ fn known_values<'db>(
     let Some((first, fields)) = path.split_first() else {
         return Vec::new();
     };
-    if at.loop_vars.iter().any(|(v, _)| v.text == *first) {
-        return Vec::new();
-    }
-    let Some(param) = at.pipeline.params.iter().find(|p| p.name.text == *first) else {
+    let Some((mut ty, mut values)) = root_values(db, &at, first, at.loop_vars.len()) else {
         return Vec::new();
     };
-    let pipeline = at.pipeline.name.text.as_str();
-    let key = ItemKey::new(db, file, pipeline.to_string());
-    let Some(mut ty) = pipeline_signature(db, key)
-        .as_ref()
-        .and_then(|s| s.input(first))
-        .map(|i| i.ty.clone())
-    else {
-        return Vec::new();
-    };
-    let mut values: Vec<(SourceFile, &Expr)> = param.default.iter().map(|d| (file, d)).collect();
-    values.extend(caller_args(db, file, pipeline, first));
     for field in fields {
         let Some(record) = as_record(&ty) else {
             return Vec::new();
@@ -186,6 +174,58 @@ fn known_values<'db>(
         ty = inner;
     }
     values
+}
+
+/// What a name may hold: a param's default and the arguments of the steps in this file
+/// calling the pipeline; a loop variable's, the elements of the list literals its loop
+/// walks. With the name's type.
+/// Only the first `visible` loop variables are in scope (a loop's list is read outside it).
+fn root_values<'db>(
+    db: &'db dyn Db,
+    at: &PipelineAt<'db>,
+    name: &str,
+    visible: usize,
+) -> Option<(Ty, Vec<(SourceFile, &'db Expr)>)> {
+    let file = at.file;
+    let vars = &at.loop_vars[..visible.min(at.loop_vars.len())];
+    if let Some(j) = vars.iter().rposition(|(v, _)| v.text == name) {
+        let (var, ty) = &vars[j];
+        let walked = loop_of(&at.pipeline.body, var.span)?;
+        let lists: Vec<(SourceFile, &Expr)> = match &walked.iter.kind {
+            ExprKind::Name(list) => root_values(db, at, &list.text, j)?.1,
+            _ => vec![(file, &walked.iter)],
+        };
+        let elements = lists
+            .into_iter()
+            .flat_map(|(source, list)| match &list.kind {
+                ExprKind::List(items) => items.iter().map(|i| (source, i)).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        return Some((ty.clone(), elements));
+    }
+    let param = at.pipeline.params.iter().find(|p| p.name.text == name)?;
+    let pipeline = at.pipeline.name.text.as_str();
+    let key = ItemKey::new(db, file, pipeline.to_string());
+    let ty = pipeline_signature(db, key)
+        .as_ref()?
+        .input(name)?
+        .ty
+        .clone();
+    let mut values: Vec<(SourceFile, &Expr)> = param.default.iter().map(|d| (file, d)).collect();
+    values.extend(caller_args(db, file, pipeline, name));
+    Some((ty, values))
+}
+
+/// The `for` statement whose variable is at `var`.
+fn loop_of(stmts: &[Stmt], var: Span) -> Option<&ast::For> {
+    stmts.iter().find_map(|stmt| match stmt {
+        Stmt::For(f) if f.var.span == var => Some(f),
+        Stmt::For(f) => loop_of(&f.body, var),
+        Stmt::If(i) => loop_of(&i.then_body, var)
+            .or_else(|| loop_of(i.else_body.as_deref().unwrap_or_default(), var)),
+        _ => None,
+    })
 }
 
 /// The arguments named `param` that steps of `file` pass to the pipeline `pipeline`.

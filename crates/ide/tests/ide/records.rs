@@ -291,3 +291,30 @@ fn hover_on_a_field_of_a_record_literal() {
         "#]],
     );
 }
+
+#[test]
+fn dict_keys_of_a_loop_variable() {
+    // The elements of the list the loop walks: a param's default, or a literal in the header;
+    // `for ws in ws` reads the param it shadows.
+    check(
+        &program(
+            "completion",
+            "pipeline p(ws: list<list<dict<float>>> = [[{\"a\": 1.0}], [{\"b\": 2.0}]]) {\n  for ws in ws {\n    for w in ws {\n      step u = use(x: w[\"$0\"])\n    }\n  }\n}\n",
+        ),
+        expect![[r#"
+            replace ""
+            Key a — 1.0
+            Key b — 2.0
+        "#]],
+    );
+    check(
+        &program(
+            "completion",
+            "pipeline p() {\n  for w in [{\"c\": 1.0}] {\n    step u = use(x: w[\"$0\"])\n  }\n}\n",
+        ),
+        expect![[r#"
+            replace ""
+            Key c — 1.0
+        "#]],
+    );
+}
