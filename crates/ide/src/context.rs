@@ -422,6 +422,27 @@ impl<'a> Scan<'a> {
         (!ended).then(|| self.tok_text(&self.toks[at]))
     }
 
+    /// The names written as `name:` at the innermost frame's own depth before the offset.
+    pub(crate) fn names_given(&self) -> Vec<&'a str> {
+        let mut depth = 0usize;
+        let mut names = Vec::new();
+        let tail = self.tail();
+        for (i, tok) in tail.iter().enumerate() {
+            match tok.kind {
+                TK::LParen | TK::LBracket | TK::LBrace => depth += 1,
+                TK::RParen | TK::RBracket | TK::RBrace => depth = depth.saturating_sub(1),
+                TK::Ident if depth == 0 => {
+                    let starts = i == 0 || tail[i - 1].kind == TK::Comma;
+                    if starts && tail.get(i + 1).is_some_and(|t| t.kind == TK::Colon) {
+                        names.push(self.tok_text(tok));
+                    }
+                }
+                _ => {}
+            }
+        }
+        names
+    }
+
     /// Names of the steps the scan went past.
     pub(crate) fn scanned_steps(&self) -> Vec<&'a str> {
         self.steps

@@ -318,3 +318,21 @@ fn dict_keys_of_a_loop_variable() {
         "#]],
     );
 }
+
+#[test]
+fn argument_names_after_a_record_literal() {
+    // `rows` inside the literal is the record's field, not an argument already given.
+    check(
+        &program(
+            "completion-plain",
+            "pipeline p() {\n  step s = split(opts: {seed: 1, rows: 3}, $0)\n}\n",
+        ),
+        expect![[r#"
+            replace ""
+            Argument rows — rows: int  (required) ⇒ text rows: 
+            Argument many — many: list<Split> = [] ⇒ text many: 
+            Argument w — w: dict<float> = {} ⇒ text w: 
+            Argument opts — opts: Split  (required)  (already given) ⇒ text opts: 
+        "#]],
+    );
+}
