@@ -256,6 +256,13 @@ fn get_started_reruns_only_what_a_changed_param_reads_and_diffs_nested_metrics()
         "{}",
         plan.stdout
     );
+    // The record param is described by the field that changed.
+    assert!(
+        plan.stdout
+            .contains("param changed (params.n_est: 50 → 100)"),
+        "{}",
+        plan.stdout
+    );
     let third = run_ok(&s, &second_args);
     for step in ["data", "prepared", "featurized"] {
         assert_eq!(count(&s, third, step, AttemptStatus::Cached), 1, "{step}");
