@@ -122,6 +122,44 @@ fn every_port_checks_clean_and_is_formatted_in_both_editions() {
     }
 }
 
+#[test]
+fn every_pipeline_of_the_ports_compiles_and_draws() {
+    let pipelines = [
+        (
+            "spaceflights",
+            &["spaceflights", "data_processing", "data_science"][..],
+        ),
+        ("get_started", &["get_started"]),
+        ("loops_conditions", &["loops_and_conditions"]),
+        (
+            "taskflow",
+            &["tutorial_taskflow_api", "example_dynamic_task_mapping"],
+        ),
+    ];
+    for (port, names) in pipelines {
+        for file in ["first.mlf", "second.mlf"] {
+            for name in names {
+                for command in [&["ir"][..], &["graph", "--format", "json"]] {
+                    let args = [command, &[file, "--pipeline", name]].concat();
+                    let ran = run_support::mlforge()
+                        .args(&args)
+                        .current_dir(port_dir(port))
+                        .output()
+                        .unwrap();
+                    assert_eq!(
+                        ran.status.code(),
+                        Some(0),
+                        "{port}: mlforge {}: {}",
+                        args.join(" "),
+                        String::from_utf8_lossy(&ran.stderr)
+                    );
+                    let _: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+                }
+            }
+        }
+    }
+}
+
 /// The R² a least-squares fit can reach on the generated shuttles: the price is
 /// `800·engines + 150·seats + 300·crew + 400·d_check + 250·moon + 600·iata + 2000·rating
 /// + 20·review` plus noise of sd 600, each feature drawn uniformly (see `generate`).
