@@ -267,8 +267,15 @@ pub fn run(args: &RunArgs) -> CliResult {
                 eprintln!("  | {line}");
             }
         }
+        let uses = program
+            .steps
+            .iter()
+            .find(|s| s.id == failure.step)
+            .and_then(|s| program.ops.get(&s.op))
+            .map(|op| op.uses.as_slice())
+            .unwrap_or_default();
         if let Some(hint) =
-            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &failure.python)
+            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &failure.python, uses)
         {
             eprintln!("  hint: {hint}");
         }

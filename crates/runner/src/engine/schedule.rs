@@ -134,8 +134,14 @@ impl<'a> Engine<'a> {
             Ok(value) => value,
             Err(EvalError::NotReady) => return,
             Err(EvalError::Fatal(message)) => {
+                // The block's id is internal; the user knows the loop by its place.
+                let (keyword, source) = match &definition {
+                    Block::For { source, .. } => ("for", source),
+                    Block::If { source, .. } => ("if", source),
+                };
                 self.fatal_error(RunError::Invalid(format!(
-                    "cannot evaluate block `{block}`: {message}"
+                    "cannot evaluate the `{keyword}` at {}:{}:{}: {message}",
+                    source.file, source.line, source.column
                 )));
                 return;
             }
