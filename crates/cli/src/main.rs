@@ -146,6 +146,17 @@ pub enum Format {
     Json,
 }
 
+/// Rust ignores SIGPIPE, so printing to a pipe whose reader has gone (`mlforge plan | head`)
+/// panics. Commands that only read and print take the signal's default action instead, as
+/// `cat` and `grep` do: they end quietly. Not `run` and `lsp`, which have a run to record or
+/// a session to end when their reader goes away.
+#[allow(unsafe_code)]
+fn end_quietly_on_closed_pipe() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: restores a signal's default action, in `main` before any other thread starts.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -154,6 +165,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if !matches!(cli.command, Command::Run(_) | Command::Lsp(_)) {
+        end_quietly_on_closed_pipe();
+    }
     // A broken mlforge.toml is reported before any command that reads it runs.
     if matches!(
         cli.command,

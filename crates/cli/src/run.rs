@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
+use mlforge_analysis::RootDatabase;
 use mlforge_ir::{CompileError, Program};
 use mlforge_runner::events::instance_name;
 use mlforge_runner::{ParamsFile, RunError, RunOptions, Select};
@@ -78,15 +79,13 @@ pub enum EventsFormat {
     Json,
 }
 
-/// Compiles the pipeline, or says why it cannot (problems printed to standard error).
-pub fn compile(file: &Path, pipeline: Option<&str>) -> CliResult<(Program, String)> {
+/// Compiles the pipeline, or says why it cannot (problems printed to standard error). The
+/// analysis comes back too, for the caller to free or not (see `plan`).
+pub fn compile(file: &Path, pipeline: Option<&str>) -> CliResult<(Program, RootDatabase)> {
     let (db, root) = load_root(file)?;
     let key = select_pipeline(&db, root, pipeline)?;
     match mlforge_ir::compile(&db, key) {
-        Ok(program) => {
-            let json = mlforge_ir::to_json(&program);
-            Ok((program, json))
-        }
+        Ok(program) => Ok((program, db)),
         Err(CompileError::Invalid(_)) => {
             print_problems(&db, root);
             Err(CliError::Problems)
@@ -207,7 +206,11 @@ pub fn run(args: &RunArgs) -> CliResult {
         Some(uri) => Some(runs::mlflow_target(uri, args.mlflow_experiment.as_deref())?),
         None => None,
     };
-    let (program, json) = compile(&file, args.pipeline.as_deref())?;
+    let (program, analysis) = compile(&file, args.pipeline.as_deref())?;
+    // A run may last long: the analysis is not needed any more.
+    drop(analysis);
+    // The run records the program it ran.
+    let json = mlforge_ir::to_json(&program);
     let params_file = params_file(args.params_file.as_deref(), args.resume.is_some())?;
     let mut store = Store::open(&args.store)
         .map_err(|e| format!("cannot open the store `{}`: {e}", args.store.display()))?;
