@@ -9,6 +9,7 @@
 mod error;
 pub mod names;
 pub mod plan;
+pub mod runtime;
 mod warnings;
 
 use std::path::PathBuf;
