@@ -133,9 +133,19 @@ impl NameMap {
         naming: Naming,
         names: impl IntoIterator<Item = &'a str>,
     ) -> Result<NameMap, ExportError> {
+        NameMap::from_pairs(kind, naming, names.into_iter().map(|n| (n.to_string(), n)))
+    }
+
+    /// Like [`NameMap::new`], for things looked up by one key and named by another text
+    /// (a block, looked up by its id, named `b0.for_lr`).
+    pub fn from_pairs<'a>(
+        kind: &'static str,
+        naming: Naming,
+        pairs: impl IntoIterator<Item = (String, &'a str)>,
+    ) -> Result<NameMap, ExportError> {
         let mut names_out = BTreeMap::new();
         let mut taken: BTreeMap<String, &str> = BTreeMap::new();
-        for name in names {
+        for (key, name) in pairs {
             let mapped = naming.apply(name);
             if let Some(first) = taken.get(&mapped) {
                 if *first != name {
@@ -156,7 +166,7 @@ impl NameMap {
                 continue;
             }
             taken.insert(mapped.clone(), name);
-            names_out.insert(name.to_string(), mapped);
+            names_out.insert(key, mapped);
         }
         Ok(NameMap { names: names_out })
     }
