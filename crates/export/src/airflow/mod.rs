@@ -17,7 +17,7 @@ use crate::names::{NameMap, Naming};
 use crate::plan::{Node, Plan};
 use crate::{runtime, ExportError, ExportOptions, ExportWarning, Exported, ExportedFile, Exporter};
 
-use pipeline::{block_key, block_task_name, is_branch};
+use pipeline::{block_key, block_task_name, is_branch, OUTPUTS_KEY};
 use python::{literal, string};
 
 pub struct Airflow;
@@ -35,14 +35,15 @@ impl Exporter for Airflow {
         if !plan.outputs.is_empty() {
             let _ = writeln!(
                 body,
-                "    tasks[{out}] = _task({out}, {empty}, {out})()",
-                out = string("outputs"),
+                "    tasks[{id}] = _task({what}, {empty}, {id})()",
+                id = string(ids.get(OUTPUTS_KEY)),
+                what = string("outputs"),
                 empty = string("")
             );
             for output in &plan.outputs {
                 for read in &output.reads {
                     if let crate::plan::Read::StepOutput { step, .. } = read {
-                        edges.insert((ids.get(step).to_string(), "outputs".to_string()));
+                        edges.insert((ids.get(step).to_string(), ids.get(OUTPUTS_KEY).to_string()));
                     }
                 }
             }
@@ -83,7 +84,7 @@ fn task_ids(plan: &Plan) -> Result<NameMap, ExportError> {
         .iter()
         .map(|t| (t.id().to_string(), t.id()))
         .chain(block_names.iter().map(|(k, n)| (k.clone(), n.as_str())))
-        .chain((!plan.outputs.is_empty()).then(|| ("outputs@pipeline".to_string(), "outputs")));
+        .chain((!plan.outputs.is_empty()).then(|| (OUTPUTS_KEY.to_string(), "outputs")));
     NameMap::from_pairs("step", Naming::AirflowId, pairs)
 }
 
@@ -181,10 +182,23 @@ fn dag_open(out: &mut String, plan: &Plan, dag_id: &str) {
     out.push_str("    params={\n");
     for p in plan.params {
         let mut args = Vec::new();
-        if let Some(default) = &p.default {
-            args.push(literal(default));
+        let mut ty = json_schema_type(&p.ty);
+        match &p.default {
+            Some(default) => args.push(literal(default)),
+            // Airflow refuses a scheduled DAG with a required param: the param may be
+            // null in the DAG, and a run without it fails as `mlforge run` does
+            // (warning AIRFLOW008).
+            None if program.schedule.is_some() => {
+                args.push("None".into());
+                if !matches!(p.ty, Type::Optional { .. }) {
+                    ty = json_schema_type(&Type::Optional {
+                        of: Box::new(p.ty.clone()),
+                    });
+                }
+            }
+            None => {}
         }
-        args.push(format!("type={}", json_schema_type(&p.ty)));
+        args.push(format!("type={ty}"));
         if let Some(doc) = &p.doc {
             args.push(format!("description={}", string(doc)));
         }
@@ -342,6 +356,17 @@ fn warnings(plan: &Plan) -> Vec<ExportWarning> {
             "AIRFLOW006",
             "Airflow has no result cache: every step runs again on each DAG run, where `mlforge run` reuses results",
         ));
+    }
+    if plan.program.schedule.is_some() {
+        for p in plan.params.iter().filter(|p| p.default.is_none()) {
+            out.push(
+                ExportWarning::new(
+                    "AIRFLOW008",
+                    format!("param `{}` has no default, which a scheduled Airflow DAG cannot have; scheduled runs fail until it is given (Trigger DAG with config, or a default in the .mlf)", p.name),
+                )
+                .at(&p.source),
+            );
+        }
     }
     if plan.program.schedule.is_some() && plan.program.scheduling.start_date.is_none() {
         out.push(ExportWarning::new(

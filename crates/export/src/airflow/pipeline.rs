@@ -38,10 +38,14 @@ pub fn tasks_inside(plan: &Plan, block: &str, ids: &NameMap, out: &mut Vec<Strin
     }
 }
 
-/// The name a block's task is mapped from (block ids and step ids share one name map).
+/// The key of a block's task in the task id map (shared with step ids, so that a step and
+/// a block cannot get one id), as a collision error shows it.
 pub fn block_key(block: &str) -> String {
-    format!("{block}@block")
+    format!("block {block}")
 }
+
+/// The key of the task that computes the pipeline's outputs.
+pub const OUTPUTS_KEY: &str = "pipeline outputs";
 
 /// A block's Airflow task id before mapping: `b0.for_lr`, `b1.if`, `b2.else`.
 pub fn block_task_name(plan: &Plan, block: &str) -> String {

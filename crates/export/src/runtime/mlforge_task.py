@@ -902,6 +902,8 @@ def _typed_params(pipeline, given):
     params = {}
     for name, info in pipeline["params"].items():
         value = typed(given.get(name), info["type"])
+        if value is None and info["type"]["kind"] != "optional":
+            continue  # a required param not given: reading it fails, naming it
         if value is not None and _holds_artifact(info["type"]) and pipeline.get("source_dir"):
             join = lambda p: p if os.path.isabs(p) else os.path.join(pipeline["source_dir"], p)
             value = [join(p) for p in value] if isinstance(value, list) else join(value)
