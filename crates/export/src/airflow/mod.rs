@@ -113,12 +113,11 @@ fn header(out: &mut String, plan: &Plan, opts: &ExportOptions, ids: &NameMap) {
     out.push_str(HEADER);
     let _ = writeln!(out, "SOURCE = {}", string(&plan.program.file));
     let description = pipeline::describe(plan, opts, ids);
-    let pretty = serde_json::to_string_pretty(&description).expect("JSON values serialize");
     out.push_str("PIPELINE = json.loads(\n");
-    for line in pretty.lines() {
+    for line in pipeline::lines(&description) {
         let _ = writeln!(out, "    {}", string(&format!("{line}\n")));
     }
-    out.push_str(")\n\n");
+    out.push_str(")\n");
     out.push_str(
         r#"
 

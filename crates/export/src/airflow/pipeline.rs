@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::names::NameMap;
 use crate::plan::{Node, Plan};
-use crate::runtime::task_spec;
+use crate::runtime::op_spec;
 use crate::ExportOptions;
 
 /// How a block runs on Airflow: outside every `for`, an `if` is a branch task; a `for`
@@ -120,8 +120,14 @@ pub fn describe(plan: &Plan, opts: &ExportOptions, ids: &NameMap) -> Value {
         }
         steps.insert(
             task.id().to_string(),
-            json!({"scope": task.step.scope, "spec": task_spec(task), "bindings": bindings}),
+            json!({"scope": task.step.scope, "op": task.op_id, "bindings": bindings}),
         );
+    }
+    let mut ops = Map::new();
+    for task in &plan.tasks {
+        if !ops.contains_key(task.op_id) {
+            ops.insert(task.op_id.to_string(), op_spec(task.op));
+        }
     }
     let outputs: Vec<Value> = program
         .outputs
@@ -134,7 +140,40 @@ pub fn describe(plan: &Plan, opts: &ExportOptions, ids: &NameMap) -> Value {
         "source_dir": opts.source_dir.as_ref().map(|d| d.display().to_string()),
         "params": params,
         "blocks": blocks,
+        "ops": ops,
         "steps": steps,
         "outputs": outputs,
     })
+}
+
+/// The description as JSON text for people reviewing a DAG: one line per param, block, op
+/// and step (so that a change to a step is a one-line diff), everything else on its own
+/// line. Object keys are sorted, as everywhere in an export.
+pub fn lines(description: &Value) -> Vec<String> {
+    let Value::Object(top) = description else {
+        return vec![description.to_string()];
+    };
+    let mut out = vec!["{".to_string()];
+    let last = top.len().saturating_sub(1);
+    for (i, (key, value)) in top.iter().enumerate() {
+        let comma = if i == last { "" } else { "," };
+        let key = Value::String(key.clone());
+        match value {
+            Value::Object(entries) if !entries.is_empty() => {
+                out.push(format!("  {key}: {{"));
+                let inner_last = entries.len() - 1;
+                for (j, (name, entry)) in entries.iter().enumerate() {
+                    let inner_comma = if j == inner_last { "" } else { "," };
+                    out.push(format!(
+                        "    {}: {entry}{inner_comma}",
+                        Value::String(name.clone())
+                    ));
+                }
+                out.push(format!("  }}{comma}"));
+            }
+            other => out.push(format!("  {key}: {other}{comma}")),
+        }
+    }
+    out.push("}".to_string());
+    out
 }

@@ -826,7 +826,8 @@ def _collect(spec, workdir, out_dir, returned):
 # runner's engine does (crates/runner/src/engine): a step output read from outside the
 # step's `for` is gathered into a list in element order, one read from outside an `if`
 # that was not taken is absent. `pipeline` is the export's description: params, blocks
-# (with their full scope, outermost first) and steps (scope, spec, bindings).
+# (with their full scope, outermost first), ops (task specs) and steps (scope, op,
+# bindings).
 
 
 class Run:
@@ -961,10 +962,11 @@ def execute(pipeline, run, params, step, element=None):
     """Runs one instance of a step: its inputs evaluated, its body run, its outputs
     recorded. Returns them."""
     info = pipeline["steps"][step]
+    spec = pipeline["ops"][info["op"]]
     element = element or _root_element()
     ctx = _context(pipeline, run, params, info["scope"], element)
     inputs = {}
-    for binding in info["spec"]["inputs"]:
+    for binding in spec["inputs"]:
         how = info["bindings"][binding["name"]]
         if "expr" in how:
             inputs[binding["name"]] = evaluate(how["expr"], ctx)
@@ -972,7 +974,7 @@ def execute(pipeline, run, params, step, element=None):
             inputs[binding["name"]] = typed(how["default"], binding["type"])
         else:
             inputs[binding["name"]] = None
-    outputs = run_step(info["spec"], inputs, run.work_dir(step, element["path"]))
+    outputs = run_step(spec, inputs, run.work_dir(step, element["path"]))
     run.put("results", step, element["path"], outputs)
     return outputs
 

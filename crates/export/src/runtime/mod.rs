@@ -4,7 +4,7 @@
 //! worker renders the body exactly as `mlforge run` does.
 
 use mlforge_body::Template;
-use mlforge_ir::{EnvFrom, EnvValue, Interpreter};
+use mlforge_ir::{EnvFrom, EnvValue, Interpreter, Op};
 use serde_json::{json, Map, Value};
 
 use crate::plan::Task;
@@ -16,9 +16,14 @@ pub const SOURCE: &str = include_str!("mlforge_task.py");
 pub const FILE_NAME: &str = "mlforge_task.py";
 
 /// What the runtime needs to run one step: everything but the values, which reach it from
-/// the engine when the task runs. Deterministic (maps sorted).
+/// the engine when the task runs. Deterministic (maps sorted). The same for every step of
+/// an op: see [`op_spec`].
 pub fn task_spec(task: &Task) -> Value {
-    let op = task.op;
+    op_spec(task.op)
+}
+
+/// The task spec of every step that runs `op`.
+pub fn op_spec(op: &Op) -> Value {
     let body = if op.body.path.is_none() {
         json!({
             "template": Template::new(op.interpreter, &op.body.text),
@@ -38,7 +43,6 @@ pub fn task_spec(task: &Task) -> Value {
         env.insert(name.clone(), value);
     }
     json!({
-        "step": task.id(),
         "op": op.name,
         "interpreter": match op.interpreter {
             Interpreter::Python => "python",
