@@ -1,5 +1,5 @@
 //! Step instances that do not run, recorded in the lineage store as they end: skipped
-//! and cached ones.
+//! and cached ones, and those that fail before their process starts.
 
 use super::*;
 
@@ -8,27 +8,8 @@ impl<'a> Engine<'a> {
         if self.settings.mode == Mode::Plan {
             self.plan_entry(step, path, PlanStatus::Skipped, Vec::new(), reason.into());
         } else {
-            let info = &self.steps[step];
-            let (id, op_id) = (info.id.clone(), info.op_id.clone());
-            let element = Element::from(path.as_slice());
-            let run_id = self.run_id;
-            let result = self.store.lineage.write(|w| {
-                let attempt = w.start_attempt(&NewAttempt {
-                    run_id,
-                    step: &id,
-                    element: &element,
-                    attempt: 0,
-                    op: &op_id,
-                    started_ms: now_ms(),
-                    key: None,
-                    cached_from: None,
-                    log_path: None,
-                })?;
-                w.end_attempt(attempt, AttemptStatus::Skipped, None, Some(reason))
-            });
-            if let Err(e) = result {
-                self.fatal_error(RunError::store("record a skipped step")(e));
-            }
+            let id = self.steps[step].id.clone();
+            self.record_without_process(step, path, 0, AttemptStatus::Skipped, reason);
             self.counts.skipped += 1;
             self.emit(Event::StepSkipped {
                 step: id,
@@ -37,6 +18,77 @@ impl<'a> Engine<'a> {
             });
         }
         self.finish(step, path.clone(), Done::Skipped);
+    }
+
+    /// A step whose inputs cannot be evaluated at run time (a missing dict key, an index
+    /// out of range): a failed attempt with the reason, so that the lineage, `runs show`
+    /// and `--resume` see it as they see any failed step. Planning has no attempts to
+    /// record, so there it stops the plan.
+    pub(super) fn record_unstartable(&mut self, step: usize, path: &Path, error: String) {
+        if self.settings.mode == Mode::Plan {
+            self.fatal_error(RunError::Invalid(error));
+            return;
+        }
+        let id = self.steps[step].id.clone();
+        let python = op_python(&self.steps[step].op, &self.settings.python);
+        self.record_without_process(step, path, 1, AttemptStatus::Failed, &error);
+        self.counts.failed += 1;
+        self.failures.push(Failure {
+            step: id.clone(),
+            element: element_opt(path),
+            attempt: 1,
+            error: error.clone(),
+            log_path: None,
+            log_tail: Vec::new(),
+            work_dir: None,
+            python,
+        });
+        self.emit(Event::StepFailed {
+            step: id,
+            element: element_opt(path),
+            attempt: 1,
+            duration_ms: 0,
+            error,
+            exit_code: None,
+            log_path: None,
+            log_tail: Vec::new(),
+        });
+        self.failing = true;
+        self.insts
+            .insert((step, path.clone()), State::Done(Done::Failed));
+    }
+
+    /// An attempt that starts and ends at once, with no process, key or log: `why` is the
+    /// skip's reason or the failure's error.
+    fn record_without_process(
+        &mut self,
+        step: usize,
+        path: &Path,
+        attempt: u32,
+        status: AttemptStatus,
+        why: &str,
+    ) {
+        let info = &self.steps[step];
+        let (id, op_id) = (info.id.clone(), info.op_id.clone());
+        let element = Element::from(path.as_slice());
+        let run_id = self.run_id;
+        let result = self.store.lineage.write(|w| {
+            let attempt = w.start_attempt(&NewAttempt {
+                run_id,
+                step: &id,
+                element: &element,
+                attempt,
+                op: &op_id,
+                started_ms: now_ms(),
+                key: None,
+                cached_from: None,
+                log_path: None,
+            })?;
+            w.end_attempt(attempt, status, None, Some(why))
+        });
+        if let Err(e) = result {
+            self.fatal_error(RunError::store("record a step that did not run")(e));
+        }
     }
 
     pub(super) fn record_cached(
