@@ -6,7 +6,7 @@
 
 pub mod quote;
 
-use mlforge_ir::Interpreter;
+use mlforge_ir::{Interpolation, Interpreter};
 use serde::Serialize;
 
 /// The body text split at its interpolations, with `$${` already turned into `${`.
@@ -16,8 +16,7 @@ enum Tok {
     Interp(usize),
 }
 
-fn tokenize(text: &str) -> (Vec<Tok>, Vec<String>) {
-    let found = mlforge_syntax::body::interpolations(text);
+fn tokenize(text: &str, interpolations: &[Interpolation]) -> (Vec<Tok>, Vec<String>) {
     let mut toks = Vec::with_capacity(text.len());
     let mut names = Vec::new();
     let push_text = |toks: &mut Vec<Tok>, piece: &str| {
@@ -36,11 +35,22 @@ fn tokenize(text: &str) -> (Vec<Tok>, Vec<String>) {
         }
     };
     let mut at = 0;
-    for interp in found.iter().filter(|i| !i.unterminated) {
-        push_text(&mut toks, &text[at..interp.range.start]);
+    for interp in interpolations {
+        let (start, end) = (interp.start as usize, interp.end as usize);
+        // Spans come from the compiler; one that does not fit the text is left as text
+        // rather than cut the text at a wrong place.
+        if start < at
+            || end < start
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+            || end > text.len()
+        {
+            continue;
+        }
+        push_text(&mut toks, &text[at..start]);
         toks.push(Tok::Interp(names.len()));
         names.push(interp.name.clone());
-        at = interp.range.end;
+        at = end;
     }
     push_text(&mut toks, &text[at..]);
     (toks, names)
@@ -545,9 +555,10 @@ pub struct Template {
 }
 
 impl Template {
-    /// The template of an inline body's text in `interpreter`'s language.
-    pub fn new(interpreter: Interpreter, text: &str) -> Template {
-        let (toks, names) = tokenize(text);
+    /// The template of an inline body's text in `interpreter`'s language, cut at the
+    /// interpolations the compiler found (`Body::interpolations`).
+    pub fn new(interpreter: Interpreter, text: &str, interpolations: &[Interpolation]) -> Template {
+        let (toks, names) = tokenize(text, interpolations);
         let places = match interpreter {
             Interpreter::Python => python_places(&toks, names.len()),
             Interpreter::Shell => shell_places(&toks, names.len()),
@@ -572,5 +583,72 @@ impl Template {
             pieces.push(Piece::Text(text));
         }
         Template { pieces }
+    }
+}
+
+/// The interpolations of a body's text, as the compiler finds them: for tests and tools
+/// that hold text without its IR.
+#[cfg(feature = "scan")]
+pub fn scan(text: &str) -> Vec<Interpolation> {
+    mlforge_syntax::body::interpolations(text)
+        .into_iter()
+        .filter(|i| !i.unterminated)
+        .map(|i| Interpolation {
+            name: i.name,
+            start: i.range.start as u32,
+            end: i.range.end as u32,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(name: &str, start: u32, end: u32) -> Interpolation {
+        Interpolation {
+            name: name.into(),
+            start,
+            end,
+        }
+    }
+
+    #[test]
+    fn a_template_is_cut_at_the_compiler_spans_with_each_place() {
+        // `x = ${a}; s = "${b}"  $${c}`
+        let text = "x = ${a}; s = \"${b}\"  $${c}";
+        let t = Template::new(Interpreter::Python, text, &[at("a", 4, 8), at("b", 15, 19)]);
+        assert_eq!(
+            t.pieces,
+            [
+                Piece::Text("x = ".into()),
+                Piece::Slot {
+                    name: "a".into(),
+                    place: Place::PyCode
+                },
+                Piece::Text("; s = \"".into()),
+                Piece::Slot {
+                    name: "b".into(),
+                    place: Place::PyStr {
+                        quote: '"',
+                        raw: false,
+                        fstring: false,
+                        bytes: false,
+                        triple: false
+                    }
+                },
+                Piece::Text("\"  ${c}".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn spans_that_do_not_fit_the_text_stay_text() {
+        let t = Template::new(
+            Interpreter::Shell,
+            "echo é",
+            &[at("a", 6, 99), at("b", 5, 6)],
+        );
+        assert_eq!(t.pieces, [Piece::Text("echo é".into())]);
     }
 }

@@ -225,7 +225,8 @@ fn the_runtime_renders_as_the_runner_does() {
                 .iter()
                 .map(|(k, (ty, v))| (k.clone(), serde_json::json!({"type": ty, "value": json(v)})))
                 .collect();
-            serde_json::json!({"template": Template::new(c.interpreter, &c.body), "values": values})
+            let spans = mlforge_body::scan(&c.body);
+            serde_json::json!({"template": Template::new(c.interpreter, &c.body, &spans), "values": values})
         })
         .collect();
     let mut child = Command::new(python())
@@ -253,7 +254,8 @@ fn the_runtime_renders_as_the_runner_does() {
             .iter()
             .map(|(k, (_, v))| (k.clone(), v.clone()))
             .collect();
-        let expected = mlforge_runner::body::render(case.interpreter, &case.body, &values);
+        let spans = mlforge_body::scan(&case.body);
+        let expected = mlforge_runner::body::render(case.interpreter, &case.body, &spans, &values);
         let got = match (result.get("ok"), result.get("err")) {
             (Some(ok), _) => Ok(ok.as_str().unwrap().to_string()),
             (_, Some(err)) => Err(err.as_str().unwrap().to_string()),

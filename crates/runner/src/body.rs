@@ -17,7 +17,7 @@ use mlforge_body::quote::{
     shell_single_quoted_content, shell_word,
 };
 use mlforge_body::{Piece, Place, Template};
-use mlforge_ir::Interpreter;
+use mlforge_ir::{Interpolation, Interpreter};
 
 use crate::value::RValue;
 
@@ -217,14 +217,16 @@ fn encode(name: &str, value: &RValue, place: &Place) -> Result<String, String> {
     })
 }
 
-/// The body with every `${name}` replaced by its value, encoded for its place.
-/// `values` maps each input and output name to its value (artifacts as path strings).
+/// The body with every `${name}` (at the spans the compiler found) replaced by its value,
+/// encoded for its place. `values` maps each input and output name to its value
+/// (artifacts as path strings).
 pub fn render(
     interpreter: Interpreter,
     text: &str,
+    interpolations: &[Interpolation],
     values: &BTreeMap<String, RValue>,
 ) -> Result<String, String> {
-    let template = Template::new(interpreter, text);
+    let template = Template::new(interpreter, text, interpolations);
     let mut out = String::with_capacity(text.len() + 64);
     for piece in &template.pieces {
         match piece {
@@ -243,6 +245,15 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `render` of text written here, cut at its interpolations as the compiler cuts them.
+    fn render(
+        interpreter: Interpreter,
+        text: &str,
+        values: &BTreeMap<String, RValue>,
+    ) -> Result<String, String> {
+        super::render(interpreter, text, &mlforge_body::scan(text), values)
+    }
 
     fn values(pairs: &[(&str, RValue)]) -> BTreeMap<String, RValue> {
         pairs

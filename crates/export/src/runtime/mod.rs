@@ -26,7 +26,7 @@ pub fn task_spec(task: &Task) -> Value {
 pub fn op_spec(op: &Op) -> Value {
     let body = if op.body.path.is_none() {
         json!({
-            "template": Template::new(op.interpreter, &op.body.text),
+            "template": Template::new(op.interpreter, &op.body.text, &op.body.interpolations),
             "function": op.body.function,
         })
     } else {
