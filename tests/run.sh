@@ -148,6 +148,14 @@ export MLFORGE_MLFLOW="$venv_mlflow/bin/mlflow"
 # The server tests fail, rather than skip, if the variable above ever goes missing.
 export MLFORGE_REQUIRE_MLFLOW=1
 
+echo "== Apache Airflow for the exporter's tests (tests/export/airflow-requirements.txt)"
+# Its own environment (~290 MB, ~30 s to install): the exported DAGs are imported in a
+# DagBag and run with `airflow dags test` (crates/export/tests/airflow.rs,
+# crates/cli/tests/export_airflow.rs). Each test keeps AIRFLOW_HOME in a temporary folder.
+venv_airflow="$(ensure_venv venv-airflow tests/export/airflow-requirements.txt)"
+echo "   $venv_airflow"
+export MLFORGE_AIRFLOW_PYTHON="$venv_airflow/bin/python"
+
 echo "== cargo test"
 cargo test --workspace --locked
 

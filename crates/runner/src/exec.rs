@@ -498,7 +498,12 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
         env.push(("MLFORGE_IO".into(), io_path.display().to_string()));
     }
     let text = if inline {
-        render(op.interpreter, &op.body.text, &values)?
+        render(
+            op.interpreter,
+            &op.body.text,
+            &op.body.interpolations,
+            &values,
+        )?
     } else {
         op.body.text.to_string()
     };
