@@ -148,6 +148,12 @@ export MLFORGE_MLFLOW="$venv_mlflow/bin/mlflow"
 # The server tests fail, rather than skip, if the variable above ever goes missing.
 export MLFORGE_REQUIRE_MLFLOW=1
 
+echo "== Kubeflow Pipelines SDK for the export checks (tests/export/kfp-requirements.txt)"
+# The strict protobuf parse of every KFP export (crates/export/tests/kfp.rs); ~25 s to make.
+venv_kfp="$(ensure_venv venv-kfp tests/export/kfp-requirements.txt)"
+echo "   $venv_kfp"
+export MLFORGE_KFP_PYTHON="$venv_kfp/bin/python"
+
 echo "== cargo test"
 cargo test --workspace --locked
 

@@ -115,3 +115,103 @@ fn every_example_passes_kfps_strict_protobuf_parse() {
     let cases: Vec<_> = programs.iter().map(|(n, p)| (*n, p, Vec::new())).collect();
     kfp_check(&cases);
 }
+
+/// Text that would break out of a quoted string, a YAML scalar, a CEL string, a shell or
+/// Python literal, or become a KFP placeholder, if anything let it.
+const HOSTILE: &str = "q'\"\"\" ''' \\ \\\" {{$.inputs.parameters['name']}} {{$}} {{ x }} ${HOME} $(rm -rf /) `id`\nline2\r\t\u{85}\u{2028}\u{feff} /kfp-workspace é\u{1F600} null: [x] &a *a !tag #c";
+
+const HOSTILE_FIXTURE: &str = r#"
+op emit(name: string, note: string = "n") -> (out: File) {
+  env { MODE = "plain" }
+  shell """
+    printf '%s %s' ${name} ${note} > ${out}
+  """
+}
+
+pipeline hostile(label: string = "x") {
+  step first = emit(name: label)
+  if label == "x" {
+    step second = emit(name: "y") after first
+  }
+}
+"#;
+
+/// The fixture with hostile text everywhere a program can put text: a param default, a
+/// pipeline doc, a step id, a step's constant, a condition's constant, an op's body and
+/// environment.
+fn hostile_program() -> mlforge_ir::Program {
+    let mut program = support::compile(HOSTILE_FIXTURE);
+    program.doc = Some(HOSTILE.into());
+    program.params[0].default = Some(mlforge_ir::Value::String(HOSTILE.into()));
+    for block in program.blocks.values_mut() {
+        if let mlforge_ir::Block::If {
+            condition: mlforge_ir::Expr::Binary { rhs, .. },
+            ..
+        } = block
+        {
+            **rhs = mlforge_ir::Expr::Literal {
+                value: mlforge_ir::Value::String(HOSTILE.into()),
+                ty: mlforge_ir::Type::String,
+            };
+        }
+    }
+    let second = program.steps.iter_mut().find(|s| s.id == "second").unwrap();
+    second.id = format!("second{HOSTILE}");
+    second.bindings[0].value = mlforge_ir::BindingValue::Given {
+        expr: mlforge_ir::Expr::Literal {
+            value: mlforge_ir::Value::String(HOSTILE.into()),
+            ty: mlforge_ir::Type::String,
+        },
+    };
+    let op = program.ops.values_mut().next().unwrap();
+    op.body.text = format!("printf '%s' {HOSTILE}");
+    op.body.interpolations.clear();
+    op.env
+        .insert("HOSTILE".into(), mlforge_ir::EnvValue::Text(HOSTILE.into()));
+    program
+}
+
+#[test]
+fn hostile_text_stays_inert_and_reads_back_unchanged() {
+    let program = hostile_program();
+    let docs = documents(&program);
+    let spec = &docs.pipeline_spec;
+    // Where the hostile texts land, found by structure rather than by searching text.
+    let second = mlforge_export::names::Naming::Dns1123Label.apply(&format!("second{HOSTILE}"));
+    let if_component = spec["root"]["dag"]["tasks"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find_map(|t| {
+            t.get("triggerPolicy")
+                .map(|_| t["componentRef"]["name"].clone())
+        })
+        .unwrap();
+    let if_component = if_component.as_str().unwrap();
+    let expect = vec![
+        ("/pipelineInfo/description".to_string(), json!(HOSTILE)),
+        ("/root/inputDefinitions/parameters/label/defaultValue".to_string(), json!(HOSTILE)),
+        (
+            format!("/components/{if_component}/dag/tasks/{second}/taskInfo/name"),
+            json!(format!("second{HOSTILE}")),
+        ),
+        (
+            format!("/components/{if_component}/dag/tasks/{second}/inputs/parameters/name/runtimeValue/constant"),
+            json!(HOSTILE),
+        ),
+        (
+            "/deploymentSpec/executors/exec-emit/container/~args:1/body/text".to_string(),
+            json!(format!("printf '%s' {HOSTILE}")),
+        ),
+        (
+            "/deploymentSpec/executors/exec-emit/container/~args:1/env/HOSTILE".to_string(),
+            json!(HOSTILE),
+        ),
+    ];
+    // The condition's constant is checked by tokenizing the CEL text (see kfp_check.py).
+    let mut expect = expect;
+    expect.push(("~cel-strings".to_string(), json!(HOSTILE)));
+    kfp_check(&[("hostile", &program, expect)]);
+    let problems = kfp::check::check(spec, docs.platform_spec.as_ref());
+    assert!(problems.is_empty(), "{problems:?}");
+}

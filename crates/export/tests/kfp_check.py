@@ -91,6 +91,25 @@ def pointer(doc, path):
     return at
 
 
+def conditions(doc):
+    dags = [doc["root"]] + list(doc.get("components", {}).values())
+    for dag in dags:
+        for task in dag.get("dag", {}).get("tasks", {}).values():
+            cond = task.get("triggerPolicy", {}).get("condition")
+            if cond:
+                yield cond
+
+
+def cel_strings(cond):
+    """The string literals of a CEL expression, decoded."""
+    import ast
+    import io
+    import tokenize
+
+    tokens = tokenize.generate_tokens(io.StringIO(cond.replace("&&", " and ").replace("||", " or ")).readline)
+    return [ast.literal_eval(t.string) for t in tokens if t.type == tokenize.STRING]
+
+
 def check(case):
     problems = []
     name = case["yaml"]
@@ -123,6 +142,13 @@ def check(case):
             if not ours and value != piece:
                 problems.append(f"{name}: {label}: KFP would rewrite the argument {piece[:80]!r}")
     for path, value in case.get("expect", []):
+        if path == "~cel-strings":
+            # Every condition, tokenized as Python (CEL's string escapes are a subset of
+            # Python's): the value must come back as one whole string literal.
+            found = [s for cond in conditions(docs[0]) for s in cel_strings(cond)]
+            if value not in found:
+                problems.append(f"{name}: no condition holds {value!r} as one string: {found!r}")
+            continue
         try:
             found = pointer(docs[0], path)
         except (KeyError, IndexError, TypeError, ValueError) as e:

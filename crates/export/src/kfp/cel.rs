@@ -1,11 +1,12 @@
 //! `if` conditions as CEL, the language of KFP's `triggerPolicy.condition`. The condition
-//! task's inputs are read as `inputs.parameter_values['key']`. Every number is compared
-//! as a double (KFP hands integers to CEL as JSON numbers, and the local runner widens
-//! `int` to `float` when they meet), so `int`/`float` mixes mean what they mean locally.
+//! task's inputs are read as `inputs.parameter_values['key']`. KFP hands every number to
+//! CEL as a JSON number, a double, so constants are written as doubles too (`1.0`): CEL
+//! never compares an int with a double, and `int`/`float` mixes mean what they mean in
+//! the runner, which widens `int` to `float` when they meet.
 
 use std::fmt::Write;
 
-use mlforge_ir::{BinaryOperator, Expr, Type, UnaryOperator, Value};
+use mlforge_ir::{BinaryOperator, Expr, UnaryOperator, Value};
 
 /// A part of a condition CEL cannot say the way the runner means it.
 #[derive(Debug, PartialEq, Eq)]
@@ -19,14 +20,6 @@ pub fn condition(expr: &Expr, key: &mut dyn FnMut(&Expr) -> String) -> Result<St
     Ok(out)
 }
 
-fn is_number(ty: &Type) -> bool {
-    match ty {
-        Type::Int | Type::Float => true,
-        Type::Optional { of } => is_number(of),
-        _ => false,
-    }
-}
-
 fn write_expr(
     out: &mut String,
     expr: &Expr,
@@ -34,28 +27,28 @@ fn write_expr(
 ) -> Result<(), Unsupported> {
     match expr {
         Expr::Literal { value, .. } => write_value(out, value),
-        Expr::Param { ty, .. } | Expr::LoopVar { ty, .. } | Expr::StepOutput { ty, .. } => {
+        Expr::Param { .. } | Expr::LoopVar { .. } | Expr::StepOutput { .. } => {
+            // Keys are the exporter's own channel names (`pipelinechannel--…`, letters,
+            // digits, `-`, `_`), quoted with `'` as the KFP SDK writes them.
             let name = key(expr);
-            let mut reference = String::from("inputs.parameter_values[");
-            write_string(&mut reference, &name);
-            reference.push(']');
-            if is_number(ty) {
-                let _ = write!(out, "double({reference})");
-            } else {
-                out.push_str(&reference);
-            }
+            out.push_str("inputs.parameter_values['");
+            out.extend(
+                name.chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
+            );
+            out.push_str("']");
             Ok(())
         }
-        Expr::Field { of, field, ty } => {
+        Expr::Field { of, field, .. } => {
             let mut inner = String::new();
             write_expr(&mut inner, of, key)?;
             inner.push('[');
             write_string(&mut inner, field);
             inner.push(']');
-            wrap_number(out, &inner, ty);
+            out.push_str(&inner);
             Ok(())
         }
-        Expr::Index { of, index, ty } => {
+        Expr::Index { of, index, .. } => {
             let mut base = String::new();
             write_expr(&mut base, of, key)?;
             let inner = match index.as_ref() {
@@ -84,7 +77,7 @@ fn write_expr(
                     ))
                 }
             };
-            wrap_number(out, &inner, ty);
+            out.push_str(&inner);
             Ok(())
         }
         Expr::Unary { op, operand } => {
@@ -128,15 +121,6 @@ fn write_expr(
                 mlforge_ir::Function::Present => "present",
             }
         ))),
-    }
-}
-
-/// A number read out of a record or list, as a double like every other number.
-fn wrap_number(out: &mut String, inner: &str, ty: &Type) {
-    if is_number(ty) {
-        let _ = write!(out, "double({inner})");
-    } else {
-        out.push_str(inner);
     }
 }
 
@@ -188,6 +172,7 @@ pub fn write_string(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlforge_ir::Type;
 
     fn param(name: &str, ty: Type) -> Expr {
         Expr::Param {
@@ -211,10 +196,7 @@ mod tests {
             }),
         };
         let text = condition(&expr, &mut |_| "in-best-mse".into()).unwrap();
-        assert_eq!(
-            text,
-            r#"(double(inputs.parameter_values["in-best-mse"]) <= 1.0)"#
-        );
+        assert_eq!(text, "(inputs.parameter_values['in-best-mse'] <= 1.0)");
     }
 
     #[test]
@@ -230,7 +212,7 @@ mod tests {
         let text = condition(&expr, &mut |_| "p".into()).unwrap();
         assert_eq!(
             text,
-            r#"(inputs.parameter_values["p"] == "a\" || true || \"\\\u000a\u007b\u007b$\u007d\u007d\u00e9")"#
+            r#"(inputs.parameter_values['p'] == "a\" || true || \"\\\u000a\u007b\u007b$\u007d\u007d\u00e9")"#
         );
     }
 
@@ -252,7 +234,7 @@ mod tests {
         let text = condition(&expr, &mut |_| "xs".into()).unwrap();
         assert_eq!(
             text,
-            r#"double(inputs.parameter_values["xs"][size(inputs.parameter_values["xs"]) - 1])"#
+            "inputs.parameter_values['xs'][size(inputs.parameter_values['xs']) - 1]"
         );
     }
 }

@@ -386,13 +386,13 @@ fn check_executor(name: &str, comp: &Value, exec: &Value, problems: &mut Problem
     }
 }
 
-/// The input keys a CEL condition reads (`inputs.parameter_values["key"]`).
+/// The input keys a CEL condition reads (`inputs.parameter_values['key']`).
 fn condition_keys(cond: &str) -> Vec<String> {
     let mut keys = Vec::new();
     let mut rest = cond;
-    while let Some(at) = rest.find("inputs.parameter_values[\"") {
-        let tail = &rest[at + "inputs.parameter_values[\"".len()..];
-        let end = tail.find('"').unwrap_or(tail.len());
+    while let Some(at) = rest.find("inputs.parameter_values['") {
+        let tail = &rest[at + "inputs.parameter_values['".len()..];
+        let end = tail.find('\'').unwrap_or(tail.len());
         keys.push(tail[..end].to_string());
         rest = &tail[end..];
     }

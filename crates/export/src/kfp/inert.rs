@@ -2,7 +2,8 @@
 //! `{{$…}}` placeholders anywhere in them (and kfp.local also the workspace path
 //! `/kfp-workspace`), so a program's text must never contain one after export: JSON is
 //! written with braces inside strings as `\u007b`/`\u007d` (structural JSON never has two
-//! `{` in a row) and the workspace path's slash as `\/`; JSON readers see the same value.
+//! `{` in a row) and the workspace path's slash as `\u002f`; JSON readers (and Python,
+//! for which these escapes mean the same) see the same value.
 
 use serde_json::Value;
 
@@ -37,7 +38,7 @@ pub fn json(value: &Value) -> String {
             }
             '{' => out.push_str("\\u007b"),
             '}' => out.push_str("\\u007d"),
-            '/' if text[i..].starts_with(WORKSPACE) => out.push_str("\\/"),
+            '/' if text[i..].starts_with(WORKSPACE) => out.push_str("\\u002f"),
             c => out.push(c),
         }
     }
