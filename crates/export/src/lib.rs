@@ -10,6 +10,7 @@ mod error;
 pub mod kfp;
 pub mod names;
 pub mod plan;
+pub mod runtime;
 mod warnings;
 pub(crate) mod yaml;
 
