@@ -164,7 +164,8 @@ fn hostile_program() -> mlforge_ir::Program {
         },
     };
     let op = program.ops.values_mut().next().unwrap();
-    op.body.text = format!("printf '%s' {HOSTILE}");
+    // `$${` is how a body writes a literal `${`.
+    op.body.text = format!("printf '%s' {}", HOSTILE.replace("${", "$${"));
     op.body.interpolations.clear();
     op.env
         .insert("HOSTILE".into(), mlforge_ir::EnvValue::Text(HOSTILE.into()));
@@ -200,11 +201,11 @@ fn hostile_text_stays_inert_and_reads_back_unchanged() {
             json!(HOSTILE),
         ),
         (
-            "/deploymentSpec/executors/exec-emit/container/~args:1/body/text".to_string(),
+            "~body:exec-emit".to_string(),
             json!(format!("printf '%s' {HOSTILE}")),
         ),
         (
-            "/deploymentSpec/executors/exec-emit/container/~args:1/env/HOSTILE".to_string(),
+            "/deploymentSpec/executors/exec-emit/container/~args:1/env/HOSTILE/text".to_string(),
             json!(HOSTILE),
         ),
     ];

@@ -136,12 +136,26 @@ def check(case):
         if container is None:
             continue
         for piece, value in resolve_args(container):
+            if piece == "{{$}}":
+                if "inputs" not in json.loads(value):
+                    problems.append(f"{name}: {label}: the executor input did not resolve")
+                continue
             ours = piece.startswith("{{$.") and piece.endswith("}}") and piece.count("{{$") == 1
             if ours and value != SENTINEL:
                 problems.append(f"{name}: {label}: the placeholder {piece!r} did not resolve")
             if not ours and value != piece:
                 problems.append(f"{name}: {label}: KFP would rewrite the argument {piece[:80]!r}")
     for path, value in case.get("expect", []):
+        if path.startswith("~body:"):
+            # The body as the task runtime in the command renders it (no slots to fill).
+            container = docs[0]["deploymentSpec"]["executors"][path[len("~body:"):]]["container"]
+            runtime = {"__name__": "mlforge_task"}
+            exec(compile(container["command"][3], "mlforge_task.py", "exec"), runtime)
+            spec = json.loads(container["args"][1])
+            found = runtime["render"](spec["body"]["template"], {})
+            if found != value:
+                problems.append(f"{name}: the body renders as {found!r}, not {value!r}")
+            continue
         if path == "~cel-strings":
             # Every condition, tokenized as Python (CEL's string escapes are a subset of
             # Python's): the value must come back as one whole string literal.

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::cel;
 use super::component::{self, set_definitions, value_json};
+use super::launch;
 use super::types::{artifact_type, KfpType};
 use super::wiring::{self, add_dependency, set_input, DagId, Ref, Source, Wiring};
 use super::Documents;
@@ -597,10 +598,14 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
 
     // Components and executors of ops.
     for (op_id, op) in &program.ops {
+        // An op no step runs has nothing to export.
+        let Some(first) = plan.tasks.iter().find(|t| t.op_id == op_id) else {
+            continue;
+        };
         let comp = components.get(op_id);
         let exec = executor_of(op_id);
         spec_components.insert(comp.to_string(), component::component(op, &exec));
-        let made = component::executor(op_id, op, opts);
+        let made = component::executor(op_id, op, &launch::task_spec(first), opts);
         executors.insert(exec.clone(), made.spec);
         if let Some(p) = made.platform {
             platform.insert(exec, p);

@@ -359,8 +359,11 @@ fn check_executor(name: &str, comp: &Value, exec: &Value, problems: &mut Problem
         ("outputDefinitions", "outputs"),
     ] {
         for (kind, suffix) in [("parameters", ""), ("artifacts", ".path")] {
-            for key in definitions(comp, side, kind).keys() {
+            for (key, def) in definitions(comp, side, kind) {
+                let list = def.get("isArtifactList").and_then(Value::as_bool) == Some(true);
                 let placeholder = match (prefix, kind) {
+                    // A list of artifacts reaches the executor in its whole input.
+                    ("inputs", "artifacts") if list => "{{$}}".to_string(),
                     ("outputs", "parameters") => {
                         format!("{{{{$.outputs.parameters['{key}'].output_file}}}}")
                     }

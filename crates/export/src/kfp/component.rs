@@ -7,7 +7,7 @@ use mlforge_ir::{EnvFrom, EnvValue, Op, Value};
 use serde_json::{json, Map, Value as Json};
 
 use super::inert;
-use super::runtime;
+use super::launch;
 use super::types::KfpType;
 use crate::{ExportOptions, ExportWarning};
 
@@ -81,9 +81,16 @@ pub fn set_definitions(
 /// wrapped in `IfPresent`, so an absent one is simply not passed.
 fn io_args(op: &Op) -> Vec<Json> {
     let mut args = Vec::new();
+    let mut lists = false;
     for input in &op.inputs {
         let name = &input.name;
-        if KfpType::of(&input.ty).is_artifact() {
+        if let KfpType::Artifact { list: true, .. } = KfpType::of(&input.ty) {
+            // KFP has no path placeholder for a list of artifacts: the adapter finds them
+            // in the executor input (`{{$}}`).
+            args.push(json!("--input-list"));
+            args.push(json!(name));
+            lists = true;
+        } else if KfpType::of(&input.ty).is_artifact() {
             let then = vec![
                 json!("--input-path"),
                 json!(name),
@@ -106,6 +113,10 @@ fn io_args(op: &Op) -> Vec<Json> {
             args.push(json!(name));
             args.push(json!(format!("{{{{$.inputs.parameters['{name}']}}}}")));
         }
+    }
+    if lists {
+        args.push(json!("--executor-input"));
+        args.push(json!("{{$}}"));
     }
     for output in &op.outputs {
         let name = &output.name;
@@ -133,15 +144,15 @@ pub struct Executor {
 }
 
 /// The op's executor: its container and its platform settings.
-pub fn executor(op_id: &str, op: &Op, opts: &ExportOptions) -> Executor {
+pub fn executor(op_id: &str, op: &Op, spec: &Json, opts: &ExportOptions) -> Executor {
     let mut warnings = Vec::new();
     let warn =
         |code: &'static str, message: String| ExportWarning::new(code, message).at(&op.source);
-    let mut args = vec![json!("--spec"), json!(inert::json(&runtime::task_spec(op)))];
+    let mut args = vec![json!("--spec"), json!(inert::json(spec))];
     args.extend(io_args(op));
     let mut container = json!({
         "image": op.image.as_deref().unwrap_or(&opts.default_image),
-        "command": runtime::command(),
+        "command": launch::command(),
         "args": args,
     });
 
