@@ -13,7 +13,7 @@ pub mod names;
 pub mod plan;
 pub mod runtime;
 mod warnings;
-pub(crate) mod yaml;
+pub mod yaml;
 
 use std::path::PathBuf;
 

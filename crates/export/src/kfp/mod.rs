@@ -10,7 +10,7 @@ mod cel;
 pub mod check;
 mod component;
 mod inert;
-mod launch;
+pub mod launch;
 mod types;
 mod wiring;
 
