@@ -221,3 +221,139 @@ fn hostile_text_stays_inert_and_reads_back_unchanged() {
     let problems = kfp::check::check(spec, docs.platform_spec.as_ref());
     assert!(problems.is_empty(), "{problems:?}");
 }
+
+/// Runs the quickstart with the local runner; returns each step's outputs (from its
+/// `step_succeeded` events, in order).
+fn run_locally(
+    program: &mlforge_ir::Program,
+    dir: &Path,
+    params: &[(&str, &str)],
+) -> std::collections::BTreeMap<String, Vec<Value>> {
+    let mut store = mlforge_store::Store::open(&dir.join("store")).unwrap();
+    let options = mlforge_runner::RunOptions {
+        file: support::repo().join(&program.file),
+        program_json: serde_json::to_string(program).unwrap(),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        jobs: 2,
+        ..Default::default()
+    };
+    let mut events = mlforge_runner::events::CollectEvents::default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime
+        .block_on(mlforge_runner::run(
+            program,
+            &options,
+            &mut store,
+            &mut events,
+        ))
+        .unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let mut outputs: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for event in events.0 {
+        if event["event"] == "step_succeeded" {
+            let step = event["step"].as_str().unwrap().to_string();
+            outputs
+                .entry(step)
+                .or_default()
+                .push(event["outputs"].clone());
+        }
+    }
+    outputs
+}
+
+/// A folder's files, by name, with their bytes.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Runs the export with kfp.local (kfp_local_run.py); returns what each task produced.
+fn run_on_kfp_local(
+    python: &str,
+    program: &mlforge_ir::Program,
+    dir: &Path,
+    arguments: Value,
+) -> Value {
+    let exported = export(program, Target::Kfp, &options()).unwrap();
+    let spec = dir.join("pipeline.yaml");
+    std::fs::write(&spec, &exported.files[0].text).unwrap();
+    let recorded = dir.join("outputs.json");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kfp_local_run.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg(&spec)
+        .arg(dir.join("kfp-root"))
+        .arg(&recorded)
+        .arg(arguments.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&recorded).unwrap()).unwrap()
+}
+
+#[test]
+fn the_quickstart_runs_on_kfp_local_with_the_results_of_mlforge_run() {
+    let Some(python) = kfp_python() else { return };
+    let program = support::example("quickstart.mlf");
+    let dir = tempfile::tempdir().unwrap();
+    let local = run_locally(&program, dir.path(), &[]);
+    let kfp = run_on_kfp_local(&python, &program, dir.path(), json!({}));
+
+    // The best error, and every error of the sweep, are the same numbers.
+    assert_eq!(
+        kfp["best"]["mse"][0], local["best"][0]["mse"],
+        "{kfp:#}\n{local:#?}"
+    );
+    let mut local_errors: Vec<f64> = local["check"]
+        .iter()
+        .map(|o| o["mse"].as_f64().unwrap())
+        .collect();
+    let mut kfp_errors: Vec<f64> = kfp["check"]["mse"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    local_errors.sort_by(f64::total_cmp);
+    kfp_errors.sort_by(f64::total_cmp);
+    assert_eq!(kfp_errors, local_errors);
+    // The branch was taken on both, and the published bundle is the same bytes.
+    assert_eq!(local["release"].len(), 1);
+    let hash = local["release"][0]["bundle"]["artifact"].as_str().unwrap();
+    let store = mlforge_store::Store::open(&dir.path().join("store")).unwrap();
+    let local_bundle = store.artifacts.path_of(hash);
+    let kfp_bundle = kfp["release"]["bundle"][0].as_str().unwrap();
+    assert_eq!(files(Path::new(kfp_bundle)), files(&local_bundle));
+}
+
+#[test]
+fn the_quickstart_publishes_nothing_on_either_when_no_model_is_good_enough() {
+    let Some(python) = kfp_python() else { return };
+    let program = support::example("quickstart.mlf");
+    let dir = tempfile::tempdir().unwrap();
+    let local = run_locally(&program, dir.path(), &[("max_mse", "0.01")]);
+    let kfp = run_on_kfp_local(&python, &program, dir.path(), json!({"max_mse": 0.01}));
+    assert_eq!(kfp["best"]["mse"][0], local["best"][0]["mse"]);
+    assert!(!local.contains_key("release"), "{local:#?}");
+    assert!(kfp.get("release").is_none(), "{kfp:#}");
+}
