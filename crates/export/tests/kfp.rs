@@ -82,8 +82,11 @@ fn kfp_python() -> Option<String> {
     None
 }
 
-/// Runs kfp_check.py over exports: (name, program, expected values by JSON pointer).
-fn kfp_check(cases: &[(&str, &mlforge_ir::Program, Vec<(String, Value)>)]) {
+/// One export to check: its name, its program, and values expected at JSON pointers.
+type Case<'a> = (&'a str, &'a mlforge_ir::Program, Vec<(String, Value)>);
+
+/// Runs kfp_check.py over exports.
+fn kfp_check(cases: &[Case]) {
     let Some(python) = kfp_python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let mut list = Vec::new();
@@ -230,8 +233,13 @@ fn run_locally(
     params: &[(&str, &str)],
 ) -> std::collections::BTreeMap<String, Vec<Value>> {
     let mut store = mlforge_store::Store::open(&dir.join("store")).unwrap();
+    let file = support::repo().join(&program.file);
     let options = mlforge_runner::RunOptions {
-        file: support::repo().join(&program.file),
+        file: if file.exists() {
+            file
+        } else {
+            dir.join("p.mlf")
+        },
         program_json: serde_json::to_string(program).unwrap(),
         params: params
             .iter()
@@ -356,4 +364,69 @@ fn the_quickstart_publishes_nothing_on_either_when_no_model_is_good_enough() {
     assert_eq!(kfp["best"]["mse"][0], local["best"][0]["mse"]);
     assert!(!local.contains_key("release"), "{local:#?}");
     assert!(kfp.get("release").is_none(), "{kfp:#}");
+}
+
+const COMPUTED_FIXTURE: &str = r#"
+op make(n: int) -> (table: Dataset, count: int) {
+  python """
+    open(${table}, "w").write("x\n" * ${n})
+    open(${count}, "w").write(str(${n}))
+  """
+}
+
+op sum2(a: float, xs: list<int>, label: string) -> (total: float) {
+  python """
+    open(${total}, "w").write(repr(${a} + sum(${xs})) + ${label})
+  """
+}
+
+pipeline computed(base: int = 3, scale: float = 0.5) {
+  step m = make(n: base + 2)
+  for w in [10, 20] {
+    step s = sum2(a: scale * w, xs: [w - 9, base], label: "")
+  }
+  step t = sum2(a: m.count * scale, xs: [m.count, base * 2], label: "")
+}
+"#;
+
+#[test]
+fn computed_inputs_are_computed_on_kfp_local_as_mlforge_run_computes_them() {
+    let program = support::compile(COMPUTED_FIXTURE);
+    insta::assert_snapshot!("kfp_computed", rendered(&program));
+    let Some(python) = kfp_python() else { return };
+    kfp_check(&[("computed", &program, Vec::new())]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.mlf"), COMPUTED_FIXTURE).unwrap();
+    for (params, arguments) in [
+        (vec![], json!({})),
+        (
+            vec![("base", "10"), ("scale", "-1.5")],
+            json!({"base": 10, "scale": -1.5}),
+        ),
+    ] {
+        let local = run_locally(&program, dir.path(), &params);
+        let kfp = run_on_kfp_local(&python, &program, dir.path(), arguments);
+        // Both list the loop's steps as they finish: compare them sorted.
+        let sorted = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let local_totals = sorted(
+            local["s"]
+                .iter()
+                .map(|o| o["total"].as_f64().unwrap())
+                .collect(),
+        );
+        let kfp_totals = sorted(
+            kfp["s"]["total"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect(),
+        );
+        assert_eq!(kfp_totals, local_totals, "{kfp:#}");
+        assert_eq!(kfp["m"]["count"][0], local["m"][0]["count"]);
+        assert_eq!(kfp["t"]["total"][0], local["t"][0]["total"]);
+    }
 }

@@ -444,7 +444,9 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
         }
     }
 
-    // Step inputs.
+    // Step inputs. A step whose inputs are computed needs a component of its own shape
+    // (its op's inputs plus the values they are computed from), recorded here.
+    let mut shapes: BTreeMap<&str, Vec<(String, Vec<KfpType>)>> = BTreeMap::new();
     for task in &plan.tasks {
         let name = tasks.get(task.id()).to_string();
         for input in &task.inputs {
@@ -468,13 +470,9 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                         json!({"runtimeValue": {"constant": value_json(v)}});
                     continue;
                 }
-                InputSource::Absent if artifact => continue,
-                InputSource::Absent => {
-                    let spec = w.dag(task.block).tasks.get_mut(&name).expect("made above");
-                    spec["inputs"]["parameters"][input.name] =
-                        json!({"runtimeValue": {"constant": null}});
-                    continue;
-                }
+                // Not passed: the executor's `IfPresent` leaves it out, so the body sees
+                // no value.
+                InputSource::Absent => continue,
                 InputSource::Param(_)
                 | InputSource::LoopVar { .. }
                 | InputSource::StepOutput { .. }
@@ -495,12 +493,29 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                             )))
                         }
                     };
-                    let (base, path) = selection(expr).ok_or_else(|| {
-                        unsupported(
-                            format!("step `{}` computes `{}` from other values; Kubeflow Pipelines hands tasks values as they are, so compute it in a step of its own", task.id(), input.name),
-                            &task.step.source,
-                        )
-                    })?;
+                    let chain = selection(expr).filter(|(_, path)| !artifact || path.is_empty());
+                    let Some((base, path)) = chain else {
+                        // Anything else is computed in the step's container by the runtime
+                        // from the values it reads, each wired as an input of its own.
+                        let (expr_def, reads) =
+                            computed_input(&mut w, plan, &tasks, task, input.name, expr)?;
+                        let spec = w.dag(task.block).tasks.get_mut(&name).expect("made above");
+                        spec["inputs"]["parameters"][format!("{}--expr", input.name)] =
+                            json!({"runtimeValue": {"constant": expr_def}});
+                        for (i, (r, ty)) in reads.iter().enumerate() {
+                            set_input(
+                                spec,
+                                &format!("{}--read-{i}", input.name),
+                                ty.is_artifact(),
+                                r,
+                            );
+                        }
+                        shapes.entry(task.id()).or_default().push((
+                            input.name.to_string(),
+                            reads.into_iter().map(|(_, t)| t).collect(),
+                        ));
+                        continue;
+                    };
                     let src = source_of(plan, &tasks, base).ok_or_else(|| {
                         ExportError::BadIr(format!("step `{}` reads an unknown value", task.id()))
                     })?;
@@ -521,12 +536,6 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                                 },
                             );
                         }
-                    }
-                    if artifact && !path.is_empty() {
-                        return Err(unsupported(
-                            format!("step `{}` passes one artifact out of a list or record as `{}`; Kubeflow Pipelines passes artifacts whole, so pass the list to a step", task.id(), input.name),
-                            &task.step.source,
-                        ));
                     }
                     let selector = (!path.is_empty())
                         .then(|| format!("parseJson(string_value){}", path.concat()));
@@ -596,21 +605,52 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
         root_outputs.push((out.name.to_string(), ty, selector));
     }
 
-    // Components and executors of ops.
-    for (op_id, op) in &program.ops {
-        // An op no step runs has nothing to export.
-        let Some(first) = plan.tasks.iter().find(|t| t.op_id == op_id) else {
-            continue;
+    // Components and executors: one per op, and one more per other shape of computed
+    // inputs among its steps (`comp-<op>--1`, …; `--` never occurs in a mapped name).
+    let mut variants: BTreeMap<&str, Vec<(Vec<(String, Vec<KfpType>)>, String)>> = BTreeMap::new();
+    for task in &plan.tasks {
+        let shape = shapes.remove(task.id()).unwrap_or_default();
+        let list = variants.entry(task.op_id).or_default();
+        let label = match list.iter().find(|(s, _)| *s == shape) {
+            Some((_, label)) => label.clone(),
+            None => {
+                let base = &components.get(task.op_id)["comp-".len()..];
+                let others = list.iter().filter(|(s, _)| !s.is_empty()).count();
+                let label = if shape.is_empty() {
+                    base.to_string()
+                } else {
+                    format!("{base}--{}", others + 1)
+                };
+                let inputs = component::inputs(task.op, &shape);
+                let exec = format!("exec-{label}");
+                spec_components.insert(
+                    format!("comp-{label}"),
+                    component::component(task.op, &inputs, &exec),
+                );
+                let made = component::executor(
+                    task.op_id,
+                    task.op,
+                    &inputs,
+                    &launch::task_spec(task),
+                    opts,
+                );
+                executors.insert(exec.clone(), made.spec);
+                if let Some(p) = made.platform {
+                    platform.insert(exec, p);
+                }
+                if list.is_empty() {
+                    warnings.extend(made.warnings);
+                }
+                list.push((shape, label.clone()));
+                label
+            }
         };
-        let comp = components.get(op_id);
-        let exec = executor_of(op_id);
-        spec_components.insert(comp.to_string(), component::component(op, &exec));
-        let made = component::executor(op_id, op, &launch::task_spec(first), opts);
-        executors.insert(exec.clone(), made.spec);
-        if let Some(p) = made.platform {
-            platform.insert(exec, p);
-        }
-        warnings.extend(made.warnings);
+        let spec = w
+            .dag(task.block)
+            .tasks
+            .get_mut(tasks.get(task.id()))
+            .expect("made above");
+        spec["componentRef"]["name"] = json!(format!("comp-{label}"));
     }
 
     // Sub-DAG components, and the root.
@@ -863,4 +903,50 @@ fn cel_key(key: &str) -> String {
     cel::write_string(&mut out, key);
     out.push(']');
     out
+}
+
+/// Wires a computed input: each value the expression reads becomes a task input of its
+/// own; returns the `x--expr` constant (JSON text of the IR expression and, for each read, where it
+/// comes from and its type, as the runtime's `evaluate` takes them) and the reads.
+fn computed_input<'p>(
+    w: &mut Wiring<'_, 'p>,
+    plan: &Plan<'p>,
+    tasks: &'p NameMap,
+    task: &crate::plan::Task<'p>,
+    input: &str,
+    expr: &'p Expr,
+) -> Result<(Json, Vec<(Ref, KfpType)>), ExportError> {
+    let mut roles = Vec::new();
+    let mut reads = Vec::new();
+    for read in refs(expr) {
+        let src = source_of(plan, tasks, read).ok_or_else(|| {
+            ExportError::BadIr(format!(
+                "step `{}` reads an unknown value for `{input}`",
+                task.id()
+            ))
+        })?;
+        let (r, ty) = w.resolve(src, task.block)?;
+        let role = match read {
+            Expr::Param { name, ty } => json!({"param": name, "type": ty}),
+            Expr::LoopVar { block, name, ty } => {
+                // A `zip` loop's element is the pair; the runtime takes the variable's half.
+                let index = match plan.blocks.get(block.as_str()).map(|b| b.block) {
+                    Some(Block::For {
+                        second_var: Some(second),
+                        ..
+                    }) => Some(usize::from(second == name)),
+                    _ => None,
+                };
+                json!({"loop": block, "var": name, "pair_index": index, "type": ty})
+            }
+            Expr::StepOutput { step, output, ty } => {
+                json!({"step": step, "output": output, "type": ty})
+            }
+            _ => unreachable!("refs returns references only"),
+        };
+        roles.push(role);
+        reads.push((r, ty));
+    }
+    let text = json!({"expr": expr, "reads": roles}).to_string();
+    Ok((json!(text), reads))
 }

@@ -16,25 +16,64 @@ pub fn value_json(value: &Value) -> Json {
     serde_json::to_value(value).unwrap_or(Json::Null)
 }
 
-/// Whether an op input may be left unwired: optional, or with a default.
-fn optional_input(input: &mlforge_ir::OpInput) -> bool {
-    input.default.is_some() || matches!(input.ty, mlforge_ir::Type::Optional { .. })
+/// One input of a component: an op input, or (for a step whose inputs are computed) an
+/// expression or a value it reads.
+pub struct Input {
+    pub name: String,
+    pub ty: KfpType,
+    /// May be left unwired (optional, or with a default).
+    pub optional: bool,
+    pub default: Option<Json>,
+}
+
+/// The component inputs of an op, then `extra` ones: for each computed input `x`, the
+/// expression `x--expr` and the values it reads, `x--read-0`, `x--read-1`, ….
+pub fn inputs(op: &Op, extra: &[(String, Vec<KfpType>)]) -> Vec<Input> {
+    let mut out: Vec<Input> = op
+        .inputs
+        .iter()
+        // A computed input is not an input of its own: `x--expr` and its reads replace it.
+        .filter(|i| !extra.iter().any(|(x, _)| *x == i.name))
+        .map(|i| Input {
+            name: i.name.clone(),
+            ty: KfpType::of(&i.ty),
+            optional: i.default.is_some() || matches!(i.ty, mlforge_ir::Type::Optional { .. }),
+            default: i.default.as_ref().map(value_json),
+        })
+        .collect();
+    for (input, reads) in extra {
+        out.push(Input {
+            name: format!("{input}--expr"),
+            // Text, not a STRUCT: KFP would turn every number in it into a double.
+            ty: KfpType::Parameter("STRING"),
+            optional: false,
+            default: None,
+        });
+        for (i, ty) in reads.iter().enumerate() {
+            out.push(Input {
+                name: format!("{input}--read-{i}"),
+                ty: ty.clone(),
+                optional: false,
+                default: None,
+            });
+        }
+    }
+    out
 }
 
 /// The op's `ComponentSpec`.
-pub fn component(op: &Op, executor: &str) -> Json {
+pub fn component(op: &Op, inputs: &[Input], executor: &str) -> Json {
     let mut params = Map::new();
     let mut artifacts = Map::new();
-    for input in &op.inputs {
-        let ty = KfpType::of(&input.ty);
-        let mut def = ty.definition();
-        if optional_input(input) {
+    for input in inputs {
+        let mut def = input.ty.definition();
+        if input.optional {
             def["isOptional"] = json!(true);
         }
-        if let (KfpType::Parameter(_), Some(default)) = (&ty, &input.default) {
-            def["defaultValue"] = value_json(default);
+        if let (KfpType::Parameter(_), Some(default)) = (&input.ty, &input.default) {
+            def["defaultValue"] = default.clone();
         }
-        let kind = if ty.is_artifact() {
+        let kind = if input.ty.is_artifact() {
             &mut artifacts
         } else {
             &mut params
@@ -79,39 +118,40 @@ pub fn set_definitions(
 /// The placeholder arguments that hand the runtime every input and output: a flag, the
 /// name, and KFP's placeholder for its value or path. An optional artifact input is
 /// wrapped in `IfPresent`, so an absent one is simply not passed.
-fn io_args(op: &Op) -> Vec<Json> {
+fn io_args(op: &Op, inputs: &[Input]) -> Vec<Json> {
     let mut args = Vec::new();
     let mut lists = false;
-    for input in &op.inputs {
+    for input in inputs {
         let name = &input.name;
-        if let KfpType::Artifact { list: true, .. } = KfpType::of(&input.ty) {
+        let then = match input.ty {
             // KFP has no path placeholder for a list of artifacts: the adapter finds them
             // in the executor input (`{{$}}`).
-            args.push(json!("--input-list"));
-            args.push(json!(name));
-            lists = true;
-        } else if KfpType::of(&input.ty).is_artifact() {
-            let then = vec![
+            KfpType::Artifact { list: true, .. } => {
+                lists = true;
+                vec![json!("--input-list"), json!(name)]
+            }
+            KfpType::Artifact { .. } => vec![
                 json!("--input-path"),
                 json!(name),
                 json!(format!("{{{{$.inputs.artifacts['{name}'].path}}}}")),
-            ];
-            if optional_input(input) {
-                // Spaced like Python's `json.dumps`: kfp.local recognises the prefix
-                // `{"IfPresent": ` only so; the backend parses any JSON.
-                let then: Vec<String> = then.iter().map(Json::to_string).collect();
-                args.push(json!(format!(
-                    "{{\"IfPresent\": {{\"InputName\": {}, \"Then\": [{}]}}}}",
-                    Json::from(name.as_str()),
-                    then.join(", ")
-                )));
-            } else {
-                args.extend(then);
-            }
+            ],
+            KfpType::Parameter(_) => vec![
+                json!("--input"),
+                json!(name),
+                json!(format!("{{{{$.inputs.parameters['{name}']}}}}")),
+            ],
+        };
+        if input.optional && !matches!(input.ty, KfpType::Artifact { list: true, .. }) {
+            // An input given no value is not passed at all. Spaced like Python's
+            // `json.dumps`: kfp.local recognises the prefix `{"IfPresent": ` only so.
+            let then: Vec<String> = then.iter().map(Json::to_string).collect();
+            args.push(json!(format!(
+                "{{\"IfPresent\": {{\"InputName\": {}, \"Then\": [{}]}}}}",
+                Json::from(name.as_str()),
+                then.join(", ")
+            )));
         } else {
-            args.push(json!("--input"));
-            args.push(json!(name));
-            args.push(json!(format!("{{{{$.inputs.parameters['{name}']}}}}")));
+            args.extend(then);
         }
     }
     if lists {
@@ -144,12 +184,18 @@ pub struct Executor {
 }
 
 /// The op's executor: its container and its platform settings.
-pub fn executor(op_id: &str, op: &Op, spec: &Json, opts: &ExportOptions) -> Executor {
+pub fn executor(
+    op_id: &str,
+    op: &Op,
+    inputs: &[Input],
+    spec: &Json,
+    opts: &ExportOptions,
+) -> Executor {
     let mut warnings = Vec::new();
     let warn =
         |code: &'static str, message: String| ExportWarning::new(code, message).at(&op.source);
     let mut args = vec![json!("--spec"), json!(inert::json(spec))];
-    args.extend(io_args(op));
+    args.extend(io_args(op, inputs));
     let mut container = json!({
         "image": op.image.as_deref().unwrap_or(&opts.default_image),
         "command": launch::command(),

@@ -31,6 +31,24 @@ def _scalar_kind(ty):
     return ty["of"]["kind"] if ty["kind"] == "optional" else ty["kind"]
 
 
+def _ints(v, ty):
+    """KFP keeps every number as a double: integers come back as ints where the type says
+    so (in lists, records and dicts too)."""
+    k = ty["kind"]
+    if k == "optional":
+        return _ints(v, ty["of"])
+    if k == "int" and isinstance(v, float) and v.is_integer():
+        return int(v)
+    if k == "list" and isinstance(v, list):
+        return [_ints(x, ty["of"]) for x in v]
+    if k == "dict" and isinstance(v, dict):
+        return {key: _ints(x, ty["of"]) for key, x in v.items()}
+    if k == "record" and isinstance(v, dict):
+        fields = {f["name"]: f["type"] for f in ty["fields"]}
+        return {key: _ints(x, fields[key]) if key in fields else x for key, x in v.items()}
+    return v
+
+
 def main(argv):
     runtime = types.ModuleType("mlforge_task")
     sys.modules["mlforge_task"] = runtime
@@ -52,18 +70,39 @@ def main(argv):
             paths[rest[1]], rest = rest[2], rest[3:]
         else:
             sys.exit("mlforge: unknown argument %r" % flag)
-    inputs = {}
-    for i in spec["inputs"]:
-        name, ty = i["name"], i["type"]
+    def value(name, ty):
         if name in lists:
             found = executor_input["inputs"]["artifacts"].get(name, {}).get("artifacts", [])
-            inputs[name] = [_local_path(a["uri"]) for a in found]
-        elif name not in given:
-            inputs[name] = None  # an optional input KFP was given no value for
-        elif _kind(ty) == "artifact" or _scalar_kind(ty) == "string":
-            inputs[name] = given[name]  # a path, or a string as it is
-        else:
-            inputs[name] = json.loads(given[name])  # KFP writes other values as JSON
+            return [_local_path(a["uri"]) for a in found]
+        if name not in given:
+            return None  # an optional input KFP was given no value for
+        if _kind(ty) == "artifact" or _scalar_kind(ty) == "string":
+            return given[name]  # a path, or a string as it is
+        return _ints(json.loads(given[name]), ty)  # KFP writes other values as JSON
+
+    inputs = {}
+    for i in spec["inputs"]:
+        name = i["name"]
+        if name + "--expr" not in given:
+            inputs[name] = value(name, i["type"])
+            continue
+        # Computed from other values, as the runner computes it: the runtime evaluates
+        # the expression over the values it reads, each an input of its own.
+        computed = json.loads(given[name + "--expr"])
+        ctx = {"params": {}, "loop": {}, "steps": {}}
+        for n, role in enumerate(computed["reads"]):
+            key = "%s--read-%d" % (name, n)
+            if role.get("pair_index") is not None:  # a `zip` loop's element: the pair
+                v = json.loads(given[key])[role["pair_index"]]
+            else:
+                v = value(key, role["type"])
+            if "param" in role:
+                ctx["params"][role["param"]] = v
+            elif "loop" in role:
+                ctx["loop"].setdefault(role["loop"], {})[role["var"]] = v
+            else:
+                ctx["steps"].setdefault(role["step"], {})[role["output"]] = v
+        inputs[name] = runtime.evaluate(computed["expr"], ctx)
     workdir = tempfile.mkdtemp(prefix="mlforge-")
     try:
         outputs = runtime.run_step(spec, inputs, workdir)
