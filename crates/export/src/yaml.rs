@@ -149,7 +149,7 @@ mod tests {
         let value = json!({"a": {"b": [1, {"c": "x", "d": []}, [true]]}, "e": {}});
         assert_eq!(
             to_yaml(&value),
-            "a:\n  b:\n  - 1\n  - c: \"x\"\n    d: []\n  -\n    - true\ne: {}\n"
+            "a:\n  b:\n    - 1\n    - c: \"x\"\n      d: []\n    -\n      - true\ne: {}\n"
         );
     }
 

@@ -42,6 +42,9 @@ fn literal_import_key(step: &str, input: &str) -> String {
     format!("import-{step}-{input}")
 }
 
+/// The computed inputs of a step: each input's name and the types of the values it reads.
+type Shape = Vec<(String, Vec<KfpType>)>;
+
 fn is_artifact(ty: &Type) -> bool {
     KfpType::of(ty).is_artifact()
 }
@@ -446,7 +449,7 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
 
     // Step inputs. A step whose inputs are computed needs a component of its own shape
     // (its op's inputs plus the values they are computed from), recorded here.
-    let mut shapes: BTreeMap<&str, Vec<(String, Vec<KfpType>)>> = BTreeMap::new();
+    let mut shapes: BTreeMap<&str, Shape> = BTreeMap::new();
     for task in &plan.tasks {
         let name = tasks.get(task.id()).to_string();
         for input in &task.inputs {
@@ -607,7 +610,7 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
 
     // Components and executors: one per op, and one more per other shape of computed
     // inputs among its steps (`comp-<op>--1`, …; `--` never occurs in a mapped name).
-    let mut variants: BTreeMap<&str, Vec<(Vec<(String, Vec<KfpType>)>, String)>> = BTreeMap::new();
+    let mut variants: BTreeMap<&str, Vec<(Shape, String)>> = BTreeMap::new();
     for task in &plan.tasks {
         let shape = shapes.remove(task.id()).unwrap_or_default();
         let list = variants.entry(task.op_id).or_default();
