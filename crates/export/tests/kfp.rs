@@ -225,8 +225,8 @@ fn hostile_text_stays_inert_and_reads_back_unchanged() {
     assert!(problems.is_empty(), "{problems:?}");
 }
 
-/// Runs the quickstart with the local runner; returns each step's outputs (from its
-/// `step_succeeded` events, in order).
+/// Runs a program with the local runner; returns each step's outputs (from its
+/// `step_succeeded` and `step_cached` events, in order).
 fn run_locally(
     program: &mlforge_ir::Program,
     dir: &Path,
@@ -265,7 +265,8 @@ fn run_locally(
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     let mut outputs: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
     for event in events.0 {
-        if event["event"] == "step_succeeded" {
+        // A step of an earlier run's shape is reused from the cache, with its outputs.
+        if event["event"] == "step_succeeded" || event["event"] == "step_cached" {
             let step = event["step"].as_str().unwrap().to_string();
             outputs
                 .entry(step)
@@ -382,8 +383,9 @@ op sum2(a: float, xs: list<int>, label: string) -> (total: float) {
 
 pipeline computed(base: int = 3, scale: float = 0.5) {
   step m = make(n: base + 2)
-  for w in [10, 20] {
-    step s = sum2(a: scale * w, xs: [w - 9, base], label: "")
+  for i, w in zip([1, 2], [10, 20]) {
+    step s = sum2(a: scale * w, xs: [i, base], label: "")
+    step u = make(n: i)
   }
   step t = sum2(a: m.count * scale, xs: [m.count, base * 2], label: "")
 }
@@ -428,5 +430,21 @@ fn computed_inputs_are_computed_on_kfp_local_as_mlforge_run_computes_them() {
         assert_eq!(kfp_totals, local_totals, "{kfp:#}");
         assert_eq!(kfp["m"]["count"][0], local["m"][0]["count"]);
         assert_eq!(kfp["t"]["total"][0], local["t"][0]["total"]);
+        // A `zip` variable passed as it is (half of the loop's pair).
+        let local_counts = sorted(
+            local["u"]
+                .iter()
+                .map(|o| o["count"].as_f64().unwrap())
+                .collect(),
+        );
+        let kfp_counts = sorted(
+            kfp["u"]["count"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{kfp:#}"))
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect(),
+        );
+        assert_eq!(kfp_counts, local_counts);
     }
 }

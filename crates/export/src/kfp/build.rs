@@ -455,17 +455,14 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
         for input in &task.inputs {
             let ty = KfpType::of(input.ty);
             let artifact = ty.is_artifact();
-            let (r, selector) = match &input.source {
+            let r = match &input.source {
                 InputSource::Literal(v) | InputSource::Default(v) if artifact => {
                     let _ = v;
                     let key = literal_import_key(task.id(), input.name);
-                    (
-                        Ref::Task {
-                            task: tasks.get(&key).to_string(),
-                            key: "artifact".into(),
-                        },
-                        None,
-                    )
+                    Ref::Task {
+                        task: tasks.get(&key).to_string(),
+                        key: "artifact".into(),
+                    }
                 }
                 InputSource::Literal(v) | InputSource::Default(v) => {
                     let spec = w.dag(task.block).tasks.get_mut(&name).expect("made above");
@@ -496,10 +493,16 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                             )))
                         }
                     };
-                    let chain = selection(expr).filter(|(_, path)| !artifact || path.is_empty());
-                    let Some((base, path)) = chain else {
-                        // Anything else is computed in the step's container by the runtime
-                        // from the values it reads, each wired as an input of its own.
+                    // A param, a step output or a loop variable is wired as it is; anything
+                    // else (and a `zip` variable, half of the loop's pair) is computed in
+                    // the step's container by the runtime, as the runner computes it, from
+                    // the values it reads, each wired as an input of its own.
+                    let direct = match expr {
+                        Expr::Param { .. } | Expr::StepOutput { .. } => true,
+                        Expr::LoopVar { block, .. } => !is_zip(plan, block),
+                        _ => false,
+                    };
+                    if !direct {
                         let (expr_def, reads) =
                             computed_input(&mut w, plan, &tasks, task, input.name, expr)?;
                         let spec = w.dag(task.block).tasks.get_mut(&name).expect("made above");
@@ -518,39 +521,15 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                             reads.into_iter().map(|(_, t)| t).collect(),
                         ));
                         continue;
-                    };
-                    let src = source_of(plan, &tasks, base).ok_or_else(|| {
+                    }
+                    let src = source_of(plan, &tasks, expr).ok_or_else(|| {
                         ExportError::BadIr(format!("step `{}` reads an unknown value", task.id()))
                     })?;
-                    let (r, _) = w.resolve(src, task.block)?;
-                    let mut path = path;
-                    if let (Source::Item(blk), Expr::LoopVar { name: var, .. }) = (src, base) {
-                        if let Some(Block::For {
-                            second_var: Some(second),
-                            ..
-                        }) = plan.blocks.get(blk).map(|b| b.block)
-                        {
-                            path.insert(
-                                0,
-                                if var == second {
-                                    "[1]".into()
-                                } else {
-                                    "[0]".into()
-                                },
-                            );
-                        }
-                    }
-                    let selector = (!path.is_empty())
-                        .then(|| format!("parseJson(string_value){}", path.concat()));
-                    (r, selector)
+                    w.resolve(src, task.block)?.0
                 }
             };
             let spec = w.dag(task.block).tasks.get_mut(&name).expect("made above");
             set_input(spec, input.name, artifact, &r);
-            if let Some(selector) = selector {
-                spec["inputs"]["parameters"][input.name]["parameterExpressionSelector"] =
-                    json!(selector);
-            }
         }
     }
 
@@ -866,45 +845,6 @@ fn refs(expr: &Expr) -> Vec<&Expr> {
             _ => stack.extend(e.children().into_iter().rev()),
         }
     }
-    out
-}
-
-/// A reference with constant field names and indexes applied to it (`cfg.lr`,
-/// `rates[0]`), as the reference and CEL selector steps; `None` for anything else.
-fn selection(expr: &Expr) -> Option<(&Expr, Vec<String>)> {
-    match expr {
-        Expr::Param { .. } | Expr::LoopVar { .. } | Expr::StepOutput { .. } => {
-            Some((expr, Vec::new()))
-        }
-        Expr::Field { of, field, .. } => {
-            let (base, mut path) = selection(of)?;
-            path.push(cel_key(field));
-            Some((base, path))
-        }
-        Expr::Index { of, index, .. } => {
-            let (base, mut path) = selection(of)?;
-            match index.as_ref() {
-                Expr::Literal {
-                    value: Value::Int(i),
-                    ..
-                } if *i >= 0 => path.push(format!("[{i}]")),
-                Expr::Literal {
-                    value: Value::String(k),
-                    ..
-                } => path.push(cel_key(k)),
-                _ => return None,
-            }
-            Some((base, path))
-        }
-        _ => None,
-    }
-}
-
-/// `["key"]` in CEL.
-fn cel_key(key: &str) -> String {
-    let mut out = String::from("[");
-    cel::write_string(&mut out, key);
-    out.push(']');
     out
 }
 

@@ -93,7 +93,7 @@ def main(argv):
         for n, role in enumerate(computed["reads"]):
             key = "%s--read-%d" % (name, n)
             if role.get("pair_index") is not None:  # a `zip` loop's element: the pair
-                v = json.loads(given[key])[role["pair_index"]]
+                v = _ints(json.loads(given[key])[role["pair_index"]], role["type"])
             else:
                 v = value(key, role["type"])
             if "param" in role:
