@@ -111,6 +111,15 @@ fn write_key(out: &mut String, key: &str) {
 /// or that a reader could take as a line break (NEL, LS, PS) written as an escape.
 pub fn write_quoted(out: &mut String, text: &str) {
     out.push('"');
+    // Most text is plain ASCII with nothing to escape: copied at once.
+    if text
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),

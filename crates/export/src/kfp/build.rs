@@ -640,7 +640,9 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
     let ids: Vec<DagId> = w.dags.keys().copied().collect();
     for id in ids {
         let dag = w.dags.remove(&id).expect("listed above");
-        let mut spec = json!({"dag": {"tasks": dag.tasks}});
+        // Moved, not through `json!`, which would copy every task by serializing it.
+        let mut spec = json!({"dag": {}});
+        spec["dag"]["tasks"] = Json::Object(dag.tasks.into_iter().collect());
         let mut out_params = Map::new();
         let mut out_artifacts = Map::new();
         let mut dag_params = Map::new();
@@ -750,16 +752,20 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
     if let Some(doc) = &program.doc {
         info["description"] = json!(doc);
     }
-    let pipeline_spec = json!({
-        "pipelineInfo": info,
-        "root": root,
-        "components": spec_components,
-        "deploymentSpec": {"executors": executors},
+    let mut pipeline_spec = json!({
         "schemaVersion": "2.1.0",
         "sdkVersion": concat!("mlforge-", env!("CARGO_PKG_VERSION")),
+        "deploymentSpec": {},
     });
-    let platform_spec = (!platform.is_empty())
-        .then(|| json!({"platforms": {"kubernetes": {"deploymentSpec": {"executors": platform}}}}));
+    pipeline_spec["pipelineInfo"] = info;
+    pipeline_spec["root"] = root;
+    pipeline_spec["components"] = Json::Object(spec_components);
+    pipeline_spec["deploymentSpec"]["executors"] = Json::Object(executors);
+    let platform_spec = (!platform.is_empty()).then(|| {
+        let mut doc = json!({"platforms": {"kubernetes": {"deploymentSpec": {}}}});
+        doc["platforms"]["kubernetes"]["deploymentSpec"]["executors"] = Json::Object(platform);
+        doc
+    });
     warnings.sort_by(|a, b| (a.code, &a.message).cmp(&(b.code, &b.message)));
     Ok(Documents {
         pipeline_spec,

@@ -196,11 +196,10 @@ pub fn executor(
         |code: &'static str, message: String| ExportWarning::new(code, message).at(&op.source);
     let mut args = vec![json!("--spec"), json!(inert::json(spec))];
     args.extend(io_args(op, inputs));
-    let mut container = json!({
-        "image": op.image.as_deref().unwrap_or(&opts.default_image),
-        "command": launch::command(),
-        "args": args,
-    });
+    // Assigned, not through `json!`, which would copy the scripts by serializing them.
+    let mut container = json!({"image": op.image.as_deref().unwrap_or(&opts.default_image)});
+    container["command"] = launch::command();
+    container["args"] = Json::Array(args);
 
     // Literal values go into the container's environment; values from inputs are set by
     // the runtime (it has them), secrets come from a Kubernetes secret.
@@ -298,7 +297,11 @@ pub fn executor(
         // The body file's text is in the IR, so it is carried inline: nothing is lost.
     }
     Executor {
-        spec: json!({"container": container}),
+        spec: {
+            let mut spec = json!({});
+            spec["container"] = container;
+            spec
+        },
         platform: (!platform.is_empty()).then_some(Json::Object(platform)),
         warnings,
     }

@@ -3,7 +3,7 @@
 //! spec and, through KFP's placeholders, each input's value or path and each output's
 //! path.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::plan::Task;
 
@@ -13,7 +13,11 @@ pub const ADAPTER: &str = include_str!("kfp_main.py");
 /// The container command: the adapter run by the image's `python3`, the runtime's source
 /// as its first argument.
 pub fn command() -> Value {
-    json!(["python3", "-c", ADAPTER, crate::runtime::SOURCE])
+    Value::Array(
+        ["python3", "-c", ADAPTER, crate::runtime::SOURCE]
+            .map(Value::from)
+            .to_vec(),
+    )
 }
 
 /// The task spec of an op (from one of its steps: the spec holds nothing that differs

@@ -4,7 +4,7 @@
 //! (`pipelinechannel--…`) or lifted out of each block through its DAG outputs (gathered
 //! into a list out of a `for`, as KFP's `dsl.Collected` does).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
@@ -122,9 +122,9 @@ pub struct Wiring<'t, 'p> {
     /// The type of each source where it is made.
     pub types: BTreeMap<Source<'p>, KfpType>,
     /// Outputs read from outside an `if` branch: (task, output, block) once each.
-    pub optional_reads: Vec<(&'p str, &'p str, &'p str)>,
+    pub optional_reads: BTreeSet<(&'p str, &'p str, &'p str)>,
     /// Outputs gathered over more than one `for`.
-    pub nested_gathers: Vec<(&'p str, &'p str)>,
+    pub nested_gathers: BTreeSet<(&'p str, &'p str)>,
 }
 
 impl<'t, 'p> Wiring<'t, 'p> {
@@ -133,8 +133,8 @@ impl<'t, 'p> Wiring<'t, 'p> {
             tree,
             dags: BTreeMap::new(),
             types: BTreeMap::new(),
-            optional_reads: Vec::new(),
-            nested_gathers: Vec::new(),
+            optional_reads: BTreeSet::new(),
+            nested_gathers: BTreeSet::new(),
         }
     }
 
@@ -264,18 +264,14 @@ impl<'t, 'p> Wiring<'t, 'p> {
             let origin_path = path(self.tree, Self::origin(source));
             let inner = origin_path.iter().skip_while(|b| **b != block).skip(1);
             if let Source::Output { task, output, .. } = source {
-                if inner.clone().any(|b| self.tree.is_for(b))
-                    && !self.nested_gathers.contains(&(task, output))
-                {
-                    self.nested_gathers.push((task, output));
+                if inner.clone().any(|b| self.tree.is_for(b)) {
+                    self.nested_gathers.insert((task, output));
                 }
             }
             ty.gathered()
         } else {
             if let Source::Output { task, output, .. } = source {
-                if !self.optional_reads.contains(&(task, output, block)) {
-                    self.optional_reads.push((task, output, block));
-                }
+                self.optional_reads.insert((task, output, block));
             }
             ty
         };
