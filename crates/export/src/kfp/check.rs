@@ -58,7 +58,7 @@ pub fn check(spec: &Value, platform: Option<&Value>) -> Problems {
                     used_components.insert(r.to_string());
                 }
             }
-            check_dag(name, comp, dag, &components, &mut problems);
+            check_dag(name, comp, dag, components, &mut problems);
         }
     }
     for name in components.keys() {
