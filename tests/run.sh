@@ -148,6 +148,14 @@ export MLFORGE_MLFLOW="$venv_mlflow/bin/mlflow"
 # The server tests fail, rather than skip, if the variable above ever goes missing.
 export MLFORGE_REQUIRE_MLFLOW=1
 
+echo "== Apache Airflow for the exporter's tests (tests/export/airflow-requirements.txt)"
+# Its own environment (~290 MB, ~30 s to install): the exported DAGs are imported in a
+# DagBag and run with `airflow dags test` (crates/export/tests/airflow.rs,
+# crates/cli/tests/export_airflow.rs). Each test keeps AIRFLOW_HOME in a temporary folder.
+venv_airflow="$(ensure_venv venv-airflow tests/export/airflow-requirements.txt)"
+echo "   $venv_airflow"
+export MLFORGE_AIRFLOW_PYTHON="$venv_airflow/bin/python"
+
 echo "== Kubeflow Pipelines SDK for the export checks (tests/export/kfp-requirements.txt)"
 # The strict protobuf parse of every KFP export (crates/export/tests/kfp.rs); ~25 s to make.
 venv_kfp="$(ensure_venv venv-kfp tests/export/kfp-requirements.txt)"

@@ -409,3 +409,35 @@ async def test_records_through_the_server(session: Session):
     # The first token is `record` at the start of the file.
     assert list(tokens.data[0:3]) == [0, 0, len("record")], tokens.data[:5]
     assert legend.token_types[tokens.data[3]] == "keyword"
+
+
+async def test_export_lens_writes_the_dag_beside_the_file(session: Session):
+    """The "Export to Airflow" lens runs `mlforge.export` in the server, which compiles the
+    open document (unsaved text included) and writes the DAG and its runtime beside it."""
+    import ast
+
+    text = (session.root / "quickstart.mlf").read_text()
+    uri, _ = session.open("quickstart.mlf", text.replace("rows: 300", "rows: 301"))
+    lenses = await session.client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=doc(uri))
+    )
+    export = next(lens.command for lens in lenses if lens.command.title == "Export to Airflow")
+    assert export.command == "mlforge.export"
+    answer = await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=export.command, arguments=export.arguments)
+    )
+    dag = session.root / "quickstart.py"
+    assert answer["files"] == [str(dag), str(session.root / "mlforge_task.py")]
+    assert any("AIRFLOW006" in w for w in answer["warnings"])
+    # The unsaved edit is in the export, and the file is Python.
+    source = dag.read_text()
+    ast.parse(source)
+    assert "301" in source
+
+    # A target that does not exist is refused with a sentence.
+    with pytest.raises(Exception, match="not a target to export to"):
+        await session.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="mlforge.export", arguments=[export.arguments[0], "quickstart", "nope"]
+            )
+        )

@@ -76,10 +76,11 @@ pub fn run(args: &ExportArgs) -> CliResult {
         .and_then(|p| p.parent().map(Path::to_path_buf));
     let exported = mlforge_export::export(&program, args.target.into(), &opts)
         .map_err(|e| CliError::Failed(e.to_string()))?;
+    write(&exported, args.output.as_deref())?;
     for warning in &exported.warnings {
         eprintln!("{warning}");
     }
-    write(&exported, args.output.as_deref())
+    Ok(())
 }
 
 /// Writes the export's files: to standard output when it is one file and no path is

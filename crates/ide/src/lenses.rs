@@ -1,5 +1,6 @@
-//! Code lenses: run, plan and graph commands above pipelines and steps. The commands are
-//! implemented by the editor extension; their arguments are strings.
+//! Code lenses: run, plan, graph and export commands above pipelines and steps. The
+//! commands are implemented by the editor extension (export: by the language server);
+//! their arguments are strings.
 
 use mlforge_analysis::{Db, SourceFile};
 use mlforge_syntax::ast::Item;
@@ -23,7 +24,18 @@ pub(crate) fn code_lenses(db: &dyn Db, file: SourceFile) -> Vec<CodeLens> {
         let args = vec![path.clone(), name.clone()];
         out.push(lens("▶ Run", "mlforge.run", args.clone()));
         out.push(lens("Plan", "mlforge.plan", args.clone()));
-        out.push(lens("Show graph", "mlforge.showGraph", args));
+        out.push(lens("Show graph", "mlforge.showGraph", args.clone()));
+        // Run by the language server itself (`workspace/executeCommand`): the files are
+        // written beside the .mlf file.
+        for (title, target) in [
+            ("Export to Airflow", "airflow"),
+            ("Export to Kubeflow", "kfp"),
+            ("Export to Argo", "argo"),
+        ] {
+            let mut args = args.clone();
+            args.push(target.to_string());
+            out.push(lens(title, "mlforge.export", args));
+        }
         visit_steps(&p.body, &mut |step| {
             let args = vec![path.clone(), name.clone(), step.name.text.to_string()];
             out.push(CodeLens {

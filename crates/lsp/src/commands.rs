@@ -15,6 +15,10 @@ use crate::world::Snapshot;
 
 pub const APPLY_EDIT: &str = "mlforge.applyEdit";
 
+/// `mlforge.export FILE PIPELINE TARGET`: the export lens's command, carried out by the
+/// server (see `export.rs`).
+pub const EXPORT: &str = "mlforge.export";
+
 #[derive(Serialize, Deserialize)]
 struct ApplyEditArgs {
     edit: lsp::WorkspaceEdit,
@@ -46,7 +50,7 @@ pub fn edit_to_apply(
 ) -> Result<lsp::WorkspaceEdit> {
     if params.command != APPLY_EDIT {
         return Err(invalid_params(format!(
-            "unknown command `{}`; this server runs only `{APPLY_EDIT}`",
+            "unknown command `{}`; this server runs `{APPLY_EDIT}` and `{EXPORT}`",
             params.command
         )));
     }

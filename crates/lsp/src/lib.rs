@@ -22,6 +22,7 @@ mod commands;
 mod config;
 mod diagnostics;
 pub mod dispatch;
+mod export;
 mod formatting;
 mod framing;
 pub mod graph;

@@ -511,8 +511,13 @@ fn capabilities(config: &Config) -> lsp::ServerCapabilities {
         } else {
             CodeActionProviderCapability::Simple(true)
         }),
-        execute_command_provider: config.fixes_as_commands().then(|| ExecuteCommandOptions {
-            commands: vec![commands::APPLY_EDIT.to_string()],
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: config
+                .fixes_as_commands()
+                .then(|| commands::APPLY_EDIT.to_string())
+                .into_iter()
+                .chain([commands::EXPORT.to_string()])
+                .collect(),
             work_done_progress_options: Default::default(),
         }),
         code_lens_provider: Some(CodeLensOptions {
@@ -880,6 +885,13 @@ impl LanguageServer for Backend {
         &self,
         params: lsp::ExecuteCommandParams,
     ) -> Result<Option<lsp::LSPAny>> {
+        if params.command == commands::EXPORT {
+            return self
+                .inner
+                .read("export", move |snap| crate::export::export(snap, &params))
+                .await
+                .map(Some);
+        }
         let edit = {
             let world = self.inner.world.lock().expect("world lock");
             commands::edit_to_apply(&params, |uri| world.docs.get(uri).map(|d| d.version))?

@@ -225,24 +225,27 @@ fn code_lenses_above_pipelines_and_steps() {
     check(
         &example("lenses", "wine/pipeline.mlf", "", 0, 0),
         expect![[r#"
-        /examples/wine/pipeline.mlf 5:10-5:14 ▶ Run mlforge.run ["/examples/wine/pipeline.mlf", "wine"]
-        /examples/wine/pipeline.mlf 5:10-5:14 Plan mlforge.plan ["/examples/wine/pipeline.mlf", "wine"]
-        /examples/wine/pipeline.mlf 5:10-5:14 Show graph mlforge.showGraph ["/examples/wine/pipeline.mlf", "wine"]
-        /examples/wine/pipeline.mlf 9:8-9:12 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "data"]
-        /examples/wine/pipeline.mlf 9:8-9:12 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "data"]
-        /examples/wine/pipeline.mlf 10:8-10:13 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "parts"]
-        /examples/wine/pipeline.mlf 10:8-10:13 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "parts"]
-        /examples/wine/pipeline.mlf 13:10-13:13 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "fit"]
-        /examples/wine/pipeline.mlf 13:10-13:13 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "fit"]
-        /examples/wine/pipeline.mlf 14:10-14:14 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "eval"]
-        /examples/wine/pipeline.mlf 14:10-14:14 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "eval"]
-        /examples/wine/pipeline.mlf 17:8-17:12 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "best"]
-        /examples/wine/pipeline.mlf 17:8-17:12 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "best"]
-        /examples/wine/pipeline.mlf 20:10-20:17 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "release"]
-        /examples/wine/pipeline.mlf 20:10-20:17 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "release"]
-        /examples/wine/pipeline.mlf 22:10-22:15 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "alert"]
-        /examples/wine/pipeline.mlf 22:10-22:15 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "alert"]
-    "#]],
+            /examples/wine/pipeline.mlf 5:10-5:14 ▶ Run mlforge.run ["/examples/wine/pipeline.mlf", "wine"]
+            /examples/wine/pipeline.mlf 5:10-5:14 Plan mlforge.plan ["/examples/wine/pipeline.mlf", "wine"]
+            /examples/wine/pipeline.mlf 5:10-5:14 Show graph mlforge.showGraph ["/examples/wine/pipeline.mlf", "wine"]
+            /examples/wine/pipeline.mlf 5:10-5:14 Export to Airflow mlforge.export ["/examples/wine/pipeline.mlf", "wine", "airflow"]
+            /examples/wine/pipeline.mlf 5:10-5:14 Export to Kubeflow mlforge.export ["/examples/wine/pipeline.mlf", "wine", "kfp"]
+            /examples/wine/pipeline.mlf 5:10-5:14 Export to Argo mlforge.export ["/examples/wine/pipeline.mlf", "wine", "argo"]
+            /examples/wine/pipeline.mlf 9:8-9:12 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "data"]
+            /examples/wine/pipeline.mlf 9:8-9:12 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "data"]
+            /examples/wine/pipeline.mlf 10:8-10:13 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "parts"]
+            /examples/wine/pipeline.mlf 10:8-10:13 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "parts"]
+            /examples/wine/pipeline.mlf 13:10-13:13 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "fit"]
+            /examples/wine/pipeline.mlf 13:10-13:13 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "fit"]
+            /examples/wine/pipeline.mlf 14:10-14:14 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "eval"]
+            /examples/wine/pipeline.mlf 14:10-14:14 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "eval"]
+            /examples/wine/pipeline.mlf 17:8-17:12 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "best"]
+            /examples/wine/pipeline.mlf 17:8-17:12 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "best"]
+            /examples/wine/pipeline.mlf 20:10-20:17 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "release"]
+            /examples/wine/pipeline.mlf 20:10-20:17 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "release"]
+            /examples/wine/pipeline.mlf 22:10-22:15 Run step mlforge.runStep ["/examples/wine/pipeline.mlf", "wine", "alert"]
+            /examples/wine/pipeline.mlf 22:10-22:15 Run from here mlforge.runFrom ["/examples/wine/pipeline.mlf", "wine", "alert"]
+        "#]],
     );
 }
 
