@@ -327,6 +327,9 @@ fn the_quickstart_runs_on_kfp_local_with_the_results_of_mlforge_run() {
     let dir = tempfile::tempdir().unwrap();
     let local = run_locally(&program, dir.path(), &[]);
     let kfp = run_on_kfp_local(&python, &program, dir.path(), json!({}));
+    // Again, from kfp.local's cache: the same results.
+    let again = run_on_kfp_local(&python, &program, dir.path(), json!({}));
+    assert_eq!(again["best"]["mse"], kfp["best"]["mse"]);
 
     // The best error, and every error of the sweep, are the same numbers.
     assert_eq!(

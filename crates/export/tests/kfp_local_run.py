@@ -76,7 +76,13 @@ def record(self, task_name, key, value):
 
 kfp_io.IOStore.put_task_output = record
 
-local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=pipeline_root)
+# Caching on, as a KFP deployment has it: a step must never be handed another's result
+# (kfp.local keys a task as KFP does, and a custom `cacheKey` replaces that key).
+local.init(
+    runner=local.SubprocessRunner(use_venv=False),
+    pipeline_root=pipeline_root,
+    enable_caching=True,
+)
 components.load_component_from_file(spec_path)(**arguments)
 with open(out_path, "w", encoding="utf-8") as f:
     json.dump(recorded, f, indent=1, sort_keys=True, default=str)

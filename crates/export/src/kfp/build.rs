@@ -303,7 +303,13 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
             "componentRef": {"name": components.get(task.op_id)},
             "cachingOptions": {"enableCache": op.cache},
         });
-        if op.cache {
+        // KFP's `cacheKey` replaces its own key (component, image, command and input
+        // values) rather than adding to it, and the step's content hash says which values
+        // a step reads, not what they are. So it is the key only of a step that reads no
+        // value (its hash is then the runner's key); a step that reads params, loop
+        // elements or outputs is keyed by KFP on its component and those values, as the
+        // runner keys it on the op and the values.
+        if op.cache && task.inputs.iter().all(|i| i.reads.is_empty()) {
             spec["cachingOptions"]["cacheKey"] = json!(task.step.hash);
         }
         if op.retries > 0 {
