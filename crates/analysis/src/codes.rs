@@ -122,7 +122,7 @@ codes! {
     UnusedStep = "W0102", Warning, "unused step";
     UnusedImport = "W0103", Warning, "unused import";
     OutputNotWritten = "W0104", Warning, "output never written by its body";
-    ShadowedParam = "W0105", Warning, "loop variable shadows a param";
+    ShadowedParam = "W0105", Warning, "loop variable or step shadows a param";
     NeedlessPresent = "W0106", Warning, "present on a list with no optional values";
     SecretNotSet = "W0110", Warning, "secret not set";
 }

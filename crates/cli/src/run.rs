@@ -267,13 +267,24 @@ pub fn run(args: &RunArgs) -> CliResult {
                 eprintln!("  | {line}");
             }
         }
+        let uses = program
+            .steps
+            .iter()
+            .find(|s| s.id == failure.step)
+            .and_then(|s| program.ops.get(&s.op))
+            .map(|op| op.uses.as_slice())
+            .unwrap_or_default();
         if let Some(hint) =
-            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &failure.python)
+            mlforge_runner::hints::missing_module_hint(&failure.log_tail, &failure.python, uses)
         {
             eprintln!("  hint: {hint}");
         }
-        eprintln!("  log: {}", failure.log_path.display());
-        eprintln!("  attempt folder (kept): {}", failure.work_dir.display());
+        if let Some(log) = &failure.log_path {
+            eprintln!("  log: {}", log.display());
+        }
+        if let Some(dir) = &failure.work_dir {
+            eprintln!("  attempt folder (kept): {}", dir.display());
+        }
     }
     let mut resume = format!("mlforge run {}", file.display());
     if let Some(pipeline) = &args.pipeline {

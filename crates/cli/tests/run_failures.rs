@@ -302,6 +302,41 @@ pipeline p(pids: string) {
 }
 
 #[test]
+fn a_project_module_outside_the_import_folders_is_not_something_to_install() {
+    let s = Scratch::new();
+    s.write("helpers.py", "def one():\n    return 1\n");
+    s.write(
+        "pipelines/p.mlf",
+        r#"
+op use_helper() -> (n: int) {
+  uses = ["../helpers.py"]
+  python def """
+    from helpers import one
+    return one()
+  """
+}
+
+pipeline p() {
+  step a = use_helper()
+}
+"#,
+    );
+    let ran = s.run(&["run", "pipelines/p.mlf"]);
+    ran.expect(1);
+    assert!(
+        ran.stderr.contains(
+            "hint: the module `helpers` is the project's own pipelines/../helpers.py (in the op's `uses`), but python bodies import only from the project root"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("pip install"), "{}", ran.stderr);
+    // With the project's root above both, the body imports it.
+    s.write("mlforge.toml", "");
+    s.run(&["run", "pipelines/p.mlf"]).expect(0);
+}
+
+#[test]
 fn a_missing_python_module_names_the_interpreter_and_how_to_choose_another() {
     let s = Scratch::new();
     s.write(

@@ -276,465 +276,59 @@ proptest! {
     }
 }
 
-/// Random well-formed programs, as token lists joined with random white space.
-mod gen {
-    use proptest::prelude::*;
+mod gen;
 
-    /// A program: its tokens, in order.
-    pub type Tokens = Vec<String>;
-
-    fn t(s: &str) -> String {
-        s.to_string()
+/// The generator writes every construct the properties are meant to cover: a construct it
+/// stopped writing would leave the formatter untested there, silently.
+#[test]
+fn generated_programs_cover_the_language() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
+    let strategy = gen::file();
+    let mut seen = String::new();
+    for _ in 0..400 {
+        let tokens = strategy.new_tree(&mut runner).expect("a program").current();
+        seen.push_str(&tokens.join(" "));
+        seen.push('\n');
     }
-
-    /// The tokens joined by white space chosen from `seed`: spaces, tabs, line breaks,
-    /// blank lines, deep or no indentation.
-    pub fn layout(tokens: &Tokens, seed: u64) -> String {
-        let mut state = seed | 1;
-        let mut out = String::new();
-        for (i, tok) in tokens.iter().enumerate() {
-            if i > 0 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                out.push_str(match state % 11 {
-                    0 => "\n",
-                    1 => "\n\n",
-                    2 => "\n\n\n    ",
-                    3 => "\t",
-                    4 => "\n        ",
-                    5 => "  ",
-                    _ => " ",
-                });
-            }
-            out.push_str(tok);
-        }
-        out.push('\n');
-        out
-    }
-
-    fn ident() -> impl Strategy<Value = String> {
-        prop::sample::select(vec![
-            "a",
-            "b",
-            "data",
-            "fit",
-            "x1",
-            "_y",
-            "model",
-            "rate",
-            "list",
-            "very_long_name_here",
-        ])
-        .prop_map(String::from)
-    }
-
-    fn literal() -> impl Strategy<Value = String> {
-        prop::sample::select(vec![
-            "0",
-            "42",
-            "007",
-            "1.5",
-            "1e-3",
-            "2.5E+4",
-            "\"s\"",
-            "\"a\\n\\\"b\\\" // not a comment\"",
-            "\"\"",
-            "true",
-            "false",
-            "30m",
-            "1d",
-        ])
-        .prop_map(String::from)
-    }
-
-    /// An expression tree; printed with the parentheses precedence needs, and more.
-    #[derive(Clone, Debug)]
-    pub enum E {
-        Leaf(Vec<String>),
-        List(Vec<E>),
-        Not(Box<E>),
-        Neg(Box<E>),
-        Bin(&'static str, Box<E>, Box<E>),
-        Paren(Box<E>),
-    }
-
-    fn prec(op: &str) -> u8 {
-        match op {
-            "or" => 1,
-            "and" => 2,
-            "==" | "!=" | "<" | "<=" | ">" | ">=" => 4,
-            "+" | "-" => 5,
-            _ => 6,
-        }
-    }
-
-    fn strength(e: &E) -> u8 {
-        match e {
-            E::Bin(op, ..) => prec(op),
-            E::Not(_) => 3,
-            E::Neg(_) => 7,
-            _ => 8,
-        }
-    }
-
-    pub fn expr_tokens(e: &E, min: u8, out: &mut Tokens) {
-        let paren = strength(e) < min;
-        if paren {
-            out.push(t("("));
-        }
-        match e {
-            E::Leaf(tokens) => out.extend(tokens.iter().cloned()),
-            E::List(items) => {
-                out.push(t("["));
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(t(","));
-                    }
-                    expr_tokens(item, 0, out);
-                }
-                out.push(t("]"));
-            }
-            E::Not(x) => {
-                out.push(t("not"));
-                expr_tokens(x, 3, out);
-            }
-            E::Neg(x) => {
-                out.push(t("-"));
-                expr_tokens(x, 7, out);
-            }
-            E::Bin(op, l, r) => {
-                let p = prec(op);
-                let (lp, rp) = if p == 4 { (5, 5) } else { (p, p + 1) };
-                expr_tokens(l, lp, out);
-                out.push(t(op));
-                expr_tokens(r, rp, out);
-            }
-            E::Paren(x) => {
-                out.push(t("("));
-                expr_tokens(x, 0, out);
-                out.push(t(")"));
-            }
-        }
-        if paren {
-            out.push(t(")"));
-        }
-    }
-
-    pub fn expr() -> impl Strategy<Value = E> {
-        let leaf = prop_oneof![
-            literal().prop_map(|l| E::Leaf(vec![l])),
-            ident().prop_map(|n| E::Leaf(vec![n])),
-            (ident(), ident()).prop_map(|(a, b)| E::Leaf(vec![a, t("."), b])),
-        ];
-        leaf.prop_recursive(3, 16, 4, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5).prop_map(E::List),
-                inner.clone().prop_map(|e| E::Not(Box::new(e))),
-                inner.clone().prop_map(|e| E::Neg(Box::new(e))),
-                inner.clone().prop_map(|e| E::Paren(Box::new(e))),
-                (
-                    prop::sample::select(vec![
-                        "or", "and", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/",
-                    ]),
-                    inner.clone(),
-                    inner
-                )
-                    .prop_map(|(op, l, r)| E::Bin(op, Box::new(l), Box::new(r))),
-            ]
-        })
-    }
-
-    fn expr_toks() -> impl Strategy<Value = Tokens> {
-        expr().prop_map(|e| {
-            let mut out = Vec::new();
-            expr_tokens(&e, 0, &mut out);
-            out
-        })
-    }
-
-    fn ty() -> impl Strategy<Value = Tokens> {
-        let named = prop_oneof![
-            prop::sample::select(vec!["int", "float", "Dataset", "Model", "list"])
-                .prop_map(|n| vec![t(n)]),
-            ident().prop_map(|ns| vec![ns, t("."), t("Kind")]),
-        ];
-        named.prop_recursive(2, 6, 1, |inner| {
-            prop_oneof![
-                inner.clone().prop_map(|mut ty| {
-                    let mut out = vec![t("list"), t("<")];
-                    out.append(&mut ty);
-                    out.push(t(">"));
-                    out
-                }),
-                inner.prop_map(|mut ty| {
-                    ty.push(t("?"));
-                    ty
-                }),
-            ]
-        })
-    }
-
-    /// `( items )` with commas and maybe a trailing comma.
-    fn parenthesized(items: Vec<Tokens>, trailing: bool, open: &str, close: &str) -> Tokens {
-        let mut out = vec![t(open)];
-        let n = items.len();
-        for (i, mut item) in items.into_iter().enumerate() {
-            out.append(&mut item);
-            if i + 1 < n || trailing {
-                out.push(t(","));
-            }
-        }
-        out.push(t(close));
-        out
-    }
-
-    fn params() -> impl Strategy<Value = Tokens> {
-        let param = (ident(), ty(), prop::option::of(expr_toks())).prop_map(|(n, mut ty, d)| {
-            let mut out = vec![n, t(":")];
-            out.append(&mut ty);
-            if let Some(mut d) = d {
-                out.push(t("="));
-                out.append(&mut d);
-            }
-            out
-        });
-        (prop::collection::vec(param, 0..5), any::<bool>())
-            .prop_map(|(ps, trailing)| parenthesized(ps, trailing, "(", ")"))
-    }
-
-    fn outputs() -> impl Strategy<Value = Tokens> {
-        let output = (ident(), ty()).prop_map(|(n, mut ty)| {
-            let mut out = vec![n, t(":")];
-            out.append(&mut ty);
-            out
-        });
-        (prop::collection::vec(output, 0..4), any::<bool>()).prop_map(|(os, trailing)| {
-            let mut out = vec![t("->")];
-            out.append(&mut parenthesized(os, trailing, "(", ")"));
-            out
-        })
-    }
-
-    fn attribute() -> impl Strategy<Value = Tokens> {
-        let simple = (ident(), expr_toks()).prop_map(|(n, mut e)| {
-            let mut out = vec![n, t("=")];
-            out.append(&mut e);
-            out
-        });
-        simple.prop_recursive(2, 8, 4, |inner| {
-            (ident(), prop::collection::vec((inner, any::<bool>()), 0..4)).prop_map(
-                |(n, entries)| {
-                    let mut out = vec![n, t("{")];
-                    for (mut entry, comma) in entries {
-                        out.append(&mut entry);
-                        if comma {
-                            out.push(t(","));
-                        }
-                    }
-                    out.push(t("}"));
-                    out
-                },
-            )
-        })
-    }
-
-    fn body() -> impl Strategy<Value = Tokens> {
-        let line = (
-            0usize..3,
-            prop::sample::select(vec![
-                "import os",
-                "x = ${a} + 1",
-                "// not a comment, ${b}",
-                "echo \"$${HOME}\"",
-                "",
-                "   ",
-            ]),
-        )
-            .prop_map(|(depth, code)| format!("{}{}", "  ".repeat(depth), code));
-        let inline = (
-            prop::collection::vec(line, 0..5),
-            0usize..8,
-            0usize..6,
-            any::<bool>(),
-        )
-            .prop_map(|(lines, indent, close_indent, one_line)| {
-                if one_line {
-                    return t("\"\"\" echo one \"\"\"");
-                }
-                let pad = " ".repeat(indent);
-                let mut text = String::from("\"\"\"\n");
-                for line in lines {
-                    if !line.trim().is_empty() {
-                        text.push_str(&pad);
-                    }
-                    text.push_str(&line);
-                    text.push('\n');
-                }
-                text.push_str(&" ".repeat(close_indent));
-                text.push_str("\"\"\"");
-                text
-            });
-        (
-            prop::sample::select(vec!["python", "shell"]),
-            prop_oneof![
-                3 => inline.prop_map(|b| vec![b]),
-                1 => Just(vec![t("file"), t("\"run.py\"")]),
-            ],
-        )
-            .prop_map(|(lang, mut source)| {
-                let mut out = vec![t(lang)];
-                out.append(&mut source);
-                out
-            })
-    }
-
-    fn stmt() -> impl Strategy<Value = Tokens> {
-        let arg = (ident(), expr_toks()).prop_map(|(n, mut e)| {
-            let mut out = vec![n, t(":")];
-            out.append(&mut e);
-            out
-        });
-        let step = (
-            ident(),
-            prop::option::of(ident()),
-            ident(),
-            prop::collection::vec(arg, 0..4),
-            any::<bool>(),
-            prop::collection::vec(ident(), 0..3),
-        )
-            .prop_map(|(name, ns, callee, args, trailing, after)| {
-                let mut out = vec![t("step"), name, t("=")];
-                if let Some(ns) = ns {
-                    out.push(ns);
-                    out.push(t("."));
-                }
-                out.push(callee);
-                out.append(&mut parenthesized(args, trailing, "(", ")"));
-                if !after.is_empty() {
-                    out.push(t("after"));
-                    for (i, a) in after.into_iter().enumerate() {
-                        if i > 0 {
-                            out.push(t(","));
-                        }
-                        out.push(a);
-                    }
-                }
-                out
-            });
-        let output = (ident(), expr_toks()).prop_map(|(n, mut e)| {
-            let mut out = vec![t("output"), n, t("=")];
-            out.append(&mut e);
-            out
-        });
-        let leaf = prop_oneof![3 => step, 1 => output];
-        leaf.prop_recursive(3, 24, 5, |inner| {
-            let block = prop::collection::vec(inner, 0..4).prop_map(|stmts| {
-                let mut out = vec![t("{")];
-                for mut s in stmts {
-                    out.append(&mut s);
-                }
-                out.push(t("}"));
-                out
-            });
-            prop_oneof![
-                (ident(), expr_toks(), block.clone()).prop_map(|(v, mut e, mut b)| {
-                    let mut out = vec![t("for"), v, t("in")];
-                    out.append(&mut e);
-                    out.append(&mut b);
-                    out
-                }),
-                (
-                    expr_toks(),
-                    block.clone(),
-                    prop::option::of(block.clone()),
-                    prop::option::of((expr_toks(), block.clone()))
-                )
-                    .prop_map(|(mut c, mut b, else_block, else_if)| {
-                        let mut out = vec![t("if")];
-                        out.append(&mut c);
-                        out.append(&mut b);
-                        if let Some((mut c2, mut b2)) = else_if {
-                            out.push(t("else"));
-                            out.push(t("if"));
-                            out.append(&mut c2);
-                            out.append(&mut b2);
-                        }
-                        if let Some(mut e) = else_block {
-                            out.push(t("else"));
-                            out.append(&mut e);
-                        }
-                        out
-                    }),
-            ]
-        })
-    }
-
-    fn item() -> impl Strategy<Value = Tokens> {
-        let import = (
-            prop::sample::select(vec!["\"ops.mlf\"", "\"../io.mlf\""]),
-            prop::option::of(ident()),
-        )
-            .prop_map(|(path, alias)| {
-                let mut out = vec![t("import"), t(path)];
-                if let Some(alias) = alias {
-                    out.push(t("as"));
-                    out.push(alias);
-                }
-                out
-            });
-        let artifact = (ident(), prop::option::of(ty())).prop_map(|(n, base)| {
-            let mut out = vec![t("artifact"), n];
-            if let Some(mut base) = base {
-                out.push(t(":"));
-                out.append(&mut base);
-            }
-            out
-        });
-        let op_member = prop_oneof![attribute(), body()];
-        let op = (
-            ident(),
-            params(),
-            prop::option::of(outputs()),
-            prop::collection::vec(op_member, 0..4),
-        )
-            .prop_map(|(n, mut ps, os, members)| {
-                let mut out = vec![t("op"), n];
-                out.append(&mut ps);
-                if let Some(mut os) = os {
-                    out.append(&mut os);
-                }
-                out.push(t("{"));
-                for mut m in members {
-                    out.append(&mut m);
-                }
-                out.push(t("}"));
-                out
-            });
-        let pipeline_member = prop_oneof![1 => attribute(), 3 => stmt()];
-        let pipeline = (
-            ident(),
-            params(),
-            prop::option::of(outputs()),
-            prop::collection::vec(pipeline_member, 0..7),
-        )
-            .prop_map(|(n, mut ps, os, members)| {
-                let mut out = vec![t("pipeline"), n];
-                out.append(&mut ps);
-                if let Some(mut os) = os {
-                    out.append(&mut os);
-                }
-                out.push(t("{"));
-                for mut m in members {
-                    out.append(&mut m);
-                }
-                out.push(t("}"));
-                out
-            });
-        prop_oneof![1 => import, 1 => artifact, 2 => op, 3 => pipeline]
-    }
-
-    pub fn file() -> impl Strategy<Value = Tokens> {
-        prop::collection::vec(item(), 0..5).prop_map(|items| items.concat())
+    for construct in [
+        "record ",
+        "op ",
+        "pipeline ",
+        "artifact ",
+        "import ",
+        "python def \"\"\"",
+        "shell ",
+        "secret ( ",
+        "uses = [",
+        "requires = [",
+        "interpreter = ",
+        "env { ",
+        "start_date = ",
+        "catchup = ",
+        "tags = [",
+        "owner = ",
+        "for ",
+        " , ",
+        " in zip ( ",
+        " in range ( ",
+        "present ( ",
+        "[ - ",
+        " . ",
+        "dict < ",
+        ": { ",
+        "\" : ",
+        "else if ",
+    ] {
+        assert!(
+            seen.contains(construct),
+            "no generated program has `{construct}`"
+        );
     }
 }

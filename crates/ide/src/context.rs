@@ -26,6 +26,8 @@ pub(crate) enum FrameKind {
     AttrBlock,
     /// `( … )` of a step's call.
     Call,
+    /// `{ … }` of a record or dict literal, in an expression.
+    Literal,
     Paren,
     List,
     /// `list< … >` in a type.
@@ -120,11 +122,20 @@ fn frame(kind: FrameKind, open: Option<usize>, start: usize) -> Frame {
     Frame { kind, open, start }
 }
 
-/// The first `{` at or after `from` and before `to`.
+/// The first `{` at or after `from` and before `to` outside parentheses (a param's default
+/// may hold braces of its own).
 fn first_brace(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut depth = 0usize;
     lex_range(text, from, to)
         .into_iter()
-        .find(|t| t.kind == TK::LBrace)
+        .find(|t| {
+            match t.kind {
+                TK::LParen => depth += 1,
+                TK::RParen => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            t.kind == TK::LBrace && depth == 0
+        })
         .map(|t| t.span.start as usize)
 }
 
@@ -274,6 +285,17 @@ fn step(scan: &mut Scan<'_>, i: usize) {
                     _ => FrameKind::Block,
                 },
                 FrameKind::OpBody | FrameKind::AttrBlock => FrameKind::AttrBlock,
+                FrameKind::Call
+                | FrameKind::Paren
+                | FrameKind::List
+                | FrameKind::Params
+                | FrameKind::Literal => FrameKind::Literal,
+                // `output x = {…}`
+                FrameKind::PipeBody | FrameKind::Block
+                    if i > 0 && scan.toks[i - 1].kind == TK::Assign =>
+                {
+                    FrameKind::Literal
+                }
                 _ => FrameKind::Block,
             };
             scan.frames.push(frame(kind, Some(i), i + 1));
@@ -299,7 +321,11 @@ fn step(scan: &mut Scan<'_>, i: usize) {
         TK::RBrace => close(scan, i, |k| {
             matches!(
                 k,
-                FrameKind::OpBody | FrameKind::PipeBody | FrameKind::Block | FrameKind::AttrBlock
+                FrameKind::OpBody
+                    | FrameKind::PipeBody
+                    | FrameKind::Block
+                    | FrameKind::AttrBlock
+                    | FrameKind::Literal
             )
         }),
         TK::RBracket => close(scan, i, |k| k == FrameKind::List),
@@ -394,6 +420,27 @@ impl<'a> Scan<'a> {
                     && matches!(self.tok_text(t), "step" | "output" | "for" | "if" | "else"))
         });
         (!ended).then(|| self.tok_text(&self.toks[at]))
+    }
+
+    /// The names written as `name:` at the innermost frame's own depth before the offset.
+    pub(crate) fn names_given(&self) -> Vec<&'a str> {
+        let mut depth = 0usize;
+        let mut names = Vec::new();
+        let tail = self.tail();
+        for (i, tok) in tail.iter().enumerate() {
+            match tok.kind {
+                TK::LParen | TK::LBracket | TK::LBrace => depth += 1,
+                TK::RParen | TK::RBracket | TK::RBrace => depth = depth.saturating_sub(1),
+                TK::Ident if depth == 0 => {
+                    let starts = i == 0 || tail[i - 1].kind == TK::Comma;
+                    if starts && tail.get(i + 1).is_some_and(|t| t.kind == TK::Colon) {
+                        names.push(self.tok_text(tok));
+                    }
+                }
+                _ => {}
+            }
+        }
+        names
     }
 
     /// Names of the steps the scan went past.

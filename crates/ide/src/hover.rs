@@ -11,8 +11,10 @@ use mlforge_syntax::Span;
 
 use crate::base::{clamp, slice, text, TK};
 use crate::completion::output_doc;
-use crate::context::tokens_around;
+use crate::context::{scan, tokens_around, FrameKind};
 use crate::defs::{occurrence_at, path_target, Def, ItemKind};
+use crate::expected::expected_type;
+use crate::records::{as_record, record_decl};
 use crate::render::{
     attribute_doc, builtin_type_doc, code_block, item_signature, keyword_doc, param_text, with_doc,
 };
@@ -34,6 +36,14 @@ pub(crate) fn hover(db: &dyn Db, file: SourceFile, offset: usize) -> Option<Hove
     let i = i?;
     let tok = toks[i];
     let word = slice(text, tok.span);
+    if tok.kind == TK::Ident && toks.get(i + 1).is_some_and(|t| t.kind == TK::Colon) {
+        if let Some(markdown) = literal_field(db, file, tok.span, word) {
+            return Some(Hover {
+                markdown,
+                span: tok.span,
+            });
+        }
+    }
     if tok.kind == TK::Ident {
         if let Some(markdown) = broken_text_hover(db, file, &toks, i, word) {
             return Some(Hover {
@@ -57,6 +67,27 @@ pub(crate) fn hover(db: &dyn Db, file: SourceFile, offset: usize) -> Option<Hove
         markdown,
         span: tok.span,
     })
+}
+
+/// `name` in `{name: …}`, a record literal typed from context: the field as declared.
+fn literal_field(db: &dyn Db, file: SourceFile, at: Span, name: &str) -> Option<String> {
+    let scan = scan(db, file, at.start as usize);
+    let k = scan.frames.len().checked_sub(1)?;
+    if scan.frames[k].kind != FrameKind::Literal {
+        return None;
+    }
+    let ty = expected_type(db, file, &scan, k)?;
+    let record = as_record(&ty)?;
+    let field = record_decl(db, record)?
+        .fields
+        .iter()
+        .find(|f| f.name.text == name)?;
+    let md = code_block(&format!(
+        "{}  // field of {}",
+        param_text(text(db, record.file), field),
+        record.name
+    ));
+    Some(with_doc(md, field.doc.as_deref()))
 }
 
 fn describe(db: &dyn Db, file: SourceFile, def: &Def, at: Span) -> Option<String> {

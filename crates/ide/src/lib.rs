@@ -19,6 +19,7 @@ mod catalog;
 mod completion;
 mod context;
 mod defs;
+mod expected;
 mod graph_edit;
 mod highlight;
 mod hover;
@@ -26,6 +27,7 @@ mod imports;
 mod inlay;
 mod lenses;
 mod nav;
+mod records;
 mod render;
 mod scope;
 mod signature_help;
@@ -80,6 +82,8 @@ pub enum CompletionKind {
     Output,
     /// A field of a record value.
     Field,
+    /// A key of a dict value.
+    Key,
     Param,
     Argument,
     Type,
@@ -118,6 +122,8 @@ pub struct SignatureHelp {
     pub label: String,
     /// Each input's name and the byte range of `name: type` in `label`.
     pub params: Vec<(String, Range<usize>)>,
+    /// Per param, in order: what to show beside it (a record-typed param's fields).
+    pub param_docs: Vec<Option<String>>,
     pub active_param: Option<usize>,
     pub documentation: Option<String>,
 }
@@ -126,6 +132,17 @@ pub struct SignatureHelp {
 pub struct InlayHint {
     pub offset: usize,
     pub label: String,
+    pub kind: InlayKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InlayKind {
+    /// `: T` after a name.
+    Type,
+    /// The record a literal typed from context stands for, before its `{`.
+    RecordName,
+    /// The fields a record literal leaves to their defaults, after its last field.
+    Defaults,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

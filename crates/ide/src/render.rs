@@ -4,10 +4,12 @@ use std::ops::Range;
 
 use mlforge_analysis::items::{find_item, ItemKey};
 use mlforge_analysis::pipeline::analyze_pipeline;
+use mlforge_analysis::types::RecordTy;
 use mlforge_analysis::{Db, SourceFile};
 use mlforge_syntax::ast::{self, Item};
 
 use crate::base::{slice, text};
+use crate::records::record_decl;
 
 /// `name(a: T, b: U = 1) -> (out: V)` for an op or pipeline, with the range of each input in
 /// the label.
@@ -61,15 +63,7 @@ pub(crate) fn item_signature(db: &dyn Db, file: SourceFile, name: &str) -> Optio
             _ => return None,
         };
     let mut label = format!("{name}(");
-    let mut ranges = Vec::new();
-    for (i, param) in params.iter().enumerate() {
-        if i > 0 {
-            label.push_str(", ");
-        }
-        let start = label.len();
-        label.push_str(&param_text(text, param));
-        ranges.push((param.name.text.to_string(), start..label.len()));
-    }
+    let ranges = push_params(&mut label, text, params);
     label.push(')');
     if !outputs.is_empty() {
         label.push_str(" -> (");
@@ -83,6 +77,44 @@ pub(crate) fn item_signature(db: &dyn Db, file: SourceFile, name: &str) -> Optio
         params: ranges,
         doc,
     })
+}
+
+/// `Opts { size: float, tags: list<string> = [] }`: a record as a signature whose params are
+/// its fields, for the literal being typed.
+pub(crate) fn record_signature(db: &dyn Db, record: &RecordTy) -> Option<SigText> {
+    let decl = record_decl(db, record)?;
+    let mut label = format!("{} {{", record.name);
+    let mut params = Vec::new();
+    if !decl.fields.is_empty() {
+        label.push(' ');
+        params = push_params(&mut label, text(db, record.file), &decl.fields);
+        label.push(' ');
+    }
+    label.push('}');
+    Some(SigText {
+        keyword: "record",
+        label,
+        params,
+        doc: decl.doc.clone(),
+    })
+}
+
+/// Appends `a: T, b: U = 1` to `label`, with the range of each in it.
+fn push_params(
+    label: &mut String,
+    text: &str,
+    params: &[ast::Param],
+) -> Vec<(String, Range<usize>)> {
+    let mut ranges = Vec::with_capacity(params.len());
+    for (i, param) in params.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
+        }
+        let start = label.len();
+        label.push_str(&param_text(text, param));
+        ranges.push((param.name.text.to_string(), start..label.len()));
+    }
+    ranges
 }
 
 /// `name: T` or `name: T = default`, as written.

@@ -1,13 +1,16 @@
-//! Signature help inside a step's call.
+//! Signature help inside a step's call, and inside a record literal (its fields as the
+//! params, like a call's).
 
-use mlforge_analysis::items::resolve_callee;
+use mlforge_analysis::signature::callee_signature;
+use mlforge_analysis::types::Ty;
 use mlforge_analysis::{Db, SourceFile};
-use mlforge_syntax::ast;
-use mlforge_syntax::Span;
 
 use crate::base::{clamp, slice, text, word_at, TK};
-use crate::context::{call_callee, scan, FrameKind};
-use crate::render::item_signature;
+use crate::completion::resolve_written_callee;
+use crate::context::{call_callee, scan, Frame, FrameKind, Scan};
+use crate::expected::expected_type;
+use crate::records::{as_record, element_type};
+use crate::render::{item_signature, record_signature, SigText};
 use crate::SignatureHelp;
 
 pub(crate) fn signature_help(
@@ -19,31 +22,81 @@ pub(crate) fn signature_help(
     let offset = clamp(text, offset);
     let word = word_at(text, offset);
     let scan = scan(db, file, word.start as usize);
-    // The innermost call, through any brackets inside its arguments.
-    let frame = *scan
-        .frames
+    let (sig, frame, types) = innermost(db, file, &scan)?;
+    let typed = &text[word.start as usize..offset];
+    let wanted = match current_name(&scan, &frame) {
+        Some(name) => Some(name),
+        None if !typed.is_empty() => sig
+            .params
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .find(|n| n.starts_with(typed)),
+        None => None,
+    };
+    let active_param = wanted.and_then(|w| sig.params.iter().position(|(n, _)| n == w));
+    // A record-typed param reads better with the record's fields beside it.
+    let param_docs = types
         .iter()
+        .map(|ty| {
+            let ty = ty.as_ref()?;
+            let elem = element_type(ty);
+            let record = as_record(ty).or_else(|| as_record(elem.as_ref()?))?;
+            Some(record_signature(db, record)?.label)
+        })
+        .collect();
+    let SigText {
+        label, params, doc, ..
+    } = sig;
+    Some(SignatureHelp {
+        label,
+        params,
+        param_docs,
+        active_param,
+        documentation: doc,
+    })
+}
+
+/// The innermost call, or record literal typed from context, around the scan's end (through
+/// any other brackets inside it): its signature, its frame, and its params' types.
+fn innermost(
+    db: &dyn Db,
+    file: SourceFile,
+    scan: &Scan<'_>,
+) -> Option<(SigText, Frame, Vec<Option<Ty>>)> {
+    scan.frames
+        .iter()
+        .enumerate()
         .rev()
-        .find(|f| !matches!(f.kind, FrameKind::Paren | FrameKind::List))?;
-    if frame.kind != FrameKind::Call {
-        return None;
-    }
-    let (namespace, name, _) = call_callee(&scan, &frame)?;
-    let name_of = |text: &str| ast::Name {
-        text: text.into(),
-        span: Span::default(),
-    };
-    let callee = ast::Callee {
-        namespace: namespace.map(name_of),
-        name: name_of(name),
-        span: Span::default(),
-    };
-    let target = resolve_callee(db, file, &callee).ok()?;
-    let sig = item_signature(db, target.file, &target.name)?;
-    // The argument the offset is in: the name after the last separator at the call's depth.
+        .find_map(|(k, frame)| match frame.kind {
+            FrameKind::Paren | FrameKind::List => None,
+            FrameKind::Literal => {
+                let ty = expected_type(db, file, scan, k)?;
+                let record = as_record(&ty)?;
+                let types = record.fields.iter().map(|f| Some(f.ty.clone())).collect();
+                Some(Some((record_signature(db, record)?, *frame, types)))
+            }
+            FrameKind::Call => {
+                let (namespace, name, _) = call_callee(scan, frame)?;
+                let target = resolve_written_callee(db, file, namespace, name)?;
+                let sig = item_signature(db, target.file, &target.name)?;
+                let inputs = callee_signature(db, &target);
+                let types = sig
+                    .params
+                    .iter()
+                    .map(|(n, _)| Some(inputs?.input(n)?.ty.clone()))
+                    .collect();
+                Some(Some((sig, *frame, types)))
+            }
+            _ => Some(None),
+        })?
+}
+
+/// The name of the argument or field the scan ends in: the name after the last separator at
+/// the frame's own depth, when it was written.
+fn current_name<'a>(scan: &Scan<'a>, frame: &Frame) -> Option<&'a str> {
     let open = frame.open?;
     let mut depth = 0usize;
-    let mut current: Option<&str> = None;
+    let mut current = None;
     let mut at_name = true;
     for tok in &scan.toks[open + 1..scan.end] {
         match tok.kind {
@@ -54,28 +107,12 @@ pub(crate) fn signature_help(
                 at_name = true;
             }
             TK::Ident if depth == 0 && at_name => {
-                current = Some(slice(text, tok.span));
+                current = Some(slice(scan.text, tok.span));
                 at_name = false;
             }
             _ if depth == 0 => at_name = false,
             _ => {}
         }
     }
-    let typed = &text[word.start as usize..offset];
-    let wanted = match current {
-        Some(name) => Some(name),
-        None if !typed.is_empty() => sig
-            .params
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .find(|n| n.starts_with(typed)),
-        None => None,
-    };
-    let active_param = wanted.and_then(|w| sig.params.iter().position(|(n, _)| n == w));
-    Some(SignatureHelp {
-        label: sig.label,
-        params: sig.params,
-        active_param,
-        documentation: sig.doc,
-    })
+    current
 }

@@ -269,7 +269,8 @@ pub fn signature_help(
     let parameters = help
         .params
         .iter()
-        .map(|(name, range)| {
+        .zip(&help.param_docs)
+        .map(|((name, range), doc)| {
             let in_label = label.get(range.clone());
             let param_label = match in_label {
                 Some(_) if snap.config.label_offsets => lsp::ParameterLabel::LabelOffsets([
@@ -281,7 +282,7 @@ pub fn signature_help(
             };
             lsp::ParameterInformation {
                 label: param_label,
-                documentation: None,
+                documentation: doc.clone().map(lsp::Documentation::String),
             }
         })
         .collect();
@@ -308,15 +309,23 @@ pub fn inlay_hints(
     let span = span_of(&doc, params.range, snap);
     let hints = ide::inlay_hints(&snap.db, doc.file, span)
         .into_iter()
-        .map(|hint| lsp::InlayHint {
-            position: position::position(&doc.rope, hint.offset, snap.config.encoding),
-            label: lsp::InlayHintLabel::String(hint.label),
-            kind: Some(lsp::InlayHintKind::TYPE),
-            text_edits: None,
-            tooltip: None,
-            padding_left: Some(true),
-            padding_right: None,
-            data: None,
+        .map(|hint| {
+            // `: T` keeps a space from its name; `Opts` one from its `{`; defaults none.
+            let (kind, left, right) = match hint.kind {
+                ide::InlayKind::Type => (lsp::InlayHintKind::TYPE, Some(true), None),
+                ide::InlayKind::RecordName => (lsp::InlayHintKind::TYPE, None, Some(true)),
+                ide::InlayKind::Defaults => (lsp::InlayHintKind::PARAMETER, None, None),
+            };
+            lsp::InlayHint {
+                position: position::position(&doc.rope, hint.offset, snap.config.encoding),
+                label: lsp::InlayHintLabel::String(hint.label),
+                kind: Some(kind),
+                text_edits: None,
+                tooltip: None,
+                padding_left: left,
+                padding_right: right,
+                data: None,
+            }
         })
         .collect();
     Ok(Some(hints))

@@ -484,7 +484,7 @@ fn capabilities(config: &Config) -> lsp::ServerCapabilities {
         completion_provider: Some(CompletionOptions {
             resolve_provider: Some(false),
             trigger_characters: Some(
-                [".", ":", "{", "\"", "/", "(", ","]
+                [".", ":", "{", "\"", "/", "(", ",", "["]
                     .iter()
                     .map(|s| s.to_string())
                     .collect(),
@@ -493,7 +493,8 @@ fn capabilities(config: &Config) -> lsp::ServerCapabilities {
         }),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         signature_help_provider: Some(SignatureHelpOptions {
-            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            // `{` opens a record literal, whose fields are shown like a call's params.
+            trigger_characters: Some(vec!["(".into(), ",".into(), "{".into()]),
             retrigger_characters: Some(vec![",".into()]),
             work_done_progress_options: Default::default(),
         }),

@@ -194,6 +194,7 @@ pub fn completion_kind(kind: ide::CompletionKind) -> lsp::CompletionItemKind {
         K::Step => lsp::CompletionItemKind::VARIABLE,
         K::Output => lsp::CompletionItemKind::FIELD,
         K::Field => lsp::CompletionItemKind::FIELD,
+        K::Key => lsp::CompletionItemKind::VALUE,
         K::Param => lsp::CompletionItemKind::VARIABLE,
         K::Argument => lsp::CompletionItemKind::PROPERTY,
         K::Type => lsp::CompletionItemKind::TYPE_PARAMETER,

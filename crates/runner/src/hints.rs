@@ -47,10 +47,34 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The entry of an op's `uses` that is the module `module` (`…/helpers.py` or a folder
+/// `…/helpers/`), if any.
+fn used_module<'a>(module: &str, uses: &'a [String]) -> Option<&'a str> {
+    uses.iter().map(String::as_str).find(|used| {
+        let path = Path::new(used.trim_end_matches('/'));
+        let stem = match path.extension() {
+            Some(ext) if ext == "py" => path.file_stem(),
+            Some(_) => None,
+            None => path.file_name(),
+        };
+        stem.is_some_and(|s| s == module)
+    })
+}
+
 /// The hint for a failed step whose log ends in a `ModuleNotFoundError`, given the
-/// interpreter the run used for python bodies. One paragraph, or `None`.
-pub fn missing_module_hint(log_tail: &[String], python: &str) -> Option<String> {
+/// interpreter the run used for python bodies and the step's op's `uses`. One paragraph,
+/// or `None`. A module the op `uses` is the project's own code, which no `pip install`
+/// provides: it is outside the folders bodies import from.
+pub fn missing_module_hint(log_tail: &[String], python: &str, uses: &[String]) -> Option<String> {
     let module = missing_module(log_tail)?;
+    if let Some(used) = used_module(&module, uses) {
+        return Some(format!(
+            "the module `{module}` is the project's own {used} (in the op's `uses`), but python \
+             bodies import only from the project root (the folder of the nearest mlforge.toml, \
+             else the .mlf file's folder) and the .mlf file's folder; put an mlforge.toml in a \
+             folder that holds it, or move it beside the .mlf file"
+        ));
+    }
     let package = package_of(&module);
     let shown = match on_path(python) {
         Some(path) if path != Path::new(python) => format!("{python} ({})", path.display()),
@@ -94,13 +118,13 @@ mod tests {
         ] {
             assert_eq!(missing_module(&lines(tail)), None, "{tail}");
         }
-        assert_eq!(missing_module_hint(&[], "python3"), None);
+        assert_eq!(missing_module_hint(&[], "python3", &[]), None);
     }
 
     #[test]
     fn the_hint_names_the_interpreter_the_package_and_the_choices() {
         let tail = lines("ModuleNotFoundError: No module named 'sklearn'");
-        let hint = missing_module_hint(&tail, "/opt/py/bin/python").unwrap();
+        let hint = missing_module_hint(&tail, "/opt/py/bin/python", &[]).unwrap();
         assert!(hint.contains("`sklearn` is not installed"), "{hint}");
         assert!(hint.contains("ran the step, /opt/py/bin/python;"), "{hint}");
         assert!(
@@ -115,7 +139,24 @@ mod tests {
     #[test]
     fn a_bare_name_is_shown_with_where_it_was_found() {
         let tail = lines("ModuleNotFoundError: No module named 'pandas'");
-        let hint = missing_module_hint(&tail, "sh").unwrap();
+        let hint = missing_module_hint(&tail, "sh", &[]).unwrap();
         assert!(hint.contains("ran the step, sh (/"), "{hint}");
+    }
+
+    #[test]
+    fn a_module_the_op_uses_is_not_something_to_install() {
+        let tail = lines("ModuleNotFoundError: No module named 'helpers'");
+        for used in ["/p/../helpers.py", "/p/src/helpers/", "/p/helpers"] {
+            let uses = ["/p/data.csv".to_string(), used.to_string()];
+            let hint = missing_module_hint(&tail, "python3", &uses).unwrap();
+            assert!(
+                hint.contains(&format!("project's own {used} (in the op's `uses`)")),
+                "{hint}"
+            );
+            assert!(!hint.contains("pip install"), "{hint}");
+        }
+        let other = ["/p/helpers.txt".to_string(), "/p/helpers_v2.py".to_string()];
+        let hint = missing_module_hint(&tail, "python3", &other).unwrap();
+        assert!(hint.contains("python3 -m pip install helpers"), "{hint}");
     }
 }

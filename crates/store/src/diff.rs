@@ -123,18 +123,47 @@ fn describe_object_changes(before: &str, now: &str, shown: fn(&str) -> &str) -> 
             }
         }
     };
-    let mut names: Vec<&String> = before.keys().chain(now.keys()).collect();
+    let mut parts = Vec::new();
+    for name in key_union(&before, &now) {
+        let (was, is) = (before.get(name), now.get(name));
+        if was != is {
+            describe_value_change(shown(name), was, is, &short, &mut parts);
+        }
+    }
+    parts.join(", ")
+}
+
+fn key_union<'a, V>(a: &'a BTreeMap<String, V>, b: &'a BTreeMap<String, V>) -> Vec<&'a String> {
+    let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
     names.sort();
     names.dedup();
-    let parts: Vec<String> = names
-        .into_iter()
-        .filter(|n| before.get(*n) != now.get(*n))
-        .map(|n| {
-            let (was, is) = (short(before.get(n)), short(now.get(n)));
-            format!("{}: {was} → {is}", shown(n))
-        })
-        .collect();
-    parts.join(", ")
+    names
+}
+
+/// One `name: was → is` per changed value; a record or dict that changed is described by
+/// the fields that changed (`opts.test_size: 0.2 → 0.3`), since the start of its JSON,
+/// cut short, would often read the same on both sides.
+fn describe_value_change(
+    name: &str,
+    was: Option<&serde_json::Value>,
+    is: Option<&serde_json::Value>,
+    short: &dyn Fn(Option<&serde_json::Value>) -> String,
+    parts: &mut Vec<String>,
+) {
+    if let (Some(serde_json::Value::Object(a)), Some(serde_json::Value::Object(b))) = (was, is) {
+        let (a, b): (BTreeMap<_, _>, BTreeMap<_, _>) = (
+            a.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            b.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        );
+        for field in key_union(&a, &b) {
+            let (was, is) = (a.get(field).copied(), b.get(field).copied());
+            if was != is {
+                describe_value_change(&format!("{name}.{field}"), was, is, short, parts);
+            }
+        }
+        return;
+    }
+    parts.push(format!("{name}: {} → {}", short(was), short(is)));
 }
 
 /// How a step instance compares between runs A and B.
@@ -313,6 +342,34 @@ mod tests {
             cached_from: None,
             log_path: None,
         }
+    }
+
+    #[test]
+    fn a_changed_record_is_described_by_the_fields_that_changed() {
+        // The record's JSON cut short would read the same on both sides.
+        let features = r#"["engines","passenger_capacity","crew","d_check_complete"]"#;
+        let before = format!(
+            r#"{{"opts": {{"features": {features}, "test_size": 0.2, "nested": {{"a": 1}}}}, "n": 1}}"#
+        );
+        let now = format!(
+            r#"{{"opts": {{"features": {features}, "test_size": 0.3, "nested": {{"a": 2, "b": 3}}}}, "n": 1}}"#
+        );
+        let found = changes(&key("k1", "c", &before), &key("k2", "c", &now));
+        assert_eq!(
+            found,
+            [Change {
+                part: ChangePart::Param,
+                detail:
+                    "opts.nested.a: 1 → 2, opts.nested.b: (none) → 3, opts.test_size: 0.2 → 0.3"
+                        .into(),
+            }]
+        );
+        // A record that appears or goes is shown whole.
+        let found = changes(
+            &key("k1", "c", "{}"),
+            &key("k2", "c", r#"{"opts": {"a": 1}}"#),
+        );
+        assert_eq!(found[0].detail, r#"opts: (none) → {"a":1}"#);
     }
 
     #[test]

@@ -33,6 +33,21 @@ impl<'a> Checker<'a> {
                     } else {
                         self.step_index.insert(&step.name.text, self.steps.len());
                     }
+                    // Names resolve to steps first, so `train.seed` would read an output of
+                    // the step `train`, and the param would look unused.
+                    if let Some((param, _)) = self.params.get(step.name.text.as_str()) {
+                        self.sink.twice(
+                            Code::ShadowedParam,
+                            step.name.span,
+                            format!(
+                                "the step `{}` hides the param of the same name: in this pipeline `{}` means the step",
+                                step.name.text, step.name.text
+                            ),
+                            param.name.span,
+                            "the param is declared here",
+                            "rename the step",
+                        );
+                    }
                     self.graph
                         .add_step(&step.name, step.span, self.path.last().copied());
                     self.steps.push(StepEntry {

@@ -1,4 +1,5 @@
-//! Warnings: W0101 unused param, W0102 unused step, W0105 a loop variable shadowing a param.
+//! Warnings: W0101 unused param, W0102 unused step, W0105 a loop variable or a step shadowing
+//! a param.
 
 use crate::support::check_with_ops;
 
@@ -53,6 +54,20 @@ pipeline p(data: Dataset, c: float = 0.1, cs: list<float> = [1.0]) {
   //  ^ W0105
     step fit = train(data: data, c: c)
   }
+}
+"#,
+    );
+}
+
+#[test]
+fn w0105_a_step_named_like_a_param() {
+    // The name means the step everywhere, so nothing can read the param.
+    check_with_ops(
+        r#"
+pipeline p(data: Dataset, fit: float = 0.1) {
+  //                      ^^^ W0101
+  step fit = train(data: data)
+  //   ^^^ W0105
 }
 "#,
     );

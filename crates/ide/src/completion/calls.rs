@@ -5,7 +5,7 @@ use mlforge_analysis::{Db, SourceFile};
 use mlforge_syntax::ast::{self, Item, Stmt};
 use mlforge_syntax::Span;
 
-use crate::base::{slice, text, TK};
+use crate::base::{slice, text};
 use crate::context::{call_callee, Scan};
 use crate::render::{item_signature, param_text};
 use crate::scope::{item_at, pipeline_at};
@@ -112,20 +112,7 @@ pub(super) fn arg_names(
             given.extend(step.args.iter().map(|a| a.name.text.to_string()));
         }
     }
-    let tail = scan.tail();
-    for w in tail.windows(3) {
-        if matches!(w[0].kind, TK::LParen | TK::Comma)
-            && w[1].kind == TK::Ident
-            && w[2].kind == TK::Colon
-        {
-            given.push(scan.tok_text(&w[1]).to_string());
-        }
-    }
-    if let Some(first) = tail.first() {
-        if first.kind == TK::Ident && tail.get(1).is_some_and(|t| t.kind == TK::Colon) {
-            given.push(scan.tok_text(first).to_string());
-        }
-    }
+    given.extend(scan.names_given().into_iter().map(str::to_string));
     let ttext = text(db, target.file);
     let typed = slice(scan.text, out.replace);
     for param in params {

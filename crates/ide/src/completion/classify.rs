@@ -35,6 +35,12 @@ pub(super) enum Ctx<'a> {
     },
     Expr,
     Field(&'a str),
+    /// A field name of the record literal the innermost frame opens.
+    LiteralField,
+    /// Right after the `[` of `base[`: a dict key or a list index.
+    Index {
+        frame: crate::context::Frame,
+    },
     Type {
         namespace: Option<&'a str>,
         kinds_only: bool,
@@ -130,6 +136,14 @@ pub(super) fn classify<'a>(scan: &Scan<'a>, word: Span) -> Ctx<'a> {
                 classify_expr(scan).unwrap_or(Ctx::Nothing)
             }
         }
+        FrameKind::Literal => {
+            if tail.is_empty() || scan.last_is(0, TK::Comma, None) {
+                Ctx::LiteralField
+            } else {
+                classify_expr(scan).unwrap_or(Ctx::Nothing)
+            }
+        }
+        FrameKind::List if tail.is_empty() && is_index(scan, &top) => Ctx::Index { frame: top },
         FrameKind::Paren | FrameKind::List => {
             if scan.last_is(0, TK::LParen, None)
                 || scan.last_is(0, TK::LBracket, None)
@@ -142,6 +156,18 @@ pub(super) fn classify<'a>(scan: &Scan<'a>, word: Span) -> Ctx<'a> {
         }
     }
 }
+/// Whether the `[` opening `frame` indexes the value before it (`xs[`, `d[`, `f(x)[`)
+/// rather than opening a list literal.
+pub(crate) fn is_index(scan: &Scan<'_>, frame: &crate::context::Frame) -> bool {
+    let Some(before) = frame.open.and_then(|o| o.checked_sub(1)) else {
+        return false;
+    };
+    matches!(
+        scan.toks[before].kind,
+        TK::Ident | TK::RBracket | TK::RParen | TK::RBrace
+    )
+}
+
 /// An expression position: after an operator, a `:` of an argument, or `name.`.
 pub(super) fn classify_expr<'a>(scan: &Scan<'a>) -> Option<Ctx<'a>> {
     let (kind, word) = scan.last(0)?;

@@ -6,6 +6,8 @@ mod calls;
 mod classify;
 mod declarations;
 mod expressions;
+mod keys;
+mod literals;
 mod out;
 mod paths;
 mod types;
@@ -26,6 +28,8 @@ use classify::{classify, Ctx};
 use declarations::{attr_entries, op_members, output_names, statements, top_level};
 pub(crate) use expressions::output_doc;
 use expressions::{expressions, fields, scanned_step_names, step_names};
+use keys::dict_keys;
+use literals::literal_fields;
 use out::Out;
 pub(crate) use paths::{path_completions, path_context};
 use types::types;
@@ -49,6 +53,7 @@ pub(crate) fn completions(
         if open && (tok.span.start as usize) < offset {
             return match tok.kind {
                 TK::Body => interpolations(db, file, offset, tok.span),
+                TK::Str => quoted_keys(db, file, offset, toks.clone(), &kinds, tok.span, config),
                 _ => Vec::new(),
             };
         }
@@ -70,6 +75,37 @@ pub(crate) fn completions(
         next_char: text[word.end as usize..].chars().next(),
     };
     build(db, file, offset, &scan, ctx, &mut out);
+    out.items
+}
+/// Inside the string of `d["…`: the dict's keys, replacing the string's text.
+fn quoted_keys(
+    db: &dyn Db,
+    file: SourceFile,
+    offset: usize,
+    toks: Vec<crate::base::Tok>,
+    kinds: &[crate::context::FrameKind],
+    string: mlforge_syntax::Span,
+    config: &CompletionConfig,
+) -> Vec<CompletionItem> {
+    let text = text(db, file);
+    let start = string.start as usize;
+    let scan = scan_tokens(text, toks, kinds, start);
+    let frame = scan.top();
+    let indexes = scan.tail().is_empty() && classify::is_index(&scan, &frame);
+    if !indexes {
+        return Vec::new();
+    }
+    // The key's text runs to the closing quote, when the line has one.
+    let rest = &text[offset..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let end = offset + line.find('"').unwrap_or(0);
+    let mut out = Out {
+        items: Vec::new(),
+        replace: mlforge_syntax::Span::new(start + 1, end),
+        config: *config,
+        next_char: None,
+    };
+    dict_keys(db, file, offset, &scan, &frame, true, &mut out);
     out.items
 }
 fn closed(token_text: &str, kind: TK) -> bool {
@@ -136,6 +172,11 @@ fn build(
         Ctx::ArgName { frame } => arg_names(db, file, offset, scan, &frame, out),
         Ctx::Expr => expressions(db, file, offset, scan, out),
         Ctx::Field(base) => fields(db, file, offset, scan, base, out),
+        Ctx::LiteralField => literal_fields(db, file, scan, out),
+        Ctx::Index { frame } => {
+            dict_keys(db, file, offset, scan, &frame, false, out);
+            expressions(db, file, offset, scan, out);
+        }
         Ctx::Type {
             namespace,
             kinds_only,

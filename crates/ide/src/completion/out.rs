@@ -48,6 +48,14 @@ impl Out {
         }
     }
 
+    /// Sets the last item's insert text as it is (never a snippet).
+    pub(super) fn set_plain_insert(&mut self, text: String) {
+        if let Some(item) = self.items.last_mut() {
+            item.insert_text = text;
+            item.is_snippet = false;
+        }
+    }
+
     pub(super) fn keyword(&mut self, word: &str, priority: u8) {
         self.add(
             word,

@@ -7,4 +7,5 @@ mod completion;
 mod features;
 mod hover;
 mod navigation;
+mod records;
 mod robustness;

@@ -153,6 +153,8 @@ fn insertion() -> impl Strategy<Value = String> {
         Just("for x in ".to_string()),
         Just("if ".to_string()),
         Just(", a: ".to_string()),
+        Just("{a: ".to_string()),
+        Just("[\"".to_string()),
         "[a-z_.:=(){}<>?\\[\\], \n\"]{1,8}",
     ]
 }

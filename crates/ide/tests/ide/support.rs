@@ -236,6 +236,9 @@ pub fn run(f: &Fixture) -> String {
                         "  {name}: {:?}{active}\n",
                         &s.label[range.clone()]
                     ));
+                    if let Some(doc) = &s.param_docs[i] {
+                        out.push_str(&format!("    = {doc}\n"));
+                    }
                 }
                 if let Some(doc) = s.documentation {
                     out.push_str(&format!("doc: {doc}\n"));

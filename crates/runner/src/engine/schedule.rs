@@ -134,8 +134,14 @@ impl<'a> Engine<'a> {
             Ok(value) => value,
             Err(EvalError::NotReady) => return,
             Err(EvalError::Fatal(message)) => {
+                // The block's id is internal; the user knows the loop by its place.
+                let (keyword, source) = match &definition {
+                    Block::For { source, .. } => ("for", source),
+                    Block::If { source, .. } => ("if", source),
+                };
                 self.fatal_error(RunError::Invalid(format!(
-                    "cannot evaluate block `{block}`: {message}"
+                    "cannot evaluate the `{keyword}` at {}:{}:{}: {message}",
+                    source.file, source.line, source.column
                 )));
                 return;
             }
@@ -214,7 +220,8 @@ impl<'a> Engine<'a> {
                             "cannot evaluate input `{}` of step `{}`: {message}",
                             binding.input, program_step.id
                         );
-                        self.fatal_error(RunError::Invalid(message));
+                        self.waiting[step].remove(path);
+                        self.record_unstartable(step, path, message);
                         return;
                     }
                 },
@@ -491,9 +498,9 @@ impl<'a> Engine<'a> {
                     element: element.clone(),
                     attempt,
                     error: error.clone(),
-                    log_path: log_path.clone(),
+                    log_path: Some(log_path.clone()),
                     log_tail: tail.clone(),
-                    work_dir: dir,
+                    work_dir: Some(dir),
                     python: op_python(&self.steps[step].op, &self.settings.python),
                 });
                 self.emit(Event::StepFailed {
@@ -503,7 +510,7 @@ impl<'a> Engine<'a> {
                     duration_ms: result.duration_ms,
                     error,
                     exit_code: result.exit_code,
-                    log_path: log_text,
+                    log_path: Some(log_text),
                     log_tail: tail,
                 });
                 self.failing = true;

@@ -1,6 +1,9 @@
 //! Inlay hints: the types of step outputs after step names, of loop variables, and of
 //! references whose type differs from the declared one (a list outside a `for`, optional
-//! outside an `if`).
+//! outside an `if`); and on record literals, the record and the defaults left out
+//! (`literals.rs`).
+
+mod literals;
 
 use mlforge_analysis::graph::{BlockKind, EdgeKind};
 use mlforge_analysis::items::ItemKey;
@@ -11,16 +14,17 @@ use mlforge_syntax::ast::{Item, Stmt};
 use mlforge_syntax::Span;
 
 use crate::base::tree;
-use crate::InlayHint;
+use crate::{InlayHint, InlayKind};
 
 pub(crate) fn inlay_hints(db: &dyn Db, file: SourceFile, range: Span) -> Vec<InlayHint> {
     let mut hints = Vec::new();
     let overlaps = |s: Span| s.start <= range.end && range.start <= s.end;
     for item in &tree(db, file).file.items {
-        let Item::Pipeline(p) = item else { continue };
-        if !overlaps(p.span) {
+        if !overlaps(item.span()) {
             continue;
         }
+        literals::literal_hints(db, file, item, range, &mut hints);
+        let Item::Pipeline(p) = item else { continue };
         let key = ItemKey::new(db, file, p.name.text.to_string());
         let graph = &analyze_pipeline(db, key).graph;
         let start = graph
@@ -41,6 +45,7 @@ pub(crate) fn inlay_hints(db: &dyn Db, file: SourceFile, range: Span) -> Vec<Inl
             hints.push(InlayHint {
                 offset: node.name_span.end as usize,
                 label: format!(": ({})", list.join(", ")),
+                kind: InlayKind::Type,
             });
         }
         for block in &graph.blocks {
@@ -50,6 +55,7 @@ pub(crate) fn inlay_hints(db: &dyn Db, file: SourceFile, range: Span) -> Vec<Inl
                         hints.push(InlayHint {
                             offset: var.end as usize,
                             label: format!(": {ty}"),
+                            kind: InlayKind::Type,
                         });
                     }
                 }
@@ -72,11 +78,12 @@ pub(crate) fn inlay_hints(db: &dyn Db, file: SourceFile, range: Span) -> Vec<Inl
                 hints.push(InlayHint {
                     offset: edge.span.end as usize,
                     label: format!(": {ty}"),
+                    kind: InlayKind::Type,
                 });
             }
         }
     }
-    hints.sort_by(|a, b| (a.offset, &a.label).cmp(&(b.offset, &b.label)));
+    hints.sort_by(|a, b| (a.offset, a.kind, &a.label).cmp(&(b.offset, b.kind, &b.label)));
     hints.dedup();
     hints
 }
