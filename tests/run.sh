@@ -156,6 +156,13 @@ venv_airflow="$(ensure_venv venv-airflow tests/export/airflow-requirements.txt)"
 echo "   $venv_airflow"
 export MLFORGE_AIRFLOW_PYTHON="$venv_airflow/bin/python"
 
+echo "== Kubeflow Pipelines SDK for the export checks (tests/export/kfp-requirements.txt)"
+# The strict protobuf parse of every KFP export and kfp.local runs compared with the runner
+# (crates/export/tests/kfp.rs); ~25 s to make.
+venv_kfp="$(ensure_venv venv-kfp tests/export/kfp-requirements.txt)"
+echo "   $venv_kfp"
+export MLFORGE_KFP_PYTHON="$venv_kfp/bin/python"
+
 echo "== cargo test"
 cargo test --workspace --locked
 

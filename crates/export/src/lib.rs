@@ -8,10 +8,12 @@
 
 mod airflow;
 mod error;
+pub mod kfp;
 pub mod names;
 pub mod plan;
 pub mod runtime;
 mod warnings;
+pub mod yaml;
 
 use std::path::PathBuf;
 
@@ -106,7 +108,7 @@ fn exporter(target: Target) -> Result<&'static dyn Exporter, ExportError> {
     match target {
         Target::Airflow => Ok(&airflow::Airflow),
 
-        Target::Kfp => Err(ExportError::NotBuilt(target.title())),
+        Target::Kfp => Ok(&kfp::Kfp),
 
         Target::Argo => Err(ExportError::NotBuilt(target.title())),
     }
