@@ -6,6 +6,7 @@ mod check;
 mod diff;
 mod error;
 mod explain;
+mod export;
 mod fmt;
 mod get;
 mod git;
@@ -57,6 +58,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Export a pipeline to an orchestrator: an Airflow DAG, a Kubeflow Pipelines spec or an
+    /// Argo Workflow. What the target cannot express is printed as a warning.
+    Export(export::ExportArgs),
     /// Compile a pipeline to the IR (JSON) that every back end consumes.
     Ir {
         /// The .mlf file that defines the pipeline.
@@ -168,6 +172,7 @@ fn main() -> ExitCode {
             | Command::Metrics(_)
             | Command::Lineage(_)
             | Command::Store(_)
+            | Command::Export(_)
     ) {
         if let Err(message) = settings::project() {
             eprintln!("error: {message}");
@@ -193,6 +198,7 @@ fn main() -> ExitCode {
         Command::Get(args) => get::run(&args),
         Command::Metrics(args) => metrics::run(&args),
         Command::Store(args) => upkeep::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Ir {
             file,
             pipeline,
