@@ -6,10 +6,12 @@
 //! express as [`ExportWarning`]s: nothing is dropped silently. Exports are deterministic:
 //! the same program gives the same bytes.
 
+pub mod argo;
 mod error;
 pub mod names;
 pub mod plan;
 mod warnings;
+pub(crate) mod yaml;
 
 use std::path::PathBuf;
 
@@ -106,7 +108,7 @@ fn exporter(target: Target) -> Result<&'static dyn Exporter, ExportError> {
 
         Target::Kfp => Err(ExportError::NotBuilt(target.title())),
 
-        Target::Argo => Err(ExportError::NotBuilt(target.title())),
+        Target::Argo => Ok(&argo::Argo),
     }
 }
 
