@@ -10,6 +10,7 @@ pub mod argo;
 mod error;
 pub mod names;
 pub mod plan;
+pub mod runtime;
 mod warnings;
 pub(crate) mod yaml;
 

@@ -25,7 +25,7 @@ pub mod params_file;
 pub mod preflight;
 mod provenance;
 pub mod publish;
-pub mod quote;
+pub use mlforge_body::quote;
 mod reaper;
 pub mod value;
 
