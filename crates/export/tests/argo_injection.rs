@@ -12,6 +12,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use argo_check::checked;
+use mlforge_export::runtime::task_spec;
 use mlforge_export::{export, ExportError, ExportOptions, Target};
 use serde_json::Value;
 
@@ -175,10 +176,11 @@ fn hostile_text_stays_inert_and_round_trips() {
         }
     }
 
-    // The user's text comes back unchanged from what the pods decode.
-    let op = &program.ops["echo"];
-    let mut bodies = 0;
-    let mut literals = Vec::new();
+    // The user's text comes back unchanged from what the pods decode: each step's task
+    // spec is the runtime's, value for value, and so are the literals and defaults.
+    let plan = mlforge_export::Plan::new(&program).unwrap();
+    let mut steps = Vec::new();
+    let mut values = Vec::new();
     let check_python = python_is_there();
     for (path, s) in &all {
         if !path.ends_with("script.source") {
@@ -189,50 +191,45 @@ fn hostile_text_stays_inert_and_round_trips() {
         }
         for json in script_json(s) {
             if let Some(task) = json.get("task") {
-                assert_eq!(task["body"]["text"], op.body.text.as_str());
-                assert_eq!(task["env"]["MODE"], "{{workflow.uid}} $(PATH) ${HOME} '''");
-                assert_eq!(
-                    task["inputs"][1]["default"],
-                    op.inputs[1]
-                        .default
-                        .as_ref()
-                        .map(|d| serde_json::to_value(d).unwrap())
-                        .unwrap()
-                );
-                bodies += 1;
+                let step = json["step"].as_str().unwrap();
+                assert_eq!(task, &task_spec(plan.task(step).unwrap()), "step {step}");
+                steps.push(step.to_string());
             }
             for binding in json["bindings"].as_array().into_iter().flatten() {
-                if let Some(v) = binding.pointer("/expr/value") {
-                    literals.push(v.clone());
-                }
+                values.extend(binding.pointer("/expr/value").cloned());
+                values.extend(binding.get("value").cloned());
             }
-            if let Some(Value::Array(exprs)) = json.get("exprs") {
-                for e in exprs {
-                    literals.extend(e.pointer("/value").cloned());
-                    literals.extend(e.pointer("/rhs/value").cloned());
-                }
+            for e in json["exprs"].as_array().into_iter().flatten() {
+                values.extend(e.pointer("/rhs/value").cloned());
+            }
+            let loops = json.pointer("/sources/loops").and_then(Value::as_object);
+            for l in loops.into_iter().flat_map(|l| l.values()) {
+                values.extend(l.get("items").cloned());
             }
         }
     }
-    assert_eq!(bodies, 3, "one script per step");
-    assert!(literals.contains(&Value::from("}}{{")), "{literals:?}");
-    assert!(
-        literals.contains(&Value::from("{{tasks.first.outputs.result}}")),
-        "{literals:?}"
-    );
-    assert!(
-        literals.contains(&serde_json::json!(["{{item}}", "$(id)", "'''"])) || {
-            // A literal list walks by `withItems` and its values travel in the step's spec.
-            let each = all
-                .iter()
-                .find(|(p, s)| p.ends_with("script.source") && s.contains("\"items\""))
-                .expect("the loop's items");
-            script_json(each.1).iter().any(|j| {
-                j.pointer("/sources/loops/b0/items")
-                    == Some(&serde_json::json!(["{{item}}", "$(id)", "'''"]))
-            })
-        }
-    );
+    steps.sort();
+    assert_eq!(steps, ["each", "first", "maybe"], "one script per step");
+    let spec = task_spec(plan.task("first").unwrap());
+    let text: String = spec["body"]["template"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let expected = r#"# {{workflow.name}} $(rm -rf /) '''
+s = "{{item}}" + '${HOME}' + "\\" + '''}}{{'''
+open("#;
+    assert!(text.starts_with(expected), "{text}");
+    assert_eq!(spec["env"]["MODE"]["text"], "{{workflow.uid}} $(PATH) ${HOME} '''");
+    for expected in [
+        serde_json::json!("}}{{"),
+        serde_json::json!("{{tasks.first.outputs.result}}"),
+        serde_json::json!(["{{item}}", "$(id)", "'''"]),
+        serde_json::json!("{{inputs.parameters.run-key}} $(id) ${HOME} '''\"\\"),
+    ] {
+        assert!(values.contains(&expected), "{expected} is not among {values:?}");
+    }
     let default = doc["spec"]["arguments"]["parameters"][0]["value"]
         .as_str()
         .unwrap();

@@ -512,7 +512,7 @@ pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
     }
     let spec = json!({
         "step": task.id(),
-        "task": op,
+        "task": crate::runtime::task_spec(task),
         "bindings": bindings,
         "sources": reader.sources(),
         "outputs": outputs,
@@ -628,7 +628,7 @@ pub(crate) fn setup(ctx: &Ctx) -> Result<Value, ExportError> {
         env.push(json!({"name": var, "value": format!("{{{{workflow.parameters.{mapped}}}}}")}));
         params.insert(param.name.clone(), json!(var));
     }
-    let files = json!({ADAPTER_FILE: ADAPTER});
+    let files = json!({ADAPTER_FILE: ADAPTER, crate::runtime::FILE_NAME: crate::runtime::SOURCE});
     let mut script = json!({
         "image": image(ctx, None, None)?,
         "command": ["python3"],

@@ -59,7 +59,11 @@ def _element(items, index, source, var):
 def _read_output(path, ty):
     if not os.path.exists(path):
         return None
-    if ty.get("kind") == "artifact" or _holds_artifact(ty):
+    if ty.get("kind") == "list" and ty["of"].get("kind") == "artifact":
+        # A `list<File>` output is a folder of its files, in the order the runtime lists them.
+        names = sorted(os.listdir(path), key=lambda n: n.encode("utf-8", "surrogateescape"))
+        return [os.path.join(path, n) for n in names]
+    if _holds_artifact(ty):
         return path
     with open(path, encoding="utf-8") as f:
         return json.load(f)
@@ -121,8 +125,23 @@ def setup(spec_text):
         f.write(digest[:16])
 
 
+def _guarded(run):
+    """Runs `run`, turning the runtime's refusals into a message and exit status 1."""
+    try:
+        run()
+    except mlforge_task.StepFailed as e:
+        _fail(str(e))
+
+
 def step(spec_text):
-    spec = json.loads(spec_text)
+    _guarded(lambda: _step(json.loads(spec_text)))
+
+
+def block(spec_text):
+    _guarded(lambda: _block(json.loads(spec_text)))
+
+
+def _step(spec):
     ctx = _context(spec["sources"])
     inputs = {}
     for binding in spec["bindings"]:
@@ -132,25 +151,24 @@ def step(spec_text):
             inputs[binding["input"]] = binding["value"]
         else:
             inputs[binding["input"]] = mlforge_task.evaluate(binding["expr"], ctx)
-    outputs = mlforge_task.run_step(spec["task"], inputs)
+    workdir = "/mlforge/work"
+    outputs = mlforge_task.run_step(spec["task"], inputs, workdir)
     for name, where in spec["outputs"].items():
-        value = outputs.get(name)
         os.makedirs(os.path.dirname(where["path"]), exist_ok=True)
         if _holds_artifact(where["type"]):
-            if value != where["path"]:
-                if os.path.isdir(value):
-                    shutil.copytree(value, where["path"])
-                else:
-                    shutil.copyfile(value, where["path"])
+            written = os.path.join(workdir, "out", name)
+            if os.path.isdir(written):
+                shutil.copytree(written, where["path"])
+            else:
+                shutil.copyfile(written, where["path"])
         else:
             with open(where["path"], "w", encoding="utf-8") as f:
-                json.dump(value, f)
+                json.dump(mlforge_task.plain_json(outputs.get(name)), f)
 
 
-def block(spec_text):
+def _block(spec):
     """A block's condition (prints `true` or `false`) or list (writes it, prints its
     indices for `withParam`)."""
-    spec = json.loads(spec_text)
     ctx = _context(spec["sources"])
     values = [mlforge_task.evaluate(expr, ctx) for expr in spec["exprs"]]
     if spec["kind"] == "if":
@@ -159,12 +177,8 @@ def block(spec_text):
             taken = not taken
         sys.stdout.write("true" if taken else "false")
         return
-    items = values[0]
-    if len(values) == 2:
-        if len(values[0]) != len(values[1]):
-            _fail("zip() needs lists of the same length, got %d and %d" % (len(values[0]), len(values[1])))
-        items = [[a, b] for a, b in zip(values[0], values[1])]
+    items = values[0] if len(values) == 1 else mlforge_task.zipped(values[0], values[1])
     os.makedirs("/mlforge/out/items", exist_ok=True)
     with open("/mlforge/out/items/items.json", "w", encoding="utf-8") as f:
-        json.dump(items, f)
+        json.dump(mlforge_task.plain_json(items), f)
     sys.stdout.write(json.dumps(list(range(len(items)))))
