@@ -221,14 +221,20 @@ fn hostile_text_stays_inert_and_round_trips() {
 s = "{{item}}" + '${HOME}' + "\\" + '''}}{{'''
 open("#;
     assert!(text.starts_with(expected), "{text}");
-    assert_eq!(spec["env"]["MODE"]["text"], "{{workflow.uid}} $(PATH) ${HOME} '''");
+    assert_eq!(
+        spec["env"]["MODE"]["text"],
+        "{{workflow.uid}} $(PATH) ${HOME} '''"
+    );
     for expected in [
         serde_json::json!("}}{{"),
         serde_json::json!("{{tasks.first.outputs.result}}"),
         serde_json::json!(["{{item}}", "$(id)", "'''"]),
         serde_json::json!("{{inputs.parameters.run-key}} $(id) ${HOME} '''\"\\"),
     ] {
-        assert!(values.contains(&expected), "{expected} is not among {values:?}");
+        assert!(
+            values.contains(&expected),
+            "{expected} is not among {values:?}"
+        );
     }
     let default = doc["spec"]["arguments"]["parameters"][0]["value"]
         .as_str()

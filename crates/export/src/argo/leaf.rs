@@ -21,6 +21,10 @@ pub const ADAPTER_FILE: &str = "mlforge_argo.py";
 /// The Secret holding every secret an op reads, one key per secret.
 pub const SECRET_NAME: &str = "mlforge-secrets";
 
+/// Where an items task leaves the list it evaluated, and the setup the run key.
+const ITEMS_DIR: &str = "/mlforge/out/items";
+const RUN_KEY_FILE: &str = "/mlforge/out/run-key";
+
 /// How long a memoized result stays valid: the local runner's cache never expires.
 const MEMO_MAX_AGE: &str = "87600h";
 
@@ -516,6 +520,7 @@ pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
         "bindings": bindings,
         "sources": reader.sources(),
         "outputs": outputs,
+        "workdir": "/mlforge/work",
     });
     let mut script = json!({
         "image": image(ctx, op.image.as_deref(), Some(&op.source))?,
@@ -590,6 +595,9 @@ pub(crate) fn block_eval(ctx: &Ctx, block: &str) -> Result<Value, ExportError> {
         "exprs": exprs,
         "sources": reader.sources(),
     });
+    if is_for {
+        spec["items"] = json!(ITEMS_DIR);
+    }
     if let Block::If { branch, .. } = plan_block.block {
         spec["branch"] = json!(branch);
     }
@@ -609,7 +617,7 @@ pub(crate) fn block_eval(ctx: &Ctx, block: &str) -> Result<Value, ExportError> {
     if is_for {
         template["outputs"] = json!({"artifacts": [{
             "name": "items",
-            "path": "/mlforge/out/items",
+            "path": ITEMS_DIR,
             "archive": {"none": {}},
             "s3": {"key": format!("{}{}", keys::items_prefix(bname), instance_path(depth))},
         }]});
@@ -635,7 +643,7 @@ pub(crate) fn setup(ctx: &Ctx) -> Result<Value, ExportError> {
         "source": format!(
             "import sys\nimport json\nimport os\nFILES = json.loads(r'''{files}''')\nos.makedirs('/mlforge/out/setup', exist_ok=True)\nfor name, text in sorted(FILES.items()):\n    with open(os.path.join('/mlforge/out/setup', name), 'w', encoding='utf-8') as f:\n        f.write(text)\nsys.path.insert(0, '/mlforge/out/setup')\nimport mlforge_argo\nmlforge_argo.setup(r'''{spec}''')\n",
             files = inert_json(&files),
-            spec = inert_json(&json!({"params": params})),
+            spec = inert_json(&json!({"params": params, "run_key": RUN_KEY_FILE})),
         ),
     });
     if !env.is_empty() {
@@ -645,7 +653,7 @@ pub(crate) fn setup(ctx: &Ctx) -> Result<Value, ExportError> {
         "name": keys::SETUP,
         "script": script,
         "outputs": {
-            "parameters": [{"name": RUN_KEY, "valueFrom": {"path": "/mlforge/out/run-key"}}],
+            "parameters": [{"name": RUN_KEY, "valueFrom": {"path": RUN_KEY_FILE}}],
             "artifacts": [{
                 "name": "mlforge",
                 "path": "/mlforge/out/setup",

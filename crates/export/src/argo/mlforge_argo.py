@@ -121,7 +121,7 @@ def setup(spec_text):
     spec = json.loads(spec_text)
     values = {name: os.environ.get(var) for name, var in spec["params"].items()}
     digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode("utf-8")).hexdigest()
-    with open("/mlforge/out/run-key", "w", encoding="utf-8") as f:
+    with open(spec["run_key"], "w", encoding="utf-8") as f:
         f.write(digest[:16])
 
 
@@ -151,7 +151,7 @@ def _step(spec):
             inputs[binding["input"]] = binding["value"]
         else:
             inputs[binding["input"]] = mlforge_task.evaluate(binding["expr"], ctx)
-    workdir = "/mlforge/work"
+    workdir = spec["workdir"]
     outputs = mlforge_task.run_step(spec["task"], inputs, workdir)
     for name, where in spec["outputs"].items():
         os.makedirs(os.path.dirname(where["path"]), exist_ok=True)
@@ -178,7 +178,7 @@ def _block(spec):
         sys.stdout.write("true" if taken else "false")
         return
     items = values[0] if len(values) == 1 else mlforge_task.zipped(values[0], values[1])
-    os.makedirs("/mlforge/out/items", exist_ok=True)
-    with open("/mlforge/out/items/items.json", "w", encoding="utf-8") as f:
+    os.makedirs(spec["items"], exist_ok=True)
+    with open(os.path.join(spec["items"], "items.json"), "w", encoding="utf-8") as f:
         json.dump(mlforge_task.plain_json(items), f)
     sys.stdout.write(json.dumps(list(range(len(items)))))

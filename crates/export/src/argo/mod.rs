@@ -87,6 +87,7 @@ pub fn document(
         warnings: Vec::new(),
         templates: Vec::new(),
     };
+    op_warnings(&mut ctx);
     let main = dag::level(&mut ctx, None)?;
     let mut templates = vec![main];
     templates.push(leaf::setup(&ctx)?);
@@ -110,4 +111,44 @@ pub fn document(
     }
     let doc = meta::wrap(&mut ctx, spec)?;
     Ok((doc, ctx.warnings))
+}
+
+/// What an op asks of the machine it runs on that a pod's image decides instead.
+fn op_warnings(ctx: &mut Ctx) {
+    for op in ctx.plan.program.ops.values() {
+        if !op.uses.is_empty() {
+            ctx.warnings.push(
+                ExportWarning::new(
+                    "ARGO005",
+                    format!(
+                        "op `{}` lists files in `uses`; they are not shipped to the pods and their contents do not enter the memoization key, so put them in the image or pass them as artifacts",
+                        op.name
+                    ),
+                )
+                .at(&op.source),
+            );
+        }
+        if let Some(python) = &op.python {
+            ctx.warnings.push(
+                ExportWarning::new(
+                    "ARGO006",
+                    format!("op `{}` names the interpreter {python:?}; in Argo the image's `python3` runs it, so pick an image with what it needs", op.name),
+                )
+                .at(&op.source),
+            );
+        }
+        if !op.requires.is_empty() {
+            ctx.warnings.push(
+                ExportWarning::new(
+                    "ARGO007",
+                    format!(
+                        "op `{}` requires {}; nothing checks that its image provides them before the run, so build or pick an image that does",
+                        op.name,
+                        op.requires.join(", ")
+                    ),
+                )
+                .at(&op.source),
+            );
+        }
+    }
 }

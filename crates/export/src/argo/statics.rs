@@ -55,7 +55,8 @@ impl<'p> Statics<'p> {
         }
         upstream.sort_unstable();
         upstream.dedup();
-        let mut memo = task.op.cache;
+        // `uses` files enter the runner's key by content, which a pod cannot see: never reuse.
+        let mut memo = task.op.cache && task.op.uses.is_empty();
         for up in upstream {
             self.compute(plan, up, depth + 1)?;
             let (key, up_memo) = &self.keys[up];
