@@ -6,6 +6,7 @@
 //! express as [`ExportWarning`]s: nothing is dropped silently. Exports are deterministic:
 //! the same program gives the same bytes.
 
+mod airflow;
 pub mod argo;
 mod error;
 pub mod names;
@@ -105,7 +106,7 @@ pub trait Exporter {
 /// The exporter of `target`.
 fn exporter(target: Target) -> Result<&'static dyn Exporter, ExportError> {
     match target {
-        Target::Airflow => Err(ExportError::NotBuilt(target.title())),
+        Target::Airflow => Ok(&airflow::Airflow),
 
         Target::Kfp => Err(ExportError::NotBuilt(target.title())),
 

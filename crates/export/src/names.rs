@@ -133,30 +133,41 @@ impl NameMap {
         naming: Naming,
         names: impl IntoIterator<Item = &'a str>,
     ) -> Result<NameMap, ExportError> {
+        NameMap::from_pairs(kind, naming, names.into_iter().map(|n| (n.to_string(), n)))
+    }
+
+    /// Like [`NameMap::new`], for things looked up by one key and named by another text
+    /// (a block, looked up as `block b0`, named `b0.for_lr`). A collision names the keys.
+    pub fn from_pairs<'a>(
+        kind: &'static str,
+        naming: Naming,
+        pairs: impl IntoIterator<Item = (String, &'a str)>,
+    ) -> Result<NameMap, ExportError> {
         let mut names_out = BTreeMap::new();
-        let mut taken: BTreeMap<String, &str> = BTreeMap::new();
-        for name in names {
+        let mut taken: BTreeMap<String, String> = BTreeMap::new();
+        for (key, name) in pairs {
             let mapped = naming.apply(name);
-            if let Some(first) = taken.get(&mapped) {
-                if *first != name {
-                    let (first, second) = if *first < name {
-                        (*first, name)
+            match taken.get(&mapped) {
+                Some(first) if *first == key => continue,
+                Some(first) => {
+                    let (first, second) = if *first < key {
+                        (first.clone(), key)
                     } else {
-                        (name, *first)
+                        (key, first.clone())
                     };
                     return Err(ExportError::NameCollision {
                         kind,
-                        first: first.to_string(),
-                        second: second.to_string(),
+                        first,
+                        second,
                         mapped,
                         target: naming.target(),
                         allowed: naming.allowed(),
                     });
                 }
-                continue;
+                None => {}
             }
-            taken.insert(mapped.clone(), name);
-            names_out.insert(name.to_string(), mapped);
+            taken.insert(mapped.clone(), key.clone());
+            names_out.insert(key, mapped);
         }
         Ok(NameMap { names: names_out })
     }

@@ -11,8 +11,7 @@ use serde_json::Value;
 
 #[test]
 fn every_example_validates_and_matches_its_snapshot() {
-    for (name, path) in support::EXAMPLES {
-        let program = support::example(path);
+    for (name, program) in support::examples() {
         let (exported, _) = checked(&program);
         let again = export(&program, Target::Argo, &ExportOptions::default()).unwrap();
         assert_eq!(

@@ -178,13 +178,25 @@ fn check_template(
         tasks: None,
         item: false,
     };
-    // Everything outside the DAG's tasks sees the template's inputs and the globals.
+    // Everything outside the DAG's tasks sees the template's inputs and the globals; a
+    // DAG's outputs also see every one of its tasks.
     let mut own = template.clone();
     if let Some(obj) = own.as_object_mut() {
         obj.remove("dag");
+        if is_dag {
+            obj.remove("outputs");
+        }
     }
     check_variables(&own, &scope, &at, problems);
     if let Some(tasks) = template.pointer("/dag/tasks").and_then(Value::as_array) {
+        let all: BTreeSet<&str> = tasks.iter().map(name_of).collect();
+        if let Some(outputs) = outputs {
+            let scope = Scope {
+                tasks: Some(&all),
+                ..scope
+            };
+            check_variables(outputs, &scope, &format!("{at}, outputs"), problems);
+        }
         check_dag(tasks, &scope, by_name, &at, problems);
     }
 }
@@ -633,6 +645,20 @@ mod tests {
             p.iter().any(|p| p.contains("not a valid template name")),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn dag_outputs_read_the_dags_tasks() {
+        let p = problems_after(|d| {
+            d["spec"]["templates"][0]["outputs"] =
+                json!({"artifacts": [{"name": "o", "from": "{{tasks.a.outputs.artifacts.o}}"}]})
+        });
+        assert_eq!(p, Vec::<String>::new());
+        let p = problems_after(|d| {
+            d["spec"]["templates"][0]["outputs"] =
+                json!({"artifacts": [{"name": "o", "from": "{{tasks.zz.outputs.artifacts.o}}"}]})
+        });
+        assert!(p.iter().any(|p| p.contains("reads task `zz`")), "{p:?}");
     }
 
     #[test]

@@ -492,7 +492,8 @@ def _binary(op, a, b):
 
 def evaluate(expr, ctx):
     """The value of an IR expression. ctx: {"params": {name: v}, "loop": {block: {var: v}},
-    "steps": {step: {output: v}}, "source_dir": folder artifact literals are relative to}."""
+    "steps": {step: {output: v}} (or "step_output": a function of step and output),
+    "source_dir": the folder artifact literals are relative to}."""
     k = expr["kind"]
     if k == "literal":
         value = typed(expr["value"], expr["type"])
@@ -512,7 +513,10 @@ def evaluate(expr, ctx):
         except KeyError:
             raise StepFailed("`%s` is used outside its loop" % expr["name"])
     if k == "step_output":
-        outputs = ctx.get("steps", {}).get(expr["step"], {})
+        fetch = ctx.get("step_output")
+        if fetch is not None:
+            return typed(fetch(expr["step"], expr["output"]), expr["type"])
+        outputs = ctx.get("steps", {}).get(expr["step"]) or {}
         return typed(outputs.get(expr["output"]), expr["type"])
     if k == "list":
         return [evaluate(i, ctx) for i in expr["items"]]
@@ -814,6 +818,185 @@ def _collect(spec, workdir, out_dir, returned):
             with open(path, encoding="utf-8") as f:
                 outputs[name] = _parse_scalar(f.read(), ty, name)
     return outputs
+
+
+# ---------------------------------------------------------------------------------------
+# A pipeline run on an engine. The engine schedules tasks; what they produced lives in the
+# shared data folder, so that any task on any worker reads it back the way the local
+# runner's engine does (crates/runner/src/engine): a step output read from outside the
+# step's `for` is gathered into a list in element order, one read from outside an `if`
+# that was not taken is absent. `pipeline` is the export's description: params, blocks
+# (with their full scope, outermost first) and steps (scope, spec, bindings).
+
+
+class Run:
+    """What one pipeline run has produced so far, in DATA/<run>/."""
+
+    def __init__(self, pipeline, run_id):
+        root = os.environ.get("MLFORGE_DATA") or pipeline["data_root"]
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in str(run_id))
+        self.dir = os.path.join(root, pipeline["pipeline"], safe or "run")
+
+    def _file(self, kind, name, path):
+        where = "-".join(str(i) for i in path) or "top"
+        return os.path.join(self.dir, kind, name, where + ".json")
+
+    def work_dir(self, step, path):
+        where = "-".join(str(i) for i in path) or "top"
+        return os.path.join(self.dir, "steps", step, where)
+
+    def put(self, kind, name, path, value):
+        file = self._file(kind, name, path)
+        os.makedirs(os.path.dirname(file), exist_ok=True)
+        with open(file + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(plain_json(value), f, sort_keys=True)
+        os.replace(file + ".tmp", file)
+
+    def get(self, kind, name, path):
+        try:
+            with open(self._file(kind, name, path), encoding="utf-8") as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return None
+
+
+def _root_element():
+    return {"path": [], "loop": {}}
+
+
+def _for_depth(pipeline, scope):
+    return sum(1 for b in scope if pipeline["blocks"][b]["kind"] == "for")
+
+
+def gather(pipeline, run, scope, path, step, output):
+    """`step.output` as seen from a place with `scope` at `path`."""
+    producer = pipeline["steps"][step]["scope"]
+    common = 0
+    while common < min(len(producer), len(scope)) and producer[common] == scope[common]:
+        common += 1
+    current = list(path[: _for_depth(pipeline, producer[:common])])
+    return _walk(pipeline, run, step, output, producer, common, current)
+
+
+def _walk(pipeline, run, step, output, scope, depth, current):
+    if depth == len(scope):
+        result = run.get("results", step, current)
+        return None if result is None else result.get(output)
+    block = scope[depth]
+    shape = run.get("blocks", block, current)
+    if shape is None or shape is False:
+        return None
+    if pipeline["blocks"][block]["kind"] == "for":
+        return [_walk(pipeline, run, step, output, scope, depth + 1, current + [i])
+                for i in range(shape)]
+    return _walk(pipeline, run, step, output, scope, depth + 1, current)
+
+
+def _context(pipeline, run, params, scope, element):
+    ctx = {"params": params, "loop": element["loop"], "source_dir": pipeline.get("source_dir")}
+    ctx["step_output"] = lambda s, o: gather(pipeline, run, scope, element["path"], s, o)
+    return ctx
+
+
+def _typed_params(pipeline, given):
+    params = {}
+    for name, info in pipeline["params"].items():
+        value = typed(given.get(name), info["type"])
+        if value is None and info["type"]["kind"] != "optional":
+            continue  # a required param not given: reading it fails, naming it
+        if value is not None and _holds_artifact(info["type"]) and pipeline.get("source_dir"):
+            join = lambda p: p if os.path.isabs(p) else os.path.join(pipeline["source_dir"], p)
+            value = [join(p) for p in value] if isinstance(value, list) else join(value)
+        params[name] = value
+    return params
+
+
+def _elements(pipeline, run, block):
+    """The elements a block's parent runs for: the parent's, or the top one."""
+    parent = pipeline["blocks"][block].get("parent")
+    if parent is None or pipeline["blocks"][parent]["task"] == "branch":
+        return [_root_element()]
+    return run.get("elements", parent, []) or []
+
+
+def expand(pipeline, run, params, block):
+    """The elements a `for` (or an `if` inside a `for`) runs its steps for, recorded so
+    that readers outside it can gather; for each parent element."""
+    info = pipeline["blocks"][block]
+    scope = info["scope"]
+    out = []
+    for parent in _elements(pipeline, run, block):
+        ctx = _context(pipeline, run, params, scope[:-1], parent)
+        if info["kind"] == "if":
+            taken = evaluate(info["condition"], ctx) is (info["branch"] == "then")
+            run.put("blocks", block, parent["path"], taken)
+            if taken:
+                out.append(parent)
+            continue
+        items = evaluate(info["over"], ctx)
+        if info.get("second_over") is not None:
+            items = zipped(items, evaluate(info["second_over"], ctx))
+        items = items or []
+        run.put("blocks", block, parent["path"], len(items))
+        for i, item in enumerate(items):
+            loop = dict(parent["loop"])
+            loop[block] = {info["var"]: item[0] if info.get("second_var") else item}
+            if info.get("second_var"):
+                loop[block][info["second_var"]] = item[1]
+            out.append({"path": parent["path"] + [i], "loop": loop})
+    run.put("elements", block, [], out)
+    return out
+
+
+def branch(pipeline, run, params, block):
+    """Whether an `if` branch outside every `for` is taken (recorded for readers)."""
+    info = pipeline["blocks"][block]
+    ctx = _context(pipeline, run, params, info["scope"][:-1], _root_element())
+    taken = evaluate(info["condition"], ctx) is (info["branch"] == "then")
+    run.put("blocks", block, [], taken)
+    return taken
+
+
+def execute(pipeline, run, params, step, element=None):
+    """Runs one instance of a step: its inputs evaluated, its body run, its outputs
+    recorded. Returns them."""
+    info = pipeline["steps"][step]
+    element = element or _root_element()
+    ctx = _context(pipeline, run, params, info["scope"], element)
+    inputs = {}
+    for binding in info["spec"]["inputs"]:
+        how = info["bindings"][binding["name"]]
+        if "expr" in how:
+            inputs[binding["name"]] = evaluate(how["expr"], ctx)
+        elif "default" in how:
+            inputs[binding["name"]] = typed(how["default"], binding["type"])
+        else:
+            inputs[binding["name"]] = None
+    outputs = run_step(info["spec"], inputs, run.work_dir(step, element["path"]))
+    run.put("results", step, element["path"], outputs)
+    return outputs
+
+
+def outputs(pipeline, run, params):
+    """The pipeline's outputs, recorded in DATA/<run>/pipeline/outputs/top.json."""
+    ctx = _context(pipeline, run, params, [], _root_element())
+    values = {o["name"]: evaluate(o["value"], ctx) for o in pipeline["outputs"]}
+    run.put("pipeline", "outputs", [], values)
+    return values
+
+
+def airflow(pipeline, what, name, context, element=None):
+    """The entry of every task of an exported Airflow DAG."""
+    run = Run(pipeline, context["run_id"])
+    params = _typed_params(pipeline, dict(context["params"]))
+    if what == "step":
+        return plain_json(execute(pipeline, run, params, name, element))
+    if what == "expand":
+        return expand(pipeline, run, params, name)
+    if what == "branch":
+        # Every task inside the block is directly downstream of its branch task.
+        return pipeline["blocks"][name]["tasks"] if branch(pipeline, run, params, name) else []
+    return plain_json(outputs(pipeline, run, params))
 
 
 def _load(path):

@@ -31,10 +31,15 @@ pub fn compile(source: &str) -> Program {
 /// Compiles an example by its path under `examples/`, with the file name as written
 /// relative to the repository (so exports do not depend on where it is checked out).
 pub fn example(relative: &str) -> Program {
+    example_pipeline(relative, None)
+}
+
+/// Like [`example`], for a file that defines several pipelines.
+pub fn example_pipeline(relative: &str, pipeline: Option<&str>) -> Program {
     let root = repo();
     let db = RootDatabase::new(Arc::new(DiskLoader));
     let file = db.file(&root.join("examples").join(relative));
-    let key = select_pipeline(&db, file, None).unwrap();
+    let key = select_pipeline(&db, file, pipeline).unwrap();
     let mut program = mlforge_ir::compile(&db, key).unwrap_or_else(|e| panic!("{e:?}"));
     let prefix = format!("{}/", root.canonicalize().unwrap().display());
     let strip = |s: &mut String| {
@@ -57,10 +62,59 @@ pub fn example(relative: &str) -> Program {
     program
 }
 
-/// Every example: its name (for snapshot files) and its path under `examples/`.
-pub const EXAMPLES: &[(&str, &str)] = &[
-    ("quickstart", "quickstart.mlf"),
-    ("compose", "compose.mlf"),
-    ("wine", "wine/pipeline.mlf"),
-    ("glance", "glance/pipeline.mlf"),
+/// Every example pipeline: its name (for snapshot files), its path under `examples/` and
+/// the pipeline, where the file defines several.
+pub const EXAMPLES: &[(&str, &str, Option<&str>)] = &[
+    ("quickstart", "quickstart.mlf", None),
+    ("compose_train_eval", "compose.mlf", Some("train_eval")),
+    ("compose_nightly", "compose.mlf", Some("nightly")),
+    ("wine", "wine/pipeline.mlf", None),
+    ("glance", "glance/pipeline.mlf", None),
 ];
+
+/// Every example pipeline, compiled, with its name.
+pub fn examples() -> Vec<(&'static str, Program)> {
+    EXAMPLES
+        .iter()
+        .map(|(name, path, pipeline)| (*name, example_pipeline(path, *pipeline)))
+        .collect()
+}
+
+/// The interpreter of the pinned Airflow environment (`MLFORGE_AIRFLOW_PYTHON`, set by
+/// tests/run.sh), or `None` after saying why the test is skipped. Under CI a missing one
+/// fails the test.
+pub fn airflow_python() -> Option<String> {
+    match std::env::var("MLFORGE_AIRFLOW_PYTHON") {
+        Ok(python) if !python.is_empty() => Some(python),
+        _ => {
+            let why = "MLFORGE_AIRFLOW_PYTHON is not set (tests/run.sh sets it to the Airflow venv's python)";
+            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                panic!("CI needs this test to run: {why}");
+            }
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
+/// Runs a Python script with `python`, in `cwd`, with `AIRFLOW_HOME` in a fresh temporary
+/// folder; returns its standard output, or panics with its standard error.
+pub fn python_script(python: &str, script: &str, args: &[&str], cwd: &Path) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .current_dir(cwd)
+        .env("AIRFLOW_HOME", home.path())
+        .env("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+        .env("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+        .output()
+        .expect("the Python interpreter starts");
+    assert!(
+        output.status.success(),
+        "the script failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
