@@ -34,16 +34,31 @@ fn read_json(repo: &Path, key: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// The one folder under `mlforge/memo/` whose key starts with `prefix`'s static key.
-fn memo_dir(repo: &Path, doc: &Value, step: &str) -> std::path::PathBuf {
-    let template = doc["spec"]["templates"]
+/// The DAG task of a step, wherever it stands.
+fn task<'d>(doc: &'d Value, step: &str) -> &'d Value {
+    doc["spec"]["templates"]
         .as_array()
         .unwrap()
         .iter()
+        .flat_map(|t| {
+            t.pointer("/dag/tasks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
         .find(|t| t["name"] == step)
+        .unwrap_or_else(|| panic!("no task {step}"))
+}
+
+/// The one folder under `mlforge/memo/` keyed by the step's static key.
+fn memo_dir(repo: &Path, doc: &Value, step: &str) -> std::path::PathBuf {
+    let args = task(doc, step)["arguments"]["parameters"]
+        .as_array()
         .unwrap();
-    let key = template["memoize"]["key"].as_str().unwrap();
-    let static_key = key.split('.').nth(1).unwrap();
+    let memo = args.iter().find(|p| p["name"] == "memo").unwrap()["value"]
+        .as_str()
+        .unwrap();
+    let static_key = memo.split('.').nth(1).unwrap();
     let memo = repo.join("mlforge/memo");
     let found: Vec<_> = std::fs::read_dir(&memo)
         .unwrap()

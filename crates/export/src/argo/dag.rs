@@ -138,12 +138,16 @@ pub(crate) fn inner_inputs(depth: usize) -> Vec<Value> {
 }
 
 /// The arguments passing them down from a level of `depth` loops (`item` adds one).
-fn pass_down(level: Option<&str>, depth: usize, item: bool) -> Value {
-    let run_key = match level {
+/// How a DAG at `level` refers to the run key.
+fn run_key_ref(level: Option<&str>) -> String {
+    match level {
         None => format!("{{{{tasks.{}.outputs.parameters.{RUN_KEY}}}}}", keys::SETUP),
         Some(_) => format!("{{{{inputs.parameters.{RUN_KEY}}}}}"),
-    };
-    let mut params = vec![json!({"name": RUN_KEY, "value": run_key})];
+    }
+}
+
+fn pass_down(level: Option<&str>, depth: usize, item: bool) -> Value {
+    let mut params = vec![json!({"name": RUN_KEY, "value": run_key_ref(level)})];
     for k in 1..=depth {
         params.push(json!({"name": index_param(k), "value": format!("{{{{inputs.parameters.{}}}}}", index_param(k))}));
     }
@@ -184,14 +188,10 @@ pub(crate) fn level<'p>(
             Node::Task(i) => {
                 let step = ctx.plan.tasks[i].id();
                 let name = ctx.names.steps.get(step).to_string();
-                let template = leaf::step(ctx, i)?;
-                ctx.templates.push(template);
-                tasks.push(task(
-                    &name,
-                    &name,
-                    depends(ctx, level, &name, &waits, None),
-                    pass_down(level, depth, false),
-                ));
+                let (variant, arguments) = leaf::step_call(ctx, i, &run_key_ref(level))?;
+                let template = leaf::op_template_name(ctx, &variant);
+                let depends = depends(ctx, level, &name, &waits, None);
+                tasks.push(task(&name, &template, depends, arguments));
             }
             Node::Block(b) => {
                 let block = &ctx.plan.blocks[b];

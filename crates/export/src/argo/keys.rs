@@ -46,10 +46,11 @@ pub fn setup_key() -> String {
 }
 
 /// The prefix of a step's outputs. A memoized step's outputs are keyed by its memo key
-/// (so a later run that reuses them finds them); others by the run.
-pub fn step_prefix(task_name: &str, memo: Option<&str>) -> String {
+/// (so a later run that reuses them finds them); others by the run. `run_key` is how the
+/// template writing the key refers to the run key.
+pub fn step_prefix(task_name: &str, memo: Option<&str>, run_key: &str) -> String {
     match memo {
-        Some(memo) => format!("mlforge/memo/{memo}-{{{{inputs.parameters.{RUN_KEY}}}}}"),
+        Some(memo) => format!("mlforge/memo/{memo}-{run_key}"),
         None => format!("mlforge/{{{{workflow.name}}}}/{task_name}"),
     }
 }

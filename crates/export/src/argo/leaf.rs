@@ -10,6 +10,7 @@ use super::dag::{ancestors, for_depth, inner_inputs, literal_len};
 use super::inert::{inert_json, is_inert};
 use super::keys::{self, index_param, instance_path, instance_tag, RUN_KEY};
 use super::Ctx;
+
 use crate::names::{NameMap, Naming};
 use crate::plan::{InputSource, Read};
 use crate::ExportError;
@@ -56,33 +57,55 @@ struct Reader<'c, 'a, 'p> {
     params: Map<String, Value>,
     loops: Map<String, Value>,
     steps: Vec<Value>,
-    literals: usize,
+    /// How the reader's template refers to the run key (memoized steps' outputs are
+    /// keyed by it).
+    run_key: String,
 }
 
 impl<'c, 'a, 'p> Reader<'c, 'a, 'p> {
-    fn new(ctx: &'c Ctx<'a, 'p>, scope: Vec<&'p str>) -> Self {
-        let depth = for_depth(ctx, scope.iter().copied());
-        let mut reader = Reader {
+    fn new(ctx: &'c Ctx<'a, 'p>, scope: Vec<&'p str>, run_key: &str) -> Self {
+        Reader {
             ctx,
             scope,
-            artifacts: vec![json!({
-                "name": "mlforge",
-                "path": keys::SETUP_DIR,
-                "s3": {"key": keys::setup_key()},
-            })],
+            run_key: run_key.to_string(),
+            artifacts: Vec::new(),
             env: Vec::new(),
             params: Map::new(),
             loops: Map::new(),
             steps: Vec::new(),
-            literals: 0,
-        };
-        for k in 1..=depth {
-            reader.env.push(json!({
-                "name": format!("MLFORGE_INDEX_{k}"),
-                "value": format!("{{{{inputs.parameters.{}}}}}", index_param(k)),
-            }));
         }
-        reader
+    }
+
+    /// The pod path of the artifact under `key` (one input per key).
+    fn fetch(&mut self, key: String, optional: bool) -> String {
+        if let Some(a) = self
+            .artifacts
+            .iter_mut()
+            .find(|a| a["s3"]["key"] == key.as_str())
+        {
+            if !optional {
+                a.as_object_mut()
+                    .expect("built as an object")
+                    .remove("optional");
+            }
+            return a["path"].as_str().expect("built with a path").to_string();
+        }
+        let name = format!("a{}", self.artifacts.len());
+        let path = format!("/mlforge/in/{name}");
+        let mut artifact = json!({"name": name, "path": path, "s3": {"key": key}});
+        if optional {
+            artifact["optional"] = json!(true);
+        }
+        self.artifacts.push(artifact);
+        path
+    }
+
+    /// The input artifacts of a template of its own (a block's evaluation): the runtime's,
+    /// then what it reads.
+    fn declared(&self) -> Vec<Value> {
+        std::iter::once(setup_input())
+            .chain(self.artifacts.iter().cloned())
+            .collect()
     }
 
     /// The number of `for` blocks around both the reader and `blocks`' owner.
@@ -122,9 +145,7 @@ impl<'c, 'a, 'p> Reader<'c, 'a, 'p> {
         let global = format!("{{{{workflow.parameters.{mapped}}}}}");
         let source = match &param.ty {
             Type::Artifact { .. } => {
-                let path = format!("/mlforge/in/p-{mapped}");
-                self.artifacts.push(json!({"name": format!("p-{mapped}"), "path": path, "s3": {"key": global}}));
-                json!({"path": path})
+                json!({"path": self.fetch(global, false)})
             }
             ty if holds_artifact(ty) => {
                 return Err(unsupported(
@@ -176,24 +197,13 @@ impl<'c, 'a, 'p> Reader<'c, 'a, 'p> {
                 source["items"] = json!(value);
             }
         } else {
-            let name = format!("items-{}", self.ctx.names.blocks.get(block));
-            let path = format!("/mlforge/in/{name}");
-            if !self.artifacts.iter().any(|a| a["name"] == name.as_str()) {
-                let outer = ancestors(self.ctx, block);
-                let shared = self.shared_depth(&outer);
-                let all_shared = shared == for_depth(self.ctx, outer.iter().copied());
-                let bname = self.ctx.names.blocks.get(block);
-                let mut artifact = json!({
-                    "name": name,
-                    "path": path,
-                    "s3": {"key": format!("{}{}/", keys::items_prefix(bname), instance_path(shared))},
-                });
-                if !all_shared {
-                    // A gather outside the loop's own enclosing loops: some may not have run.
-                    artifact["optional"] = json!(true);
-                }
-                self.artifacts.push(artifact);
-            }
+            let outer = ancestors(self.ctx, block);
+            let shared = self.shared_depth(&outer);
+            // Outside some of the loop's own enclosing loops, some instances may not have run.
+            let all_shared = shared == for_depth(self.ctx, outer.iter().copied());
+            let bname = self.ctx.names.blocks.get(block);
+            let key = format!("{}{}/", keys::items_prefix(bname), instance_path(shared));
+            let path = self.fetch(key, !all_shared);
             source["dir"] = json!(path);
         }
         Ok(source)
@@ -209,7 +219,7 @@ impl<'c, 'a, 'p> Reader<'c, 'a, 'p> {
         }
         let mut source = self.items_source(block, place)?;
         let depth = for_depth(self.ctx, ancestors(self.ctx, block)) + 1;
-        source["index_env"] = json!(format!("MLFORGE_INDEX_{depth}"));
+        source["depth"] = json!(depth);
         self.loops.insert(block.to_string(), source);
         Ok(())
     }
@@ -234,20 +244,14 @@ impl<'c, 'a, 'p> Reader<'c, 'a, 'p> {
         let scope: Vec<&str> = producer.step.scope.iter().map(String::as_str).collect();
         let shared = self.shared_depth(&scope);
         let task_name = ctx.names.steps.get(step);
-        let prefix = keys::step_prefix(task_name, ctx.statics.memo(step));
+        let prefix = keys::step_prefix(task_name, ctx.statics.memo(step), &self.run_key);
         let gathers = for_depth(ctx, across.iter().copied()) > 0;
-        let name = format!("r{}", self.steps.len());
-        let path = format!("/mlforge/in/{name}");
         let key = if gathers {
             format!("{prefix}{}/", instance_path(shared))
         } else {
             format!("{prefix}{}/{}", instance_path(shared), output_name(output))
         };
-        let mut artifact = json!({"name": name, "path": path, "s3": {"key": key}});
-        if !across.is_empty() {
-            artifact["optional"] = json!(true);
-        }
-        self.artifacts.push(artifact);
+        let path = self.fetch(key, !across.is_empty());
         let mut gather = Vec::new();
         for block in across {
             let plan_block = &ctx.plan.blocks[*block];
@@ -267,6 +271,7 @@ impl<'c, 'a, 'p> Reader<'c, 'a, 'p> {
             "path": path,
             "type": ty,
             "gather": gather,
+            "required": across.is_empty(),
         }));
         Ok(())
     }
@@ -293,11 +298,7 @@ impl<'c, 'a, 'p> Reader<'c, 'a, 'p> {
                         place,
                     ));
                 }
-                let name = format!("l{}", self.literals);
-                self.literals += 1;
-                let path = format!("/mlforge/in/{name}");
-                self.artifacts
-                    .push(json!({"name": name, "path": path, "s3": {"key": key}}));
+                let path = self.fetch(key.clone(), false);
                 Expr::Literal {
                     value: IrValue::String(path),
                     ty: ty.clone(),
@@ -438,32 +439,77 @@ fn env_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The script template of plan task `index`.
-pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
+/// The setup's folder, as every pod receives it.
+fn setup_input() -> Value {
+    json!({"name": "mlforge", "path": keys::SETUP_DIR, "s3": {"key": keys::setup_key()}})
+}
+
+/// `MLFORGE_INDICES`: the element index of each enclosing `for`, `/`-separated.
+fn indices_env(value: String) -> Value {
+    json!({"name": "MLFORGE_INDICES", "value": value})
+}
+
+/// One op template's variant: with memoization or without (a step is memoized only when
+/// its upstream is, so one op can need both).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct OpVariant {
+    pub op: String,
+    pub memo: bool,
+}
+
+/// What the steps calling one op variant need its template to declare.
+#[derive(Debug, Default)]
+pub(crate) struct OpUse {
+    /// The first step calling it (its task spec is the op's).
+    pub first: usize,
+    /// The most input artifacts one step passes.
+    pub artifacts: usize,
+    /// Params read by any of its steps: their env entries, by name.
+    pub env: std::collections::BTreeMap<String, Value>,
+}
+
+/// The name of an op variant's template (`--` keeps it apart from step names).
+pub(crate) fn op_template_name(ctx: &Ctx, variant: &OpVariant) -> String {
+    let op = ctx.names.ops.get(&variant.op);
+    if variant.memo {
+        format!("{op}--memo")
+    } else {
+        format!("{op}--op")
+    }
+}
+
+/// The arguments of plan task `index`'s DAG task, calling its op's template: what the step
+/// binds and where each value is (`step`), its loop position (`indices`), where its outputs
+/// go (`out`), its memoization key, and the artifacts it reads. `run_key` and `index` are
+/// how the calling DAG refers to the run key and to the `k`-th loop index.
+pub(crate) fn step_call(
+    ctx: &mut Ctx,
+    index: usize,
+    run_key: &str,
+) -> Result<(OpVariant, Value), ExportError> {
     let task = &ctx.plan.tasks[index];
     let place = &task.step.source;
     let scope: Vec<&str> = task.step.scope.iter().map(String::as_str).collect();
     let depth = for_depth(ctx, scope.iter().copied());
     let name = ctx.names.steps.get(task.id()).to_string();
-    let mut reader = Reader::new(ctx, scope);
+    let mut reader = Reader::new(ctx, scope, run_key);
     let mut bindings = Vec::new();
     for input in &task.inputs {
         for read in &input.reads {
             reader.read(read, place)?;
         }
-        let binding = match (
-            &input.source,
-            task.step.bindings.iter().find(|b| b.input == input.name),
-        ) {
-            (InputSource::Absent, _) => json!({"input": input.name, "absent": true}),
+        let given = task.step.bindings.iter().find(|b| b.input == input.name);
+        let binding = match (&input.source, given.map(|b| &b.value)) {
+            (InputSource::Absent, _) | (_, Some(BindingValue::Absent)) => {
+                json!({"input": input.name, "absent": true})
+            }
             (InputSource::Default(value), _) => json!({"input": input.name, "value": value}),
-            (_, Some(b)) => match &b.value {
-                BindingValue::Given { expr } => {
-                    json!({"input": input.name, "expr": reader.artifact_literals(expr, place)?})
-                }
-                BindingValue::Default { value } => json!({"input": input.name, "value": value}),
-                BindingValue::Absent => json!({"input": input.name, "absent": true}),
-            },
+            (_, Some(BindingValue::Default { value })) => {
+                json!({"input": input.name, "value": value})
+            }
+            (_, Some(BindingValue::Given { expr })) => {
+                json!({"input": input.name, "expr": reader.artifact_literals(expr, place)?})
+            }
             (_, None) => {
                 return Err(ExportError::BadIr(format!(
                     "step `{}` has no binding `{}`",
@@ -474,14 +520,68 @@ pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
         };
         bindings.push(binding);
     }
+    let memo = ctx.statics.memo(task.id()).map(str::to_string);
+    let indices: Vec<String> = (1..=depth)
+        .map(|k| format!("{{{{inputs.parameters.{}}}}}", index_param(k)))
+        .collect();
+    let out = format!(
+        "{}{}",
+        keys::step_prefix(&name, memo.as_deref(), run_key),
+        instance_path(depth)
+    );
+    let spec = json!({
+        "step": task.id(),
+        "bindings": bindings,
+        "sources": reader.sources(),
+    });
+    let mut parameters = vec![
+        json!({"name": "step", "value": inert_json(&spec)}),
+        json!({"name": "indices", "value": indices.join("/")}),
+        json!({"name": "out", "value": out}),
+    ];
+    if let Some(memo) = &memo {
+        parameters.push(json!({"name": "memo", "value": format!("mlforge.{memo}.{run_key}{}", instance_tag(depth))}));
+    }
+    let artifacts: Vec<Value> = reader
+        .artifacts
+        .iter()
+        .map(|a| json!({"name": a["name"], "s3": a["s3"]}))
+        .collect();
+    let variant = OpVariant {
+        op: task.op_id.to_string(),
+        memo: memo.is_some(),
+    };
+    let count = artifacts.len();
+    let env = std::mem::take(&mut reader.env);
+    let used = ctx.op_uses.entry(variant.clone()).or_insert_with(|| OpUse {
+        first: index,
+        ..OpUse::default()
+    });
+    used.artifacts = used.artifacts.max(count);
+    for e in env {
+        used.env
+            .insert(e["name"].as_str().unwrap_or_default().to_string(), e);
+    }
+    let mut arguments = json!({"parameters": parameters});
+    if !artifacts.is_empty() {
+        arguments["artifacts"] = json!(artifacts);
+    }
+    Ok((variant, arguments))
+}
+
+/// The script template of one op variant, after every step calling it is known.
+pub(crate) fn op_template(
+    ctx: &Ctx,
+    variant: &OpVariant,
+    used: &OpUse,
+) -> Result<Value, ExportError> {
+    let task = &ctx.plan.tasks[used.first];
     let op = task.op;
     let outputs_map = NameMap::new(
         "output",
         Naming::PythonIdentifier,
         op.outputs.iter().map(|o| o.name.as_str()),
     )?;
-    let memo = ctx.statics.memo(task.id());
-    let prefix = keys::step_prefix(&name, memo);
     let mut outputs = Map::new();
     let mut out_artifacts = Vec::new();
     for output in &op.outputs {
@@ -495,9 +595,14 @@ pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
             "name": file,
             "path": path,
             "archive": {"none": {}},
-            "s3": {"key": format!("{prefix}{}/{file}", instance_path(depth))},
+            "s3": {"key": format!("{{{{inputs.parameters.out}}}}/{file}")},
         }));
     }
+    let mut env = vec![
+        json!({"name": "MLFORGE_STEP", "value": "{{inputs.parameters.step}}"}),
+        indices_env("{{inputs.parameters.indices}}".to_string()),
+    ];
+    env.extend(used.env.values().cloned());
     for (var, value) in &op.env {
         if let EnvValue::From(EnvFrom::Secret { secret }) = value {
             if !env_name(secret) {
@@ -506,8 +611,8 @@ pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
                     &op.source,
                 ));
             }
-            if !reader.env.iter().any(|e| e["name"] == secret.as_str()) {
-                reader.env.push(json!({
+            if !env.iter().any(|e| e["name"] == secret.as_str()) {
+                env.push(json!({
                     "name": secret,
                     "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": secret}},
                 }));
@@ -515,10 +620,7 @@ pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
         }
     }
     let spec = json!({
-        "step": task.id(),
         "task": crate::runtime::task_spec(task),
-        "bindings": bindings,
-        "sources": reader.sources(),
         "outputs": outputs,
         "workdir": "/mlforge/work",
     });
@@ -526,16 +628,27 @@ pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
         "image": image(ctx, op.image.as_deref(), Some(&op.source))?,
         "command": ["python3"],
         "source": source("step", &spec),
+        "env": env,
     });
-    if !reader.env.is_empty() {
-        script["env"] = json!(reader.env);
-    }
     if let Some(resources) = resources(&op.resources) {
         script["resources"] = resources;
     }
+    let mut parameters = vec![
+        json!({"name": "step"}),
+        json!({"name": "indices"}),
+        json!({"name": "out"}),
+    ];
+    if variant.memo {
+        parameters.push(json!({"name": "memo"}));
+    }
+    let artifacts: Vec<Value> = std::iter::once(setup_input())
+        .chain((0..used.artifacts).map(|n| {
+            json!({"name": format!("a{n}"), "path": format!("/mlforge/in/a{n}"), "optional": true})
+        }))
+        .collect();
     let mut template = json!({
-        "name": name,
-        "inputs": {"parameters": inner_inputs(depth), "artifacts": reader.artifacts},
+        "name": op_template_name(ctx, variant),
+        "inputs": {"parameters": parameters, "artifacts": artifacts},
         "script": script,
     });
     if !out_artifacts.is_empty() {
@@ -548,9 +661,9 @@ pub(crate) fn step(ctx: &Ctx, index: usize) -> Result<Value, ExportError> {
     if let Some(timeout) = op.timeout_seconds {
         template["activeDeadlineSeconds"] = json!(timeout.to_string());
     }
-    if let Some(memo) = memo {
+    if variant.memo {
         template["memoize"] = json!({
-            "key": format!("mlforge.{memo}.{{{{inputs.parameters.{RUN_KEY}}}}}{}", instance_tag(depth)),
+            "key": "{{inputs.parameters.memo}}",
             "maxAge": MEMO_MAX_AGE,
             "cache": {"configMap": {"name": format!("mlforge-memo-{}", ctx.names.pipeline)}},
         });
@@ -568,7 +681,7 @@ pub(crate) fn block_eval(ctx: &Ctx, block: &str) -> Result<Value, ExportError> {
     let scope = ancestors(ctx, block);
     let depth = for_depth(ctx, scope.iter().copied());
     let bname = ctx.names.blocks.get(block);
-    let mut reader = Reader::new(ctx, scope);
+    let mut reader = Reader::new(ctx, scope, &format!("{{{{inputs.parameters.{RUN_KEY}}}}}"));
     for read in &plan_block.reads {
         reader.read(read, place)?;
     }
@@ -604,16 +717,19 @@ pub(crate) fn block_eval(ctx: &Ctx, block: &str) -> Result<Value, ExportError> {
     let name = keys::eval_task(bname, is_for);
     let mut template = json!({
         "name": name,
-        "inputs": {"parameters": inner_inputs(depth), "artifacts": reader.artifacts},
+        "inputs": {"parameters": inner_inputs(depth), "artifacts": reader.declared()},
         "script": {
             "image": image(ctx, None, Some(place))?,
             "command": ["python3"],
             "source": source("block", &spec),
         },
     });
-    if !reader.env.is_empty() {
-        template["script"]["env"] = json!(reader.env);
-    }
+    let indices: Vec<String> = (1..=depth)
+        .map(|k| format!("{{{{inputs.parameters.{}}}}}", index_param(k)))
+        .collect();
+    let mut env = vec![indices_env(indices.join("/"))];
+    env.extend(reader.env.iter().cloned());
+    template["script"]["env"] = json!(env);
     if is_for {
         template["outputs"] = json!({"artifacts": [{
             "name": "items",

@@ -23,6 +23,8 @@ def _fail(message):
 
 def _param(name, source):
     if "path" in source:
+        if not os.path.exists(source["path"]):
+            _fail("artifact param `%s` is not in the artifact repository under the key given" % name)
         return source["path"]
     text = os.environ.get(source["env"])
     if text is None:
@@ -94,12 +96,19 @@ def _gather(read, path, gather, indices):
     return [_gather(read, os.path.join(path, str(i)), rest, indices + [i]) for i in range(len(items))]
 
 
+def _indices():
+    """The element index of each enclosing `for`, outermost first."""
+    text = os.environ.get("MLFORGE_INDICES", "")
+    return [int(i) for i in text.split("/") if i != ""]
+
+
 def _context(sources):
     ctx = {"params": {}, "loop": {}, "steps": {}}
+    indices = _indices()
     for name, source in sources["params"].items():
         ctx["params"][name] = _param(name, source)
     for block, source in sources["loops"].items():
-        index = int(os.environ[source["index_env"]])
+        index = indices[source["depth"] - 1]
         items = _items(source, [])
         if items is None:
             _fail("the list of loop `%s` is missing from the artifact repository" % source["var"])
@@ -112,6 +121,8 @@ def _context(sources):
             value = _gather(read, read["path"], read["gather"], [])
         else:
             value = _read_output(read["path"], read["type"])
+            if value is None and read["required"]:
+                _fail("output `%s` of step `%s` is missing from the artifact repository" % (read["output"], read["step"]))
         ctx["steps"].setdefault(read["step"], {})[read["output"]] = value
     return ctx
 
@@ -134,17 +145,19 @@ def _guarded(run):
 
 
 def step(spec_text):
-    _guarded(lambda: _step(json.loads(spec_text)))
+    """Runs a step: the op's part of the spec is in the script, the step's (what it binds,
+    where its values are) in `MLFORGE_STEP`."""
+    _guarded(lambda: _step(json.loads(spec_text), json.loads(os.environ["MLFORGE_STEP"])))
 
 
 def block(spec_text):
     _guarded(lambda: _block(json.loads(spec_text)))
 
 
-def _step(spec):
-    ctx = _context(spec["sources"])
+def _step(spec, call):
+    ctx = _context(call["sources"])
     inputs = {}
-    for binding in spec["bindings"]:
+    for binding in call["bindings"]:
         if binding.get("absent"):
             inputs[binding["input"]] = None
         elif "value" in binding:
@@ -152,7 +165,8 @@ def _step(spec):
         else:
             inputs[binding["input"]] = mlforge_task.evaluate(binding["expr"], ctx)
     workdir = spec["workdir"]
-    outputs = mlforge_task.run_step(spec["task"], inputs, workdir)
+    task = dict(spec["task"], step=call["step"])
+    outputs = mlforge_task.run_step(task, inputs, workdir)
     for name, where in spec["outputs"].items():
         os.makedirs(os.path.dirname(where["path"]), exist_ok=True)
         if _holds_artifact(where["type"]):

@@ -44,6 +44,7 @@ impl Exporter for Argo {
 /// Names of everything the workflow names after the program.
 pub(crate) struct Names {
     pub steps: NameMap,
+    pub ops: NameMap,
     pub blocks: NameMap,
     pub params: NameMap,
     pub pipeline: String,
@@ -57,6 +58,8 @@ pub(crate) struct Ctx<'a, 'p> {
     pub statics: statics::Statics<'p>,
     pub warnings: Vec<ExportWarning>,
     pub templates: Vec<Value>,
+    /// The op templates the steps call, and what those steps need of them.
+    pub op_uses: std::collections::BTreeMap<leaf::OpVariant, leaf::OpUse>,
 }
 
 /// The workflow document as a JSON value, and what it could not carry.
@@ -72,6 +75,11 @@ pub fn document(
             plan.tasks.iter().map(|t| t.id()),
         )?,
         blocks: NameMap::new("block", Naming::Dns1123Label, plan.blocks.keys().copied())?,
+        ops: NameMap::new(
+            "op",
+            Naming::Dns1123Label,
+            program.ops.keys().map(String::as_str),
+        )?,
         params: NameMap::new(
             "param",
             Naming::PythonIdentifier,
@@ -86,12 +94,16 @@ pub fn document(
         names,
         warnings: Vec::new(),
         templates: Vec::new(),
+        op_uses: std::collections::BTreeMap::new(),
     };
     op_warnings(&mut ctx);
     let main = dag::level(&mut ctx, None)?;
     let mut templates = vec![main];
     templates.push(leaf::setup(&ctx)?);
     templates.append(&mut ctx.templates);
+    for (variant, used) in &ctx.op_uses {
+        templates.push(leaf::op_template(&ctx, variant, used)?);
+    }
     // Templates in name order after the entrypoint and the setup: the file reads the same
     // whatever order the builders met them in.
     templates[2..].sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));

@@ -157,7 +157,14 @@ impl Sim {
             .map(|t| (t["name"].as_str().unwrap(), t))
             .collect();
         let entry = spec["entrypoint"].as_str().unwrap();
-        self.template(&templates, entry, &globals, &BTreeMap::new(), "")
+        self.template(
+            &templates,
+            entry,
+            &globals,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            "",
+        )
     }
 
     fn template(
@@ -166,6 +173,7 @@ impl Sim {
         name: &str,
         globals: &BTreeMap<String, String>,
         args: &BTreeMap<String, String>,
+        artifacts: &BTreeMap<String, Value>,
         label: &str,
     ) -> Result<Outputs, String> {
         let template = templates
@@ -187,8 +195,24 @@ impl Sim {
         if let Some(tasks) = template.pointer("/dag/tasks").and_then(Value::as_array) {
             return self.dag(templates, tasks, globals, &vars, label);
         }
-        // A leaf: everything but the DAG is substituted now.
-        let template = substitute_all(template, &vars)?;
+        if template.get("script").is_none() {
+            return Err(format!(
+                "{name}: only DAG and script templates are run here"
+            ));
+        }
+        // A leaf: everything but the DAG is substituted now; the caller's artifacts give
+        // the declared inputs their source.
+        let mut template = substitute_all(template, &vars)?;
+        for a in template
+            .pointer_mut("/inputs/artifacts")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(given) = artifacts.get(a["name"].as_str().unwrap()) {
+                a["s3"] = given["s3"].clone();
+            }
+        }
         if let Some(key) = template.pointer("/memoize/key").and_then(Value::as_str) {
             let cache = format!(
                 "{}#{key}",
@@ -359,7 +383,19 @@ impl Sim {
                         substitute(p["value"].as_str().unwrap(), scope)?,
                     );
                 }
-                sim.template(templates, template, globals, &args, label)
+                let mut artifacts = BTreeMap::new();
+                for a in task
+                    .pointer("/arguments/artifacts")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    artifacts.insert(
+                        a["name"].as_str().unwrap().to_string(),
+                        substitute_all(a, scope)?,
+                    );
+                }
+                sim.template(templates, template, globals, &args, &artifacts, label)
             };
             let outputs = match items {
                 None => call(self, &scope, &label)?,
