@@ -167,3 +167,116 @@ fn the_quickstart_runs_branches_and_reuses_memoized_steps() {
         sim.log
     );
 }
+
+/// Nested loops, a `zip`, an `if`/`else` inside a loop, a list computed by a step, gathers
+/// of gathers and `present`: the export's results equal the local runner's.
+const NESTED: &str = r#"
+op make(n: int) -> (xs: list<int>) {
+  python """
+    import json
+    open(${xs}, "w").write(json.dumps(list(range(${n}))))
+  """
+}
+
+op add(a: int, b: int) -> (sum: int) {
+  python """
+    open(${sum}, "w").write(str(${a} + ${b}))
+  """
+}
+
+op flat(xss: list<list<int>>) -> (sum: int) {
+  python """
+    open(${sum}, "w").write(str(sum(sum(xs) for xs in ${xss})))
+  """
+}
+
+op total(xs: list<int>) -> (sum: int) {
+  python """
+    open(${sum}, "w").write(str(sum(${xs})))
+  """
+}
+
+pipeline nest(n: int = 3, ys: list<int> = [10, 20]) -> (grid: int, big: int, zipped: int, smalls: list<int?>) {
+  step m = make(n: n)
+  for x in m.xs {
+    for y in ys {
+      step s = add(a: x, b: y)
+    }
+    if x > 0 {
+      step big = add(a: x, b: 100)
+    } else {
+      step small = add(a: x, b: -100)
+    }
+  }
+  for a, b in zip(ys, [1, 2]) {
+    step z = add(a: a, b: b)
+  }
+  step t1 = flat(xss: s.sum)
+  step t2 = total(xs: present(big.sum))
+  step t3 = total(xs: z.sum)
+  output grid = t1.sum
+  output big = t2.sum
+  output zipped = t3.sum
+  output smalls = small.sum
+}
+"#;
+
+/// The pipeline's outputs as the local runner computes them.
+fn run_locally(program: &mlforge_ir::Program, dir: &Path) -> Value {
+    let mut store = mlforge_store::Store::open(&dir.join(".mlforge")).unwrap();
+    let options = mlforge_runner::RunOptions {
+        file: dir.join("p.mlf"),
+        program_json: mlforge_ir::to_json(program),
+        jobs: 2,
+        ..mlforge_runner::RunOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime
+        .block_on(mlforge_runner::run(
+            program,
+            &options,
+            &mut store,
+            &mut mlforge_runner::events::NoEvents,
+        ))
+        .unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    report.outputs
+}
+
+#[test]
+fn nested_loops_zip_and_branches_compute_what_the_local_runner_computes() {
+    if !python_is_there() {
+        return;
+    }
+    let program = support::compile(NESTED);
+    let (exported, doc) = checked(&program);
+    let dir = tempfile::tempdir().unwrap();
+    let expected = run_locally(&program, dir.path());
+
+    let mut sim = Sim::new(&dir.path().join("argo"));
+    sim.run(&doc, "nest-a", &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let value = |step: &str| read_json(&memo_dir(&sim.repo, &doc, step), "sum");
+    assert_eq!(value("t1"), expected["grid"], "{:?}", sim.log);
+    assert_eq!(value("t2"), expected["big"]);
+    assert_eq!(value("t3"), expected["zipped"]);
+    // `smalls` gathers from inside an `if` in a loop: computed outputs are reported.
+    assert!(exported
+        .warnings
+        .iter()
+        .any(|w| w.code == "ARGO002" && w.message.contains("`smalls`")));
+    let smalls = memo_dir(&sim.repo, &doc, "small");
+    assert!(
+        smalls.join("0/sum").exists() && !smalls.join("1").exists(),
+        "x = 0 only took the else branch"
+    );
+    assert_eq!(expected["smalls"], serde_json::json!([-100, null, null]));
+    assert!(
+        sim.log.iter().any(|l| l == "b0--for(2)/b1--for(1)/s"),
+        "{:?}",
+        sim.log
+    );
+}

@@ -243,7 +243,12 @@ impl Sim {
             .into_iter()
             .flatten()
         {
-            let key = a["s3"]["key"].as_str().unwrap();
+            let Some(key) = a["s3"]["key"].as_str() else {
+                if a["optional"] == Value::Bool(true) {
+                    continue;
+                }
+                return Err(format!("{label}: artifact {} has no source", a["name"]));
+            };
             let from = self.repo.join(key.trim_end_matches('/'));
             let to = PathBuf::from(a["path"].as_str().unwrap());
             if from.exists() {
