@@ -79,7 +79,7 @@ fn shape_source(seed: &[u8]) -> String {
     for _ in 0..12 {
         let indent = "  ".repeat(open + 1);
         match next(6) {
-            0 | 1 | 2 => {
+            0..=2 => {
                 counter += 1;
                 let name = format!("s{counter}");
                 let a = arg(&mut next, &visible, &loop_vars);
