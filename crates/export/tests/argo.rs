@@ -156,3 +156,71 @@ proptest::proptest! {
         checked(&support::compile(&source));
     }
 }
+
+#[test]
+fn op_attributes_and_scheduler_settings_map_or_are_reported() {
+    let program = support::compile(
+        r#"
+op train(rate: float) -> (model: Model) {
+  image = "ghcr.io/acme/train:1.2"
+  retries = 2
+  timeout = 30m
+  resources { cpu = 0.5  memory = "4Gi"  gpu = 1 }
+  env { TOKEN = secret("API_TOKEN")  MODE = "fast" }
+  python """
+    open(${model}, "w").write(str(${rate}))
+  """
+}
+pipeline nightly(rate: float = 0.1) {
+  schedule = "@daily"
+  start_date = "2024-01-01"
+  catchup = true
+  tags = ["ml", "nightly"]
+  owner = "ml-team"
+  step fit = train(rate: rate)
+}
+"#,
+    );
+    let (exported, doc) = checked(&program);
+    assert_eq!(doc["kind"], "CronWorkflow");
+    assert_eq!(doc["spec"]["schedules"], serde_json::json!(["@daily"]));
+    let annotations = &doc["metadata"]["annotations"];
+    assert_eq!(annotations["mlforge.dev/owner"], "ml-team");
+    assert_eq!(annotations["mlforge.dev/tags"], r#"["ml","nightly"]"#);
+    let codes: Vec<&str> = exported.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(
+        codes,
+        ["ARGO003", "ARGO004"],
+        "start_date and catchup are reported"
+    );
+
+    let templates = doc["spec"]["workflowSpec"]["templates"].as_array().unwrap();
+    let op = templates
+        .iter()
+        .find(|t| t["name"] == "train--memo")
+        .expect("the op's template");
+    assert_eq!(op["retryStrategy"]["limit"], "2");
+    assert_eq!(op["activeDeadlineSeconds"], "1800");
+    assert_eq!(op["script"]["image"], "ghcr.io/acme/train:1.2");
+    let resources = &op["script"]["resources"];
+    assert_eq!(
+        resources["requests"],
+        serde_json::json!({"cpu": "500m", "memory": "4Gi"})
+    );
+    assert_eq!(resources["limits"]["nvidia.com/gpu"], "1");
+    let env = op["script"]["env"].as_array().unwrap();
+    let secret = env
+        .iter()
+        .find(|e| e["name"] == "API_TOKEN")
+        .expect("the secret's variable");
+    assert_eq!(
+        secret["valueFrom"],
+        serde_json::json!({"secretKeyRef": {"name": "mlforge-secrets", "key": "API_TOKEN"}})
+    );
+    // A literal env value stays in the task spec, where neither Argo nor Kubernetes reads it.
+    assert!(env.iter().all(|e| e["name"] != "MODE"), "{env:?}");
+    // Deadlines stand on leaf templates only.
+    for t in templates.iter().filter(|t| t.get("dag").is_some()) {
+        assert!(t.get("activeDeadlineSeconds").is_none() && t.get("retryStrategy").is_none());
+    }
+}
