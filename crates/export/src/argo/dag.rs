@@ -10,7 +10,7 @@ use mlforge_ir::{Block, Expr, Value as IrValue};
 use serde_json::{json, Value};
 
 use super::keys::{self, index_param, RUN_KEY};
-use super::{leaf, Ctx};
+use super::{leaf, op, Ctx};
 use crate::plan::{Node, PlanBlock};
 use crate::ExportError;
 
@@ -188,8 +188,8 @@ pub(crate) fn level<'p>(
             Node::Task(i) => {
                 let step = ctx.plan.tasks[i].id();
                 let name = ctx.names.steps.get(step).to_string();
-                let (variant, arguments) = leaf::step_call(ctx, i, &run_key_ref(level))?;
-                let template = leaf::op_template_name(ctx, &variant);
+                let (variant, arguments) = op::step_call(ctx, i, &run_key_ref(level))?;
+                let template = op::op_template_name(ctx, &variant);
                 let depends = depends(ctx, level, &name, &waits, None);
                 tasks.push(task(&name, &template, depends, arguments));
             }

@@ -6,7 +6,8 @@ use mlforge_ir::{Expr, Type};
 use serde_json::{json, Value};
 
 use super::inert::{inert_json, is_inert};
-use super::leaf::{holds_artifact, output_name};
+use super::pod::output_name;
+use super::reader::holds_artifact;
 use super::Ctx;
 use crate::{ExportError, ExportWarning};
 

@@ -1,6 +1,7 @@
 //! Argo Workflows: a `Workflow` (a `CronWorkflow` when the pipeline has a schedule) whose
-//! entrypoint is a DAG. Each step is a script template running the shared task runtime;
-//! each `for` and `if` is a nested DAG template, entered by one task with `withItems` /
+//! entrypoint is a DAG. Each op is a script template running the shared task runtime, and
+//! each step a DAG task calling it with its own spec; each `for` and `if` is a nested DAG
+//! template, entered by one task with `withItems` /
 //! `withParam` or `when`, after a task that evaluates its list or condition. Values travel
 //! between pods as key-only artifacts in the default artifact repository (see [`keys`]),
 //! never through Argo's `{{…}}` templating, so no user text can become a template
@@ -12,6 +13,9 @@ pub mod inert;
 pub mod keys;
 mod leaf;
 mod meta;
+mod op;
+mod pod;
+mod reader;
 mod statics;
 
 use serde_json::{json, Value};
@@ -59,7 +63,7 @@ pub(crate) struct Ctx<'a, 'p> {
     pub warnings: Vec<ExportWarning>,
     pub templates: Vec<Value>,
     /// The op templates the steps call, and what those steps need of them.
-    pub op_uses: std::collections::BTreeMap<leaf::OpVariant, leaf::OpUse>,
+    pub op_uses: std::collections::BTreeMap<op::OpVariant, op::OpUse>,
 }
 
 /// The workflow document as a JSON value, and what it could not carry.
@@ -102,7 +106,7 @@ pub fn document(
     templates.push(leaf::setup(&ctx)?);
     templates.append(&mut ctx.templates);
     for (variant, used) in &ctx.op_uses {
-        templates.push(leaf::op_template(&ctx, variant, used)?);
+        templates.push(op::op_template(&ctx, variant, used)?);
     }
     // Templates in name order after the entrypoint and the setup: the file reads the same
     // whatever order the builders met them in.
