@@ -1,8 +1,8 @@
 //! Argo Workflows: a `Workflow` (a `CronWorkflow` when the pipeline has a schedule) whose
 //! entrypoint is a DAG. Each op is a script template running the shared task runtime, and
 //! each step a DAG task calling it with its own spec; each `for` and `if` is a nested DAG
-//! template, entered by one task with `withItems` /
-//! `withParam` or `when`, after a task that evaluates its list or condition. Values travel
+//! template, entered by one task with `withItems` / `withParam` or `when`, after a task
+//! that evaluates its list or condition. Values travel
 //! between pods as key-only artifacts in the default artifact repository (see [`keys`]),
 //! never through Argo's `{{…}}` templating, so no user text can become a template
 //! expression (see [`inert`]). The mapping table is `docs/argo.md`.
