@@ -23,7 +23,7 @@ def _fail(message):
 
 def _param(name, source):
     if "path" in source:
-        if not os.path.exists(source["path"]):
+        if _absent(source["path"]):
             _fail("artifact param `%s` is not in the artifact repository under the key given" % name)
         return source["path"]
     text = os.environ.get(source["env"])
@@ -45,7 +45,7 @@ def _items(source, indices):
     if "items" in source:
         return source["items"]
     path = os.path.join(source["dir"], *[str(i) for i in indices], "items.json")
-    if not os.path.exists(path):
+    if _absent(path):
         return None
     with open(path, encoding="utf-8") as f:
         return json.load(f)
@@ -58,8 +58,14 @@ def _element(items, index, source, var):
     return item
 
 
+def _absent(path):
+    # Argo leaves an empty folder where an optional artifact was missing, and a stored
+    # folder is never empty (object stores hold no empty folders).
+    return not os.path.exists(path) or (os.path.isdir(path) and not os.listdir(path))
+
+
 def _read_output(path, ty):
-    if not os.path.exists(path):
+    if _absent(path):
         return None
     if ty.get("kind") == "list" and ty["of"].get("kind") == "artifact":
         # A `list<File>` output is a folder of its files, in the order the runtime lists them.

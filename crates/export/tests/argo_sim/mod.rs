@@ -1,8 +1,8 @@
 //! Runs an exported workflow on this machine the way Argo's controller would, for the
 //! parts the export uses: DAG tasks in `depends` order, `withItems` / `withParam` fan-out,
 //! `when`, `{{…}}` substitution of parameters, items and task results, key-only artifacts
-//! in a repository folder (prefix keys ending in `/` as folders, `optional` ones skipped
-//! when absent), script templates run with `python3`, output parameters read from files,
+//! in a repository folder (prefix keys ending in `/` as folders, an absent `optional` one
+//! left as an empty folder, as Argo leaves it), script templates run with `python3`, output parameters read from files,
 //! and memoization by key. Each pod gets its own root folder standing for `/`, so the paths
 //! the workflow names (`/mlforge/...`) are redirected into it.
 //!
@@ -253,7 +253,10 @@ impl Sim {
             let to = PathBuf::from(a["path"].as_str().unwrap());
             if from.exists() {
                 copy(&from, &to);
-            } else if a["optional"] != Value::Bool(true) {
+            } else if a["optional"] == Value::Bool(true) {
+                // As Argo does (argoproj/argo-workflows#5934): an empty folder in its place.
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
                 return Err(format!("{label}: artifact {key} is not in the repository"));
             }
         }
