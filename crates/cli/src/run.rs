@@ -272,8 +272,12 @@ pub fn run(args: &RunArgs) -> CliResult {
         {
             eprintln!("  hint: {hint}");
         }
-        eprintln!("  log: {}", failure.log_path.display());
-        eprintln!("  attempt folder (kept): {}", failure.work_dir.display());
+        if let Some(log) = &failure.log_path {
+            eprintln!("  log: {}", log.display());
+        }
+        if let Some(dir) = &failure.work_dir {
+            eprintln!("  attempt folder (kept): {}", dir.display());
+        }
     }
     let mut resume = format!("mlforge run {}", file.display());
     if let Some(pipeline) = &args.pipeline {

@@ -5,7 +5,8 @@
 
 mod run_support;
 
-use run_support::Scratch;
+use mlforge_store::{AttemptStatus, RunStatus};
+use run_support::{status_of, Scratch};
 
 const PROGRAM: &str = r#"
 record Split {
@@ -148,6 +149,8 @@ op use(x: float) -> (y: float) {
 }
 pipeline q(w: dict<float> = {"a": 1.0, "b": 2.0}, key: string = "a") -> (y: float) {
   step u = use(x: w[key])
+  step v = use(x: 3.0)
+  step after_u = use(x: u.y)
   output y = u.y
 }
 "#,
@@ -155,13 +158,28 @@ pipeline q(w: dict<float> = {"a": 1.0, "b": 2.0}, key: string = "a") -> (y: floa
     s.run(&["run", "q.mlf"]).expect(0);
     let ran = s.run(&["run", "q.mlf", "--param", "key=c"]);
     ran.expect(1);
+    let why = "cannot evaluate input `x` of step `u`: the key \"c\" is not in the dict; its keys are \"a\", \"b\"";
+    assert!(ran.stderr.contains(why), "{}", ran.stderr);
+    // The missing key is the step's failure, recorded as any failed step is: the run is
+    // failed, `u` has a failed attempt saying why, and the rest of the run is what a
+    // failed step leaves (its dependant never starts; an independent step is cached).
     assert!(
-        ran.stderr.contains(
-            "cannot evaluate input `x` of step `u`: the key \"c\" is not in the dict; its keys are \"a\", \"b\""
-        ),
+        ran.stderr.contains("error: step `u` failed (attempt 1)"),
         "{}",
         ran.stderr
     );
+    let run = s.latest_run();
+    assert_eq!(run.status, RunStatus::Failed);
+    let attempts = s.attempts_of(run.id, "u");
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0].status, AttemptStatus::Failed);
+    assert_eq!(attempts[0].error.as_deref(), Some(why));
+    assert!(attempts[0].log_path.is_none());
+    assert_eq!(status_of(&s.attempts(run.id), "v"), [AttemptStatus::Cached]);
+    assert!(s.attempts_of(run.id, "after_u").is_empty());
+    let failed = ran.events_of("step_failed");
+    assert!(failed.is_empty() || failed[0]["log_path"].is_null());
+    s.assert_store_consistent();
 
     let ran = s.run(&["run", "p.mlf", "--param", r#"names=["a", "b"]"#]);
     ran.expect(1);

@@ -823,15 +823,24 @@ impl<'db> Compiler<'db> {
             ast::BodyLang::Shell => Interpreter::Shell,
         };
         let body = match &body.source {
-            BodySource::Inline { text, .. } => Body {
-                text: mlforge_syntax::body::dedent(text),
-                path: None,
-                interpolations: mlforge_syntax::body::interpolations(text)
+            BodySource::Inline { text, .. } => {
+                let text = mlforge_syntax::body::dedent(text);
+                let interpolations = mlforge_syntax::body::interpolations(&text)
                     .into_iter()
-                    .map(|i| i.name)
-                    .collect(),
-                function: body.function,
-            },
+                    .filter(|i| !i.unterminated)
+                    .map(|i| Interpolation {
+                        name: i.name,
+                        start: i.range.start as u32,
+                        end: i.range.end as u32,
+                    })
+                    .collect();
+                Body {
+                    text,
+                    path: None,
+                    interpolations,
+                    function: body.function,
+                }
+            }
             BodySource::File(path) => {
                 let full = file
                     .path(self.db)

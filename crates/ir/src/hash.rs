@@ -37,7 +37,7 @@ fn sha256_json(value: &impl Serialize) -> String {
 #[derive(Serialize)]
 struct OpContent<'a> {
     interpreter: Interpreter,
-    body: &'a Body,
+    body: BodyContent<'a>,
     inputs: &'a [OpInput],
     outputs: &'a [OpOutput],
     image: &'a Option<String>,
@@ -51,10 +51,38 @@ struct OpContent<'a> {
     requires: &'a [String],
 }
 
+/// A body as IR version 2 serialized it (interpolations by name only): where each one
+/// stands follows from the text, and hashing the same bytes as before keeps every cache
+/// key and diff of programs compiled before the positions were added.
+#[derive(Serialize)]
+struct BodyContent<'a> {
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: &'a Option<String>,
+    interpolations: Vec<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    function: bool,
+}
+
+impl<'a> BodyContent<'a> {
+    fn of(body: &'a Body) -> Self {
+        BodyContent {
+            text: &body.text,
+            path: &body.path,
+            interpolations: body
+                .interpolations
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect(),
+            function: body.function,
+        }
+    }
+}
+
 pub(crate) fn op_hash(op: &Op) -> String {
     sha256_json(&OpContent {
         interpreter: op.interpreter,
-        body: &op.body,
+        body: BodyContent::of(&op.body),
         inputs: &op.inputs,
         outputs: &op.outputs,
         image: &op.image,

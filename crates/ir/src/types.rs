@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The IR format's version. Bump it on any change a consumer could notice.
-pub const IR_VERSION: &str = "2";
+pub const IR_VERSION: &str = "3";
 
 /// One compiled pipeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -271,13 +271,25 @@ pub struct Body {
     /// For `python file "…"`: the path as written, relative to the `.mlf` file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// Every `${name}` in an inline body, in order (empty for file bodies).
-    pub interpolations: Vec<String>,
+    /// Every `${name}` in an inline body, in order, with where it stands in `text`, so
+    /// that back ends substitute without scanning the code again (empty for file bodies).
+    /// `$${` is an escaped `${` and is not one.
+    pub interpolations: Vec<Interpolation>,
     /// `python def`: the text is the body of a function whose parameters are the op's
     /// inputs and artifact outputs (artifacts as `pathlib.Path`), and whose `return` gives
     /// the other outputs (the value for one, a dict by name for several).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub function: bool,
+}
+
+/// A `${name}` of an inline body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Interpolation {
+    pub name: String,
+    /// Byte offsets in `Body::text` of the whole `${…}`.
+    pub start: u32,
+    pub end: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize, JsonSchema)]

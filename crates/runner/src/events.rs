@@ -84,7 +84,9 @@ pub enum Event {
         error: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         exit_code: Option<i32>,
-        log_path: String,
+        /// Absent when the step failed before its process started.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        log_path: Option<String>,
         /// The last lines of the log.
         log_tail: Vec<String>,
     },

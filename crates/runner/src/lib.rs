@@ -100,10 +100,12 @@ pub struct Failure {
     pub element: Option<Element>,
     pub attempt: u32,
     pub error: String,
-    pub log_path: PathBuf,
+    /// Absent when the step failed before its process started (an input that could not be
+    /// evaluated, such as a missing dict key).
+    pub log_path: Option<PathBuf>,
     pub log_tail: Vec<String>,
-    /// The attempt's folder, kept for inspection.
-    pub work_dir: PathBuf,
+    /// The attempt's folder, kept for inspection; absent as `log_path` is.
+    pub work_dir: Option<PathBuf>,
     /// The Python that ran the step's python bodies (its op's own, or the run's).
     pub python: String,
 }

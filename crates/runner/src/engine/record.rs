@@ -1,5 +1,5 @@
 //! Step instances that do not run, recorded in the lineage store as they end: skipped
-//! and cached ones.
+//! and cached ones, and those that fail before their process starts.
 
 use super::*;
 
@@ -37,6 +37,63 @@ impl<'a> Engine<'a> {
             });
         }
         self.finish(step, path.clone(), Done::Skipped);
+    }
+
+    /// A step whose inputs cannot be evaluated at run time (a missing dict key, an index
+    /// out of range): a failed attempt with the reason, so that the lineage, `runs show`
+    /// and `--resume` see it as they see any failed step. Planning has no attempts to
+    /// record, so there it stops the plan.
+    pub(super) fn record_unstartable(&mut self, step: usize, path: &Path, error: String) {
+        if self.settings.mode == Mode::Plan {
+            self.fatal_error(RunError::Invalid(error));
+            return;
+        }
+        let info = &self.steps[step];
+        let (id, op_id) = (info.id.clone(), info.op_id.clone());
+        let python = op_python(&info.op, &self.settings.python);
+        let element = Element::from(path.as_slice());
+        let run_id = self.run_id;
+        let result = self.store.lineage.write(|w| {
+            let attempt = w.start_attempt(&NewAttempt {
+                run_id,
+                step: &id,
+                element: &element,
+                attempt: 1,
+                op: &op_id,
+                started_ms: now_ms(),
+                key: None,
+                cached_from: None,
+                log_path: None,
+            })?;
+            w.end_attempt(attempt, AttemptStatus::Failed, None, Some(&error))
+        });
+        if let Err(e) = result {
+            self.fatal_error(RunError::store("record a failed step")(e));
+        }
+        self.counts.failed += 1;
+        self.failures.push(Failure {
+            step: id.clone(),
+            element: element_opt(path),
+            attempt: 1,
+            error: error.clone(),
+            log_path: None,
+            log_tail: Vec::new(),
+            work_dir: None,
+            python,
+        });
+        self.emit(Event::StepFailed {
+            step: id,
+            element: element_opt(path),
+            attempt: 1,
+            duration_ms: 0,
+            error,
+            exit_code: None,
+            log_path: None,
+            log_tail: Vec::new(),
+        });
+        self.failing = true;
+        self.insts
+            .insert((step, path.clone()), State::Done(Done::Failed));
     }
 
     pub(super) fn record_cached(

@@ -214,7 +214,8 @@ impl<'a> Engine<'a> {
                             "cannot evaluate input `{}` of step `{}`: {message}",
                             binding.input, program_step.id
                         );
-                        self.fatal_error(RunError::Invalid(message));
+                        self.waiting[step].remove(path);
+                        self.record_unstartable(step, path, message);
                         return;
                     }
                 },
@@ -491,9 +492,9 @@ impl<'a> Engine<'a> {
                     element: element.clone(),
                     attempt,
                     error: error.clone(),
-                    log_path: log_path.clone(),
+                    log_path: Some(log_path.clone()),
                     log_tail: tail.clone(),
-                    work_dir: dir,
+                    work_dir: Some(dir),
                     python: op_python(&self.steps[step].op, &self.settings.python),
                 });
                 self.emit(Event::StepFailed {
@@ -503,7 +504,7 @@ impl<'a> Engine<'a> {
                     duration_ms: result.duration_ms,
                     error,
                     exit_code: result.exit_code,
-                    log_path: log_text,
+                    log_path: Some(log_text),
                     log_tail: tail,
                 });
                 self.failing = true;
