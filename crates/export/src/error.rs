@@ -28,9 +28,6 @@ pub enum ExportError {
     /// The program is not what the IR promises (a dangling id): a bug in the compiler.
     #[error("the IR is inconsistent: {0}; please report this as a bug")]
     BadIr(String),
-    /// The target's exporter is not part of this build yet.
-    #[error("exporting to {0} is not available in this build yet")]
-    NotBuilt(&'static str),
 }
 
 /// `file:line:column: `, or nothing.

@@ -7,6 +7,7 @@
 //! the same program gives the same bytes.
 
 mod airflow;
+pub mod argo;
 mod error;
 pub mod kfp;
 pub mod names;
@@ -104,13 +105,11 @@ pub trait Exporter {
 }
 
 /// The exporter of `target`.
-fn exporter(target: Target) -> Result<&'static dyn Exporter, ExportError> {
+fn exporter(target: Target) -> &'static dyn Exporter {
     match target {
-        Target::Airflow => Ok(&airflow::Airflow),
-
-        Target::Kfp => Ok(&kfp::Kfp),
-
-        Target::Argo => Err(ExportError::NotBuilt(target.title())),
+        Target::Airflow => &airflow::Airflow,
+        Target::Kfp => &kfp::Kfp,
+        Target::Argo => &argo::Argo,
     }
 }
 
@@ -120,7 +119,7 @@ pub fn export(
     target: Target,
     opts: &ExportOptions,
 ) -> Result<Exported, ExportError> {
-    let exporter = exporter(target)?;
+    let exporter = exporter(target);
     let plan = Plan::new(program)?;
     exporter.export(&plan, opts)
 }
