@@ -223,7 +223,11 @@ fn hostile_text_stays_inert_and_round_trips() {
             values.extend(l.get("items").cloned());
         }
     }
-    assert_eq!(ops, ["echo"], "one script for the op, holding the op's spec");
+    assert_eq!(
+        ops,
+        ["echo"],
+        "one script for the op, holding the op's spec"
+    );
     let spec = task_spec(plan.task("first").unwrap());
     let text: String = spec["body"]["template"]
         .as_array()
