@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use mlforge_analysis::items::select_pipeline;
 use mlforge_analysis::RootDatabase;
-use mlforge_graph::{build, to_dot_with, to_svg, DotOptions};
+use mlforge_graph::{build, to_dot_with, to_svg, write_dot_with, DotOptions};
 
-use crate::check::load_root;
+use crate::check::{emit_streamed, load_root};
 use crate::error::{fail, CliError, CliResult};
 
 #[derive(Args)]
@@ -81,25 +81,23 @@ pub fn run(args: &GraphArgs) -> CliResult {
     let options = DotOptions {
         collapse: args.collapse.clone(),
     };
-    let bytes = match args.format {
-        GraphFormat::Json => {
-            let mut json = if args.pretty {
-                model.to_json_pretty()
-            } else {
-                model.to_json()
-            };
-            json.push('\n');
-            json.into_bytes()
+    let output = args.output.as_deref();
+    match args.format {
+        GraphFormat::Json => emit_streamed(output, |out| {
+            model.write_json(&mut *out, args.pretty)?;
+            out.write_all(b"\n")
+        })?,
+        GraphFormat::Dot => emit_streamed(output, |out| write_dot_with(&model, &options, out))?,
+        GraphFormat::Svg => {
+            let svg = to_svg(&to_dot_with(&model, &options)).map_err(|e| e.to_string())?;
+            write_out(output, &svg)?;
         }
-        GraphFormat::Dot => to_dot_with(&model, &options).into_bytes(),
-        GraphFormat::Svg => to_svg(&to_dot_with(&model, &options)).map_err(|e| e.to_string())?,
-    };
-    write_out(args.output.as_deref(), &bytes)?;
+    }
     let broken = model.broken_count();
     let undrawn = errors_not_drawn(&db, file, &model);
     // Exiting frees all of it: freeing the analysis and the model piece by piece first is a
     // tenth of the command's time on a big program (as in `check`).
-    std::mem::forget((db, model, bytes));
+    std::mem::forget((db, model));
     if broken > 0 {
         eprintln!(
             "note: {broken} {} errors and {} marked broken; `mlforge check {}` lists them",

@@ -26,15 +26,12 @@ pub fn run(
     let key = select_pipeline(&db, file, pipeline)?;
     match mlforge_ir::compile(&db, key) {
         Ok(program) => {
-            let json = if pretty {
-                mlforge_ir::to_json_pretty(&program)
-            } else {
-                mlforge_ir::to_json(&program)
-            };
-            let outcome = crate::check::emit(&json, output);
-            // Exiting frees all of it (as in `check`): freeing the analysis, the program and
-            // its text piece by piece first costs a tenth of the command's time.
-            std::mem::forget((db, program, json));
+            let outcome = crate::check::emit_streamed(output, |out| {
+                mlforge_ir::write_json(&program, out, pretty)
+            });
+            // Exiting frees all of it (as in `check`): freeing the analysis and the program
+            // piece by piece first costs a tenth of the command's time.
+            std::mem::forget((db, program));
             outcome
         }
         Err(CompileError::Invalid(_)) => {

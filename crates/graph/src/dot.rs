@@ -43,7 +43,21 @@ pub fn to_dot(model: &GraphModel) -> String {
 
 /// The DOT text of the model drawn with `options`.
 pub fn to_dot_with(model: &GraphModel, options: &DotOptions) -> String {
-    Drawing::new(model, options).write()
+    let drawing = Drawing::new(model, options);
+    let mut w = DotWriter::with_capacity(&model.pipeline, drawing.size_guess());
+    drawing.draw(&mut w);
+    w.finish()
+}
+
+/// The same text written to `out` as it is made, never held whole.
+pub fn write_dot_with(
+    model: &GraphModel,
+    options: &DotOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut w = DotWriter::streaming(&model.pipeline, out);
+    Drawing::new(model, options).draw(&mut w);
+    w.finish_streamed()
 }
 
 fn cluster_name(id: &str) -> String {
@@ -152,10 +166,12 @@ impl<'m> Drawing<'m> {
         }
     }
 
-    fn write(&self) -> String {
+    fn size_guess(&self) -> usize {
         // About 700 bytes a node and 400 an edge, with their source attributes.
-        let capacity = 1024 + 700 * self.model.nodes.len() + 400 * self.model.edges.len();
-        let mut w = DotWriter::with_capacity(&self.model.pipeline, capacity);
+        1024 + 700 * self.model.nodes.len() + 400 * self.model.edges.len()
+    }
+
+    fn draw(&self, w: &mut DotWriter) {
         w.defaults(Defaults::Graph, |a| {
             a.attr_fmt("id", format_args!("pipeline:{}", self.model.pipeline))
                 .attr("label", &self.model.pipeline)
@@ -175,14 +191,13 @@ impl<'m> Drawing<'m> {
             a.attr("fontname", FONT).attr("fontsize", "9");
         });
         for &child in &self.top {
-            self.draw_child(child, &mut w);
+            self.draw_child(child, w);
         }
         let mut seen =
             HashSet::with_capacity_and_hasher(self.model.edges.len(), FxBuild::default());
         for edge in &self.model.edges {
-            self.draw_edge(edge, &mut seen, &mut w);
+            self.draw_edge(edge, &mut seen, w);
         }
-        w.finish()
     }
 
     fn draw_child(&self, child: Child, w: &mut DotWriter) {

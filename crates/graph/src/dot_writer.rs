@@ -23,11 +23,18 @@
 use std::fmt::{self, Write};
 
 /// DOT text being written: a `digraph` whose statements are added in order.
-pub struct DotWriter {
+pub struct DotWriter<'s> {
     out: String,
     /// Open `subgraph`s.
     depth: usize,
+    /// Where a streaming writer hands its text after each statement, once it holds
+    /// [`SPILL_AT`] bytes: a big graph's DOT is never held whole.
+    sink: Option<&'s mut dyn std::io::Write>,
+    /// The sink's first error; nothing more is written after it.
+    error: Option<std::io::Error>,
 }
+
+const SPILL_AT: usize = 1 << 16;
 
 /// The attribute list of one statement, written as attributes are added.
 pub struct Attrs<'w> {
@@ -37,19 +44,50 @@ pub struct Attrs<'w> {
     any: bool,
 }
 
-impl DotWriter {
+impl<'s> DotWriter<'s> {
     /// Starts `digraph "id" {`.
-    pub fn digraph(id: &str) -> DotWriter {
+    pub fn digraph(id: &str) -> DotWriter<'static> {
         DotWriter::with_capacity(id, 0)
     }
 
     /// The same, with room for `capacity` bytes (a big graph's DOT is megabytes).
-    pub fn with_capacity(id: &str, capacity: usize) -> DotWriter {
+    pub fn with_capacity(id: &str, capacity: usize) -> DotWriter<'static> {
+        DotWriter::start(id, capacity, None)
+    }
+
+    /// The same, handing the text to `sink` as it is written; end it with
+    /// [`DotWriter::finish_streamed`].
+    pub fn streaming(id: &str, sink: &'s mut dyn std::io::Write) -> DotWriter<'s> {
+        DotWriter::start(id, SPILL_AT + SPILL_AT / 4, Some(sink))
+    }
+
+    fn start(id: &str, capacity: usize, sink: Option<&'s mut dyn std::io::Write>) -> Self {
         let mut out = String::with_capacity(capacity.max(64));
         out.push_str("digraph ");
         push_quoted(&mut out, id);
         out.push_str(" {\n");
-        DotWriter { out, depth: 0 }
+        DotWriter {
+            out,
+            depth: 0,
+            sink,
+            error: None,
+        }
+    }
+
+    /// Hands the text so far to the sink, if there is one and it holds enough (or `all`).
+    fn spill(&mut self, all: bool) {
+        let Some(sink) = self.sink.as_mut() else {
+            return;
+        };
+        if !all && self.out.len() < SPILL_AT {
+            return;
+        }
+        if self.error.is_none() {
+            if let Err(e) = sink.write_all(self.out.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+        self.out.clear();
     }
 
     fn line(&mut self) -> &mut String {
@@ -76,6 +114,7 @@ impl DotWriter {
         let out = self.line();
         push_quoted(out, id);
         statement(out, "[", attrs);
+        self.spill(false);
     }
 
     /// `"from" -> "to" […]`.
@@ -85,6 +124,7 @@ impl DotWriter {
         out.push_str(" -> ");
         push_quoted(out, to);
         statement(out, " [", attrs);
+        self.spill(false);
     }
 
     /// Opens `subgraph "id" {`; statements go inside it until [`DotWriter::end_subgraph`].
@@ -100,15 +140,31 @@ impl DotWriter {
         assert!(self.depth > 0, "a subgraph is open");
         self.depth -= 1;
         self.line().push_str("}\n");
+        self.spill(false);
     }
 
     /// Closes the graph (and any subgraph left open) and returns the text.
     pub fn finish(mut self) -> String {
+        debug_assert!(
+            self.sink.is_none(),
+            "a streaming writer ends with finish_streamed"
+        );
+        self.close();
+        self.out
+    }
+
+    /// Closes the graph and hands the rest of the text to the sink.
+    pub fn finish_streamed(mut self) -> std::io::Result<()> {
+        self.close();
+        self.spill(true);
+        self.error.map_or(Ok(()), Err)
+    }
+
+    fn close(&mut self) {
         while self.depth > 0 {
             self.end_subgraph();
         }
         self.out.push_str("}\n");
-        self.out
     }
 }
 
@@ -336,5 +392,51 @@ mod tests {
             text,
             "digraph \"g\" {\n  graph[rankdir=\"TB\"]\n  subgraph \"cluster_x\" {\n    \"n\"\n    \"n\" -> \"m\"\n  }\n}\n"
         );
+    }
+
+    fn draw_many(w: &mut DotWriter) {
+        for i in 0..5_000 {
+            if i % 100 == 0 {
+                w.subgraph(&format!("cluster_{i}"));
+            }
+            w.node(&format!("n{i}"), |a| {
+                a.attr("label", "a \"quoted\" label\nover two lines");
+            });
+            w.edge(&format!("n{i}"), &format!("n{}", i + 1), |_| {});
+            if i % 100 == 99 {
+                w.end_subgraph();
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_graph_is_the_same_text_handed_over_in_pieces() {
+        let mut whole = DotWriter::digraph("g");
+        draw_many(&mut whole);
+        let whole = whole.finish();
+        assert!(whole.len() > 4 * SPILL_AT, "the test spills several times");
+
+        let mut sink = Vec::new();
+        let mut streamed = DotWriter::streaming("g", &mut sink);
+        draw_many(&mut streamed);
+        streamed.finish_streamed().unwrap();
+        assert_eq!(String::from_utf8(sink).unwrap(), whole);
+    }
+
+    #[test]
+    fn a_sink_that_fails_makes_the_stream_fail() {
+        struct Full;
+        impl std::io::Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut sink = Full;
+        let mut w = DotWriter::streaming("g", &mut sink);
+        draw_many(&mut w);
+        assert_eq!(w.finish_streamed().unwrap_err().to_string(), "disk full");
     }
 }

@@ -23,7 +23,7 @@ pub mod model;
 mod svg;
 
 pub use crate::build::build;
-pub use crate::dot::{to_dot, to_dot_with, DotOptions};
+pub use crate::dot::{to_dot, to_dot_with, write_dot_with, DotOptions};
 pub use crate::dot_writer::{quoted, Attrs, Defaults, DotWriter, Escaper};
 pub use crate::focus::{FocusIndex, Totals};
 pub use crate::model::GraphModel;

@@ -294,6 +294,17 @@ impl GraphModel {
         String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 
+    /// Writes the model's JSON (compact, or indented when `pretty`) to `out` as it is
+    /// produced, without holding the whole text.
+    pub fn write_json(&self, out: impl std::io::Write, pretty: bool) -> std::io::Result<()> {
+        if pretty {
+            serde_json::to_writer_pretty(out, self)?;
+        } else {
+            serde_json::to_writer(out, self)?;
+        }
+        Ok(())
+    }
+
     fn json_size_guess(&self) -> usize {
         1024 + 700 * self.nodes.len() + 250 * self.edges.len() + 300 * self.clusters.len()
     }

@@ -18,6 +18,22 @@ pub fn to_json(program: &Program) -> String {
     text
 }
 
+/// Writes the program's JSON (compact, or indented when `pretty`) and a newline to `out` as
+/// it is produced: a big program's text is never held whole in memory.
+pub fn write_json(
+    program: &Program,
+    out: impl std::io::Write,
+    pretty: bool,
+) -> std::io::Result<()> {
+    let mut out = out;
+    if pretty {
+        serde_json::to_writer_pretty(&mut out, program)?;
+    } else {
+        serde_json::to_writer(&mut out, program)?;
+    }
+    out.write_all(b"\n")
+}
+
 /// The same JSON indented for people to read (`mlforge ir --pretty`, snapshots).
 pub fn to_json_pretty(program: &Program) -> String {
     let mut text = serde_json::to_string_pretty(program).expect("IR values serialize");
