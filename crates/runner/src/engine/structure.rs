@@ -77,9 +77,15 @@ pub(crate) fn analyze(
             },
         );
     }
-    let mut steps = Vec::new();
+    // One shared copy of each op, however many steps run it.
+    let ops: HashMap<&str, Arc<Op>> = program
+        .ops
+        .iter()
+        .map(|(id, op)| (id.as_str(), Arc::new(op.clone())))
+        .collect();
+    let mut steps = Vec::with_capacity(program.steps.len());
     for (i, step) in program.steps.iter().enumerate() {
-        let op = program.ops.get(&step.op).ok_or_else(|| {
+        let op = ops.get(step.op.as_str()).ok_or_else(|| {
             format!(
                 "op `{}` of step `{}` is missing from the IR",
                 step.op, step.id
@@ -111,7 +117,7 @@ pub(crate) fn analyze(
         steps.push(StepInfo {
             id: step.id.clone(),
             op_id: step.op.clone(),
-            op: Arc::new(op.clone()),
+            op: Arc::clone(op),
             index: i,
             scope: step.scope.clone(),
             dependents: Vec::new(),
