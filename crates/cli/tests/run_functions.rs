@@ -316,24 +316,45 @@ fn bodies_import_project_modules_and_uses_edits_rerun_exactly_the_dependants() {
 
 #[test]
 fn missing_requirements_stop_the_run_before_any_step_with_the_pip_command() {
+    // The Python steps run with (`--python`'s default), and the version of pip it has: a
+    // requirement it meets (`pip>=1`) and one it is too old for (`pip>=999`).
+    let pip = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "from importlib import metadata; print(metadata.version('pip'))",
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        pip.status.success(),
+        "python3 has no pip: {}",
+        String::from_utf8_lossy(&pip.stderr)
+    );
+    let pip = String::from_utf8(pip.stdout).unwrap().trim().to_string();
     let s = Scratch::new();
     s.write(
         "req.mlf",
         r#"
 op fit(x: int) -> (y: int) {
-  requires = ["mlforge-no-such-package>=1.0", "pip>=1"]
+  requires = ["mlforge-no-such-package>=1.0", "pip>=1", "pip>=999"]
   python def """
     return x
   """
 }
 op other(x: int) -> (y: int) {
-  requires = ["another-missing-package"]
+  requires = ["another-missing-package", "pip>=999"]
+  python def """
+    return x
+  """
+}
+op free(x: int) -> (y: int) {
   python def """
     return x
   """
 }
 pipeline req() {
-  step f = fit(x: 1)
+  step a = free(x: 0)
+  step f = fit(x: a.y)
   step o = other(x: 2)
 }
 "#,
@@ -341,18 +362,28 @@ pipeline req() {
     for command in ["run", "plan"] {
         let ran = s.run(&[command, "req.mlf"]);
         ran.expect(2);
-        assert!(
-            ran.stderr.contains("lacks packages the ops require: another-missing-package (not installed), mlforge-no-such-package>=1.0 (not installed)"),
+        let wanted = format!(
+            "the Python `python3` lacks packages the ops require: \
+             another-missing-package (not installed; required by `other`), \
+             mlforge-no-such-package>=1.0 (not installed; required by `fit`), \
+             pip>=999 ({pip} is installed; required by `fit`, `other`); \
+             install them with `python3 -m pip install another-missing-package 'mlforge-no-such-package>=1.0' 'pip>=999'`"
+        );
+        assert!(ran.stderr.contains(&wanted), "{command}: {}", ran.stderr);
+        // One message, not one per op or per package.
+        assert_eq!(
+            ran.stderr.matches("lacks packages").count(),
+            1,
             "{command}: {}",
             ran.stderr
         );
         assert!(
-            ran.stderr
-                .contains("-m pip install another-missing-package 'mlforge-no-such-package>=1.0'"),
-            "{command}: {}",
+            !ran.stderr.contains("pip>=1 "),
+            "{command}: a met requirement is named: {}",
             ran.stderr
         );
     }
+    // Stopped before any step: no run, so no failed (or any) attempt, in the store.
     assert!(s.runs().is_empty(), "no run is recorded");
 }
 
