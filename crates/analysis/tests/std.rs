@@ -166,7 +166,10 @@ fn an_unknown_std_module_lists_the_modules_there_are() {
             d.message
         );
     }
-    assert!(d.help.as_deref().unwrap().contains("mlforge std"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("did you mean `std/sklearn`? `mlforge std` lists what each module holds; paths that begin with `std/` name only these")
+    );
     assert_eq!(
         imports(&db, file)[0].problem,
         Some(ImportProblem::UnknownStdModule("sklearm".into()))
