@@ -617,3 +617,86 @@ pipeline dev() {
         ran.stderr
     );
 }
+
+#[test]
+fn mlflow_gives_every_step_the_tracking_server_outside_the_cache_key() {
+    let s = Scratch::new();
+    s.write(
+        "track.mlf",
+        r#"
+op where_to(n: int) -> (uri: string, experiment: string) {
+  python def """
+    import os
+    return {"uri": os.environ.get("MLFLOW_TRACKING_URI", "unset"), "experiment": os.environ.get("MLFLOW_EXPERIMENT_NAME", "unset")}
+  """
+}
+op pinned(n: int) -> (uri: string) {
+  env { MLFLOW_TRACKING_URI = "http://pinned.example" }
+  python def """
+    import os
+    return os.environ["MLFLOW_TRACKING_URI"]
+  """
+}
+pipeline track() {
+  step w = where_to(n: 1)
+  step p = pinned(n: 1)
+}
+"#,
+    );
+    // Nothing listens on port 9: the run succeeds and its mirror fails afterwards.
+    let first = s
+        .command(&["run", "track.mlf", "--mlflow", "http://127.0.0.1:9"])
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env_remove("MLFLOW_EXPERIMENT_NAME")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is recorded; mirror it later with"),
+        "{stderr}"
+    );
+    let run = s.latest_run().id;
+    assert_eq!(s.output(run, "w", "", "uri"), "http://127.0.0.1:9");
+    // Without --mlflow-experiment, the experiment the mirror uses: the pipeline's name.
+    assert_eq!(s.output(run, "w", "", "experiment"), "track");
+    // An op's own `env` wins.
+    assert_eq!(s.output(run, "p", "", "uri"), "http://pinned.example");
+
+    // Another server or experiment is not another result: both steps come from the cache.
+    let second = s
+        .command(&[
+            "run",
+            "track.mlf",
+            "--mlflow",
+            "http://127.0.0.1:8",
+            "--mlflow-experiment",
+            "other",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    let run = s.latest_run().id;
+    let statuses: Vec<_> = s.attempts(run).iter().map(|a| a.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            mlforge_store::AttemptStatus::Cached,
+            mlforge_store::AttemptStatus::Cached
+        ]
+    );
+    // Without --mlflow, steps see only what the runner's environment has.
+    let plain = s
+        .command(&["run", "track.mlf", "--no-cache"])
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env_remove("MLFLOW_EXPERIMENT_NAME")
+        .output()
+        .unwrap();
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let run = s.latest_run().id;
+    assert_eq!(s.output(run, "w", "", "uri"), "unset");
+}
