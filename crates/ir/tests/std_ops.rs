@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use mlforge_analysis::items::ItemKey;
-use mlforge_analysis::{file_diagnostics, Db, MemoryLoader, RootDatabase};
+use mlforge_analysis::{file_diagnostics, MemoryLoader, RootDatabase};
 use mlforge_syntax::ast::Item;
 
 /// `pipeline call_OP(P: T, …) { step s = OP(P: P, …) }` for each op of `source`, types as
