@@ -256,7 +256,7 @@ mod tests {
                     missing(
                         "scikit-learn>=1.3",
                         None,
-                        &["`fit` of std/sklearn.mlf", "`score`"],
+                        &["`fit` of `std/sklearn`", "`score`"],
                     ),
                     missing("xgboost", None, &[]),
                 ],
@@ -267,7 +267,7 @@ mod tests {
             "the Python `python3` lacks packages the ops require: pandas>=2.0 (1.5.3 is installed; \
              required by `load`); install them with `python3 -m pip install 'pandas>=2.0'`; and \
              the Python `/p/.venv/bin/python` lacks packages the ops require: scikit-learn>=1.3 \
-             (not installed; required by `fit` of std/sklearn.mlf, `score`), xgboost (not \
+             (not installed; required by `fit` of `std/sklearn`, `score`), xgboost (not \
              installed); install them with `/p/.venv/bin/python -m pip install \
              'scikit-learn>=1.3' xgboost`"
         );

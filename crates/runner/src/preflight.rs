@@ -264,12 +264,16 @@ fn check_requirements(program: &Program, default: &str) -> Result<(), RunError> 
     }
 }
 
-/// An op as a requirement's message names it: `fit`, or `std/sklearn.mlf`'s
-/// `logistic_regression` for one the program does not define itself.
+/// An op as a requirement's message names it: `` `fit` ``, or for an op of the standard
+/// library the module it comes from, as imported: `` `classifier` of `std/xgboost` ``.
 fn op_label(op: &Op) -> String {
-    if op.source.file.starts_with("std/") {
-        format!("`{}` of {}", op.name, op.source.file)
-    } else {
-        format!("`{}`", op.name)
+    match op
+        .source
+        .file
+        .strip_prefix("std/")
+        .and_then(|f| f.strip_suffix(".mlf"))
+    {
+        Some(module) => format!("`{}` of `std/{module}`", op.name),
+        None => format!("`{}`", op.name),
     }
 }
