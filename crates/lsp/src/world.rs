@@ -16,6 +16,7 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use crate::config::Config;
 use crate::position::{self, Encoding};
+use crate::std_source;
 
 /// An open document.
 #[derive(Clone)]
@@ -74,12 +75,16 @@ pub struct Snapshot {
     pub generation: u64,
 }
 
-/// The database path for a URI: the file path for `file:` URIs, a made-up absolute path
-/// under `/<scheme>/` otherwise (so that relative imports of an unsaved buffer resolve
-/// nowhere instead of somewhere surprising).
+/// The database path for a URI: the file path for `file:` URIs, a std module's virtual
+/// path for `mlforge-std:/<name>.mlf`, a made-up absolute path under `/<scheme>/` otherwise
+/// (so that relative imports of an unsaved buffer resolve nowhere instead of somewhere
+/// surprising).
 pub fn uri_to_path(uri: &Uri) -> PathBuf {
     if let Some(path) = uri.to_file_path() {
         return normalize(&path);
+    }
+    if let Some(path) = std_source::path_of(uri) {
+        return path;
     }
     let text = uri.as_str();
     let (scheme, rest) = text.split_once(':').unwrap_or(("other", text));
@@ -120,8 +125,13 @@ impl World {
         }
     }
 
-    /// Opens (or re-opens) a document: its text overrides the file on disk.
-    pub fn open(&mut self, uri: Uri, version: i32, text: String) -> &Document {
+    /// Opens (or re-opens) a document: its text overrides the file on disk. A std module's
+    /// document (`mlforge-std:`) keeps the library's text whatever the client sends, and
+    /// changes nothing in the database; `None` for a std URI that names no module.
+    pub fn open(&mut self, uri: Uri, version: i32, text: String) -> Option<&Document> {
+        if std_source::is_std(&uri) {
+            return self.open_std(uri, version);
+        }
         self.generation += 1;
         let path = uri_to_path(&uri);
         let rope = Rope::from_str(&text);
@@ -138,11 +148,31 @@ impl World {
                 version,
             },
         );
-        &docs.by_uri[&uri]
+        Some(&docs.by_uri[&uri])
+    }
+
+    fn open_std(&mut self, uri: Uri, version: i32) -> Option<&Document> {
+        let module = std_source::module_of(&uri)?;
+        let path = mlforge_stdlib::path(module.name);
+        let file = self.db.file(&path);
+        let docs = Arc::make_mut(&mut self.docs);
+        docs.by_path.insert(path.clone(), uri.clone());
+        docs.by_uri.insert(
+            uri.clone(),
+            Document {
+                uri: uri.clone(),
+                path,
+                file,
+                rope: Rope::from_str(module.source),
+                version,
+            },
+        );
+        Some(&docs.by_uri[&uri])
     }
 
     /// Applies a client's changes (ranges in `encoding`) in order. Ranges outside the text
-    /// are clamped into it. Returns `false` when the document is not open.
+    /// are clamped into it. Returns `false` when the document is not open, or is a std
+    /// module (read-only: its edits are ignored).
     pub fn change(
         &mut self,
         uri: &Uri,
@@ -150,6 +180,9 @@ impl World {
         changes: Vec<TextDocumentContentChangeEvent>,
         encoding: Encoding,
     ) -> bool {
+        if std_source::is_std(uri) {
+            return false;
+        }
         let docs = Arc::make_mut(&mut self.docs);
         let Some(doc) = docs.by_uri.get_mut(uri) else {
             return false;
@@ -174,11 +207,14 @@ impl World {
         true
     }
 
-    /// Closes a document: the file's text is the disk's again.
+    /// Closes a document: the file's text is the disk's again (a std module's never changed).
     pub fn close(&mut self, uri: &Uri) -> Option<PathBuf> {
         let docs = Arc::make_mut(&mut self.docs);
         let doc = docs.by_uri.remove(uri)?;
         docs.by_path.remove(&doc.path);
+        if std_source::is_std(uri) {
+            return Some(doc.path);
+        }
         self.generation += 1;
         self.db.reload(&doc.path);
         Some(doc.path)
@@ -227,11 +263,16 @@ impl Snapshot {
         }
     }
 
-    /// The URI to show for a file: the open document's, else a `file:` URI of its path.
+    /// The URI to show for a file: the open document's, else `mlforge-std:/<name>.mlf` for
+    /// a std module, else a `file:` URI of its path.
     pub fn uri_of(&self, file: SourceFile) -> Option<Uri> {
-        match self.docs.by_file(file, &self.db) {
-            Some(doc) => Some(doc.uri.clone()),
-            None => Uri::from_file_path(file.path(&self.db)),
+        if let Some(doc) = self.docs.by_file(file, &self.db) {
+            return Some(doc.uri.clone());
+        }
+        let path = file.path(&self.db);
+        match mlforge_stdlib::module_at(path) {
+            Some(module) => Some(std_source::uri(module)),
+            None => Uri::from_file_path(path),
         }
     }
 
