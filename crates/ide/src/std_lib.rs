@@ -5,9 +5,9 @@ use mlforge_analysis::{Db, SourceFile};
 use mlforge_stdlib::Module;
 use mlforge_syntax::ast::Item;
 
-/// The std module `file` is, if it is one (its virtual path, `mlforge_stdlib::path`).
+/// The std module `file` is, if it is one.
 pub(crate) fn module_of(db: &dyn Db, file: SourceFile) -> Option<&'static Module> {
-    mlforge_stdlib::module_at(file.path(db))
+    mlforge_analysis::std_module(db, file)
 }
 
 /// How hover names a std module: "the op library's `std/NAME` (SUMMARY)"; `None` for
@@ -24,8 +24,7 @@ pub(crate) fn describe(db: &dyn Db, file: SourceFile) -> Option<String> {
 pub(crate) fn files(db: &dyn Db) -> impl Iterator<Item = SourceFile> + '_ {
     mlforge_stdlib::modules()
         .iter()
-        .map(|m| db.file(&mlforge_stdlib::path(m.name)))
-        .filter(|f| f.text(db).is_some())
+        .filter_map(|m| db.std_file(m.name))
 }
 
 /// `workspace` and then the library's modules, each once.

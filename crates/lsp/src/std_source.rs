@@ -1,13 +1,11 @@
 //! The op library's modules (`import "std/io"`) as read-only documents.
 //!
 //! A std module is no file: its text is embedded in the binary (`mlforge_stdlib`) and the
-//! database knows it under a virtual path (`mlforge_stdlib::path`). Editors see it as the
+//! database holds it as its own input (`Db::std_file`), apart from files on disk. Editors see it as the
 //! URI `mlforge-std:/<name>.mlf`, which go to definition hands out, and read its text with
 //! the request `mlforge/stdSource` (`{ "uri": … }` → `{ "text": … }`). A client may open
 //! such a document (VS Code does, to get hover and navigation inside it): the server then
 //! keeps the library's text, ignores edits, and never publishes diagnostics for it.
-
-use std::path::PathBuf;
 
 use mlforge_stdlib::Module;
 use serde::{Deserialize, Serialize};
@@ -39,11 +37,6 @@ pub fn module_of(uri: &Uri) -> Option<&'static Module> {
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let name = rest.strip_prefix('/')?.strip_suffix(".mlf")?;
     mlforge_stdlib::module(name)
-}
-
-/// The database path of the module a std URI names.
-pub fn path_of(uri: &Uri) -> Option<PathBuf> {
-    module_of(uri).map(|m| mlforge_stdlib::path(m.name))
 }
 
 /// The URI of a module.
@@ -101,7 +94,6 @@ mod tests {
             let uri = uri(module);
             assert_eq!(uri.as_str(), format!("mlforge-std:/{}.mlf", module.name));
             assert_eq!(module_of(&uri).map(|m| m.name), Some(module.name));
-            assert_eq!(path_of(&uri), Some(mlforge_stdlib::path(module.name)));
             let answer = std_source(&StdSourceParams { uri }).expect("its text");
             assert_eq!(answer.text, module.source);
         }

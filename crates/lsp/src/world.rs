@@ -75,16 +75,13 @@ pub struct Snapshot {
     pub generation: u64,
 }
 
-/// The database path for a URI: the file path for `file:` URIs, a std module's virtual
-/// path for `mlforge-std:/<name>.mlf`, a made-up absolute path under `/<scheme>/` otherwise
-/// (so that relative imports of an unsaved buffer resolve nowhere instead of somewhere
-/// surprising).
+/// The database path for a URI: the file path for `file:` URIs, a made-up absolute path
+/// under `/<scheme>/` otherwise (so that relative imports of an unsaved buffer resolve
+/// nowhere instead of somewhere surprising). A std module's `mlforge-std:` URI is not
+/// looked up by path: its input is `Db::std_file` (see [`Snapshot::document`]).
 pub fn uri_to_path(uri: &Uri) -> PathBuf {
     if let Some(path) = uri.to_file_path() {
         return normalize(&path);
-    }
-    if let Some(path) = std_source::path_of(uri) {
-        return path;
     }
     let text = uri.as_str();
     let (scheme, rest) = text.split_once(':').unwrap_or(("other", text));
@@ -153,8 +150,9 @@ impl World {
 
     fn open_std(&mut self, uri: Uri, version: i32) -> Option<&Document> {
         let module = std_source::module_of(&uri)?;
-        let path = mlforge_stdlib::path(module.name);
-        let file = self.db.file(&path);
+        let file = self.db.std_file(module.name)?;
+        let path = file.path(&self.db).clone();
+        let text = file.text(&self.db).clone().unwrap_or_default();
         let docs = Arc::make_mut(&mut self.docs);
         docs.by_path.insert(path.clone(), uri.clone());
         docs.by_uri.insert(
@@ -163,7 +161,7 @@ impl World {
                 uri: uri.clone(),
                 path,
                 file,
-                rope: Rope::from_str(module.source),
+                rope: Rope::from_str(&text),
                 version,
             },
         );
@@ -250,7 +248,11 @@ impl Snapshot {
         if let Some(doc) = self.docs.get(uri) {
             return Some((doc.file, doc.rope.clone()));
         }
-        let file = self.db.file(&uri_to_path(uri));
+        let file = match std_source::module_of(uri) {
+            Some(module) => self.db.std_file(module.name)?,
+            None if std_source::is_std(uri) => return None,
+            None => self.db.file(&uri_to_path(uri)),
+        };
         let text = file.text(&self.db).as_ref()?;
         Some((file, Rope::from_str(text)))
     }
@@ -269,10 +271,9 @@ impl Snapshot {
         if let Some(doc) = self.docs.by_file(file, &self.db) {
             return Some(doc.uri.clone());
         }
-        let path = file.path(&self.db);
-        match mlforge_stdlib::module_at(path) {
+        match mlforge_analysis::std_module(&self.db, file) {
             Some(module) => Some(std_source::uri(module)),
-            None => Uri::from_file_path(path),
+            None => Uri::from_file_path(file.path(&self.db)),
         }
     }
 
