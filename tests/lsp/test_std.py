@@ -126,6 +126,10 @@ async def test_std_source_request_gives_each_module_and_errors_otherwise(session
         with pytest.raises(JsonRpcException) as refused:
             await std_source(session, bad)
         assert refused.value.code == -32602, bad
+    for params in [{}, {"uri": 5}, {"uri": "not a uri"}, None]:
+        with pytest.raises(JsonRpcException) as refused:
+            await session.client.protocol.send_request_async("mlforge/stdSource", params)
+        assert refused.value.code == -32602, params
     # The server lives on.
     assert await std_source(session, std_uri("io")) == source("io")
 
