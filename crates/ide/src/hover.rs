@@ -187,7 +187,17 @@ fn describe(db: &dyn Db, file: SourceFile, def: &Def, at: Span) -> Option<String
                 crate::std_lib::describe(db, target)
                     .unwrap_or_else(|| format!("the file `{}`", target.path(db).display()))
             ),
-            None => format!("`{path}`: no such file"),
+            None => match def {
+                Def::Path { import: true, .. } if path.starts_with("std/") => format!(
+                    "`{path}`: the op library has no such module; it has {}",
+                    mlforge_stdlib::modules()
+                        .iter()
+                        .map(|m| format!("`std/{}`", m.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ => format!("`{path}`: no such file"),
+            },
         },
         Def::Param {
             file: home,

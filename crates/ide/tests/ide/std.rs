@@ -194,6 +194,17 @@ fn hover_on_a_std_op_and_namespace() {
 }
 
 #[test]
+fn hover_on_an_unknown_std_module() {
+    check(
+        "@hover\nimport \"std/no$0pe\"\n",
+        expect![[r#"
+            "\"std/nope\""
+            `std/nope`: the op library has no such module; it has `std/data`, `std/eval`, `std/io`, `std/mlflow`, `std/sklearn`, `std/xgboost`
+        "#]],
+    );
+}
+
+#[test]
 fn signature_help_in_a_call_of_a_std_op() {
     let op = first_op("io");
     let out = run(&load(&calling_io("signature", "(\n}", 1)));
