@@ -14,7 +14,7 @@ pub(crate) fn module_of(db: &dyn Db, file: SourceFile) -> Option<&'static Module
 /// other files.
 pub(crate) fn describe(db: &dyn Db, file: SourceFile) -> Option<String> {
     let module = module_of(db, file)?;
-    Some(match summary(module.source) {
+    Some(match summary(module) {
         Some(summary) => format!("the op library's `std/{}` ({summary})", module.name),
         None => format!("the op library's `std/{}`", module.name),
     })
@@ -58,9 +58,10 @@ fn header(source: &str) -> Vec<&str> {
     lines
 }
 
-/// The first line of the module's leading `//` comment (`// Reading and writing files.`).
-pub(crate) fn summary(source: &str) -> Option<&str> {
-    header(source).into_iter().find(|l| !l.is_empty())
+/// The module's one-line summary: the first line of its leading `//` comment (the same
+/// as `mlforge std` shows).
+pub(crate) fn summary(module: &Module) -> Option<String> {
+    mlforge_analysis::std_docs::summary(module)
 }
 
 /// Markdown: the module's leading comment, then the ops and pipelines it defines.
@@ -95,23 +96,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_summary_is_the_first_line_of_the_leading_comment() {
+    fn the_header_is_the_leading_comment() {
         let source = "\n// Reading and writing files.\n// More words.\n\n/// Writes.\nop w() {}\n";
-        assert_eq!(summary(source), Some("Reading and writing files."));
-        assert_eq!(summary("//! Models.\nop f() {}\n"), Some("Models."));
         assert_eq!(
-            summary("/// The op's doc, not the module's.\nop f() {}\n"),
-            None
+            header(source),
+            ["Reading and writing files.", "More words."]
         );
-        assert_eq!(summary("op f() {}\n// late\n"), None);
-        assert_eq!(summary(""), None);
+        assert!(header("/// The op's doc, not the module's.\nop f() {}\n").is_empty());
+        assert!(header("op f() {}\n// late\n").is_empty());
     }
 
     #[test]
     fn every_shipped_module_has_a_summary() {
         for module in mlforge_stdlib::modules() {
             assert!(
-                summary(module.source).is_some(),
+                summary(module).is_some(),
                 "std/{} starts with no `// summary` line",
                 module.name
             );

@@ -70,7 +70,7 @@ pub(crate) fn path_completions(
             "std/" => items.extend(mlforge_stdlib::modules().iter().map(|m| CompletionItem {
                 label: m.name.to_string(),
                 kind: CompletionKind::Namespace,
-                detail: crate::std_lib::summary(m.source).map(str::to_string),
+                detail: crate::std_lib::summary(m),
                 documentation: crate::std_lib::module_doc(m),
                 insert_text: m.name.to_string(),
                 is_snippet: false,
