@@ -167,7 +167,16 @@ fn unresolved_callee(
             return;
         }
         if let Some(Some(target)) = namespace_target(db, file, &ns.text) {
-            if find_item(db, target, name).is_none() {
+            if crate::std_lib::module_of(db, target).is_some() {
+                // The op library is read-only: no stub there; a close name of it instead.
+                for similar in similar_names(db, target, name) {
+                    out.push(quickfix(
+                        format!("Change to `{}.{similar}`", ns.text),
+                        vec![edit(file, callee.name.span, similar)],
+                        d.code,
+                    ));
+                }
+            } else if find_item(db, target, name).is_none() {
                 let stub = stub_op(db, &at, step, target);
                 let end = text(db, target).len();
                 out.push(quickfix(

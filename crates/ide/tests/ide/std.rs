@@ -297,6 +297,22 @@ fn quick_fixes_import_std_modules() {
 }
 
 #[test]
+fn no_stub_op_is_offered_in_the_library() {
+    let name = first_op("io").name.text.to_string();
+    // A typo of a std op: the close name, and never an edit of the module.
+    let typo = format!("{}x", &name[..name.len() - 1]);
+    let out = run(&load(&format!(
+        "@actions\nimport \"std/io\"\npipeline p() {{\n  step s = io.$0{typo}$0()\n}}\n"
+    )));
+    assert!(!out.contains("std/io.mlf"), "{out}");
+    assert!(!out.contains("Create op"), "{out}");
+    assert!(
+        out.contains(&format!("Change to `io.{name}` [quickfix E0203]")),
+        "{out}"
+    );
+}
+
+#[test]
 fn op_catalog_offers_the_library() {
     let f = load("pipeline p() {\n  $0\n}\n");
     let catalog = op_catalog(&f.db, f.file, &f.files);
