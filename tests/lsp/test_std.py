@@ -224,3 +224,23 @@ async def test_a_std_document_opened_gets_no_diagnostics_and_keeps_the_library_t
     # Still served after the close (from the library, not from a buffer).
     assert await std_source(session, std) == io
     assert std not in session.client.diagnostics
+
+
+async def test_the_op_catalog_offers_std_ops_and_a_graph_edit_imports_them(session: Session):
+    from test_graph_edit import Doc, catalog_import
+
+    op, _ = first_op(source("io"))
+    text = "pipeline p() {}\n"
+    uri, _ = session.open("palette.mlf", text)
+    await session.diagnostics(uri)
+    catalog = await session.client.protocol.send_request_async("mlforge/opCatalog", {"uri": uri})
+    ops = {field(o, "name"): o for o in field(catalog, "ops")}
+    for name in MODULES:
+        for std_op in re.findall(r"^op (\w+)", source(name), re.M):
+            entry = ops[f"{name}.{std_op}"]
+            assert catalog_import(entry) == f"std/{name}"
+            assert field(entry, "file") == std_uri(name)
+    doc = Doc(session, uri, text)
+    await doc.edit({"kind": "addStep", "op": f"io.{op}", "name": "s", "import": "std/io"}, pipeline="p")
+    assert doc.text.startswith('import "std/io"\n')
+    assert f"step s = io.{op}(" in doc.text
