@@ -142,12 +142,15 @@ fn unresolved_callee(
     let name = callee.name.text.as_str();
     if let Some(ns) = &callee.namespace {
         if ns.span == d.span {
-            // An unknown namespace: import a known file of that stem.
-            for &other in workspace {
+            // An unknown namespace: import a known file, or the std module, of that stem.
+            for other in crate::std_lib::with_std(db, workspace) {
                 if other == file || stem(db, other).as_deref() != Some(ns.text.as_str()) {
                     continue;
                 }
-                let rel = relative_path(file.path(db), other.path(db));
+                let rel = match crate::std_lib::module_of(db, other) {
+                    Some(module) => format!("std/{}", module.name),
+                    None => relative_path(file.path(db), other.path(db)),
+                };
                 out.push(quickfix(
                     format!("Add `import \"{rel}\"`"),
                     vec![edit(
@@ -164,7 +167,16 @@ fn unresolved_callee(
             return;
         }
         if let Some(Some(target)) = namespace_target(db, file, &ns.text) {
-            if find_item(db, target, name).is_none() {
+            if crate::std_lib::module_of(db, target).is_some() {
+                // The op library is read-only: no stub there; a close name of it instead.
+                for similar in similar_names(db, target, name) {
+                    out.push(quickfix(
+                        format!("Change to `{}.{similar}`", ns.text),
+                        vec![edit(file, callee.name.span, similar)],
+                        d.code,
+                    ));
+                }
+            } else if find_item(db, target, name).is_none() {
                 let stub = stub_op(db, &at, step, target);
                 let end = text(db, target).len();
                 out.push(quickfix(
@@ -201,8 +213,9 @@ fn unresolved_callee(
             d.code,
         ));
     }
-    // Defined in another known file: import it (or use the existing import).
-    for &other in workspace {
+    // Defined in another known file or in the op library: import it (or use the
+    // existing import).
+    for other in crate::std_lib::with_std(db, workspace) {
         if other == file
             || !matches!(
                 find_item(db, other, name),

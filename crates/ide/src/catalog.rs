@@ -40,7 +40,7 @@ pub(crate) fn op_catalog(
             ));
         }
     }
-    for &other in workspace {
+    for other in crate::std_lib::with_std(db, workspace) {
         if other.text(db).is_none() || !seen.insert(other) {
             continue;
         }

@@ -100,7 +100,11 @@ fn describe(db: &dyn Db, file: SourceFile, def: &Def, at: Span) -> Option<String
             let sig = item_signature(db, *home, name)?;
             let mut md = code_block(&format!("{} {}", sig.keyword, sig.label));
             if *home != file {
-                md.push_str(&format!("\n\ndefined in `{}`", home.path(db).display()));
+                md.push_str(&format!(
+                    "\n\ndefined in {}",
+                    crate::std_lib::describe(db, *home)
+                        .unwrap_or_else(|| format!("`{}`", home.path(db).display()))
+                ));
             }
             with_doc(md, sig.doc.as_deref())
         }
@@ -165,8 +169,9 @@ fn describe(db: &dyn Db, file: SourceFile, def: &Def, at: Span) -> Option<String
                         })
                         .collect();
                     md.push_str(&format!(
-                        "\n\nnamespace `{name}`: the file `{}`",
-                        target.path(db).display()
+                        "\n\nnamespace `{name}`: {}",
+                        crate::std_lib::describe(db, target)
+                            .unwrap_or_else(|| format!("the file `{}`", target.path(db).display()))
                     ));
                     if !names.is_empty() {
                         md.push_str(&format!(", with {}", names.join(", ")));
@@ -177,8 +182,22 @@ fn describe(db: &dyn Db, file: SourceFile, def: &Def, at: Span) -> Option<String
             md
         }
         Def::Path { path, .. } => match path_target(db, def) {
-            Some(target) => format!("`{path}`: the file `{}`", target.path(db).display()),
-            None => format!("`{path}`: no such file"),
+            Some(target) => format!(
+                "`{path}`: {}",
+                crate::std_lib::describe(db, target)
+                    .unwrap_or_else(|| format!("the file `{}`", target.path(db).display()))
+            ),
+            None => match def {
+                Def::Path { import: true, .. } if path.starts_with("std/") => format!(
+                    "`{path}`: the op library has no such module; it has {}",
+                    mlforge_stdlib::modules()
+                        .iter()
+                        .map(|m| format!("`std/{}`", m.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ => format!("`{path}`: no such file"),
+            },
         },
         Def::Param {
             file: home,

@@ -25,8 +25,12 @@ pub(crate) struct ImportPlan {
 
 /// How `file` would import `other` (not imported yet): under its stem when that is a free
 /// identifier, else under an alias made from it. `None` when `other` has no file name.
+/// A std module is imported as `std/NAME`.
 pub(crate) fn plan_import(db: &dyn Db, file: SourceFile, other: SourceFile) -> Option<ImportPlan> {
-    let path = relative_path(file.path(db), other.path(db));
+    let path = match crate::std_lib::module_of(db, other) {
+        Some(module) => format!("std/{}", module.name),
+        None => relative_path(file.path(db), other.path(db)),
+    };
     let stem = stem(db, other)?;
     let taken = |n: &str| imports(db, file).iter().any(|i| i.namespace == n);
     let (namespace, alias) = if is_identifier(&stem) && !taken(&stem) {

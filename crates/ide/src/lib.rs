@@ -31,6 +31,7 @@ mod records;
 mod render;
 mod scope;
 mod signature_help;
+mod std_lib;
 mod structure;
 mod symbols;
 
@@ -406,8 +407,8 @@ pub fn code_lenses(db: &dyn Db, file: SourceFile) -> Vec<CodeLens> {
 
 /// Every op and pipeline a step of `file` can call: its own, those of the files it imports
 /// (as `ns.name`), and those of the other `workspace` files with the import they would
-/// need (as `ns.name` under the namespace that import would give). `std/` has no modules
-/// yet, so it adds nothing.
+/// need (as `ns.name` under the namespace that import would give), and those of the op
+/// library's modules (with `std/NAME` as the import they need).
 pub fn op_catalog(db: &dyn Db, file: SourceFile, workspace: &[SourceFile]) -> Vec<CatalogEntry> {
     catalog::op_catalog(db, file, workspace)
 }

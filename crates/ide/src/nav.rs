@@ -138,7 +138,24 @@ pub(crate) fn document_highlights(
 pub(crate) fn prepare_rename(db: &dyn Db, file: SourceFile, offset: usize) -> Result<Span, String> {
     let text = text(db, file);
     let offset = clamp(text, offset);
+    if let Some(module) = crate::std_lib::module_of(db, file) {
+        return Err(format!(
+            "this is the op library's `std/{}`, which is read-only",
+            module.name
+        ));
+    }
     if let Some(occ) = occurrence_at(db, file, offset) {
+        if let Some(module) = occ
+            .def
+            .home()
+            .and_then(|f| crate::std_lib::module_of(db, f))
+        {
+            return Err(format!(
+                "`{}` is defined in the op library (`std/{}`), which is read-only",
+                occ.def.name(),
+                module.name
+            ));
+        }
         return match &occ.def {
             Def::Builtin(name) => Err(format!("`{name}` is a built-in type and cannot be renamed")),
             Def::Attribute { name, .. } => Err(format!(
@@ -227,6 +244,9 @@ pub(crate) fn rename(
             }
         }
     }
+    // The op library is read-only: a rename never edits it (nor needs to: what it defines
+    // was refused above, and nothing it holds names what a program defines).
+    by_file.retain(|_, (f, _)| crate::std_lib::module_of(db, *f).is_none());
     Ok(by_file
         .into_values()
         .map(|(file, mut edits)| {

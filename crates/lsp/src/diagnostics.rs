@@ -58,6 +58,10 @@ pub fn compute(snap: &Snapshot, uris: &[Uri]) -> Result<Vec<Published>> {
     let mut conv = Converter::new(snap);
     let mut out = Vec::new();
     for uri in uris {
+        // A std module's document is the library's text: never any diagnostics for it.
+        if crate::std_source::is_std(uri) {
+            continue;
+        }
         let Some(doc) = snap.docs.get(uri) else {
             continue;
         };

@@ -148,7 +148,12 @@ pub fn completion(
     };
     let mut items = ide::completions(db, doc.file, offset, &config);
     if let Some(dir) = ide::path_completion_dir(db, doc.file, offset) {
-        let entries = list_dir(doc.file.path(db), &dir);
+        // A std module's path is virtual (relative): it has no folder to list.
+        let entries = if mlforge_analysis::is_std_file(db, doc.file) {
+            Vec::new()
+        } else {
+            list_dir(doc.file.path(db), &dir)
+        };
         items.extend(ide::path_completions(db, doc.file, offset, &entries));
     }
     let encoding = snap.config.encoding;

@@ -33,6 +33,7 @@ pub mod position;
 mod raw;
 mod semantic_tokens;
 mod server;
+mod std_source;
 mod to_proto;
 mod world;
 
@@ -54,6 +55,7 @@ fn service() -> (LspService<Backend>, ClientSocket) {
         .custom_method("mlforge/graph", Backend::graph)
         .custom_method("mlforge/opCatalog", Backend::op_catalog)
         .custom_method("mlforge/graphEdit", Backend::graph_edit)
+        .custom_method(std_source::METHOD, Backend::std_source)
         .custom_method(raw::REROUTED[0].1, Backend::raw_completion)
         .custom_method(raw::REROUTED[1].1, Backend::raw_semantic_tokens_full)
         .custom_method("mlforge/debugPanic", Backend::debug_panic)

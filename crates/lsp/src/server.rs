@@ -28,6 +28,7 @@ use crate::memory;
 use crate::position;
 use crate::raw::{Placeholder, RawJson, RawTable};
 use crate::semantic_tokens;
+use crate::std_source;
 use crate::world::{scan_workspace, uri_to_path, Snapshot, World};
 
 /// At most this many `.mlf` files are indexed from the workspace folders at start.
@@ -122,6 +123,15 @@ impl Backend {
                 crate::graph_edit::graph_edit(snap, params)
             })
             .await
+    }
+
+    /// `mlforge/stdSource`: the text of a std module's `mlforge-std:` document (see
+    /// `std_source.rs`).
+    pub async fn std_source(
+        &self,
+        params: std_source::StdSourceParams,
+    ) -> Result<std_source::StdSource> {
+        std_source::std_source(&params)
     }
 
     /// `textDocument/completion`, always rerouted here by [`crate::raw::Reroute`] (so the
@@ -237,8 +247,12 @@ impl Inner {
             .collect()
     }
 
-    /// Starts (or restarts) the analysis of `uri` after `delay`.
+    /// Starts (or restarts) the analysis of `uri` after `delay`. Never for a std module's
+    /// document: the library's text has no diagnostics to publish and no graph to send.
     fn schedule(self: &Arc<Self>, uri: Uri, delay: Duration) {
+        if std_source::is_std(&uri) {
+            return;
+        }
         let inner = self.clone();
         let target = uri.clone();
         let task = tokio::spawn(async move {
@@ -546,7 +560,8 @@ fn capabilities(config: &Config) -> lsp::ServerCapabilities {
         )),
         inlay_hint_provider: Some(OneOf::Left(true)),
         experimental: Some(serde_json::json!({
-            "mlforgeGraph": { "request": "mlforge/graph", "notification": "mlforge/graphChanged" }
+            "mlforgeGraph": { "request": "mlforge/graph", "notification": "mlforge/graphChanged" },
+            "mlforgeStdSource": { "request": std_source::METHOD, "scheme": std_source::SCHEME }
         })),
         ..Default::default()
     }
@@ -684,12 +699,16 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        self.inner
+        let opened = self
+            .inner
             .world
             .lock()
             .expect("world lock")
-            .open(doc.uri.clone(), doc.version, doc.text);
-        self.inner.schedule(doc.uri, Duration::ZERO);
+            .open(doc.uri.clone(), doc.version, doc.text)
+            .is_some();
+        if opened {
+            self.inner.schedule(doc.uri, Duration::ZERO);
+        }
     }
 
     async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
@@ -718,6 +737,10 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.inner.world.lock().expect("world lock").close(&uri);
+        if std_source::is_std(&uri) {
+            // Nothing was published for it, and no other document's analysis changes.
+            return;
+        }
         if let Some(timer) = self.inner.timers.lock().expect("timers lock").remove(&uri) {
             timer.abort();
         }

@@ -16,6 +16,7 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use crate::config::Config;
 use crate::position::{self, Encoding};
+use crate::std_source;
 
 /// An open document.
 #[derive(Clone)]
@@ -76,7 +77,8 @@ pub struct Snapshot {
 
 /// The database path for a URI: the file path for `file:` URIs, a made-up absolute path
 /// under `/<scheme>/` otherwise (so that relative imports of an unsaved buffer resolve
-/// nowhere instead of somewhere surprising).
+/// nowhere instead of somewhere surprising). A std module's `mlforge-std:` URI is not
+/// looked up by path: its input is `Db::std_file` (see [`Snapshot::document`]).
 pub fn uri_to_path(uri: &Uri) -> PathBuf {
     if let Some(path) = uri.to_file_path() {
         return normalize(&path);
@@ -120,8 +122,13 @@ impl World {
         }
     }
 
-    /// Opens (or re-opens) a document: its text overrides the file on disk.
-    pub fn open(&mut self, uri: Uri, version: i32, text: String) -> &Document {
+    /// Opens (or re-opens) a document: its text overrides the file on disk. A std module's
+    /// document (`mlforge-std:`) keeps the library's text whatever the client sends, and
+    /// changes nothing in the database; `None` for a std URI that names no module.
+    pub fn open(&mut self, uri: Uri, version: i32, text: String) -> Option<&Document> {
+        if std_source::is_std(&uri) {
+            return self.open_std(uri, version);
+        }
         self.generation += 1;
         let path = uri_to_path(&uri);
         let rope = Rope::from_str(&text);
@@ -138,11 +145,32 @@ impl World {
                 version,
             },
         );
-        &docs.by_uri[&uri]
+        Some(&docs.by_uri[&uri])
+    }
+
+    fn open_std(&mut self, uri: Uri, version: i32) -> Option<&Document> {
+        let module = std_source::module_of(&uri)?;
+        let file = self.db.std_file(module.name)?;
+        let path = file.path(&self.db).clone();
+        let text = file.text(&self.db).clone().unwrap_or_default();
+        let docs = Arc::make_mut(&mut self.docs);
+        docs.by_path.insert(path.clone(), uri.clone());
+        docs.by_uri.insert(
+            uri.clone(),
+            Document {
+                uri: uri.clone(),
+                path,
+                file,
+                rope: Rope::from_str(&text),
+                version,
+            },
+        );
+        Some(&docs.by_uri[&uri])
     }
 
     /// Applies a client's changes (ranges in `encoding`) in order. Ranges outside the text
-    /// are clamped into it. Returns `false` when the document is not open.
+    /// are clamped into it. Returns `false` when the document is not open, or is a std
+    /// module (read-only: its edits are ignored).
     pub fn change(
         &mut self,
         uri: &Uri,
@@ -150,6 +178,9 @@ impl World {
         changes: Vec<TextDocumentContentChangeEvent>,
         encoding: Encoding,
     ) -> bool {
+        if std_source::is_std(uri) {
+            return false;
+        }
         let docs = Arc::make_mut(&mut self.docs);
         let Some(doc) = docs.by_uri.get_mut(uri) else {
             return false;
@@ -174,11 +205,14 @@ impl World {
         true
     }
 
-    /// Closes a document: the file's text is the disk's again.
+    /// Closes a document: the file's text is the disk's again (a std module's never changed).
     pub fn close(&mut self, uri: &Uri) -> Option<PathBuf> {
         let docs = Arc::make_mut(&mut self.docs);
         let doc = docs.by_uri.remove(uri)?;
         docs.by_path.remove(&doc.path);
+        if std_source::is_std(uri) {
+            return Some(doc.path);
+        }
         self.generation += 1;
         self.db.reload(&doc.path);
         Some(doc.path)
@@ -214,7 +248,11 @@ impl Snapshot {
         if let Some(doc) = self.docs.get(uri) {
             return Some((doc.file, doc.rope.clone()));
         }
-        let file = self.db.file(&uri_to_path(uri));
+        let file = match std_source::module_of(uri) {
+            Some(module) => self.db.std_file(module.name)?,
+            None if std_source::is_std(uri) => return None,
+            None => self.db.file(&uri_to_path(uri)),
+        };
         let text = file.text(&self.db).as_ref()?;
         Some((file, Rope::from_str(text)))
     }
@@ -227,10 +265,14 @@ impl Snapshot {
         }
     }
 
-    /// The URI to show for a file: the open document's, else a `file:` URI of its path.
+    /// The URI to show for a file: the open document's, else `mlforge-std:/<name>.mlf` for
+    /// a std module, else a `file:` URI of its path.
     pub fn uri_of(&self, file: SourceFile) -> Option<Uri> {
-        match self.docs.by_file(file, &self.db) {
-            Some(doc) => Some(doc.uri.clone()),
+        if let Some(doc) = self.docs.by_file(file, &self.db) {
+            return Some(doc.uri.clone());
+        }
+        match mlforge_analysis::std_module(&self.db, file) {
+            Some(module) => Some(std_source::uri(module)),
             None => Uri::from_file_path(file.path(&self.db)),
         }
     }

@@ -9,6 +9,7 @@ import { RunSessions } from "./run/session";
 import { compareWithHead } from "./diff/compare";
 import { LineagePanel } from "./runs/lineage";
 import { LOG_SCHEME, RunsView } from "./runs/view";
+import { STD_SCHEME, StdSourceProvider } from "./std-source";
 
 export interface MlforgeApi {
   server: Server;
@@ -19,6 +20,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Mlforg
   const server = new Server(context);
   const preview = new GraphPreview(context.extensionUri, () => server.current, server.output);
   context.subscriptions.push(server, preview);
+  // The op library's sources (go to definition on a `std/` op), read-only, from the server.
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(STD_SCHEME, new StdSourceProvider(() => server.current)),
+  );
 
   server.onStarted((client) => {
     context.subscriptions.push(

@@ -15,6 +15,7 @@ import {
 } from "vscode-languageclient/node";
 import { CrashPolicy } from "./crash";
 import { discoverServer } from "./discovery";
+import { STD_SCHEME } from "./std-source";
 
 function isExecutable(file: string): boolean {
   try {
@@ -83,6 +84,8 @@ export class Server implements vscode.Disposable {
       documentSelector: [
         { scheme: "file", language: "mlforge" },
         { scheme: "untitled", language: "mlforge" },
+        // The op library's read-only sources: hover and navigation inside them.
+        { scheme: STD_SCHEME, language: "mlforge" },
       ],
       synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.mlf") },
       outputChannel: this.output,

@@ -45,7 +45,7 @@ pub(crate) fn path_completions(
     offset: usize,
     entries: &[(String, bool)],
 ) -> Vec<CompletionItem> {
-    let Some((import, replace, _dir)) = path_context(db, file, offset) else {
+    let Some((import, replace, dir)) = path_context(db, file, offset) else {
         return Vec::new();
     };
     let own = file
@@ -55,11 +55,43 @@ pub(crate) fn path_completions(
         .unwrap_or("")
         .to_string();
     let mut items = Vec::new();
+    if import {
+        match dir.as_str() {
+            "" => items.push(CompletionItem {
+                label: "std/".to_string(),
+                kind: CompletionKind::File,
+                detail: Some("the op library shipped with mlforge".to_string()),
+                documentation: None,
+                insert_text: "std/".to_string(),
+                is_snippet: false,
+                sort_text: "02std/".to_string(),
+                replace,
+            }),
+            "std/" => items.extend(mlforge_stdlib::modules().iter().map(|m| CompletionItem {
+                label: m.name.to_string(),
+                kind: CompletionKind::Namespace,
+                detail: crate::std_lib::summary(m),
+                documentation: crate::std_lib::module_doc(m),
+                insert_text: m.name.to_string(),
+                is_snippet: false,
+                sort_text: format!("00{}", m.name),
+                replace,
+            })),
+            _ => {}
+        }
+        // `import "std/…"` always means the library, never a folder named `std`.
+        if dir.starts_with("std/") {
+            return items;
+        }
+    }
     for (name, is_dir) in entries {
         if name.starts_with('.') {
             continue;
         }
-        if import && !is_dir && (!name.ends_with(".mlf") || (_dir.is_empty() && *name == own)) {
+        if import && *is_dir && dir.is_empty() && name == "std" {
+            continue;
+        }
+        if import && !is_dir && (!name.ends_with(".mlf") || (dir.is_empty() && *name == own)) {
             continue;
         }
         let (priority, detail) = if *is_dir { (1, "folder") } else { (0, "file") };

@@ -194,17 +194,30 @@ fn imported_callee(
             instance.pipeline.name.text
         )));
     }
-    if !path.ends_with(".mlf") {
-        return Err(Refusal::invalid(format!(
-            "`{path}` is not a .mlf file, so it cannot be imported"
-        )));
-    }
-    let dir = file
-        .path(db)
-        .parent()
-        .unwrap_or(Path::new(""))
-        .to_path_buf();
-    let target = db.file_from(&dir.join(path), file.path(db));
+    let target = match path.strip_prefix("std/") {
+        // A module of the op library: `std/io` (as the op catalog names it) or `std/io.mlf`.
+        Some(module) => {
+            let module = module.strip_suffix(".mlf").unwrap_or(module);
+            db.std_file(module).ok_or_else(|| {
+                Refusal::not_found(format!(
+                    "the op library has no module `{path}`; ask the op catalog again"
+                ))
+            })?
+        }
+        None => {
+            if !path.ends_with(".mlf") {
+                return Err(Refusal::invalid(format!(
+                    "`{path}` is not a .mlf file, so it cannot be imported"
+                )));
+            }
+            let dir = file
+                .path(db)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .to_path_buf();
+            db.file_from(&dir.join(path), file.path(db))
+        }
+    };
     let defined = target.text(db).is_some()
         && matches!(
             find_item(db, target, op),

@@ -165,6 +165,47 @@ fn add_step_from_a_file_not_imported_yet() {
 }
 
 #[test]
+fn add_step_calling_a_std_op_adds_its_import() {
+    // The op catalog names a std op `io.NAME` with the import `std/io`.
+    let op = mlforge_stdlib::module("io")
+        .unwrap()
+        .source
+        .lines()
+        .find_map(|l| l.strip_prefix("op "))
+        .and_then(|l| l.split('(').next())
+        .expect("an op in std/io")
+        .trim()
+        .to_string();
+    let main = "// the main file\npipeline p() {}\n";
+    let add_std = |import: &str| GraphEdit::AddStep {
+        op: format!("io.{op}"),
+        name: Some("s".into()),
+        block: None,
+        index: None,
+        import: Some(import.into()),
+    };
+    let out = run(&[("/main.mlf", main)], "p", add_std("std/io"));
+    assert!(
+        out.contains("--- /main.mlf\n// the main file\nimport \"std/io\"\n"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("step s = io.{op}(")), "{out}");
+    // `std/io.mlf` names the same module; once imported, no second import.
+    let again = run(&[("/main.mlf", main)], "p", add_std("std/io.mlf"));
+    assert!(again.contains("import \"std/io.mlf\""), "{again}");
+    let imported = "import \"std/io\" as files\npipeline p() {}\n";
+    let out = run(&[("/main.mlf", imported)], "p", add_std("std/io"));
+    assert!(out.contains(&format!("step s = files.{op}(")), "{out}");
+    assert_eq!(out.matches("import ").count(), 1, "{out}");
+    // No such module: refused before any edit.
+    let out = run(&[("/main.mlf", main)], "p", add_std("std/nope"));
+    assert!(
+        out.contains("refused (NotFound): the op library has no module `std/nope`"),
+        "{out}"
+    );
+}
+
+#[test]
 fn add_step_refusals() {
     let taken = GraphEdit::AddStep {
         op: "make".into(),

@@ -329,6 +329,7 @@ fn paths_in_import() {
         "@path ops.mlf,main.mlf,lib/,notes.txt\nimport \"$0\"\n",
         expect![[r#"
             dir Some("")
+            std/ ⇒ std/ replacing ""
             ops.mlf ⇒ ops.mlf replacing ""
             lib/ ⇒ lib/ replacing ""
         "#]],

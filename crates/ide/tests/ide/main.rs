@@ -9,3 +9,4 @@ mod hover;
 mod navigation;
 mod records;
 mod robustness;
+mod std;

@@ -55,6 +55,13 @@ const QUICKSTART = readFileSync(join(repo, "examples", "quickstart.mlf"), "utf8"
 const GROW_MLF = `${QUICKSTART.slice(0, QUICKSTART.indexOf("pipeline quickstart"))}pipeline grow() {}\n`;
 const BUILD_MLF = `${QUICKSTART.slice(0, QUICKSTART.indexOf("  step best")).replace("pipeline quickstart(", "pipeline build(")}}\n`;
 
+// The op library: a program calling the first op of std/io (as the binary embeds it), to go
+// to its definition.
+const STD_IO = readFileSync(join(repo, "crates", "stdlib", "std", "io.mlf"), "utf8").split("\n");
+const STD_OP_LINE = STD_IO.findIndex((l) => /^op \w+\s*\(/.test(l)) + 1;
+const STD_OP = /^op (\w+)/.exec(STD_IO[STD_OP_LINE - 1])[1];
+const USES_STD_MLF = `import "std/io"\n\npipeline uses_std() {\n  step s = io.${STD_OP}()\n}\n`;
+
 const centre = (box) => ({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
 
 /** Keys to a file's text editor (after gestures in the preview, its frame has the focus):
@@ -117,6 +124,7 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     writeFileSync(join(folder, "slow.mlf"), SLOW_MLF);
     writeFileSync(join(folder, "grow.mlf"), GROW_MLF);
     writeFileSync(join(folder, "build.mlf"), BUILD_MLF);
+    writeFileSync(join(folder, "uses_std.mlf"), USES_STD_MLF);
     // A repository, so that the graph can be compared with HEAD.
     const git = (...args) => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", ...args], { cwd: folder, stdio: "pipe" });
     git("init", "-q");
@@ -414,5 +422,30 @@ describe("the extension in code-server", { timeout: 600_000 }, () => {
     }, { timeout: 120_000, what: "every step of the built pipeline succeeded" });
     await page.locator(".statusbar-item", { hasText: "succeeded" }).first().waitFor({ timeout: 30_000 });
     await shot("16-built-pipeline-ran");
+  });
+
+  test("go to definition on a std op opens the op library's source: read-only, highlighted", async () => {
+    await openFile(page, "uses_std.mlf");
+    // The server has answered for this file (its "▶ Run" lens), so it answers F12 too.
+    await page.locator(".codelens-decoration", { hasText: "Run" }).first().waitFor({ state: "attached", timeout: 60_000 });
+    // On the op's name in `step s = io.OP()` (line 4).
+    await gotoLine(page, 4, "  step s = io.".length + 2);
+    await page.keyboard.press("F12");
+    await page.locator('.tab.active[data-resource-name="io.mlf"]').waitFor({ timeout: 30_000 });
+    const editor = page.locator(".editor-group-container.active .monaco-editor").first();
+    // Monaco draws spaces as no-break spaces.
+    const shown = async () => (await editor.locator(".view-lines").innerText()).replace(/\u00a0/g, " ");
+    await waitFor(async () => (await shown()).includes(`op ${STD_OP}(`), { what: `op ${STD_OP} in the std source` });
+    await waitFor(async () => (await cursorLine(page)) === STD_OP_LINE, { what: `the cursor on line ${STD_OP_LINE} (op ${STD_OP})` });
+    assert.equal((await page.locator('[id="status.editor.mode"]').innerText()).trim(), "MLForge");
+    // MLForge's colours: the keyword `op` has a token colour other than the plain text's.
+    const colours = await editor.locator(".view-line span span").evaluateAll((spans) => new Set(spans.map((s) => getComputedStyle(s).color)).size);
+    assert.ok(colours > 1, "the std source is highlighted");
+    await shot("17-std-source");
+    // Read-only: typing is refused with VS Code's message, and the text stays.
+    await page.keyboard.type("x");
+    await page.locator(".monaco-editor-overlaymessage", { hasText: /read-only/i }).first().waitFor({ timeout: 10_000 });
+    assert.ok(!(await shown()).includes(`x${STD_OP}`));
+    assert.ok((await shown()).includes(`op ${STD_OP}(`));
   });
 });
