@@ -74,6 +74,30 @@ pub trait Db: salsa::Database {
 
     /// The latest parses and analyses, which the next ones start from.
     fn previous(&self) -> &PreviousResults;
+
+    /// The input of the standard library's module `name` (`"io"`, as in `import "std/io"`),
+    /// made on first use from the text mlforge embeds (`mlforge_stdlib`), at the virtual
+    /// path `mlforge_stdlib::path(name)`; never read from disk. `None`: no such module.
+    fn std_file(&self, name: &str) -> Option<SourceFile>;
+
+    /// Whether `file` is a module of the standard library (made by [`Db::std_file`]), as
+    /// opposed to a file that came through the loader, whatever its path.
+    fn is_std(&self, file: SourceFile) -> bool;
+}
+
+/// Whether `file` is a module of the standard library: its diagnostics are never reported
+/// (they are mlforge's, tested when it is built), and editors show it read-only.
+pub fn is_std_file(db: &dyn Db, file: SourceFile) -> bool {
+    db.is_std(file)
+}
+
+/// The standard library module `file` is, if it is one.
+pub fn std_module(db: &dyn Db, file: SourceFile) -> Option<&'static mlforge_stdlib::Module> {
+    if db.is_std(file) {
+        mlforge_stdlib::module_at(file.path(db))
+    } else {
+        None
+    }
 }
 
 /// A hook that sees every salsa event, for tests that check what was recomputed.
@@ -89,6 +113,9 @@ pub struct RootDatabase {
     named_by: Arc<Mutex<HashMap<PathBuf, PathBuf>>>,
     loader: Arc<dyn FileLoader>,
     previous: Arc<PreviousResults>,
+    /// The standard library's modules, by name, once used. Kept apart from `files`: a
+    /// user's own `std/io.mlf` on disk is another file with the same path.
+    std_files: Arc<Mutex<HashMap<&'static str, SourceFile>>>,
 }
 
 impl RootDatabase {
@@ -99,6 +126,7 @@ impl RootDatabase {
             named_by: Arc::default(),
             loader,
             previous: Arc::default(),
+            std_files: Arc::default(),
         }
     }
 
@@ -117,6 +145,7 @@ impl RootDatabase {
             named_by: Arc::default(),
             loader,
             previous: Arc::default(),
+            std_files: Arc::default(),
         };
         (db, log)
     }
@@ -161,6 +190,15 @@ impl RootDatabase {
         self.set_loaded(&path, loaded)
     }
 
+    /// Replaces the text of the standard library's module `name` in this database, as a
+    /// newer mlforge would ship it: for tests of what a change of the library re-checks and
+    /// re-runs. `None` when there is no such module.
+    pub fn set_std_text(&mut self, name: &str, text: &str) -> Option<SourceFile> {
+        let file = self.std_file(name)?;
+        file.set_text(self).to(Some(Arc::from(text)));
+        Some(file)
+    }
+
     /// Every file the database has seen.
     pub fn known_files(&self) -> Vec<SourceFile> {
         self.files.lock().unwrap().values().copied().collect()
@@ -174,6 +212,23 @@ impl salsa::Database for RootDatabase {}
 impl Db for RootDatabase {
     fn previous(&self) -> &PreviousResults {
         &self.previous
+    }
+
+    fn std_file(&self, name: &str) -> Option<SourceFile> {
+        let module = mlforge_stdlib::module(name)?;
+        let mut std_files = self.std_files.lock().unwrap();
+        Some(*std_files.entry(module.name).or_insert_with(|| {
+            SourceFile::new(
+                self,
+                mlforge_stdlib::path(module.name),
+                Some(Arc::from(module.source)),
+                None,
+            )
+        }))
+    }
+
+    fn is_std(&self, file: SourceFile) -> bool {
+        self.std_files.lock().unwrap().values().any(|&f| f == file)
     }
 
     fn file(&self, path: &Path) -> SourceFile {

@@ -104,10 +104,17 @@ fn check_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
                     .with_help("import paths are relative to the importing file");
                 sink.push(d);
             }
-            Some(ImportProblem::UnknownStdModule) => {
+            Some(ImportProblem::UnknownStdModule(name)) => {
                 let d = sink
-                    .at(Code::ImportNotFound, import.path_span, "the standard library has no such module")
-                    .with_help("this version of mlforge ships no `std/` modules yet; import a file of your own instead");
+                    .at(
+                        Code::ImportNotFound,
+                        import.path_span,
+                        format!(
+                            "the standard library has no module `std/{name}`; its modules are {}",
+                            std_module_list()
+                        ),
+                    )
+                    .with_help("`mlforge std` lists what each module holds; paths that begin with `std/` name only these");
                 sink.push(d);
             }
             Some(ImportProblem::BadNamespace) => {
@@ -145,6 +152,19 @@ fn check_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
         }
     }
     warn_unused_imports(db, file, sink);
+}
+
+/// `std/data`, `std/eval`, … and `std/xgboost`.
+fn std_module_list() -> String {
+    let names: Vec<String> = mlforge_stdlib::modules()
+        .iter()
+        .map(|m| format!("`std/{}`", m.name))
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => "none".to_string(),
+    }
 }
 
 fn warn_unused_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {

@@ -127,7 +127,9 @@ pub struct ResolvedImport {
 pub enum ImportProblem {
     /// The file cannot be read, and why.
     Unreadable(crate::disk::LoadError),
-    UnknownStdModule,
+    /// `std/NAME` where the library has no module `NAME` (the name as written, without
+    /// `std/` and `.mlf`).
+    UnknownStdModule(String),
     /// The file's stem is not an identifier, so it needs `as NAME`.
     BadNamespace,
 }
@@ -153,11 +155,13 @@ pub fn imports(db: &dyn Db, file: SourceFile) -> Vec<ResolvedImport> {
             None => (stem.clone(), import.path.span),
         };
         let mut problem = None;
-        let target = if path_text.starts_with("std/") {
-            // The library of ready-made ops ships with a later release; until then every
-            // `std/` module is unknown.
-            problem = Some(ImportProblem::UnknownStdModule);
-            None
+        let target = if let Some(name) = std_import(db, file, &dir, path_text) {
+            // The standard library: the texts mlforge embeds, never the disk.
+            let target = db.std_file(&name);
+            if target.is_none() {
+                problem = Some(ImportProblem::UnknownStdModule(name));
+            }
+            target
         } else if Path::new(path_text).extension().is_none_or(|e| e != "mlf") {
             // Never read: a file that is not a program would only be quoted back as errors.
             problem = Some(ImportProblem::Unreadable(crate::disk::LoadError::NotMlf));
@@ -190,6 +194,26 @@ pub fn imports(db: &dyn Db, file: SourceFile) -> Vec<ResolvedImport> {
         });
     }
     resolved
+}
+
+/// The name of the standard library module an import means (`"io"`), or `None` when it
+/// names a file of the user's. `"std/io"` and `"std/io.mlf"` mean the module `io` in any
+/// file; inside a module of the library every import is one of its modules, so that a
+/// module may also name a sibling as `"data.mlf"`, and nothing in the library ever reaches
+/// the disk. The name returned may be of no module (an unknown module).
+fn std_import(db: &dyn Db, file: SourceFile, dir: &Path, path_text: &str) -> Option<String> {
+    let rest = match path_text.strip_prefix("std/") {
+        Some(rest) => rest.to_string(),
+        None if db.is_std(file) => {
+            let joined = crate::db::normalize(&dir.join(path_text));
+            match joined.strip_prefix("std") {
+                Ok(rest) => rest.to_string_lossy().into_owned(),
+                Err(_) => path_text.to_string(),
+            }
+        }
+        None => return None,
+    };
+    Some(rest.strip_suffix(".mlf").unwrap_or(&rest).to_string())
 }
 
 /// The file an import namespace of `file` refers to.

@@ -38,7 +38,8 @@ pub use crate::attributes::{
 };
 pub use crate::codes::{Code, Severity};
 pub use crate::db::{
-    normalize, Db, DiskLoader, FileLoader, MemoryLoader, RootDatabase, SourceFile,
+    is_std_file, normalize, std_module, Db, DiskLoader, FileLoader, MemoryLoader, RootDatabase,
+    SourceFile,
 };
 pub use crate::diagnostic::{Diagnostic, Related};
 pub use crate::disk::{decode, project_root, read_text, LoadError, MAX_FILE_SIZE};
@@ -52,12 +53,15 @@ use std::collections::HashSet;
 
 /// The diagnostics of `roots` and of every file they import, file by file, in the order
 /// files are first reached.
+///
+/// Modules of the standard library are left out, with what they import: their diagnostics
+/// are mlforge's own, never the user's (their tests check every module clean).
 pub fn check_files(db: &dyn Db, roots: &[SourceFile]) -> Vec<(SourceFile, Vec<Diagnostic>)> {
     let mut seen = HashSet::new();
     let mut order = Vec::new();
     let mut stack: Vec<SourceFile> = roots.iter().rev().copied().collect();
     while let Some(file) = stack.pop() {
-        if !seen.insert(file) {
+        if !seen.insert(file) || db.is_std(file) {
             continue;
         }
         order.push(file);
