@@ -26,7 +26,7 @@ op make_parquet() -> (table: Dataset) {
         "score": [0.5, 1.25, -3.0],
         "name": ["a", "b", None],
         "flag": [True, False, True],
-        "day": pd.to_datetime(["2024-01-01", "2024-02-29", "2024-12-31 12:30"]),
+        "day": pd.to_datetime(["2024-01-01", "2024-02-29", "2024-12-31"]),
     }).to_parquet(table, index=False)
   """
 }
@@ -67,8 +67,8 @@ pipeline io_ops(raw: File, url: string) {
   step pq = io.read_parquet(path: made.table)
   step some = io.read_parquet(path: made.table, columns: ["name", "id"])
   step zstd = io.write_parquet(table: pq.table, compression: "zstd")
-  step before = describe(table: made.table)
-  step after = describe(table: zstd.parquet)
+  step original = describe(table: made.table)
+  step round_trip = describe(table: zstd.parquet)
   step picked = describe(table: some.table)
   step flat = io.write_csv(table: pq.table)
   step from_csv = io.write_parquet(table: iris.table)
@@ -146,19 +146,19 @@ fn io_reads_and_writes_csv_parquet_and_sql() {
     // Parquet keeps every column's type and value, through read_parquet and a zstd write.
     assert!(is_parquet(&s, run, "pq", "table"));
     assert!(is_parquet(&s, run, "zstd", "parquet"));
-    let before = s.output(run, "before", "", "dtypes");
+    let before = s.output(run, "original", "", "dtypes");
     assert_eq!(
         before,
         json!(["int64", "int16", "float64", "object", "bool", "datetime64[ns]"])
     );
-    assert_eq!(s.output(run, "after", "", "dtypes"), before);
+    assert_eq!(s.output(run, "round_trip", "", "dtypes"), before);
     assert_eq!(
-        s.output(run, "after", "", "columns"),
-        s.output(run, "before", "", "columns")
+        s.output(run, "round_trip", "", "columns"),
+        s.output(run, "original", "", "columns")
     );
     assert_eq!(
-        s.output(run, "after", "", "rows"),
-        s.output(run, "before", "", "rows")
+        s.output(run, "round_trip", "", "rows"),
+        s.output(run, "original", "", "rows")
     );
     assert_eq!(s.output(run, "pq", "", "rows"), 3);
     assert_eq!(s.output(run, "picked", "", "columns"), json!(["name", "id"]));
