@@ -149,7 +149,14 @@ fn io_reads_and_writes_csv_parquet_and_sql() {
     let before = s.output(run, "original", "", "dtypes");
     assert_eq!(
         before,
-        json!(["int64", "int16", "float64", "object", "bool", "datetime64[ns]"])
+        json!([
+            "int64",
+            "int16",
+            "float64",
+            "object",
+            "bool",
+            "datetime64[ns]"
+        ])
     );
     assert_eq!(s.output(run, "round_trip", "", "dtypes"), before);
     assert_eq!(
@@ -161,17 +168,17 @@ fn io_reads_and_writes_csv_parquet_and_sql() {
         s.output(run, "original", "", "rows")
     );
     assert_eq!(s.output(run, "pq", "", "rows"), 3);
-    assert_eq!(s.output(run, "picked", "", "columns"), json!(["name", "id"]));
+    assert_eq!(
+        s.output(run, "picked", "", "columns"),
+        json!(["name", "id"])
+    );
     assert_eq!(
         s.output(run, "picked", "", "dtypes"),
         json!(["object", "int64"])
     );
     // Parquet to CSV and CSV to Parquet.
     let flat = table(&s, run, "flat", "csv");
-    assert_eq!(
-        flat.header,
-        ["id", "small", "score", "name", "flag", "day"]
-    );
+    assert_eq!(flat.header, ["id", "small", "score", "name", "flag", "day"]);
     assert_eq!(flat.column("score"), ["0.5", "1.25", "-3.0"]);
     assert_eq!(flat.column("name"), ["a", "b", ""]);
     assert!(is_parquet(&s, run, "from_csv", "parquet"));
@@ -323,7 +330,11 @@ fn data_splits_samples_selects_joins_imputes_scales_and_encodes() {
     distinct.dedup();
     assert_eq!(distinct.len(), 75, "without replacement no row repeats");
     let boot = table(&s, run, "boot", "sampled");
-    assert_eq!(boot.rows.len(), 300, "with replacement, more rows than the table");
+    assert_eq!(
+        boot.rows.len(),
+        300,
+        "with replacement, more rows than the table"
+    );
 
     // Select and drop.
     let sel = table(&s, run, "sel", "selected");
@@ -349,7 +360,11 @@ fn data_splits_samples_selects_joins_imputes_scales_and_encodes() {
     let mean = table(&s, run, "mean", "imputed");
     assert_eq!(mean.floats("age"), [30.0, 35.0, 50.0, 40.0, 20.0]);
     assert_eq!(mean.floats("income"), [100.0, 200.0, 350.0, 400.0, 700.0]);
-    assert_eq!(mean.column("city")[3], "", "text is not imputed with a mean");
+    assert_eq!(
+        mean.column("city")[3],
+        "",
+        "text is not imputed with a mean"
+    );
     let learned = artifact_json(&s, run, "mean", "transform");
     assert_eq!(learned["values"], json!({"age": 35.0, "income": 350.0}));
     let mean_new = table(&s, run, "mean_new", "imputed");
@@ -409,7 +424,15 @@ fn data_splits_samples_selects_joins_imputes_scales_and_encodes() {
     let onehot = table(&s, run, "onehot", "encoded");
     assert_eq!(
         onehot.header,
-        ["id", "age", "income", "label", "city_berlin", "city_london", "city_paris"]
+        [
+            "id",
+            "age",
+            "income",
+            "label",
+            "city_berlin",
+            "city_london",
+            "city_paris"
+        ]
     );
     assert_eq!(onehot.column("city_paris"), ["1", "0", "1", "0", "0"]);
     assert_eq!(onehot.column("city_london"), ["0", "1", "0", "0", "0"]);
@@ -478,7 +501,10 @@ fn sklearn_trains_predicts_cross_validates_and_measures() {
     // The predictions table keeps the input's columns and adds the prediction and one
     // probability per class, summing to 1.
     let pred = table(&s, run, "pred", "predictions");
-    assert_eq!(pred.header[4..], ["target", "prediction", "proba_0", "proba_1", "proba_2"]);
+    assert_eq!(
+        pred.header[4..],
+        ["target", "prediction", "proba_0", "proba_1", "proba_2"]
+    );
     for row in 0..pred.rows.len() {
         let sum: f64 = ["proba_0", "proba_1", "proba_2"]
             .iter()
@@ -501,7 +527,10 @@ fn sklearn_trains_predicts_cross_validates_and_measures() {
     let two = table(&s, run, "two_pred", "predictions");
     assert!(two.header.contains(&"guess".to_string()));
     assert!(out("two_m", "accuracy") > 0.9);
-    assert_eq!(s.output(run, "two_m", "", "roc_auc"), serde_json::Value::Null);
+    assert_eq!(
+        s.output(run, "two_m", "", "roc_auc"),
+        serde_json::Value::Null
+    );
 
     // Three stratified folds of a linear SVM.
     let cv = artifact_json(&s, run, "cv", "scores");
@@ -629,7 +658,10 @@ fn xgboost_trains_and_predicts_classes_and_numbers() {
 
     // Regression: better than predicting the mean on held-out data.
     let r2 = out("dm", "r2");
-    assert!(r2 > 0.2 && r2 < 1.0, "R² of boosted trees on diabetes: {r2}");
+    assert!(
+        r2 > 0.2 && r2 < 1.0,
+        "R² of boosted trees on diabetes: {r2}"
+    );
     assert!(out("reg", "train_score") > r2);
 
     // Text labels are encoded for XGBoost and decoded again, by both predict ops.

@@ -26,7 +26,10 @@ pub fn std_python() -> Option<String> {
                 Ok(o) if o.status.success() => return Some(python),
                 Ok(o) => format!(
                     "`{python}` lacks a package of tests/python-requirements.txt: {}",
-                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
+                    String::from_utf8_lossy(&o.stderr)
+                        .lines()
+                        .last()
+                        .unwrap_or("")
                 ),
                 Err(e) => format!("`{python}` does not start: {e}"),
             }
@@ -49,7 +52,11 @@ pub fn std_sources() -> Vec<(String, String)> {
         .flatten()
         .filter_map(|e| {
             let path = e.path();
-            let name = path.file_name()?.to_str()?.strip_suffix(".mlf")?.to_string();
+            let name = path
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".mlf")?
+                .to_string();
             Some((name, std::fs::read_to_string(&path).unwrap()))
         })
         .collect();
@@ -115,7 +122,10 @@ pub struct Table {
 
 impl Table {
     pub fn parse(text: &str, sep: char) -> Table {
-        let mut lines = text.lines().filter(|l| !l.is_empty()).map(|l| split(l, sep));
+        let mut lines = text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| split(l, sep));
         let header = lines.next().expect("a header line");
         Table {
             header,
