@@ -114,7 +114,7 @@ fn check_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
                             std_module_list()
                         ),
                     )
-                    .with_help("`mlforge std` lists what each module holds; paths that begin with `std/` name only these");
+                    .with_help(std_help(name));
                 sink.push(d);
             }
             Some(ImportProblem::BadNamespace) => {
@@ -152,6 +152,21 @@ fn check_imports(db: &dyn Db, file: SourceFile, sink: &mut Sink) {
         }
     }
     warn_unused_imports(db, file, sink);
+}
+
+/// What to do about an unknown std module: the module meant, when one is close.
+fn std_help(name: &str) -> String {
+    let list =
+        "`mlforge std` lists what each module holds; paths that begin with `std/` name only these";
+    let wanted = format!("std/{name}");
+    let modules: Vec<String> = mlforge_stdlib::modules()
+        .iter()
+        .map(|m| format!("std/{}", m.name))
+        .collect();
+    match crate::diagnostic::suggest(&wanted, modules.iter().map(String::as_str)) {
+        Some(close) => format!("{close} {list}"),
+        None => list.to_string(),
+    }
 }
 
 /// `std/data`, `std/eval`, … and `std/xgboost`.

@@ -29,6 +29,7 @@ pub mod pipeline_patch;
 mod previous;
 mod secrets;
 pub mod signature;
+pub mod std_docs;
 pub mod types;
 mod values;
 

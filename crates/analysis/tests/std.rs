@@ -166,7 +166,10 @@ fn an_unknown_std_module_lists_the_modules_there_are() {
             d.message
         );
     }
-    assert!(d.help.as_deref().unwrap().contains("mlforge std"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("did you mean `std/sklearn`? `mlforge std` lists what each module holds; paths that begin with `std/` name only these")
+    );
     assert_eq!(
         imports(&db, file)[0].problem,
         Some(ImportProblem::UnknownStdModule("sklearm".into()))
@@ -309,4 +312,44 @@ fn every_std_module_checks_clean() {
         );
     }
     assert!(loader.asked.lock().unwrap().is_empty());
+}
+
+/// `docs/std/` holds the pages `std_docs` makes from the modules' sources; after a change
+/// of a module, regenerate them (the message says how) and commit them.
+#[test]
+fn the_checked_in_std_pages_are_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/std");
+    let pages = mlforge_analysis::std_docs::checked_in_pages();
+    if std::env::var_os("UPDATE_STD_DOCS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+        for (name, text) in &pages {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    let regenerate = mlforge_analysis::std_docs::REGENERATE;
+    let mut stale = Vec::new();
+    for (name, text) in &pages {
+        match std::fs::read_to_string(dir.join(name)) {
+            Ok(found) if found == *text => {}
+            Ok(_) => stale.push(format!("docs/std/{name} is stale")),
+            Err(_) => stale.push(format!("docs/std/{name} is missing")),
+        }
+    }
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !pages.iter().any(|(page, _)| *page == name) {
+            stale.push(format!("docs/std/{name} is no module's page"));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{}; regenerate the pages with `{regenerate}` and commit them",
+        stale.join(", ")
+    );
 }

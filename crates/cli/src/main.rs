@@ -25,6 +25,7 @@ mod run_events;
 mod runs;
 mod semantic_diff;
 mod settings;
+mod stdlib;
 mod upkeep;
 
 use std::path::PathBuf;
@@ -133,6 +134,13 @@ enum Command {
         /// A code like E0401.
         code: Option<String>,
     },
+    /// List the modules of the op library that ships inside mlforge (`import "std/NAME"`),
+    /// a line each; with MODULE, print its documentation: each op's signature, requirements,
+    /// doc comment and example.
+    Std {
+        /// A module, like `sklearn` (or `std/sklearn`).
+        module: Option<String>,
+    },
     /// Start a project: mlforge.toml, a first pipeline (main.mlf), a .gitignore for .mlforge/
     /// and VS Code settings. Never overwrites a file.
     Init(init::InitArgs),
@@ -196,6 +204,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Std { module } => stdlib::run(module.as_deref()),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => install::completions(&args, Cli::command()),
         Command::Man(args) => install::man(&args, Cli::command()),

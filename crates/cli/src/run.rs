@@ -65,7 +65,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub publish: Option<PathBuf>,
     /// When the run has ended, mirror it (params, metrics, tags, artifact list) to this MLflow
-    /// tracking server, like http://127.0.0.1:5000.
+    /// tracking server, like http://127.0.0.1:5000. Steps get it as MLFLOW_TRACKING_URI
+    /// (and the experiment as MLFLOW_EXPERIMENT_NAME).
     #[arg(long, value_name = "URI")]
     pub mlflow: Option<String>,
     /// The MLflow experiment (default: the pipeline's name).
@@ -227,6 +228,10 @@ pub fn run(args: &RunArgs) -> CliResult {
         python: python(args.python.as_deref()),
         project_root: Some(crate::settings::project_root_of(&file)),
         handle_signals: true,
+        step_env: mlflow
+            .as_ref()
+            .map(|t| mlflow_env(t, &program))
+            .unwrap_or_default(),
         ..defaults
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -350,6 +355,24 @@ pub fn run(args: &RunArgs) -> CliResult {
             Err(CliError::Problems)
         }
     }
+}
+
+/// With `--mlflow`, steps reach the same server and experiment as the mirror: MLflow's
+/// own client (as the ops of `std/mlflow` use it) reads these variables. Credentials
+/// (`MLFLOW_TRACKING_TOKEN`, …) come from the environment the run inherits.
+fn mlflow_env(
+    target: &mlforge_mlflow::Target,
+    program: &Program,
+) -> std::collections::BTreeMap<String, String> {
+    let experiment = target
+        .experiment
+        .clone()
+        .unwrap_or_else(|| program.pipeline.clone());
+    [
+        ("MLFLOW_TRACKING_URI".to_string(), target.uri.clone()),
+        ("MLFLOW_EXPERIMENT_NAME".to_string(), experiment),
+    ]
+    .into()
 }
 
 /// `--publish DIR`: the pipeline's outputs copied out, each said on standard error.

@@ -316,24 +316,45 @@ fn bodies_import_project_modules_and_uses_edits_rerun_exactly_the_dependants() {
 
 #[test]
 fn missing_requirements_stop_the_run_before_any_step_with_the_pip_command() {
+    // The Python steps run with (`--python`'s default), and the version of pip it has: a
+    // requirement it meets (`pip>=1`) and one it is too old for (`pip>=999`).
+    let pip = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "from importlib import metadata; print(metadata.version('pip'))",
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        pip.status.success(),
+        "python3 has no pip: {}",
+        String::from_utf8_lossy(&pip.stderr)
+    );
+    let pip = String::from_utf8(pip.stdout).unwrap().trim().to_string();
     let s = Scratch::new();
     s.write(
         "req.mlf",
         r#"
 op fit(x: int) -> (y: int) {
-  requires = ["mlforge-no-such-package>=1.0", "pip>=1"]
+  requires = ["mlforge-no-such-package>=1.0", "pip>=1", "pip>=999"]
   python def """
     return x
   """
 }
 op other(x: int) -> (y: int) {
-  requires = ["another-missing-package"]
+  requires = ["another-missing-package", "pip>=999"]
+  python def """
+    return x
+  """
+}
+op free(x: int) -> (y: int) {
   python def """
     return x
   """
 }
 pipeline req() {
-  step f = fit(x: 1)
+  step a = free(x: 0)
+  step f = fit(x: a.y)
   step o = other(x: 2)
 }
 "#,
@@ -341,18 +362,28 @@ pipeline req() {
     for command in ["run", "plan"] {
         let ran = s.run(&[command, "req.mlf"]);
         ran.expect(2);
-        assert!(
-            ran.stderr.contains("lacks packages the ops require: another-missing-package (not installed), mlforge-no-such-package>=1.0 (not installed)"),
+        let wanted = format!(
+            "the Python `python3` lacks packages the ops require: \
+             another-missing-package (not installed; required by `other`), \
+             mlforge-no-such-package>=1.0 (not installed; required by `fit`), \
+             pip>=999 ({pip} is installed; required by `fit`, `other`); \
+             install them with `python3 -m pip install another-missing-package 'mlforge-no-such-package>=1.0' 'pip>=999'`"
+        );
+        assert!(ran.stderr.contains(&wanted), "{command}: {}", ran.stderr);
+        // One message, not one per op or per package.
+        assert_eq!(
+            ran.stderr.matches("lacks packages").count(),
+            1,
             "{command}: {}",
             ran.stderr
         );
         assert!(
-            ran.stderr
-                .contains("-m pip install another-missing-package 'mlforge-no-such-package>=1.0'"),
-            "{command}: {}",
+            !ran.stderr.contains("pip>=1 "),
+            "{command}: a met requirement is named: {}",
             ran.stderr
         );
     }
+    // Stopped before any step: no run, so no failed (or any) attempt, in the store.
     assert!(s.runs().is_empty(), "no run is recorded");
 }
 
@@ -585,4 +616,87 @@ pipeline dev() {
         "{}",
         ran.stderr
     );
+}
+
+#[test]
+fn mlflow_gives_every_step_the_tracking_server_outside_the_cache_key() {
+    let s = Scratch::new();
+    s.write(
+        "track.mlf",
+        r#"
+op where_to(n: int) -> (uri: string, experiment: string) {
+  python def """
+    import os
+    return {"uri": os.environ.get("MLFLOW_TRACKING_URI", "unset"), "experiment": os.environ.get("MLFLOW_EXPERIMENT_NAME", "unset")}
+  """
+}
+op pinned(n: int) -> (uri: string) {
+  env { MLFLOW_TRACKING_URI = "http://pinned.example" }
+  python def """
+    import os
+    return os.environ["MLFLOW_TRACKING_URI"]
+  """
+}
+pipeline track() {
+  step w = where_to(n: 1)
+  step p = pinned(n: 1)
+}
+"#,
+    );
+    // Nothing listens on port 9: the run succeeds and its mirror fails afterwards.
+    let first = s
+        .command(&["run", "track.mlf", "--mlflow", "http://127.0.0.1:9"])
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env_remove("MLFLOW_EXPERIMENT_NAME")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is recorded; mirror it later with"),
+        "{stderr}"
+    );
+    let run = s.latest_run().id;
+    assert_eq!(s.output(run, "w", "", "uri"), "http://127.0.0.1:9");
+    // Without --mlflow-experiment, the experiment the mirror uses: the pipeline's name.
+    assert_eq!(s.output(run, "w", "", "experiment"), "track");
+    // An op's own `env` wins.
+    assert_eq!(s.output(run, "p", "", "uri"), "http://pinned.example");
+
+    // Another server or experiment is not another result: both steps come from the cache.
+    let second = s
+        .command(&[
+            "run",
+            "track.mlf",
+            "--mlflow",
+            "http://127.0.0.1:8",
+            "--mlflow-experiment",
+            "other",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    let run = s.latest_run().id;
+    let statuses: Vec<_> = s.attempts(run).iter().map(|a| a.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            mlforge_store::AttemptStatus::Cached,
+            mlforge_store::AttemptStatus::Cached
+        ]
+    );
+    // Without --mlflow, steps see only what the runner's environment has.
+    let plain = s
+        .command(&["run", "track.mlf", "--no-cache"])
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env_remove("MLFLOW_EXPERIMENT_NAME")
+        .output()
+        .unwrap();
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let run = s.latest_run().id;
+    assert_eq!(s.output(run, "w", "", "uri"), "unset");
 }

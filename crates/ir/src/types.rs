@@ -143,6 +143,8 @@ pub enum Value {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
+    /// The file, as the compiler reached it. For what the standard library defines, the
+    /// module's virtual path `std/NAME.mlf`, which names no file on disk.
     pub file: String,
     /// Byte offsets.
     pub start: u32,

@@ -79,12 +79,10 @@ pub enum RunError {
     /// The interpreter could not say which packages it has.
     #[error("cannot check the Python packages of `{python}`: {why}")]
     RequirementsUnchecked { python: String, why: String },
-    /// Packages ops require are missing from the interpreter that runs them.
-    #[error("{}", missing_requirements(python, missing))]
-    MissingRequirements {
-        python: String,
-        missing: Vec<MissingRequirement>,
-    },
+    /// Packages ops require are missing from the interpreters that run them: for each
+    /// interpreter that lacks some, what it lacks. One message names them all.
+    #[error("{}", missing_requirements(.0))]
+    MissingRequirements(Vec<(String, Vec<MissingRequirement>)>),
     #[error("cannot handle {signal}: {source}")]
     Signals {
         signal: &'static str,
@@ -109,6 +107,8 @@ pub struct MissingRequirement {
     pub requirement: String,
     /// The version installed, when one is (but not the one required).
     pub found: Option<String>,
+    /// The ops that require it, as the message names them (`` `fit` ``).
+    pub ops: Vec<String>,
 }
 
 fn secrets_not_set(missing: &[(String, Vec<String>)]) -> String {
@@ -131,21 +131,33 @@ fn secrets_not_set(missing: &[(String, Vec<String>)]) -> String {
     )
 }
 
-fn missing_requirements(python: &str, missing: &[MissingRequirement]) -> String {
-    let described: Vec<String> = missing
+fn missing_requirements(lacking: &[(String, Vec<MissingRequirement>)]) -> String {
+    let parts: Vec<String> = lacking
         .iter()
-        .map(|m| match &m.found {
-            Some(found) => format!("{} ({found} is installed)", m.requirement),
-            None => format!("{} (not installed)", m.requirement),
+        .map(|(python, missing)| {
+            let described: Vec<String> = missing
+                .iter()
+                .map(|m| {
+                    let state = match &m.found {
+                        Some(found) => format!("{found} is installed"),
+                        None => "not installed".to_string(),
+                    };
+                    match m.ops.as_slice() {
+                        [] => format!("{} ({state})", m.requirement),
+                        ops => format!("{} ({state}; required by {})", m.requirement, ops.join(", ")),
+                    }
+                })
+                .collect();
+            let words: Vec<String> = missing.iter().map(|m| word(&m.requirement)).collect();
+            format!(
+                "the Python `{python}` lacks packages the ops require: {}; install them with `{} -m pip install {}`",
+                described.join(", "),
+                word(python),
+                words.join(" ")
+            )
         })
         .collect();
-    let words: Vec<String> = missing.iter().map(|m| word(&m.requirement)).collect();
-    format!(
-        "the Python `{python}` lacks packages the ops require: {}; install them with `{} -m pip install {}`",
-        described.join(", "),
-        word(python),
-        words.join(" ")
-    )
+    parts.join("; and ")
 }
 
 /// A word to paste into a shell: as it is when that is safe, else quoted.
@@ -220,6 +232,44 @@ mod tests {
         assert_eq!(
             unknown.to_string(),
             "pipeline `p` has no step `x`; its steps are a, b, …"
+        );
+    }
+
+    fn missing(requirement: &str, found: Option<&str>, ops: &[&str]) -> MissingRequirement {
+        MissingRequirement {
+            requirement: requirement.into(),
+            found: found.map(Into::into),
+            ops: ops.iter().map(|o| o.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn missing_requirements_of_several_interpreters_make_one_message() {
+        let error = RunError::MissingRequirements(vec![
+            (
+                "python3".into(),
+                vec![missing("pandas>=2.0", Some("1.5.3"), &["`load`"])],
+            ),
+            (
+                "/p/.venv/bin/python".into(),
+                vec![
+                    missing(
+                        "scikit-learn>=1.3",
+                        None,
+                        &["`fit` of `std/sklearn`", "`score`"],
+                    ),
+                    missing("xgboost", None, &[]),
+                ],
+            ),
+        ]);
+        assert_eq!(
+            error.to_string(),
+            "the Python `python3` lacks packages the ops require: pandas>=2.0 (1.5.3 is installed; \
+             required by `load`); install them with `python3 -m pip install 'pandas>=2.0'`; and \
+             the Python `/p/.venv/bin/python` lacks packages the ops require: scikit-learn>=1.3 \
+             (not installed; required by `fit` of `std/sklearn`, `score`), xgboost (not \
+             installed); install them with `/p/.venv/bin/python -m pip install \
+             'scikit-learn>=1.3' xgboost`"
         );
     }
 }

@@ -83,6 +83,9 @@ pub struct AttemptSpec {
     /// The values of the secrets the run's ops read, by name: passed to the body's
     /// environment, and masked in its log.
     pub secrets: Arc<BTreeMap<String, String>>,
+    /// Variables the body's environment gets besides the runner's own; the op's `env`
+    /// wins over them. Not part of the cache key.
+    pub step_env: Arc<BTreeMap<String, String>>,
 }
 
 /// How an attempt ended.
@@ -545,6 +548,12 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
         env.push(("PYTHONUNBUFFERED".into(), "1".into()));
     }
     env.extend(search_paths(spec, body_file.as_deref()));
+    env.extend(
+        spec.step_env
+            .iter()
+            .filter(|(name, _)| !op.env.contains_key(*name))
+            .map(|(name, value)| (name.clone(), value.clone())),
+    );
     let mut secrets = Vec::new();
     for (name, value) in &op.env {
         let text = match value {

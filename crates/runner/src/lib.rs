@@ -29,7 +29,7 @@ pub use mlforge_body::quote;
 mod reaper;
 pub mod value;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,6 +72,11 @@ pub struct RunOptions {
     pub retry_base: Duration,
     /// Cancel on SIGINT and SIGTERM.
     pub handle_signals: bool,
+    /// Variables every step's environment gets besides the runner's own (an op's `env`
+    /// wins over them). They never enter a cache key: `--mlflow` sets
+    /// `MLFLOW_TRACKING_URI` and `MLFLOW_EXPERIMENT_NAME` here, and a step logged to one
+    /// server is the same work as one logged to another.
+    pub step_env: BTreeMap<String, String>,
 }
 
 impl Default for RunOptions {
@@ -89,6 +94,7 @@ impl Default for RunOptions {
             project_root: None,
             retry_base: Duration::from_millis(500),
             handle_signals: false,
+            step_env: BTreeMap::new(),
         }
     }
 }
@@ -496,6 +502,7 @@ pub async fn run_with(
         python: options.python.clone(),
         project_root: absolute_root(options),
         secrets: checked.secrets,
+        step_env: Arc::new(options.step_env.clone()),
         uses: checked.uses,
         selected,
         needed,
@@ -595,6 +602,7 @@ pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Resul
         python: options.python.clone(),
         project_root: absolute_root(options),
         secrets: checked.secrets,
+        step_env: Arc::new(options.step_env.clone()),
         uses: checked.uses,
         selected,
         needed,

@@ -200,23 +200,30 @@ print(json.dumps(missing))
 "#;
 
 fn check_requirements(program: &Program, default: &str) -> Result<(), RunError> {
-    let mut by_python: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    // Per interpreter, each requirement and the ops (their names, sorted) that state it.
+    let mut by_python: BTreeMap<String, BTreeMap<&str, BTreeSet<String>>> = BTreeMap::new();
     for op in program.ops.values() {
         if op.requires.is_empty() {
             continue;
         }
         let python = op_python(op, default);
-        by_python
-            .entry(python)
-            .or_default()
-            .extend(op.requires.iter().map(String::as_str));
+        let wanted = by_python.entry(python).or_default();
+        for requirement in &op.requires {
+            wanted
+                .entry(requirement.as_str())
+                .or_default()
+                .insert(op_label(op));
+        }
     }
+    // Every interpreter is asked before anything is said, so that one message names all
+    // that is missing.
+    let mut lacking = Vec::new();
     for (python, wanted) in by_python {
-        let wanted: Vec<&str> = wanted.into_iter().collect();
+        let texts: Vec<&str> = wanted.keys().copied().collect();
         let output = std::process::Command::new(&python)
             .arg("-c")
             .arg(CHECK_SCRIPT)
-            .arg(serde_json::to_string(&wanted).expect("strings serialize"))
+            .arg(serde_json::to_string(&texts).expect("strings serialize"))
             .stdin(std::process::Stdio::null())
             .output()
             .map_err(|e| RunError::RequirementsUnchecked {
@@ -236,14 +243,37 @@ fn check_requirements(program: &Program, default: &str) -> Result<(), RunError> 
             });
         };
         if !found.is_empty() {
-            return Err(RunError::MissingRequirements {
-                python,
-                missing: found
-                    .into_iter()
-                    .map(|(requirement, found)| MissingRequirement { requirement, found })
-                    .collect(),
-            });
+            let missing = found
+                .into_iter()
+                .map(|(requirement, found)| MissingRequirement {
+                    ops: wanted
+                        .get(requirement.as_str())
+                        .map(|ops| ops.iter().cloned().collect())
+                        .unwrap_or_default(),
+                    requirement,
+                    found,
+                })
+                .collect();
+            lacking.push((python, missing));
         }
     }
-    Ok(())
+    if lacking.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::MissingRequirements(lacking))
+    }
+}
+
+/// An op as a requirement's message names it: `` `fit` ``, or for an op of the standard
+/// library the module it comes from, as imported: `` `classifier` of `std/xgboost` ``.
+fn op_label(op: &Op) -> String {
+    match op
+        .source
+        .file
+        .strip_prefix("std/")
+        .and_then(|f| f.strip_suffix(".mlf"))
+    {
+        Some(module) => format!("`{}` of `std/{module}`", op.name),
+        None => format!("`{}`", op.name),
+    }
 }

@@ -325,3 +325,60 @@ fn a_second_run_is_served_from_the_cache_until_an_input_changes() {
     bench.run(&program_of(2), &fourth, no_cache);
     assert_eq!(fourth.names(), ["a", "b"]);
 }
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
+}
+
+/// A std module as a release of mlforge ships it, with one op whose body is `body`.
+fn std_module(op: &str, body: &str) -> String {
+    format!("// A module.\n\n/// Adds.\nop {op}(x: int = 0) -> (y: int) {{\n  python \"\"\"\n    {body}\n  \"\"\"\n}}\n")
+}
+
+#[test]
+fn upgrading_std_reruns_exactly_the_steps_whose_std_ops_changed() {
+    let main = PathBuf::from("/fixture/p.mlf");
+    let source = format!(
+        "import \"std/io\"\nimport \"std/eval\"\n{OPS}\npipeline p() {{\n  step a = io.grow(x: 10)\n  step b = eval.score(x: 1)\n  step c = eval.score(x: 5)\n  step d = inc(x: b.y)\n  step e = inc(x: a.y)\n}}\n"
+    );
+    let loader = MemoryLoader {
+        files: HashMap::from([(main.clone(), source)]),
+    };
+    let mut db = RootDatabase::new(Arc::new(loader));
+    db.set_std_text("io", &std_module("grow", "print(${x})"));
+    db.set_std_text("eval", &std_module("score", "print(${x})"));
+    let compile = |db: &RootDatabase| {
+        let key = select_pipeline(db, db.file(&main), None).unwrap();
+        mlforge_ir::compile(db, key).unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    let old = compile(&db);
+    // A std op is compiled like any op, from its virtual path; its body is inline.
+    let score = &old.ops[&old.steps[1].op];
+    assert_eq!(score.source.file, "std/eval.mlf");
+    assert_eq!(score.body.path, None);
+
+    let mut bench = Bench::new();
+    let first = Fake::new(|_| false);
+    bench.run(&old, &first, options());
+    assert_eq!(sorted(first.names()), ["a", "b", "c", "d", "e"]);
+
+    // The next release changes `std/eval`'s op only.
+    db.set_std_text("eval", &std_module("score", "print(${x} + 0)"));
+    let new = compile(&db);
+    let hash = |p: &Program, step: usize| p.ops[&p.steps[step].op].hash.clone();
+    assert_eq!(hash(&old, 0), hash(&new, 0), "std/io's op is unchanged");
+    assert_ne!(hash(&old, 1), hash(&new, 1), "std/eval's op changed");
+    let second = Fake::new(|_| false);
+    let report = bench.run(&new, &second, options());
+    // `b` and `c` run again; `d` reads what `b` made, which is the same, so it is cached,
+    // as are `a` and `e`.
+    assert_eq!(sorted(second.names()), ["b", "c"]);
+    assert_eq!(report.counts.cached, 3);
+
+    // Back to the old release: everything is in the cache.
+    db.set_std_text("eval", &std_module("score", "print(${x})"));
+    let third = Fake::new(|_| false);
+    bench.run(&compile(&db), &third, options());
+    assert!(third.names().is_empty(), "{:?}", third.names());
+}

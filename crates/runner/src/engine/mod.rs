@@ -114,6 +114,8 @@ pub(crate) struct Settings {
     pub project_root: Option<std::path::PathBuf>,
     /// The secrets ops read, by name (checked before the run).
     pub secrets: Arc<BTreeMap<String, String>>,
+    /// Variables every step's environment gets (`RunOptions::step_env`).
+    pub step_env: Arc<BTreeMap<String, String>>,
     /// The hash of what each op's `uses` holds, by op id.
     pub uses: HashMap<String, String>,
     /// Steps `--only`/`--from` run (forced); `None` runs every step normally.

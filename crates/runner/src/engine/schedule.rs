@@ -355,6 +355,7 @@ impl<'a> Engine<'a> {
             artifacts: self.artifacts.clone(),
             project_root: self.settings.project_root.clone(),
             secrets: self.settings.secrets.clone(),
+            step_env: self.settings.step_env.clone(),
         };
         let cancel = self.cancel_rx.clone();
         let tx = tx.clone();
