@@ -1,8 +1,8 @@
 //! std/mlflow against a real `mlflow server` (SQLite backend, artifacts served by the
 //! server): `register`, `log_model` and `register_model` put models in the registry with
 //! their versions, aliases and stage, the metrics and the model's hash on the MLflow run;
-//! the registered model loads back and predicts; and examples/std/mlflow.mlf registers its
-//! best model only when it clears the bar.
+//! the registered model loads back and predicts; and examples/std/mlflow.mlf, run with
+//! `--mlflow URI` alone, registers its best model there only when it clears the bar.
 //!
 //! The server comes from `MLFORGE_MLFLOW` (tests/run.sh installs tests/mlflow/requirements.txt
 //! and sets it), the steps' Python from `MLFORGE_PYTHON`. Without them the tests say they are
@@ -310,12 +310,23 @@ fn the_mlflow_example_registers_its_best_model_only_above_the_bar() {
     let s = Scratch::new();
     let example = std::fs::read_to_string(root().join("examples/std/mlflow.mlf")).unwrap();
     s.write("mlflow.mlf", &example);
+    // The server comes from `--mlflow` alone: the runner gives it to every step.
     let run_with = |extra: &[&str]| {
-        let mut args = vec!["run", "mlflow.mlf", "--python", &python, "--jobs", "2"];
+        let mut args = vec![
+            "run",
+            "mlflow.mlf",
+            "--python",
+            &python,
+            "--jobs",
+            "2",
+            "--mlflow",
+            &server.uri,
+        ];
         args.extend_from_slice(extra);
         let ran = s
             .command(&args)
-            .env("MLFLOW_TRACKING_URI", &server.uri)
+            .env_remove("MLFLOW_TRACKING_URI")
+            .env_remove("MLFLOW_EXPERIMENT_NAME")
             .output()
             .unwrap();
         assert!(
@@ -332,6 +343,16 @@ fn the_mlflow_example_registers_its_best_model_only_above_the_bar() {
     assert_eq!(s.output(run, "registered", "", "version"), 1);
     let champion = server.alias("iris-classifier", "champion");
     assert_eq!(champion["version"], "1");
+    // The model's MLflow run is in the mirror's experiment, named after the pipeline.
+    let model_run = server.get(&format!(
+        "mlflow/runs/get?run_id={}",
+        champion["run_id"].as_str().unwrap()
+    ));
+    let experiment = server.get("mlflow/experiments/get-by-name?experiment_name=register_best");
+    assert_eq!(
+        model_run["run"]["info"]["experiment_id"],
+        experiment["experiment"]["experiment_id"]
+    );
 
     // Above the bar nothing is registered: the step is skipped, no version 2 appears.
     let skipped = run_with(&["--param", "bar=1.01"]);
