@@ -252,6 +252,8 @@ pipeline data_ops(people: File, newcomers: File, orders: File) {
   step minmax = data.scale(table: parts.train, method: "minmax", columns: ["petal length (cm)", "petal width (cm)"])
   step onehot = data.one_hot(table: p.table, columns: ["city"])
   step onehot_new = data.one_hot(table: p2.table, fitted: onehot.transform, keep: true)
+  step amounts = data.one_hot(table: o.table, columns: ["amount"])
+  step amounts_left = data.one_hot(table: left.joined, fitted: amounts.transform)
 }
 "#;
 
@@ -442,6 +444,16 @@ fn data_splits_samples_selects_joins_imputes_scales_and_encodes() {
     assert_eq!(onehot_new.column("city_berlin"), ["0", "1"]);
     assert_eq!(onehot_new.column("city_paris"), ["0", "0"]);
     assert_eq!(onehot_new.column("city_london"), ["0", "0"]);
+    // Integer categories still match once a missing value has made the column floats.
+    let amounts = table(&s, run, "amounts_left", "encoded");
+    assert_eq!(
+        amounts.header[amounts.header.len() - 4..],
+        ["amount_1", "amount_10", "amount_15", "amount_7"]
+    );
+    assert_eq!(amounts.column("amount_10"), ["1", "0", "0", "0", "0", "0"]);
+    assert_eq!(amounts.column("amount_15"), ["0", "1", "0", "0", "0", "0"]);
+    assert_eq!(amounts.column("amount_7"), ["0", "0", "0", "1", "0", "0"]);
+    assert_eq!(amounts.column("amount_1"), ["0"; 6]);
 }
 
 const SKLEARN: &str = r#"
