@@ -91,6 +91,8 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
             value,
         })
         .collect();
+    let mut steps = compiled.steps;
+    fill_step_hashes(&mut steps, &compiler.ops);
     Ok(Program {
         version: IR_VERSION.to_string(),
         pipeline: pipeline.name.text.to_string(),
@@ -102,8 +104,42 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         outputs,
         ops: compiler.ops,
         blocks: compiler.blocks,
-        steps: compiled.steps,
+        steps,
     })
+}
+
+/// Each step's content hash. The hashes are independent of one another and are most of
+/// what compiling a big pipeline costs (each binding's JSON goes through sha256), so they
+/// are computed on every core.
+fn fill_step_hashes(steps: &mut [Step], ops: &BTreeMap<String, Op>) {
+    let hash_all = |steps: &mut [Step]| {
+        for step in steps {
+            step.hash = step_hash(
+                &ops[&step.op].hash,
+                &step.bindings,
+                &step.after,
+                &step.scope,
+            );
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // Below this, starting threads costs more than it saves.
+    const PER_THREAD: usize = 256;
+    if threads == 1 || steps.len() < 2 * PER_THREAD {
+        hash_all(steps);
+        return;
+    }
+    let chunk = steps.len().div_ceil(threads).max(PER_THREAD);
+    std::thread::scope(|scope| {
+        let mut chunks = steps.chunks_mut(chunk);
+        let first = chunks.next();
+        for rest in chunks {
+            scope.spawn(move || hash_all(rest));
+        }
+        if let Some(first) = first {
+            hash_all(first);
+        }
+    });
 }
 
 fn signature_params_ty(db: &dyn Db, file: SourceFile, name: &str) -> HashMap<String, Ty> {
@@ -327,7 +363,6 @@ impl<'db> Compiler<'db> {
                 CalleeKind::Op => {
                     let (op_id, op) = self.op(&callee, &frame.defaults);
                     let op_inputs = op.inputs.clone();
-                    let op_hash = op.hash.clone();
                     let outputs = op
                         .outputs
                         .iter()
@@ -360,7 +395,6 @@ impl<'db> Compiler<'db> {
                             }
                         })
                         .collect::<Vec<_>>();
-                    let hash = step_hash(&op_hash, &bindings, &after, &scope);
                     targets.insert(
                         step.name.text.to_string(),
                         StepTarget::Step {
@@ -375,7 +409,8 @@ impl<'db> Compiler<'db> {
                         scope,
                         bindings,
                         after,
-                        hash,
+                        // Filled in once every step is compiled (`fill_step_hashes`).
+                        hash: String::new(),
                         doc: step.doc.clone(),
                         source: self.source(frame.file, step.span),
                     }]);

@@ -206,3 +206,30 @@ pipeline counted(data: Dataset = "data/two.csv") -> (n: int) {
     );
     assert_eq!(data("t.c")["expr"]["kind"], "param");
 }
+
+/// A program big enough that its step hashes are computed on several threads: each is
+/// still sha256 of the JSON of (op hash, bindings, after, scope), the definition every
+/// recorded cache key was made with.
+#[test]
+fn step_hashes_of_a_big_program_keep_their_definition() {
+    use sha2::{Digest, Sha256};
+    let files = mlforge_synth::generate(1_500)
+        .into_iter()
+        .map(|(path, text)| (PathBuf::from("/synth").join(path), text))
+        .collect();
+    let db = RootDatabase::new(Arc::new(MemoryLoader { files }));
+    let file = db.file(Path::new("/synth/main.mlf"));
+    let key = select_pipeline(&db, file, None).expect("one pipeline");
+    let program = mlforge_ir::compile(&db, key).expect("the synthetic program compiles");
+    assert!(program.steps.len() > 1_000);
+    for step in &program.steps {
+        let op_hash = &program.ops[&step.op].hash;
+        let json = serde_json::to_vec(&(op_hash, &step.bindings, &step.after, &step.scope))
+            .unwrap();
+        let expected: String = Sha256::digest(&json)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(step.hash, expected, "step {}", step.id);
+    }
+}
