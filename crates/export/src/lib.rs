@@ -9,6 +9,7 @@
 mod airflow;
 pub mod argo;
 mod error;
+mod json_text;
 pub mod kfp;
 pub mod names;
 pub mod plan;

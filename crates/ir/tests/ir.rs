@@ -224,8 +224,8 @@ fn step_hashes_of_a_big_program_keep_their_definition() {
     assert!(program.steps.len() > 1_000);
     for step in &program.steps {
         let op_hash = &program.ops[&step.op].hash;
-        let json = serde_json::to_vec(&(op_hash, &step.bindings, &step.after, &step.scope))
-            .unwrap();
+        let json =
+            serde_json::to_vec(&(op_hash, &step.bindings, &step.after, &step.scope)).unwrap();
         let expected: String = Sha256::digest(&json)
             .iter()
             .map(|b| format!("{b:02x}"))

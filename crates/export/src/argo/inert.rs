@@ -19,41 +19,7 @@ pub fn inert_json(value: &impl Serialize) -> String {
 
 /// Escapes within string literals of JSON text; the structure is left as it is.
 fn escape_json(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in text.chars() {
-        if in_string {
-            if escaped {
-                // Already an escape sequence: `\\` and `\"` stay as they are; the
-                // character after them cannot start a template.
-                escaped = false;
-                out.push(c);
-                continue;
-            }
-            match c {
-                '\\' => {
-                    escaped = true;
-                    out.push(c);
-                }
-                '"' => {
-                    in_string = false;
-                    out.push(c);
-                }
-                '{' => out.push_str("\\u007b"),
-                '}' => out.push_str("\\u007d"),
-                '$' => out.push_str("\\u0024"),
-                '\'' => out.push_str("\\u0027"),
-                _ => out.push(c),
-            }
-        } else {
-            if c == '"' {
-                in_string = true;
-            }
-            out.push(c);
-        }
-    }
-    out
+    crate::json_text::escape_in_strings(text, |c, _| matches!(c, '{' | '}' | '$' | '\''))
 }
 
 /// Whether `text` is free of what Argo (`{{`) or Kubernetes (`$(`) would expand.

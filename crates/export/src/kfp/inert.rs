@@ -12,37 +12,9 @@ const WORKSPACE: &str = "/kfp-workspace";
 
 /// `value` as compact JSON that holds no placeholder.
 pub fn json(value: &Value) -> String {
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if !in_string {
-            in_string = c == '"';
-            out.push(c);
-            continue;
-        }
-        if escaped {
-            escaped = false;
-            out.push(c);
-            continue;
-        }
-        match c {
-            '\\' => {
-                escaped = true;
-                out.push(c);
-            }
-            '"' => {
-                in_string = false;
-                out.push(c);
-            }
-            '{' => out.push_str("\\u007b"),
-            '}' => out.push_str("\\u007d"),
-            '/' if text[i..].starts_with(WORKSPACE) => out.push_str("\\u002f"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::json_text::escape_in_strings(&value.to_string(), |c, rest| {
+        matches!(c, '{' | '}') || (c == '/' && rest.starts_with(WORKSPACE))
+    })
 }
 
 /// Whether literal text (the task runtime's source, an environment value) is safe to put
