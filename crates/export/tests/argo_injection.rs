@@ -116,7 +116,7 @@ fn python_parses(source: &str) -> Result<(), String> {
         .stderr(Stdio::piped())
         .spawn();
     let Ok(mut child) = child else {
-        return Ok(()); // reported by `python_is_there`
+        return Ok(()); // reported by `support::python3_is_there`
     };
     child
         .stdin
@@ -130,21 +130,6 @@ fn python_parses(source: &str) -> Result<(), String> {
     } else {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
-}
-
-fn python_is_there() -> bool {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "python3 is missing under CI=true"
-        );
-        eprintln!("skipped: python3 is not installed, so the scripts' syntax is not checked");
-    }
-    ok
 }
 
 #[test]
@@ -187,7 +172,7 @@ fn hostile_text_stays_inert_and_round_trips() {
     let mut ops = Vec::new();
     let mut values = Vec::new();
     let mut decoded: Vec<Value> = Vec::new();
-    let check_python = python_is_there();
+    let check_python = support::python3_is_there("the scripts' syntax is not checked");
     for (path, s) in &all {
         if !path.ends_with("script.source") {
             continue;

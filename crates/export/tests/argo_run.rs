@@ -8,26 +8,10 @@ mod argo_sim;
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use argo_check::checked;
 use argo_sim::Sim;
 use serde_json::Value;
-
-fn python_is_there() -> bool {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "python3 is missing under CI=true"
-        );
-        eprintln!("skipped: python3 is not installed, so the export cannot be run");
-    }
-    ok
-}
 
 fn read_json(repo: &Path, key: &str) -> Value {
     let text = std::fs::read_to_string(repo.join(key)).unwrap_or_else(|e| panic!("{key}: {e}"));
@@ -77,7 +61,7 @@ fn memo_dir(repo: &Path, doc: &Value, step: &str) -> std::path::PathBuf {
 
 #[test]
 fn the_quickstart_runs_branches_and_reuses_memoized_steps() {
-    if !python_is_there() {
+    if !support::python3_is_there("the export cannot be run") {
         return;
     }
     let (_, doc) = checked(&support::example("quickstart.mlf"));
@@ -248,7 +232,7 @@ fn run_locally(program: &mlforge_ir::Program, dir: &Path) -> Value {
 
 #[test]
 fn nested_loops_zip_and_branches_compute_what_the_local_runner_computes() {
-    if !python_is_there() {
+    if !support::python3_is_there("the export cannot be run") {
         return;
     }
     let program = support::compile(NESTED);

@@ -118,3 +118,20 @@ pub fn python_script(python: &str, script: &str, args: &[&str], cwd: &Path) -> S
     );
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// Whether `python3` runs here. Without it the caller skips what needs it, saying `what`
+/// goes unchecked; under `CI=true` a missing python3 fails the test instead.
+pub fn python3_is_there(what: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 is missing under CI=true"
+        );
+        eprintln!("skipped: python3 is not installed, so {what}");
+    }
+    ok
+}
