@@ -8,167 +8,18 @@
 //! and sets it), the steps' Python from `MLFORGE_PYTHON`. Without them the tests say they are
 //! skipped, except under CI (`CI` set) or `MLFORGE_REQUIRE_MLFLOW=1`, where they fail.
 
+mod mlflow_support;
 mod run_support;
 mod std_support;
 
-use std::fs::File;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use mlflow_support::{mlflow_executable, Server};
 use run_support::Scratch;
-use serde_json::Value;
 use std_support::*;
 
-/// The `mlflow` executable, or `None` (with a line saying why) when the tests may skip.
-fn mlflow_executable() -> Option<PathBuf> {
-    let required = std::env::var_os("CI").is_some()
-        || std::env::var("MLFORGE_REQUIRE_MLFLOW").is_ok_and(|v| v == "1");
-    match std::env::var("MLFORGE_MLFLOW") {
-        Ok(path) if !path.is_empty() => {
-            let path = PathBuf::from(path);
-            assert!(
-                path.is_file(),
-                "MLFORGE_MLFLOW is `{}`, which is not a file",
-                path.display()
-            );
-            Some(path)
-        }
-        _ if required => panic!(
-            "MLFORGE_MLFLOW is not set, and CI or MLFORGE_REQUIRE_MLFLOW=1 requires the MLflow \
-             server tests: run tests/run.sh, or set it to an `mlflow` executable \
-             (pip install -r tests/mlflow/requirements.txt)"
-        ),
-        _ => {
-            eprintln!("skipped: MLFORGE_MLFLOW is not set, so no std/mlflow test ran");
-            None
-        }
-    }
-}
-
-/// A running `mlflow server`, killed with its workers when dropped.
-struct Server {
-    child: Child,
-    uri: String,
-    dir: tempfile::TempDir,
-    agent: ureq::Agent,
-}
-
-impl Server {
-    fn start(mlflow: &PathBuf) -> Server {
-        use std::os::unix::process::CommandExt;
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let log = |name: &str| File::create(dir.path().join(name)).expect("a log file");
-        let child = Command::new(mlflow)
-            .arg("server")
-            .arg("--backend-store-uri")
-            .arg(format!(
-                "sqlite:///{}",
-                dir.path().join("mlflow.db").display()
-            ))
-            .arg("--artifacts-destination")
-            .arg(dir.path().join("artifacts"))
-            .arg("--serve-artifacts")
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--workers", "1"])
-            .current_dir(dir.path())
-            .env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
-            .env("MLFLOW_DISABLE_TELEMETRY", "true")
-            .env("DO_NOT_TRACK", "true")
-            .stdin(Stdio::null())
-            .stdout(log("server.out"))
-            .stderr(log("server.err"))
-            .process_group(0)
-            .spawn()
-            .expect("mlflow server starts");
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(60)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut server = Server {
-            child,
-            uri: format!("http://127.0.0.1:{port}"),
-            dir,
-            agent,
-        };
-        let deadline = Instant::now() + Duration::from_secs(180);
-        loop {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("mlflow server exited ({status})\n{}", server.log());
-            }
-            let healthy = server
-                .agent
-                .get(format!("{}/health", server.uri))
-                .call()
-                .is_ok_and(|r| r.status() == 200);
-            if healthy {
-                return server;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "mlflow server did not answer /health\n{}",
-                server.log()
-            );
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-
-    fn log(&self) -> String {
-        let read =
-            |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
-        format!(
-            "--- server stdout\n{}\n--- server stderr\n{}",
-            read("server.out"),
-            read("server.err")
-        )
-    }
-
-    /// A GET of the REST API; panics with the server's answer on an error status.
-    fn get(&self, endpoint: &str) -> Value {
-        let url = format!("{}/api/2.0/{endpoint}", self.uri);
-        let mut response = self
-            .agent
-            .get(&url)
-            .call()
-            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        assert_eq!(status, 200, "GET {url}: {text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    /// The version an alias of a registered model points at.
-    fn alias(&self, name: &str, alias: &str) -> Value {
-        self.get(&format!(
-            "mlflow/registered-models/alias?name={name}&alias={alias}"
-        ))["model_version"]
-            .clone()
-    }
-
-    fn version(&self, name: &str, version: i64) -> Value {
-        self.get(&format!(
-            "mlflow/model-versions/get?name={name}&version={version}"
-        ))["model_version"]
-            .clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        use nix::sys::signal::{killpg, Signal};
-        use nix::unistd::Pid;
-        let _ = killpg(Pid::from_raw(self.child.id() as i32), Signal::SIGKILL);
-        let _ = self.child.wait();
-    }
-}
-
 fn both() -> Option<(String, Server)> {
-    let mlflow = mlflow_executable()?;
+    let mlflow = mlflow_executable("std/mlflow test")?;
     let python = std_python()?;
     Some((python, Server::start(&mlflow)))
 }
