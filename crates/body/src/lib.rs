@@ -4,6 +4,11 @@
 //! slots with values; the exporters hand the template to the task runtime that fills them
 //! on a worker the same way. Pure: no values, no I/O.
 
+/// The end of the program that runs a `python def` body, after it has set `_result` (the
+/// function's value) and `_RETURN` (the file to write it to): the local runner and the task
+/// runtime of the exporters end their wrappers with this same text.
+pub const FUNCTION_RESULT_PY: &str = include_str!("function_result.py");
+
 pub mod quote;
 
 use mlforge_ir::{Interpolation, Interpreter};

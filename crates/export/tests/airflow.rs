@@ -37,7 +37,7 @@ fn every_example_exports_deterministically_and_as_snapshotted() {
             "{name}: the same program, other bytes"
         );
         assert_eq!(exported.files.len(), 2);
-        assert_eq!(exported.files[1].text, runtime::SOURCE);
+        assert_eq!(exported.files[1].text, runtime::source());
         insta::assert_snapshot!(format!("airflow_{name}"), exported.files[0].text);
         let warnings: Vec<String> = exported.warnings.iter().map(|w| w.to_string()).collect();
         insta::assert_snapshot!(format!("airflow_{name}_warnings"), warnings.join("\n"));

@@ -34,7 +34,7 @@ fn rendered(program: &mlforge_ir::Program) -> String {
     // (they are checked by running them, in kfp_check.py and the runtime's own tests).
     for (script, name) in [
         (kfp::launch::ADAPTER, "kfp_main.py"),
-        (mlforge_export::runtime::SOURCE, "mlforge_task.py"),
+        (mlforge_export::runtime::source(), "mlforge_task.py"),
     ] {
         let mut quoted = String::new();
         mlforge_export::yaml::write_quoted(&mut quoted, script);

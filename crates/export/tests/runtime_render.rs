@@ -208,7 +208,7 @@ fn python() -> String {
 #[test]
 fn the_runtime_renders_as_the_runner_does() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(runtime::FILE_NAME), runtime::SOURCE).unwrap();
+    std::fs::write(dir.path().join(runtime::FILE_NAME), runtime::source()).unwrap();
     let mut runner = TestRunner::new(Config {
         cases: 1,
         ..Config::default()

@@ -21,44 +21,6 @@ use crate::value::{a_type, holds_artifact};
 /// The file the wrapper writes the function's result to, in the attempt folder.
 pub const RETURN_FILE: &str = "return.json";
 
-/// What the wrapper does after the call: makes the value JSON (numpy scalars and arrays
-/// through `item`/`tolist`, non-finite floats tagged) or names what it cannot encode.
-const WRAPPER_TAIL: &str = r#"
-class _Unencodable(Exception):
-    pass
-
-def _plain(v):
-    if v is None or isinstance(v, (bool, str, int)):
-        return v
-    if isinstance(v, float):
-        if _math.isfinite(v):
-            return v
-        return {"__mlforge_float__": "nan" if v != v else ("inf" if v > 0 else "-inf")}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        out = {}
-        for k, x in v.items():
-            if not isinstance(k, str):
-                raise _Unencodable("a dict with the key %r, which is not a string" % (k,))
-            out[k] = _plain(x)
-        return out
-    item = getattr(v, "item", None)
-    if callable(item) and getattr(v, "shape", None) == ():
-        return _plain(item())
-    tolist = getattr(v, "tolist", None)
-    if callable(tolist):
-        return _plain(tolist())
-    raise _Unencodable("a %s.%s" % (type(v).__module__, type(v).__qualname__))
-
-try:
-    _written = {"value": _plain(_result)}
-except _Unencodable as e:
-    _written = {"unencodable": str(e)}
-with open(_RETURN, "w", encoding="utf-8") as _f:
-    _json.dump(_written, _f)
-"#;
-
 /// The wrapper program: `values` holds every input and output by name (artifacts as
 /// staged path strings); `op` says which are artifacts.
 pub fn wrapper(op: &Op, values: &BTreeMap<String, RValue>) -> String {
@@ -87,7 +49,8 @@ pub fn wrapper(op: &Op, values: &BTreeMap<String, RValue>) -> String {
          _scope = {{\"__name__\": \"__main__\", \"__file__\": str(_BODY)}}\n\
          exec(compile(_module, str(_BODY), \"exec\"), _scope)\n\
          _result = _scope[\"__mlforge_body\"]({args})\n\
-         {WRAPPER_TAIL}",
+         {tail}",
+        tail = mlforge_body::FUNCTION_RESULT_PY,
         ret = python_str(RETURN_FILE),
         params = params.join(", "),
         args = args.join(", "),

@@ -63,7 +63,7 @@ impl Exporter for Airflow {
                 },
                 ExportedFile {
                     path: PathBuf::from(runtime::FILE_NAME),
-                    text: runtime::SOURCE.to_string(),
+                    text: runtime::source().to_string(),
                 },
             ],
             warnings: warnings(plan),

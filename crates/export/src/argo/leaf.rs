@@ -104,7 +104,7 @@ pub(crate) fn setup(ctx: &Ctx) -> Result<Value, ExportError> {
         env.push(json!({"name": var, "value": format!("{{{{workflow.parameters.{mapped}}}}}")}));
         params.insert(param.name.clone(), json!(var));
     }
-    let files = json!({ADAPTER_FILE: ADAPTER, crate::runtime::FILE_NAME: crate::runtime::SOURCE});
+    let files = json!({ADAPTER_FILE: ADAPTER, crate::runtime::FILE_NAME: crate::runtime::source()});
     let mut script = json!({
         "image": image(ctx, None, None)?,
         "command": ["python3"],

@@ -14,7 +14,7 @@ pub const ADAPTER: &str = include_str!("kfp_main.py");
 /// as its first argument.
 pub fn command() -> Value {
     Value::Array(
-        ["python3", "-c", ADAPTER, crate::runtime::SOURCE]
+        ["python3", "-c", ADAPTER, crate::runtime::source()]
             .map(Value::from)
             .to_vec(),
     )
@@ -40,6 +40,6 @@ mod tests {
     #[test]
     fn the_scripts_in_the_command_hold_no_placeholder() {
         assert!(super::super::inert::is_inert(ADAPTER));
-        assert!(super::super::inert::is_inert(crate::runtime::SOURCE));
+        assert!(super::super::inert::is_inert(crate::runtime::source()));
     }
 }

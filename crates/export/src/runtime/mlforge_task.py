@@ -599,39 +599,8 @@ _scope = {"__name__": "__main__", "__file__": str(_BODY)}
 exec(compile(_module, str(_BODY), "exec"), _scope)
 _result = _scope["__mlforge_body"](**{a["name"]: _arg(a["value"], a["artifact"]) for a in _ARGS})
 
-class _Unencodable(Exception):
-    pass
-
-def _plain(v):
-    if v is None or isinstance(v, (bool, str, int)):
-        return v
-    if isinstance(v, float):
-        if _math.isfinite(v):
-            return v
-        return {"__mlforge_float__": "nan" if v != v else ("inf" if v > 0 else "-inf")}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        out = {}
-        for k, x in v.items():
-            if not isinstance(k, str):
-                raise _Unencodable("a dict with the key %r, which is not a string" % (k,))
-            out[k] = _plain(x)
-        return out
-    item = getattr(v, "item", None)
-    if callable(item) and getattr(v, "shape", None) == ():
-        return _plain(item())
-    tolist = getattr(v, "tolist", None)
-    if callable(tolist):
-        return _plain(tolist())
-    raise _Unencodable("a %s.%s" % (type(v).__module__, type(v).__qualname__))
-
-try:
-    _written = {"value": _plain(_result)}
-except _Unencodable as e:
-    _written = {"unencodable": str(e)}
-with open(_pathlib.Path(__file__).with_name("return.json"), "w", encoding="utf-8") as _f:
-    _json.dump(_written, _f)
+_RETURN = _pathlib.Path(__file__).with_name("return.json")
+# mlforge: FUNCTION_RESULT_PY
 '''
 
 

@@ -9,8 +9,21 @@ use serde_json::{json, Map, Value};
 
 use crate::plan::Task;
 
-/// The runtime's source, written beside an export (or inlined) as the target needs.
-pub const SOURCE: &str = include_str!("mlforge_task.py");
+/// The runtime's source, written beside an export (or inlined) as the target needs: the
+/// checked-in file with the end of its function wrapper filled in from `mlforge-body`, which
+/// the local runner ends its own wrapper with.
+pub fn source() -> &'static str {
+    static SOURCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let template = include_str!("mlforge_task.py");
+        let mark = "# mlforge: FUNCTION_RESULT_PY\n";
+        assert!(
+            template.contains(mark),
+            "mlforge_task.py marks where the wrapper ends"
+        );
+        template.replacen(mark, mlforge_body::FUNCTION_RESULT_PY, 1)
+    });
+    &SOURCE
+}
 
 /// The runtime's file name: the module name it is imported by.
 pub const FILE_NAME: &str = "mlforge_task.py";
