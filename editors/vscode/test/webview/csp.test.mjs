@@ -28,8 +28,9 @@ test("the page requests nothing outside 127.0.0.1, and the CSP blocks remote and
     const script = document.createElement("script");
     script.src = "https://example.com/evil.js";
     document.head.appendChild(script);
-    // Markup with an inline handler: the handler must not run.
-    document.body.insertAdjacentHTML("beforeend", '<img src="data:," onload="window.__pwned = true">');
+    // Markup with inline handlers: neither may run (an empty `data:` image loads in some
+    // Chromium versions and fails in others, so both events are handled).
+    document.body.insertAdjacentHTML("beforeend", '<img src="data:," onload="window.__pwned = true" onerror="window.__pwned = true">');
     const inline = document.createElement("script");
     inline.textContent = "window.__pwned = true";
     document.head.appendChild(inline);
