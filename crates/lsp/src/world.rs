@@ -133,6 +133,25 @@ impl World {
         let path = uri_to_path(&uri);
         let rope = Rope::from_str(&text);
         let file = self.db.set_file_text(&path, Some(text));
+        Some(self.insert_document(uri, path, file, rope, version))
+    }
+
+    fn open_std(&mut self, uri: Uri, version: i32) -> Option<&Document> {
+        let module = std_source::module_of(&uri)?;
+        let file = self.db.std_file(module.name)?;
+        let path = file.path(&self.db).clone();
+        let text = file.text(&self.db).clone().unwrap_or_default();
+        Some(self.insert_document(uri, path, file, Rope::from_str(&text), version))
+    }
+
+    fn insert_document(
+        &mut self,
+        uri: Uri,
+        path: PathBuf,
+        file: SourceFile,
+        rope: Rope,
+        version: i32,
+    ) -> &Document {
         let docs = Arc::make_mut(&mut self.docs);
         docs.by_path.insert(path.clone(), uri.clone());
         docs.by_uri.insert(
@@ -145,27 +164,7 @@ impl World {
                 version,
             },
         );
-        Some(&docs.by_uri[&uri])
-    }
-
-    fn open_std(&mut self, uri: Uri, version: i32) -> Option<&Document> {
-        let module = std_source::module_of(&uri)?;
-        let file = self.db.std_file(module.name)?;
-        let path = file.path(&self.db).clone();
-        let text = file.text(&self.db).clone().unwrap_or_default();
-        let docs = Arc::make_mut(&mut self.docs);
-        docs.by_path.insert(path.clone(), uri.clone());
-        docs.by_uri.insert(
-            uri.clone(),
-            Document {
-                uri: uri.clone(),
-                path,
-                file,
-                rope: Rope::from_str(&text),
-                version,
-            },
-        );
-        Some(&docs.by_uri[&uri])
+        &docs.by_uri[&uri]
     }
 
     /// Applies a client's changes (ranges in `encoding`) in order. Ranges outside the text
