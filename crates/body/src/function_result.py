@@ -35,3 +35,16 @@ except _Unencodable as e:
     _written = {"unencodable": str(e)}
 with open(_RETURN, "w", encoding="utf-8") as _f:
     _json.dump(_written, _f)
+
+# The value is written: end here. Interpreter teardown is skipped after the program's own
+# exit handlers have run, because native thread pools torn down at that point can abort a
+# step that has finished its work (pyarrow's, after `pandas.read_parquet`:
+# apache/arrow#34314, "terminate called without an active exception").
+import atexit as _atexit, os as _os, sys as _sys
+_atexit._run_exitfuncs()
+for _stream in (_sys.stdout, _sys.stderr):
+    try:
+        _stream.flush()
+    except Exception:
+        pass
+_os._exit(0)
