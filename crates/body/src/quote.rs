@@ -71,9 +71,11 @@ pub fn python_str_content(s: &str, quote: char, escape_both: bool) -> String {
 }
 
 fn push_python_str_content(out: &mut String, s: &str, quote: char, escape_both: bool) {
-    // Printable ASCII other than `\` and the quotes stands for itself; copying such runs
-    // whole keeps a megabyte-long literal (an exported DAG's description) cheap.
-    let plain = |b: u8| (0x20..0x7f).contains(&b) && !matches!(b, b'\\' | b'\'' | b'"');
+    // Printable ASCII other than `\` and the quotes in use stands for itself; copying such
+    // runs whole keeps a megabyte-long literal (an exported DAG's description, JSON full of
+    // `"` inside `'…'`) cheap.
+    let escaped_quote = |b: u8| b == quote as u8 || (escape_both && matches!(b, b'\'' | b'"'));
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'\\' && !escaped_quote(b);
     let mut rest = s;
     loop {
         let run = rest.bytes().position(|b| !plain(b)).unwrap_or(rest.len());
@@ -82,7 +84,7 @@ fn push_python_str_content(out: &mut String, s: &str, quote: char, escape_both: 
         let Some(c) = rest.chars().next() else {
             return;
         };
-        if c == quote || (escape_both && (c == '\'' || c == '"')) {
+        if u8::try_from(c).is_ok_and(escaped_quote) {
             out.push('\\');
             out.push(c);
         } else {

@@ -4,7 +4,9 @@
 //! follows the pipeline's statements in the same order as analysis did, so the n-th step
 //! and block here are the n-th of `PipelineAnalysis::graph`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::path::Path;
 
 use mlforge_analysis::graph::StepGraph;
@@ -43,11 +45,11 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
     let mut compiler = Compiler {
         db,
         ops: BTreeMap::new(),
-        op_ids: HashMap::new(),
-        op_uses: HashMap::new(),
+        op_ids: HashMap::default(),
+        op_uses: HashMap::default(),
         blocks: BTreeMap::new(),
         for_blocks: Default::default(),
-        line_indexes: HashMap::new(),
+        line_indexes: HashMap::default(),
         root: file,
     };
     let defaults = Defaults::default().overridden_by(&pipeline.attrs, &folder_of(db, file));
@@ -279,7 +281,8 @@ enum StepTarget {
     Step {
         id: String,
         scope: Vec<String>,
-        outputs: HashMap<String, Type>,
+        /// Its op's id, whose outputs it has.
+        op: String,
     },
     /// An inlined sub-pipeline: its outputs (as expressions seen from its caller's
     /// scope), the scope of the calling step, and all its steps.
@@ -303,7 +306,7 @@ struct Compiler<'db> {
     op_uses: HashMap<(SourceFile, String, Defaults), String>,
     blocks: BTreeMap<String, Block>,
     /// Ids of the `for` blocks (the others are `if` branches).
-    for_blocks: std::collections::HashSet<String>,
+    for_blocks: FxHashSet<String>,
     line_indexes: HashMap<SourceFile, LineIndex>,
     /// The compiled pipeline's file: artifact paths in the IR are relative to its folder.
     root: SourceFile,
@@ -331,24 +334,14 @@ impl<'db> Compiler<'db> {
                 self.for_blocks.insert(id.clone());
             }
         }
-        let scope_of = |block: Option<usize>| -> Vec<String> {
-            let mut scope = frame.outer_scope.clone();
-            scope.extend(
-                graph
-                    .block_path(block)
-                    .into_iter()
-                    .map(|b| block_ids[b].clone()),
-            );
-            scope
-        };
 
-        let mut targets: HashMap<String, StepTarget> = HashMap::new();
+        let mut targets: HashMap<String, StepTarget> = HashMap::default();
         let mut compiled: Vec<Option<Vec<Step>>> = vec![None; graph.steps.len()];
         for index in topological_order(graph) {
             let step = layout.steps[index];
             let node = &graph.steps[index];
-            let scope = scope_of(node.block);
             let site = self.site(frame, &layout, graph, &block_ids, node.block);
+            let scope = site.scope.clone();
             let callee =
                 resolve_callee(self.db, frame.file, &step.callee).expect("checked program");
             let mut after: Vec<String> = frame.outer_after.clone();
@@ -361,14 +354,9 @@ impl<'db> Compiler<'db> {
             let id = format!("{}{}", frame.prefix, step.name.text);
             match callee.kind {
                 CalleeKind::Op => {
-                    let (op_id, op) = self.op(&callee, &frame.defaults);
-                    let op_inputs = op.inputs.clone();
-                    let outputs = op
-                        .outputs
-                        .iter()
-                        .map(|o| (o.name.clone(), o.ty.clone()))
-                        .collect();
-                    let bindings = op_inputs
+                    let op_id = self.op(&callee, &frame.defaults);
+                    let bindings = self.ops[&op_id]
+                        .inputs
                         .iter()
                         .map(|input| {
                             let value = match step.args.iter().find(|a| a.name.text == input.name) {
@@ -400,7 +388,7 @@ impl<'db> Compiler<'db> {
                         StepTarget::Step {
                             id: id.clone(),
                             scope: scope.clone(),
-                            outputs,
+                            op: op_id.clone(),
                         },
                     );
                     compiled[index] = Some(vec![Step {
@@ -419,7 +407,7 @@ impl<'db> Compiler<'db> {
                     let inner_pipeline =
                         find_pipeline(self.db, callee.file, &callee.name).expect("checked program");
                     let inner_key = ItemKey::new(self.db, callee.file, callee.name.clone());
-                    let mut params = HashMap::new();
+                    let mut params = HashMap::default();
                     let param_types = signature_params_ty(self.db, callee.file, &callee.name);
                     for param in &inner_pipeline.params {
                         let ty = ir_type(self.db, &param_types[param.name.text.as_str()]);
@@ -712,11 +700,18 @@ impl<'db> Compiler<'db> {
                 map_expr(entries, ty)
             }
             ExprKind::Field { base, field } => match &targets[base.text.as_str()] {
-                StepTarget::Step { id, scope, outputs } => Expr::StepOutput {
-                    step: id.clone(),
-                    output: field.text.to_string(),
-                    ty: self.seen_from(outputs[field.text.as_str()].clone(), scope, &site.scope),
-                },
+                StepTarget::Step { id, scope, op } => {
+                    let output = self.ops[op]
+                        .outputs
+                        .iter()
+                        .find(|o| o.name == field.text)
+                        .expect("checked program");
+                    Expr::StepOutput {
+                        step: id.clone(),
+                        output: output.name.clone(),
+                        ty: self.seen_from(output.ty.clone(), scope, &site.scope),
+                    }
+                }
                 StepTarget::Pipeline { outputs, scope, .. } => {
                     self.retype(outputs[field.text.as_str()].clone(), scope, &site.scope)
                 }
@@ -790,10 +785,11 @@ impl<'db> Compiler<'db> {
 
     /// The IR op for a callee with the pipeline's defaults applied; ops that end up with
     /// different settings in different sub-pipelines get distinct ids.
-    fn op(&mut self, callee: &CalleeRef, defaults: &Defaults) -> (String, &Op) {
+    /// The id of the op `callee` under the pipeline's `defaults`, compiled on first use.
+    fn op(&mut self, callee: &CalleeRef, defaults: &Defaults) -> String {
         let use_key = (callee.file, callee.name.clone(), defaults.clone());
         if let Some(id) = self.op_uses.get(&use_key) {
-            return (id.clone(), &self.ops[id]);
+            return id.clone();
         }
         let ast_op = find_op(self.db, callee.file, &callee.name).expect("checked program");
         let op = self.build_op(callee.file, ast_op, defaults);
@@ -821,7 +817,7 @@ impl<'db> Compiler<'db> {
             }
         };
         self.op_uses.insert(use_key, id.clone());
-        (id.clone(), &self.ops[&id])
+        id
     }
 
     fn build_op(&mut self, file: SourceFile, op: &ast::Op, defaults: &Defaults) -> Op {

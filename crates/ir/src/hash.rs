@@ -5,24 +5,12 @@ use sha2::{Digest, Sha256};
 
 use crate::types::{Binding, Body, EnvValue, Interpreter, Op, OpInput, OpOutput, Resources};
 
-/// Feeds serialised bytes straight into the hash: no buffer of the whole value.
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn sha256_json(value: &impl Serialize) -> String {
-    let mut writer = HashWriter(Sha256::new());
-    serde_json::to_writer(&mut writer, value).expect("IR values serialize");
+    // One buffer, hashed at once: serde_json writes a byte or two at a time, and feeding
+    // those to sha256 one by one costs more than the copy.
+    let json = serde_json::to_vec(value).expect("IR values serialize");
+    let digest = Sha256::digest(&json);
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = writer.0.finalize();
     let mut hex = String::with_capacity(64);
     for byte in digest {
         hex.push(HEX[usize::from(byte >> 4)] as char);

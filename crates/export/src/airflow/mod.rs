@@ -29,7 +29,7 @@ impl Exporter for Airflow {
         let mut dag = String::with_capacity(4096 + plan.tasks.len() * 1024);
         header(&mut dag, plan, opts, &ids);
         dag_open(&mut dag, plan, &dag_id);
-        let mut edges = BTreeSet::new();
+        let mut edges = Vec::new();
         let mut body = String::new();
         tasks(&mut body, plan, &ids, &plan.root, &[], &mut edges);
         if !plan.outputs.is_empty() {
@@ -43,12 +43,15 @@ impl Exporter for Airflow {
             for output in &plan.outputs {
                 for read in &output.reads {
                     if let crate::plan::Read::StepOutput { step, .. } = read {
-                        edges.insert((ids.get(step).to_string(), ids.get(OUTPUTS_KEY).to_string()));
+                        edges.push((ids.get(step), ids.get(OUTPUTS_KEY)));
                     }
                 }
             }
         }
         dag.push_str(&body);
+        // Sorted, so that the file is the same for the same program.
+        edges.sort_unstable();
+        edges.dedup();
         if !edges.is_empty() {
             dag.push('\n');
         }
@@ -112,11 +115,16 @@ except ImportError:  # Airflow 2.10+
 fn header(out: &mut String, plan: &Plan, opts: &ExportOptions, ids: &NameMap) {
     out.push_str(HEADER);
     let _ = writeln!(out, "SOURCE = {}", string(&plan.program.file));
-    let description = pipeline::describe(plan, opts, ids);
     out.push_str("PIPELINE = json.loads(\n");
-    for line in pipeline::lines(&description) {
-        let _ = writeln!(out, "    {}", string(&format!("{line}\n")));
-    }
+    let mut text = String::new();
+    pipeline::describe(plan, opts, ids, |line| {
+        text.clear();
+        text.push_str(line);
+        text.push('\n');
+        out.push_str("    ");
+        out.push_str(&string(&text));
+        out.push('\n');
+    });
     out.push_str(")\n");
     out.push_str(
         r#"
@@ -230,13 +238,13 @@ fn json_schema_type(ty: &Type) -> String {
 
 /// Writes the tasks of `nodes` (in source order, each block's task before its steps) and
 /// collects the edges. `branches` are the branch tasks around the nodes.
-fn tasks(
+fn tasks<'a>(
     out: &mut String,
     plan: &Plan,
-    ids: &NameMap,
+    ids: &'a NameMap,
     nodes: &[Node],
-    branches: &[String],
-    edges: &mut BTreeSet<(String, String)>,
+    branches: &[&'a str],
+    edges: &mut Vec<(&'a str, &'a str)>,
 ) {
     for node in nodes {
         match *node {
@@ -267,16 +275,12 @@ fn tasks(
                     step = string(task.id()),
                     options = options.join(", "),
                 );
-                for dep in &task.deps {
-                    edges.insert((ids.get(dep.step).to_string(), id.to_string()));
-                }
-                for b in branches {
-                    edges.insert((b.clone(), id.to_string()));
-                }
+                edges.extend(task.deps.iter().map(|dep| (ids.get(dep.step), id)));
+                edges.extend(branches.iter().map(|b| (*b, id)));
             }
             Node::Block(block) => {
                 let info = &plan.blocks[block];
-                let id = ids.get(&block_key(block)).to_string();
+                let id = ids.get(&block_key(block));
                 let what = if is_branch(plan, block) {
                     "branch"
                 } else {
@@ -285,19 +289,15 @@ fn tasks(
                 let _ = writeln!(
                     out,
                     "    tasks[{id_lit}] = _task({what}, {name}, {id_lit})()",
-                    id_lit = string(&id),
+                    id_lit = string(id),
                     what = string(what),
                     name = string(block),
                 );
-                for dep in &info.deps {
-                    edges.insert((ids.get(dep).to_string(), id.clone()));
-                }
+                edges.extend(info.deps.iter().map(|dep| (ids.get(dep), id)));
                 if let Some(parent) = info.parent {
-                    edges.insert((ids.get(&block_key(parent)).to_string(), id.clone()));
+                    edges.push((ids.get(&block_key(parent)), id));
                 }
-                for b in branches {
-                    edges.insert((b.clone(), id.clone()));
-                }
+                edges.extend(branches.iter().map(|b| (*b, id)));
                 let mut inner = branches.to_vec();
                 if what == "branch" {
                     inner.push(id);

@@ -3,7 +3,8 @@
 //! task spec and how each input is bound. The runtime evaluates everything from it when a
 //! task runs, as the local runner's engine does.
 
-use mlforge_ir::{BindingValue, Block, Branch};
+use mlforge_ir::{Binding, BindingValue, Block, Branch, Expr};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::names::NameMap;
@@ -59,7 +60,93 @@ pub fn block_task_name(plan: &Plan, block: &str) -> String {
     }
 }
 
-pub fn describe(plan: &Plan, opts: &ExportOptions, ids: &NameMap) -> Value {
+/// Writes the description of the pipeline as JSON text for people reviewing a DAG, one
+/// line at a time into `line`: one line per param, block, op and step (so that a change to
+/// a step is a one-line diff), everything else on its own line. Steps are in source order
+/// and their bindings in the op's input order, as the `.mlf` has them; other keys are
+/// sorted.
+pub fn describe(plan: &Plan, opts: &ExportOptions, ids: &NameMap, mut line: impl FnMut(&str)) {
+    line("{");
+    // Steps, the bulk of it, are written last and straight from the IR; the rest is small.
+    for (key, value) in &head(plan, opts, ids) {
+        let key = Value::String(key.clone());
+        match value {
+            Value::Object(entries) if !entries.is_empty() => {
+                line(&format!("  {key}: {{"));
+                let last = entries.len() - 1;
+                for (j, (name, entry)) in entries.iter().enumerate() {
+                    let comma = if j == last { "" } else { "," };
+                    line(&format!(
+                        "    {}: {entry}{comma}",
+                        Value::String(name.clone())
+                    ));
+                }
+                line("  },");
+            }
+            other => line(&format!("  {key}: {other},")),
+        }
+    }
+    if plan.tasks.is_empty() {
+        line("  \"steps\": {}");
+    } else {
+        line("  \"steps\": {");
+        let mut text = Vec::with_capacity(1024);
+        let last = plan.tasks.len() - 1;
+        for (i, task) in plan.tasks.iter().enumerate() {
+            text.clear();
+            text.extend_from_slice(b"    ");
+            let entry = StepEntry {
+                bindings: Bindings(&task.step.bindings),
+                op: task.op_id,
+                scope: &task.step.scope,
+            };
+            serde_json::to_writer(&mut text, task.id()).expect("a string serializes");
+            text.extend_from_slice(b": ");
+            serde_json::to_writer(&mut text, &entry).expect("IR values serialize");
+            if i != last {
+                text.push(b',');
+            }
+            line(std::str::from_utf8(&text).expect("JSON text is UTF-8"));
+        }
+        line("  }");
+    }
+    line("}");
+}
+
+/// A step as the task runtime reads it: its op, the blocks around it, and how each input
+/// is bound.
+#[derive(Serialize)]
+struct StepEntry<'a> {
+    bindings: Bindings<'a>,
+    op: &'a str,
+    scope: &'a [String],
+}
+
+/// The bindings by input name: `{"expr": …}`, `{"default": …}` or `{"absent": true}`.
+struct Bindings<'a>(&'a [Binding]);
+
+impl Serialize for Bindings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "snake_case")]
+        enum How<'a> {
+            Expr(&'a Expr),
+            Default(&'a mlforge_ir::Value),
+            Absent(bool),
+        }
+        serializer.collect_map(self.0.iter().map(|b| {
+            let how = match &b.value {
+                BindingValue::Given { expr } => How::Expr(expr),
+                BindingValue::Default { value } => How::Default(value),
+                BindingValue::Absent => How::Absent(true),
+            };
+            (&b.input, how)
+        }))
+    }
+}
+
+/// Everything of the description but the steps, keys sorted.
+fn head(plan: &Plan, opts: &ExportOptions, ids: &NameMap) -> Map<String, Value> {
     let program = plan.program;
     let mut params = Map::new();
     for p in plan.params {
@@ -107,22 +194,6 @@ pub fn describe(plan: &Plan, opts: &ExportOptions, ids: &NameMap) -> Value {
         object.insert("tasks".into(), json!(inside));
         blocks.insert(id.to_string(), value);
     }
-    let mut steps = Map::new();
-    for task in &plan.tasks {
-        let mut bindings = Map::new();
-        for b in &task.step.bindings {
-            let how = match &b.value {
-                BindingValue::Given { expr } => json!({"expr": expr}),
-                BindingValue::Default { value } => json!({"default": value}),
-                BindingValue::Absent => json!({"absent": true}),
-            };
-            bindings.insert(b.input.clone(), how);
-        }
-        steps.insert(
-            task.id().to_string(),
-            json!({"scope": task.step.scope, "op": task.op_id, "bindings": bindings}),
-        );
-    }
     let mut ops = Map::new();
     for task in &plan.tasks {
         if !ops.contains_key(task.op_id) {
@@ -134,46 +205,16 @@ pub fn describe(plan: &Plan, opts: &ExportOptions, ids: &NameMap) -> Value {
         .iter()
         .map(|o| json!({"name": o.name, "type": o.ty, "value": o.value}))
         .collect();
-    json!({
-        "pipeline": program.pipeline,
-        "data_root": opts.data_root,
-        "source_dir": opts.source_dir.as_ref().map(|d| d.display().to_string()),
-        "params": params,
-        "blocks": blocks,
-        "ops": ops,
-        "steps": steps,
-        "outputs": outputs,
-    })
-}
-
-/// The description as JSON text for people reviewing a DAG: one line per param, block, op
-/// and step (so that a change to a step is a one-line diff), everything else on its own
-/// line. Object keys are sorted, as everywhere in an export.
-pub fn lines(description: &Value) -> Vec<String> {
-    let Value::Object(top) = description else {
-        return vec![description.to_string()];
-    };
-    let mut out = vec!["{".to_string()];
-    let last = top.len().saturating_sub(1);
-    for (i, (key, value)) in top.iter().enumerate() {
-        let comma = if i == last { "" } else { "," };
-        let key = Value::String(key.clone());
-        match value {
-            Value::Object(entries) if !entries.is_empty() => {
-                out.push(format!("  {key}: {{"));
-                let inner_last = entries.len() - 1;
-                for (j, (name, entry)) in entries.iter().enumerate() {
-                    let inner_comma = if j == inner_last { "" } else { "," };
-                    out.push(format!(
-                        "    {}: {entry}{inner_comma}",
-                        Value::String(name.clone())
-                    ));
-                }
-                out.push(format!("  }}{comma}"));
-            }
-            other => out.push(format!("  {key}: {other}{comma}")),
-        }
-    }
-    out.push("}".to_string());
-    out
+    let mut head = Map::new();
+    head.insert("blocks".into(), Value::Object(blocks));
+    head.insert("data_root".into(), json!(opts.data_root));
+    head.insert(
+        "source_dir".into(),
+        json!(opts.source_dir.as_ref().map(|d| d.display().to_string())),
+    );
+    head.insert("ops".into(), Value::Object(ops));
+    head.insert("outputs".into(), Value::Array(outputs));
+    head.insert("params".into(), Value::Object(params));
+    head.insert("pipeline".into(), json!(program.pipeline));
+    head
 }
