@@ -92,7 +92,6 @@ pub fn print_problems(db: &RootDatabase, file: SourceFile) {
     eprint!("{}", render_text(db, &results, &summary, color));
 }
 
-/// Writes a command's product to `output`, or to standard output.
 /// Writes to `output` (or standard output) what `write` produces, as it produces it: the
 /// text of a big program is never held whole (holding it costs the command a fifth of its
 /// time in fresh memory).

@@ -5,9 +5,9 @@
 //! and block here are the n-th of `PipelineAnalysis::graph`.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
-use std::path::Path;
 
 use mlforge_analysis::graph::StepGraph;
 use mlforge_analysis::items::{
@@ -21,6 +21,7 @@ use mlforge_syntax::ast::{self, AttrValue, BodySource, ExprKind, Stmt, UnaryOp};
 use mlforge_syntax::{LineIndex, Span};
 
 use crate::hash::{op_hash, step_hash};
+use crate::parallel::map_chunks;
 use crate::types::*;
 
 #[derive(Debug)]
@@ -110,38 +111,26 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
     })
 }
 
-/// Each step's content hash. The hashes are independent of one another and are most of
-/// what compiling a big pipeline costs (each binding's JSON goes through sha256), so they
-/// are computed on every core.
+/// Each step's content hash. The hashes are independent of one another and are a good
+/// part of what compiling a big pipeline costs (each binding's JSON goes through sha256),
+/// so they are computed on every core.
 fn fill_step_hashes(steps: &mut [Step], ops: &BTreeMap<String, Op>) {
-    let hash_all = |steps: &mut [Step]| {
-        for step in steps {
-            step.hash = step_hash(
-                &ops[&step.op].hash,
-                &step.bindings,
-                &step.after,
-                &step.scope,
-            );
-        }
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    // Below this, starting threads costs more than it saves.
-    const PER_THREAD: usize = 256;
-    if threads == 1 || steps.len() < 2 * PER_THREAD {
-        hash_all(steps);
-        return;
-    }
-    let chunk = steps.len().div_ceil(threads).max(PER_THREAD);
-    std::thread::scope(|scope| {
-        let mut chunks = steps.chunks_mut(chunk);
-        let first = chunks.next();
-        for rest in chunks {
-            scope.spawn(move || hash_all(rest));
-        }
-        if let Some(first) = first {
-            hash_all(first);
-        }
+    let hashes = map_chunks(steps, |chunk| {
+        chunk
+            .iter()
+            .map(|step| {
+                step_hash(
+                    &ops[&step.op].hash,
+                    &step.bindings,
+                    &step.after,
+                    &step.scope,
+                )
+            })
+            .collect::<Vec<_>>()
     });
+    for (step, hash) in steps.iter_mut().zip(hashes.into_iter().flatten()) {
+        step.hash = hash;
+    }
 }
 
 fn signature_params_ty(db: &dyn Db, file: SourceFile, name: &str) -> HashMap<String, Ty> {

@@ -5,6 +5,7 @@
 
 mod compile;
 mod hash;
+mod parallel;
 mod types;
 
 pub use crate::compile::{compile, CompileError};
@@ -18,8 +19,9 @@ pub fn to_json(program: &Program) -> String {
     text
 }
 
-/// Writes the program's JSON (compact, or indented when `pretty`) and a newline to `out` as
-/// it is produced: a big program's text is never held whole in memory.
+/// Writes the program's JSON (compact, or indented when `pretty`) and a newline to `out`,
+/// the same bytes as [`to_json`] (or [`to_json_pretty`]). The compact form of a big
+/// program's steps is made on every core, a chunk of steps at a time.
 pub fn write_json(
     program: &Program,
     out: impl std::io::Write,
@@ -28,10 +30,43 @@ pub fn write_json(
     let mut out = out;
     if pretty {
         serde_json::to_writer_pretty(&mut out, program)?;
-    } else {
-        serde_json::to_writer(&mut out, program)?;
+        return out.write_all(b"\n");
     }
-    out.write_all(b"\n")
+    // Everything but the steps, whose list is last: `…,"steps":[]}`.
+    let head = serde_json::to_vec(&Program {
+        version: program.version.clone(),
+        pipeline: program.pipeline.clone(),
+        file: program.file.clone(),
+        doc: program.doc.clone(),
+        schedule: program.schedule.clone(),
+        scheduling: program.scheduling.clone(),
+        params: program.params.clone(),
+        outputs: program.outputs.clone(),
+        ops: program.ops.clone(),
+        blocks: program.blocks.clone(),
+        steps: Vec::new(),
+    })?;
+    let open = head
+        .strip_suffix(b"]}")
+        .expect("the steps are the program's last field");
+    let chunks = parallel::map_chunks(&program.steps, |steps| {
+        let mut text = Vec::with_capacity(steps.len() * 1024);
+        for step in steps {
+            text.push(b',');
+            serde_json::to_writer(&mut text, step).expect("IR values serialize");
+        }
+        text
+    });
+    out.write_all(open)?;
+    for (i, chunk) in chunks.iter().enumerate() {
+        // Each chunk starts with a comma; the list's first step has none before it.
+        out.write_all(if i == 0 {
+            &chunk[1.min(chunk.len())..]
+        } else {
+            chunk
+        })?;
+    }
+    out.write_all(b"]}\n")
 }
 
 /// The same JSON indented for people to read (`mlforge ir --pretty`, snapshots).

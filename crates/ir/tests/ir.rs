@@ -213,15 +213,7 @@ pipeline counted(data: Dataset = "data/two.csv") -> (n: int) {
 #[test]
 fn step_hashes_of_a_big_program_keep_their_definition() {
     use sha2::{Digest, Sha256};
-    let files = mlforge_synth::generate(1_500)
-        .into_iter()
-        .map(|(path, text)| (PathBuf::from("/synth").join(path), text))
-        .collect();
-    let db = RootDatabase::new(Arc::new(MemoryLoader { files }));
-    let file = db.file(Path::new("/synth/main.mlf"));
-    let key = select_pipeline(&db, file, None).expect("one pipeline");
-    let program = mlforge_ir::compile(&db, key).expect("the synthetic program compiles");
-    assert!(program.steps.len() > 1_000);
+    let program = big_program();
     for step in &program.steps {
         let op_hash = &program.ops[&step.op].hash;
         let json =
@@ -231,5 +223,32 @@ fn step_hashes_of_a_big_program_keep_their_definition() {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(step.hash, expected, "step {}", step.id);
+    }
+}
+
+/// The synthetic program at 1,500 steps: big enough for the work split across threads.
+fn big_program() -> mlforge_ir::Program {
+    let files = mlforge_synth::generate(1_500)
+        .into_iter()
+        .map(|(path, text)| (PathBuf::from("/synth").join(path), text))
+        .collect();
+    let db = RootDatabase::new(Arc::new(MemoryLoader { files }));
+    let file = db.file(Path::new("/synth/main.mlf"));
+    let key = select_pipeline(&db, file, None).expect("one pipeline");
+    let program = mlforge_ir::compile(&db, key).expect("the synthetic program compiles");
+    assert!(program.steps.len() > 1_000);
+    program
+}
+
+/// `write_json` makes the steps' text in chunks on several threads: the bytes are still
+/// those of the one-piece serialization, for a big program and a program without steps.
+#[test]
+fn streamed_json_is_the_canonical_json() {
+    let mut program = big_program();
+    for _ in 0..2 {
+        let mut written = Vec::new();
+        mlforge_ir::write_json(&program, &mut written, false).unwrap();
+        assert!(written == mlforge_ir::to_json(&program).as_bytes());
+        program.steps.clear();
     }
 }

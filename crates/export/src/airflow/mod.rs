@@ -49,9 +49,10 @@ impl Exporter for Airflow {
             }
         }
         dag.push_str(&body);
-        // Sorted, so that the file is the same for the same program.
-        edges.sort_unstable();
-        edges.dedup();
+        // In the order the tasks are written (each task's upstream edges together), once
+        // each: the same program gives the same file, with no sort of thousands of pairs.
+        let mut seen = std::collections::HashSet::with_capacity(edges.len());
+        edges.retain(|edge| seen.insert(*edge));
         if !edges.is_empty() {
             dag.push('\n');
         }

@@ -1,0 +1,27 @@
+//! Work over a big program's steps, split across the machine's cores.
+
+/// Below this many items a thread costs more than it saves.
+const PER_THREAD: usize = 256;
+
+/// `work` on consecutive chunks of `items`, one chunk a core (at most 8), results in order.
+/// Small inputs are done in one piece on the calling thread.
+pub(crate) fn map_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || items.len() < 2 * PER_THREAD {
+        return vec![work(items)];
+    }
+    let chunk = items.len().div_ceil(threads).max(PER_THREAD);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let mut chunks = items.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks.map(|c| scope.spawn(move || work(c))).collect();
+        let mut results = vec![work(first)];
+        results.extend(
+            others
+                .into_iter()
+                .map(|h| h.join().expect("a worker panicked")),
+        );
+        results
+    })
+}
