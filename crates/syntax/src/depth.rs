@@ -138,6 +138,18 @@ impl Depth {
         self.total
     }
 
+    /// The bound `step(token)` would give, without taking the step (no copy of the state
+    /// per token).
+    fn after(&self, token: &Token) -> usize {
+        let innermost = *self.counts.last().expect("the top level is never popped");
+        match effect(token, self.previous) {
+            Effect::Open | Effect::Operator => self.total + 1,
+            Effect::Close if self.counts.len() > 1 => self.total - 1 - innermost,
+            Effect::Reset => self.total - innermost,
+            Effect::Close | Effect::None => self.total,
+        }
+    }
+
     /// The bound now.
     pub(crate) fn current(&self) -> usize {
         self.total
@@ -168,16 +180,15 @@ pub(crate) fn limit<'s>(tokens: &[(Token<'s>, Span)]) -> Limited<'s> {
     let mut merge_with_previous = None;
     let mut i = 0;
     while i < tokens.len() {
-        let before = depth.clone();
-        if depth.step(&tokens[i].0) <= MAX_NESTING {
+        if depth.after(&tokens[i].0) <= MAX_NESTING {
+            depth.step(&tokens[i].0);
             if let Some(kept) = &mut kept {
                 kept.push(tokens[i]);
             }
             i += 1;
             continue;
         }
-        let opens = effect(&tokens[i].0, before.previous) == Effect::Open;
-        depth = before;
+        let opens = effect(&tokens[i].0, depth.previous) == Effect::Open;
         let end = if opens {
             group_end(tokens, i)
         } else {
@@ -298,6 +309,18 @@ mod tests {
         // Sibling statements do not add up.
         assert_eq!(bound("{ step a = f(x: 1 + 2) step b = g(y: 3 + 4) }"), 4);
         assert_eq!(bound("{ if a {} else {} if b {} else {} }"), 4);
+    }
+
+    /// `after` is `step` without the step, on every kind of token and bracket level.
+    #[test]
+    fn after_foresees_each_step() {
+        let text = "pipeline p() { step a = f(x: [1, (2 + 3) * -4], y: not not b) \
+                    if a.v > 1 and b {} else if c {} else {} } ) ] x: list<int?>";
+        let mut depth = Depth::default();
+        for (token, _) in &lex(text).tokens {
+            let foreseen = depth.after(token);
+            assert_eq!(depth.step(token), foreseen, "at {token:?}");
+        }
     }
 
     #[test]
