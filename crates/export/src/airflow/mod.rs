@@ -253,29 +253,25 @@ fn tasks<'a>(
                 let task = &plan.tasks[i];
                 let id = ids.get(task.id());
                 let op = task.op;
-                let mut options = Vec::new();
-                options.push(format!("retries={}", op.retries));
+                let id_lit = string(id);
+                let _ = write!(
+                    out,
+                    "    tasks[{id_lit}] = _task('step', {step}, {id_lit}, retries={retries}",
+                    step = string(task.id()),
+                    retries = op.retries,
+                );
                 if let Some(seconds) = op.timeout_seconds {
-                    options.push(format!("execution_timeout=timedelta(seconds={seconds})"));
+                    let _ = write!(out, ", execution_timeout=timedelta(seconds={seconds})");
                 }
                 let doc = format!("Step `{}` (op `{}`).", task.id(), op.name);
-                options.push(format!("doc_md={}", string(&doc)));
-                let mapped = task
-                    .block
-                    .filter(|b| !is_branch(plan, b))
-                    .map(|b| ids.get(&block_key(b)));
-                let call = match mapped {
-                    Some(over) => format!(".expand(element=tasks[{}])", string(over)),
-                    None => "()".into(),
-                };
-                let _ = writeln!(
-                    out,
-                    "    tasks[{id_lit}] = _task({what}, {step}, {id_lit}, {options}){call}",
-                    what = string("step"),
-                    id_lit = string(id),
-                    step = string(task.id()),
-                    options = options.join(", "),
-                );
+                let _ = write!(out, ", doc_md={})", string(&doc));
+                match task.block.filter(|b| !is_branch(plan, b)) {
+                    Some(b) => {
+                        let over = string(ids.get(&block_key(b)));
+                        let _ = writeln!(out, ".expand(element=tasks[{over}])");
+                    }
+                    None => out.push_str("()\n"),
+                }
                 edges.extend(task.deps.iter().map(|dep| (ids.get(dep.step), id)));
                 edges.extend(branches.iter().map(|b| (*b, id)));
             }
