@@ -69,6 +69,42 @@ fn every_export_is_python_that_parses() {
     assert_eq!(out.trim(), "ok");
 }
 
+/// Prints the step ids of the description a DAG file embeds, as Python reads it.
+const DESCRIPTION_STEPS: &str = r#"
+import ast, json, sys
+for node in ast.parse(open(sys.argv[1], encoding="utf-8").read()).body:
+    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PIPELINE":
+        pipeline = json.loads(ast.literal_eval(node.value.args[0]))
+        print(json.dumps([[id, step["op"], len(step["bindings"])] for id, step in pipeline["steps"].items()]))
+"#;
+
+/// A big program's description is written in chunks on several threads: Python reads back
+/// every step, in order, with its op and bindings.
+#[test]
+fn a_big_programs_description_reads_back_whole() {
+    if !support::python3_is_there("the big description goes unread") {
+        return;
+    }
+    let program = support::synthetic(1_500);
+    let exported = airflow(&program);
+    let dir = tempfile::tempdir().unwrap();
+    write(&exported, dir.path());
+    let main = dir.path().join(&exported.files[0].path);
+    let out = support::python_script(
+        "python3",
+        DESCRIPTION_STEPS,
+        &[&main.display().to_string()],
+        dir.path(),
+    );
+    let read: Vec<(String, String, usize)> = serde_json::from_str(&out).unwrap();
+    let expected: Vec<(String, String, usize)> = program
+        .steps
+        .iter()
+        .map(|s| (s.id.clone(), s.op.clone(), s.bindings.len()))
+        .collect();
+    assert_eq!(read, expected);
+}
+
 /// Loads each folder's DAGs; prints {dag_id: {"errors": ..., "tasks": {id: [upstream]},
 /// "params": {name: default}, "doc": ..., "tags": [...], "schedule": ...}}.
 const DAGBAG: &str = r#"

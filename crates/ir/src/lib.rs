@@ -9,6 +9,7 @@ mod parallel;
 mod types;
 
 pub use crate::compile::{compile, CompileError};
+pub use crate::parallel::map_chunks;
 pub use crate::types::*;
 
 /// The canonical JSON of a program: one line, fields in declaration order, maps sorted.

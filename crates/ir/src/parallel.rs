@@ -5,7 +5,7 @@ const PER_THREAD: usize = 256;
 
 /// `work` on consecutive chunks of `items`, one chunk a core (at most 8), results in order.
 /// Small inputs are done in one piece on the calling thread.
-pub(crate) fn map_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+pub fn map_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads == 1 || items.len() < 2 * PER_THREAD {
         return vec![work(items)];

@@ -117,15 +117,7 @@ fn header(out: &mut String, plan: &Plan, opts: &ExportOptions, ids: &NameMap) {
     out.push_str(HEADER);
     let _ = writeln!(out, "SOURCE = {}", string(&plan.program.file));
     out.push_str("PIPELINE = json.loads(\n");
-    let mut text = String::new();
-    pipeline::describe(plan, opts, ids, |line| {
-        text.clear();
-        text.push_str(line);
-        text.push('\n');
-        out.push_str("    ");
-        out.push_str(&string(&text));
-        out.push('\n');
-    });
+    pipeline::describe(out, plan, opts, ids);
     out.push_str(")\n");
     out.push_str(
         r#"

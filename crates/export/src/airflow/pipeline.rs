@@ -3,12 +3,13 @@
 //! task spec and how each input is bound. The runtime evaluates everything from it when a
 //! task runs, as the local runner's engine does.
 
-use mlforge_ir::{Binding, BindingValue, Block, Branch, Expr};
+use mlforge_body::quote::python_str;
+use mlforge_ir::{map_chunks, Binding, BindingValue, Block, Branch, Expr};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::names::NameMap;
-use crate::plan::{Node, Plan};
+use crate::plan::{Node, Plan, Task};
 use crate::runtime::op_spec;
 use crate::ExportOptions;
 
@@ -60,57 +61,75 @@ pub fn block_task_name(plan: &Plan, block: &str) -> String {
     }
 }
 
-/// Writes the description of the pipeline as JSON text for people reviewing a DAG, one
-/// line at a time into `line`: one line per param, block, op and step (so that a change to
-/// a step is a one-line diff), everything else on its own line. Steps are in source order
-/// and their bindings in the op's input order, as the `.mlf` has them; other keys are
-/// sorted.
-pub fn describe(plan: &Plan, opts: &ExportOptions, ids: &NameMap, mut line: impl FnMut(&str)) {
-    line("{");
+/// Writes the description of the pipeline, JSON text for people reviewing a DAG, into `out`
+/// as the lines of the Python expression `json.loads(…)` reads: one string literal a line,
+/// one line per param, block, op and step (so that a change to a step is a one-line diff),
+/// everything else on its own line. Steps are in source order and their bindings in the
+/// op's input order, as the `.mlf` has them; other keys are sorted.
+pub fn describe(out: &mut String, plan: &Plan, opts: &ExportOptions, ids: &NameMap) {
+    push_line(out, "{");
     // Steps, the bulk of it, are written last and straight from the IR; the rest is small.
     for (key, value) in &head(plan, opts, ids) {
         let key = Value::String(key.clone());
         match value {
             Value::Object(entries) if !entries.is_empty() => {
-                line(&format!("  {key}: {{"));
+                push_line(out, &format!("  {key}: {{"));
                 let last = entries.len() - 1;
                 for (j, (name, entry)) in entries.iter().enumerate() {
                     let comma = if j == last { "" } else { "," };
-                    line(&format!(
-                        "    {}: {entry}{comma}",
-                        Value::String(name.clone())
-                    ));
+                    let name = Value::String(name.clone());
+                    push_line(out, &format!("    {name}: {entry}{comma}"));
                 }
-                line("  },");
+                push_line(out, "  },");
             }
-            other => line(&format!("  {key}: {other},")),
+            other => push_line(out, &format!("  {key}: {other},")),
         }
     }
     if plan.tasks.is_empty() {
-        line("  \"steps\": {}");
+        push_line(out, "  \"steps\": {}");
     } else {
-        line("  \"steps\": {");
-        let mut text = Vec::with_capacity(1024);
-        let last = plan.tasks.len() - 1;
-        for (i, task) in plan.tasks.iter().enumerate() {
-            text.clear();
-            text.extend_from_slice(b"    ");
-            let entry = StepEntry {
-                bindings: Bindings(&task.step.bindings),
-                op: task.op_id,
-                scope: &task.step.scope,
-            };
-            serde_json::to_writer(&mut text, task.id()).expect("a string serializes");
-            text.extend_from_slice(b": ");
-            serde_json::to_writer(&mut text, &entry).expect("IR values serialize");
-            if i != last {
-                text.push(b',');
-            }
-            line(std::str::from_utf8(&text).expect("JSON text is UTF-8"));
+        push_line(out, "  \"steps\": {");
+        // Thousands of steps: their lines are made on every core, in order.
+        let last = plan.tasks.last().map(|t| t.id());
+        for chunk in map_chunks(&plan.tasks, |tasks| step_lines(tasks, last)) {
+            out.push_str(&chunk);
         }
-        line("  }");
+        push_line(out, "  }");
     }
-    line("}");
+    push_line(out, "}");
+}
+
+/// The lines of `tasks`' entries: `"id": {…},` (no comma after the `last` step's).
+fn step_lines(tasks: &[Task], last: Option<&str>) -> String {
+    let mut out = String::with_capacity(tasks.len() * 1024);
+    let mut text = Vec::with_capacity(1024);
+    for task in tasks {
+        text.clear();
+        text.extend_from_slice(b"    ");
+        let entry = StepEntry {
+            bindings: Bindings(&task.step.bindings),
+            op: task.op_id,
+            scope: &task.step.scope,
+        };
+        serde_json::to_writer(&mut text, task.id()).expect("a string serializes");
+        text.extend_from_slice(b": ");
+        serde_json::to_writer(&mut text, &entry).expect("IR values serialize");
+        if Some(task.id()) != last {
+            text.push(b',');
+        }
+        push_line(
+            &mut out,
+            std::str::from_utf8(&text).expect("JSON text is UTF-8"),
+        );
+    }
+    out
+}
+
+/// One line of the description, as a Python string literal on a line of its own.
+fn push_line(out: &mut String, line: &str) {
+    out.push_str("    ");
+    out.push_str(&python_str(&format!("{line}\n")));
+    out.push('\n');
 }
 
 /// A step as the task runtime reads it: its op, the blocks around it, and how each input

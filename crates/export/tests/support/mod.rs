@@ -28,6 +28,20 @@ pub fn compile(source: &str) -> Program {
     mlforge_ir::compile(&db, key).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
+/// The synthetic program of `crates/synth` at `steps` steps: big enough, from 1,000 steps,
+/// that exporters split their work across threads.
+#[allow(dead_code)]
+pub fn synthetic(steps: usize) -> Program {
+    let files = mlforge_synth::generate(steps)
+        .into_iter()
+        .map(|(path, text)| (PathBuf::from("/synth").join(path), text))
+        .collect();
+    let db = RootDatabase::new(Arc::new(MemoryLoader { files }));
+    let file = db.file(std::path::Path::new("/synth/main.mlf"));
+    let key = select_pipeline(&db, file, None).expect("one pipeline");
+    mlforge_ir::compile(&db, key).expect("the synthetic program compiles")
+}
+
 /// Compiles an example by its path under `examples/`, with the file name as written
 /// relative to the repository (so exports do not depend on where it is checked out).
 pub fn example(relative: &str) -> Program {
