@@ -50,7 +50,7 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
         op_uses: HashMap::default(),
         blocks: BTreeMap::new(),
         for_blocks: Default::default(),
-        line_indexes: HashMap::default(),
+        file_positions: HashMap::default(),
         root: file,
     };
     let defaults = Defaults::default().overridden_by(&pipeline.attrs, &folder_of(db, file));
@@ -296,7 +296,8 @@ struct Compiler<'db> {
     blocks: BTreeMap<String, Block>,
     /// Ids of the `for` blocks (the others are `if` branches).
     for_blocks: FxHashSet<String>,
-    line_indexes: HashMap<SourceFile, LineIndex>,
+    /// Each file's line index and its path as the IR writes it, made once per file.
+    file_positions: HashMap<SourceFile, (LineIndex, String)>,
     /// The compiled pipeline's file: artifact paths in the IR are relative to its folder.
     root: SourceFile,
 }
@@ -988,14 +989,15 @@ impl<'db> Compiler<'db> {
     }
 
     fn source(&mut self, file: SourceFile, span: Span) -> Source {
-        let text = file.text(self.db).as_deref().unwrap_or("");
-        let index = self
-            .line_indexes
+        let db = self.db;
+        let text = file.text(db).as_deref().unwrap_or("");
+        let (index, path) = self
+            .file_positions
             .entry(file)
-            .or_insert_with(|| LineIndex::new(text));
+            .or_insert_with(|| (LineIndex::new(text), file.path(db).display().to_string()));
         let at = index.line_col(text, span.start as usize);
         Source {
-            file: file.path(self.db).display().to_string(),
+            file: path.clone(),
             start: span.start,
             end: span.end,
             line: at.line + 1,
