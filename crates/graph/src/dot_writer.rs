@@ -248,8 +248,10 @@ impl Escaper<'_> {
                 break;
             }
         }
-        self.0
-            .push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+        // Pushed one by one: checking the digits as UTF-8 cost more than pushing them.
+        for &digit in &digits[at..] {
+            self.0.push(char::from(digit));
+        }
         self
     }
 

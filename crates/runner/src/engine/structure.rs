@@ -48,14 +48,14 @@ pub(crate) fn expr_params(expr: &Expr, out: &mut Vec<String>) {
 /// Static structure of a program: steps with their dependency lists, blocks.
 pub(crate) fn analyze(
     program: &Program,
-) -> Result<(Vec<StepInfo>, HashMap<String, BlockInfo>), String> {
-    let index: HashMap<&str, usize> = program
+) -> Result<(Vec<StepInfo>, FxHashMap<String, BlockInfo>), String> {
+    let index: FxHashMap<&str, usize> = program
         .steps
         .iter()
         .enumerate()
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
-    let mut blocks = HashMap::new();
+    let mut blocks = FxHashMap::default();
     for (id, block) in &program.blocks {
         let mut ancestors = Vec::new();
         let mut parent = match block {
