@@ -236,7 +236,7 @@ impl<'m> Drawing<'m> {
                     count
                 };
                 for arg in shown.take(listed) {
-                    e.text("\n").text(&arg.name).text(": ");
+                    e.text("\n").text(&arg.name).plain(": ");
                     write_shortened(e, &arg.value, ARG_WIDTH)?;
                 }
                 if count > ARG_COUNT {
@@ -245,24 +245,24 @@ impl<'m> Drawing<'m> {
                 Ok(())
             });
             a.attr_with("tooltip", |e| {
-                e.text(&node.label).text(" = ").text(&node.op).text("(");
+                e.text(&node.label).plain(" = ").text(&node.op).plain("(");
                 for (i, arg) in node.args.iter().enumerate() {
                     if i > 0 {
-                        e.text(", ");
+                        e.plain(", ");
                     }
-                    e.text(&arg.name).text(": ");
+                    e.text(&arg.name).plain(": ");
                     write_one_line(e, &arg.value)?;
                 }
-                e.write_char(')')?;
+                e.plain(")");
                 if !node.outputs.is_empty() {
-                    e.write_str(" -> (")?;
+                    e.plain(" -> (");
                     for (i, port) in node.outputs.iter().enumerate() {
                         if i > 0 {
-                            e.write_str(", ")?;
+                            e.plain(", ");
                         }
-                        e.text(&port.name).text(": ").text(&port.ty);
+                        e.text(&port.name).plain(": ").text(&port.ty);
                     }
-                    e.write_char(')')?;
+                    e.plain(")");
                 }
                 e.text("\n");
                 location(e, file, &node.range);
@@ -502,7 +502,7 @@ impl<'m> Drawing<'m> {
             match (&edge.label, &edge.ty) {
                 (Some(label), Some(ty)) => {
                     a.attr_with("label", |e| {
-                        e.text(label).text(": ").text(ty);
+                        e.text(label).plain(": ").text(ty);
                         Ok(())
                     });
                 }
@@ -518,14 +518,14 @@ impl<'m> Drawing<'m> {
                 ),
                 _ => a.attr_with("tooltip", |e| {
                     e.text(&edge.from)
-                        .text(".")
+                        .plain(".")
                         .text(edge.label.as_deref().unwrap_or(""))
-                        .text(" → ")
+                        .plain(" → ")
                         .text(&edge.to)
-                        .text(".")
+                        .plain(".")
                         .text(edge.input.as_deref().unwrap_or(""));
                     if let Some(ty) = &edge.ty {
-                        e.text(" (").text(ty).text(")");
+                        e.plain(" (").text(ty).plain(")");
                     }
                     Ok(())
                 }),
@@ -596,9 +596,9 @@ fn cluster_tooltip(e: &mut Escaper<'_>, cluster: &Cluster, file: &str) -> fmt::R
 /// `file:LINE:COL`, as compilers print it.
 fn location(e: &mut Escaper<'_>, file: &str, range: &Range) {
     e.text(file)
-        .text(":")
+        .plain(":")
         .num(range.start_line)
-        .text(":")
+        .plain(":")
         .num(range.start_column);
 }
 
@@ -609,27 +609,27 @@ fn source_attrs(a: &mut Attrs<'_>, file: &Escaped, url: &Escaped, range: &Range)
     })
     .attr_with("mlf_range", |e| {
         e.num(range.start_line)
-            .text(":")
+            .plain(":")
             .num(range.start_column)
-            .text("-")
+            .plain("-")
             .num(range.end_line)
-            .text(":")
+            .plain(":")
             .num(range.end_column);
         Ok(())
     })
     .attr_with("mlf_offsets", |e| {
-        e.num(range.start_offset).text("-").num(range.end_offset);
+        e.num(range.start_offset).plain("-").num(range.end_offset);
         Ok(())
     })
     .attr_with("URL", |e| {
         e.escaped(url)
-            .text("#L")
+            .plain("#L")
             .num(range.start_line)
-            .text("C")
+            .plain("C")
             .num(range.start_column)
-            .text("-L")
+            .plain("-L")
             .num(range.end_line)
-            .text("C")
+            .plain("C")
             .num(range.end_column);
         Ok(())
     });

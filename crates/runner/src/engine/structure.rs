@@ -9,7 +9,9 @@ pub(crate) struct StepInfo {
     pub op_id: String,
     pub op: Arc<Op>,
     pub index: usize,
-    pub scope: Vec<String>,
+    /// The blocks around the step, outermost first; shared, because the scheduler holds
+    /// on to it while it changes its own state (a clone per instance looked at).
+    pub scope: Arc<[String]>,
     /// Steps whose instances may become ready when this one's finish.
     pub dependents: Vec<usize>,
     /// Blocks whose expression reads this step.
@@ -48,14 +50,14 @@ pub(crate) fn expr_params(expr: &Expr, out: &mut Vec<String>) {
 /// Static structure of a program: steps with their dependency lists, blocks.
 pub(crate) fn analyze(
     program: &Program,
-) -> Result<(Vec<StepInfo>, HashMap<String, BlockInfo>), String> {
-    let index: HashMap<&str, usize> = program
+) -> Result<(Vec<StepInfo>, FxHashMap<String, BlockInfo>), String> {
+    let index: FxHashMap<&str, usize> = program
         .steps
         .iter()
         .enumerate()
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
-    let mut blocks = HashMap::new();
+    let mut blocks = FxHashMap::default();
     for (id, block) in &program.blocks {
         let mut ancestors = Vec::new();
         let mut parent = match block {
@@ -119,7 +121,7 @@ pub(crate) fn analyze(
             op_id: step.op.clone(),
             op: Arc::clone(op),
             index: i,
-            scope: step.scope.clone(),
+            scope: step.scope.as_slice().into(),
             dependents: Vec::new(),
             block_dependents: Vec::new(),
             upstream,
