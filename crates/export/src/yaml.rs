@@ -22,7 +22,13 @@ pub fn to_yaml(value: &Value) -> String {
 }
 
 fn indent(out: &mut String, level: usize) {
-    out.extend(std::iter::repeat_n(' ', level * 2));
+    const SPACES: &str = "                                                                ";
+    let mut width = level * 2;
+    while width > 0 {
+        let run = width.min(SPACES.len());
+        out.push_str(&SPACES[..run]);
+        width -= run;
+    }
 }
 
 fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, level: usize) {
@@ -81,7 +87,9 @@ fn write_scalar(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
         Value::String(s) => write_quoted(out, s),
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
@@ -95,10 +103,11 @@ fn write_key(out: &mut String, key: &str) {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        && !matches!(
-            key.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "nan" | "inf"
-        );
+        && ![
+            "true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf",
+        ]
+        .iter()
+        .any(|word| key.eq_ignore_ascii_case(word));
     if plain {
         out.push_str(key);
     } else {

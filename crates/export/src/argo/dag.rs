@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::keys::{self, index_param, RUN_KEY};
 use super::{leaf, op, Ctx};
+use crate::json_text::object;
 use crate::plan::{Node, PlanBlock};
 use crate::ExportError;
 
@@ -154,11 +155,15 @@ fn pass_down(level: Option<&str>, depth: usize, item: bool) -> Value {
     if item {
         params.push(json!({"name": index_param(depth + 1), "value": "{{item}}"}));
     }
-    json!({"parameters": params})
+    object([("parameters", Value::Array(params))])
 }
 
 fn task(name: &str, template: &str, depends: Option<String>, arguments: Value) -> Value {
-    let mut task = json!({"name": name, "template": template, "arguments": arguments});
+    let mut task = object([
+        ("name", json!(name)),
+        ("template", json!(template)),
+        ("arguments", arguments),
+    ]);
     if let Some(depends) = depends {
         task["depends"] = Value::String(depends);
     }
@@ -247,7 +252,10 @@ pub(crate) fn level<'p>(
         None => keys::MAIN.to_string(),
         Some(b) => keys::block_task(ctx.names.blocks.get(b), is_for(&ctx.plan.blocks[b])),
     };
-    let mut template = json!({"name": name, "dag": {"tasks": tasks}});
+    let mut template = object([
+        ("name", json!(name)),
+        ("dag", object([("tasks", Value::Array(tasks))])),
+    ]);
     match level {
         None => {
             if let Some(outputs) = super::meta::pipeline_outputs(ctx)? {

@@ -58,7 +58,7 @@ pub(crate) fn block_eval(ctx: &Ctx, block: &str) -> Result<Value, ExportError> {
         "block": block,
         "kind": if is_for { "for" } else { "if" },
         "exprs": exprs,
-        "sources": reader.sources(),
+        "sources": reader.take_sources(),
     });
     if is_for {
         spec["items"] = json!(ITEMS_DIR);

@@ -9,6 +9,7 @@ use super::inert::{inert_json, is_inert};
 use super::pod::output_name;
 use super::reader::holds_artifact;
 use super::Ctx;
+use crate::json_text::object;
 use crate::{ExportError, ExportWarning};
 
 /// `spec.arguments.parameters`: one per param. Values are JSON (a string param's value is
@@ -126,12 +127,8 @@ pub(crate) fn wrap(ctx: &mut Ctx, spec: Value) -> Result<Value, ExportError> {
                 "`start_date` and `catchup` only mean something with a `schedule`; the exported Workflow runs when submitted".to_string(),
             ));
         }
-        return Ok(json!({
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "Workflow",
-            "metadata": {"generateName": format!("{pipeline}-"), "labels": labels, "annotations": annotations},
-            "spec": spec,
-        }));
+        let metadata = json!({"generateName": format!("{pipeline}-"), "labels": labels, "annotations": annotations});
+        return Ok(document("Workflow", metadata, spec));
     };
     if !is_inert(schedule) {
         return Err(ExportError::Unsupported {
@@ -145,8 +142,11 @@ pub(crate) fn wrap(ctx: &mut Ctx, spec: Value) -> Result<Value, ExportError> {
             format!("a CronWorkflow has no start date: it runs from when it is created, not from {start}; create it on that date or suspend it until then"),
         ));
     }
-    let mut cron =
-        json!({"schedules": [schedule], "concurrencyPolicy": "Allow", "workflowSpec": spec});
+    let mut cron = object([
+        ("schedules", json!([schedule])),
+        ("concurrencyPolicy", json!("Allow")),
+        ("workflowSpec", spec),
+    ]);
     match scheduling.catchup {
         Some(true) => ctx.warnings.push(ExportWarning::new(
             "ARGO004",
@@ -156,10 +156,15 @@ pub(crate) fn wrap(ctx: &mut Ctx, spec: Value) -> Result<Value, ExportError> {
         Some(false) => cron["startingDeadlineSeconds"] = json!(0),
         None => {}
     }
-    Ok(json!({
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "CronWorkflow",
-        "metadata": {"name": pipeline, "labels": labels, "annotations": annotations},
-        "spec": cron,
-    }))
+    let metadata = json!({"name": pipeline, "labels": labels, "annotations": annotations});
+    Ok(document("CronWorkflow", metadata, cron))
+}
+
+fn document(kind: &str, metadata: Value, spec: Value) -> Value {
+    object([
+        ("apiVersion", json!("argoproj.io/v1alpha1")),
+        ("kind", json!(kind)),
+        ("metadata", metadata),
+        ("spec", spec),
+    ])
 }

@@ -20,6 +20,7 @@ mod statics;
 
 use serde_json::{json, Value};
 
+use crate::json_text::object;
 use crate::names::{NameMap, Naming};
 use crate::plan::Plan;
 use crate::{ExportError, ExportOptions, ExportWarning, Exported, ExportedFile, Exporter};
@@ -112,18 +113,13 @@ pub fn document(
     // whatever order the builders met them in.
     templates[2..].sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
 
-    let mut spec = json!({
-        "entrypoint": keys::MAIN,
-        "arguments": {"parameters": meta::params(&mut ctx)?},
-        "templates": templates,
-    });
-    if spec["arguments"]["parameters"]
-        .as_array()
-        .is_some_and(Vec::is_empty)
-    {
-        spec.as_object_mut()
-            .expect("built as an object")
-            .remove("arguments");
+    let params = meta::params(&mut ctx)?;
+    let mut spec = object([
+        ("entrypoint", json!(keys::MAIN)),
+        ("templates", Value::Array(templates)),
+    ]);
+    if !params.is_empty() {
+        spec["arguments"] = object([("parameters", Value::Array(params))]);
     }
     let doc = meta::wrap(&mut ctx, spec)?;
     Ok((doc, ctx.warnings))

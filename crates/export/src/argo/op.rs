@@ -11,6 +11,7 @@ use super::keys::{self, index_param, instance_path, instance_tag};
 use super::pod::{env_name, image, indices_env, resources, setup_input, source};
 use super::reader::{unsupported, Reader};
 use super::Ctx;
+use crate::json_text::object;
 use crate::names::{NameMap, Naming};
 use crate::plan::InputSource;
 use crate::ExportError;
@@ -101,11 +102,11 @@ pub(crate) fn step_call(
         keys::step_prefix(&name, memo.as_deref(), run_key),
         instance_path(depth)
     );
-    let spec = json!({
-        "step": task.id(),
-        "bindings": bindings,
-        "sources": reader.sources(),
-    });
+    let spec = object([
+        ("step", json!(task.id())),
+        ("bindings", Value::Array(bindings)),
+        ("sources", reader.take_sources()),
+    ]);
     let mut parameters = vec![
         json!({"name": "step", "value": inert_json(&spec)}),
         json!({"name": "indices", "value": indices.join("/")}),
@@ -117,7 +118,7 @@ pub(crate) fn step_call(
     let artifacts: Vec<Value> = reader
         .artifacts
         .iter()
-        .map(|a| json!({"name": a["name"], "s3": a["s3"]}))
+        .map(|a| object([("name", a["name"].clone()), ("s3", a["s3"].clone())]))
         .collect();
     let variant = OpVariant {
         op: task.op_id.to_string(),
@@ -134,9 +135,9 @@ pub(crate) fn step_call(
         used.env
             .insert(e["name"].as_str().unwrap_or_default().to_string(), e);
     }
-    let mut arguments = json!({"parameters": parameters});
+    let mut arguments = object([("parameters", Value::Array(parameters))]);
     if !artifacts.is_empty() {
-        arguments["artifacts"] = json!(artifacts);
+        arguments["artifacts"] = Value::Array(artifacts);
     }
     Ok((variant, arguments))
 }

@@ -10,6 +10,7 @@ use super::inert::is_inert;
 use super::keys::{self, instance_path};
 use super::pod::{output_name, setup_input};
 use super::Ctx;
+use crate::json_text::object;
 use crate::plan::Read;
 use crate::ExportError;
 
@@ -302,8 +303,14 @@ impl<'c, 'a, 'p> Reader<'c, 'a, 'p> {
         })
     }
 
-    pub(crate) fn sources(&self) -> Value {
-        json!({"params": self.params, "loops": self.loops, "steps": self.steps})
+    /// The spec's `sources`: where each value read is (taken out of the reader, which has
+    /// then read nothing).
+    pub(crate) fn take_sources(&mut self) -> Value {
+        object([
+            ("params", Value::Object(std::mem::take(&mut self.params))),
+            ("loops", Value::Object(std::mem::take(&mut self.loops))),
+            ("steps", Value::Array(std::mem::take(&mut self.steps))),
+        ])
     }
 }
 

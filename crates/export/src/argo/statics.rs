@@ -18,12 +18,23 @@ pub(crate) struct Statics<'p> {
     /// Per step: the first 16 hex digits of its static key, and whether it may be
     /// memoized (its op caches, and so does every step it waits for).
     keys: HashMap<&'p str, (String, bool)>,
+    /// Per block: its expressions as JSON, which enter the key of every step inside it.
+    block_exprs: HashMap<&'p str, Vec<u8>>,
 }
 
 impl<'p> Statics<'p> {
     pub fn new(plan: &Plan<'p>) -> Result<Statics<'p>, ExportError> {
         let mut statics = Statics {
             keys: HashMap::with_capacity(plan.tasks.len()),
+            block_exprs: plan
+                .blocks
+                .iter()
+                .map(|(id, block)| {
+                    let exprs =
+                        serde_json::to_vec(&block.block.exprs()).expect("IR values serialize");
+                    (*id, exprs)
+                })
+                .collect(),
         };
         for task in &plan.tasks {
             statics.compute(plan, task.id(), 0)?;
@@ -48,10 +59,10 @@ impl<'p> Statics<'p> {
         hasher.update(LAYOUT_VERSION);
         hasher.update(b"\n");
         hasher.update(&task.step.hash);
-        for block in plan.scope(task) {
-            upstream.extend(block.deps.iter().copied());
+        for block in &task.step.scope {
+            upstream.extend(plan.blocks[block.as_str()].deps.iter().copied());
             hasher.update(b"\n");
-            hasher.update(serde_json::to_vec(&block.block.exprs()).expect("IR values serialize"));
+            hasher.update(&self.block_exprs[block.as_str()]);
         }
         upstream.sort_unstable();
         upstream.dedup();

@@ -32,7 +32,7 @@ fn definitions<'a>(component: &'a Value, side: &str, kind: &str) -> &'a Map<Stri
 pub fn check(spec: &Value, platform: Option<&Value>) -> Problems {
     let mut problems = Vec::new();
     let components = object(spec.get("components"));
-    let executors = object(spec.pointer("/deploymentSpec/executors"));
+    let executors = object(get_in(spec, &["deploymentSpec", "executors"]));
     let Some(root) = spec.get("root") else {
         return vec!["the spec has no root".into()];
     };
@@ -54,7 +54,7 @@ pub fn check(spec: &Value, platform: Option<&Value>) -> Problems {
         }
         if let Some(dag) = comp.get("dag") {
             for task in object(dag.get("tasks")).values() {
-                if let Some(r) = task.pointer("/componentRef/name").and_then(Value::as_str) {
+                if let Some(r) = get_in(task, &["componentRef", "name"]).and_then(Value::as_str) {
                     used_components.insert(r.to_string());
                 }
             }
@@ -73,7 +73,7 @@ pub fn check(spec: &Value, platform: Option<&Value>) -> Problems {
     }
     if let Some(platform) = platform {
         for (pname, p) in object(platform.get("platforms")) {
-            for name in object(p.pointer("/deploymentSpec/executors")).keys() {
+            for name in object(get_in(p, &["deploymentSpec", "executors"])).keys() {
                 if !executors.contains_key(name) {
                     problems.push(format!(
                         "the {pname} platform document names a missing executor `{name}`"
@@ -97,7 +97,7 @@ fn check_dag(
     let own_artifacts = definitions(comp, "inputDefinitions", "artifacts");
     // The type each task output has, by (task, key).
     let output_type = |task: &str, key: &str, artifact: bool| -> Option<KfpType> {
-        let r = tasks.get(task)?.pointer("/componentRef/name")?.as_str()?;
+        let r = get_in(tasks.get(task)?, &["componentRef", "name"])?.as_str()?;
         let kind = if artifact { "artifacts" } else { "parameters" };
         KfpType::from_definition(
             definitions(components.get(r)?, "outputDefinitions", kind).get(key)?,
@@ -107,7 +107,7 @@ fn check_dag(
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (tname, task) in tasks {
         let at = format!("task `{tname}` of `{name}`");
-        let Some(cname) = task.pointer("/componentRef/name").and_then(Value::as_str) else {
+        let Some(cname) = get_in(task, &["componentRef", "name"]).and_then(Value::as_str) else {
             problems.push(format!("{at} names no component"));
             continue;
         };
@@ -128,13 +128,12 @@ fn check_dag(
         edges.insert(tname, deps.iter().copied().collect());
 
         // The item input of an iterator is given by the iterator, not wired.
-        let item = task
-            .pointer("/parameterIterator/itemInput")
-            .or_else(|| task.pointer("/artifactIterator/itemInput"))
+        let item = get_in(task, &["parameterIterator", "itemInput"])
+            .or_else(|| get_in(task, &["artifactIterator", "itemInput"]))
             .and_then(Value::as_str);
         for (kind, artifact) in [("parameters", false), ("artifacts", true)] {
             let declared = definitions(target, "inputDefinitions", kind);
-            let given = object(task.pointer(&format!("/inputs/{kind}")));
+            let given = object(get_in(task, &["inputs", kind]));
             for (key, source) in given {
                 let Some(def) = declared.get(key) else {
                     problems.push(format!(
@@ -184,7 +183,7 @@ fn check_dag(
                             continue;
                         }
                     }
-                } else if let Some(constant) = source.pointer("/runtimeValue/constant") {
+                } else if let Some(constant) = get_in(source, &["runtimeValue", "constant"]) {
                     if !artifact && !constant_fits(constant, wanted.as_ref(), def) {
                         problems.push(format!(
                             "{at} gives `{key}` the constant {constant}, which is not a {}",
@@ -215,27 +214,19 @@ fn check_dag(
                 }
             }
         }
-        if let Some(items) = task
-            .pointer("/parameterIterator/items/inputParameter")
-            .and_then(Value::as_str)
+        if let Some(items) =
+            get_in(task, &["parameterIterator", "items", "inputParameter"]).and_then(Value::as_str)
         {
-            if task
-                .pointer(&format!("/inputs/parameters/{}", pointer_escape(items)))
-                .is_none()
-            {
+            if get_in(task, &["inputs", "parameters", items]).is_none() {
                 problems.push(format!(
                     "{at} iterates over `{items}`, which it is not given"
                 ));
             }
         }
-        if let Some(items) = task
-            .pointer("/artifactIterator/items/inputArtifact")
-            .and_then(Value::as_str)
+        if let Some(items) =
+            get_in(task, &["artifactIterator", "items", "inputArtifact"]).and_then(Value::as_str)
         {
-            if task
-                .pointer(&format!("/inputs/artifacts/{}", pointer_escape(items)))
-                .is_none()
-            {
+            if get_in(task, &["inputs", "artifacts", items]).is_none() {
                 problems.push(format!(
                     "{at} iterates over `{items}`, which it is not given"
                 ));
@@ -250,15 +241,9 @@ fn check_dag(
                 ));
             }
         }
-        if let Some(cond) = task
-            .pointer("/triggerPolicy/condition")
-            .and_then(Value::as_str)
-        {
+        if let Some(cond) = get_in(task, &["triggerPolicy", "condition"]).and_then(Value::as_str) {
             for key in condition_keys(cond) {
-                if task
-                    .pointer(&format!("/inputs/parameters/{}", pointer_escape(&key)))
-                    .is_none()
-                {
+                if get_in(task, &["inputs", "parameters", &key]).is_none() {
                     problems.push(format!(
                         "{at}'s condition reads `{key}`, which the task is not given"
                     ));
@@ -270,7 +255,7 @@ fn check_dag(
     // Outputs of the DAG select outputs of its tasks.
     for (kind, artifact) in [("parameters", false), ("artifacts", true)] {
         let declared = definitions(comp, "outputDefinitions", kind);
-        let outputs = object(dag.pointer(&format!("/outputs/{kind}")));
+        let outputs = object(get_in(dag, &["outputs", kind]));
         for (key, out) in outputs {
             let selectors: Vec<&Value> = if artifact {
                 out.get("artifactSelectors")
@@ -406,8 +391,11 @@ fn condition_keys(cond: &str) -> Vec<String> {
     keys
 }
 
-fn pointer_escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+/// The value at `path` (keys of nested maps) under `value`. `Value::pointer` would do, but
+/// it parses and unescapes its text on every call, which checking every task of a big
+/// spec pays for many times over.
+pub(super) fn get_in<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(value, |at, key| at.get(key))
 }
 
 /// A task on a cycle of `dependentTasks`, if any.

@@ -90,7 +90,7 @@ impl KfpType {
                 .find(|p| **p == t)
                 .map(|p| KfpType::Parameter(p));
         }
-        let schema = def.pointer("/artifactType/schemaTitle")?.as_str()?;
+        let schema = super::check::get_in(def, &["artifactType", "schemaTitle"])?.as_str()?;
         let schema = SCHEMAS.iter().find(|s| **s == schema)?;
         Some(KfpType::Artifact {
             schema,

@@ -4,7 +4,7 @@
 //! (`pipelinechannel--…`) or lifted out of each block through its DAG outputs (gathered
 //! into a list out of a `for`, as KFP's `dsl.Collected` does).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 
@@ -15,7 +15,7 @@ use crate::ExportError;
 pub type DagId<'p> = Option<&'p str>;
 
 /// What produces a value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Source<'p> {
     /// A param that is a parameter of the root.
     Param(&'p str),
@@ -120,7 +120,7 @@ pub struct Wiring<'t, 'p> {
     pub tree: &'t dyn Tree<'p>,
     pub dags: BTreeMap<DagId<'p>, Dag>,
     /// The type of each source where it is made.
-    pub types: BTreeMap<Source<'p>, KfpType>,
+    pub types: HashMap<Source<'p>, KfpType>,
     /// Outputs read from outside an `if` branch: (task, output, block) once each.
     pub optional_reads: BTreeSet<(&'p str, &'p str, &'p str)>,
     /// Outputs gathered over more than one `for`.
@@ -132,7 +132,7 @@ impl<'t, 'p> Wiring<'t, 'p> {
         Wiring {
             tree,
             dags: BTreeMap::new(),
-            types: BTreeMap::new(),
+            types: HashMap::new(),
             optional_reads: BTreeSet::new(),
             nested_gathers: BTreeSet::new(),
         }
