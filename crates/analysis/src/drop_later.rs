@@ -1,7 +1,8 @@
 //! Freeing a 5,000-step tree or step graph takes milliseconds. The database frees the old
 //! results of a query when an edit starts a new revision, which is on the path from a
 //! keystroke to new diagnostics; handing the big values to a background thread takes that
-//! off the path (and onto the second core).
+//! off the path (and onto the second core). Exporters hand over their documents the same
+//! way once the text is written.
 
 use std::sync::mpsc::{channel, Sender};
 use std::sync::OnceLock;
@@ -11,7 +12,7 @@ type Garbage = Box<dyn Send>;
 static DROPPER: OnceLock<Option<Sender<Garbage>>> = OnceLock::new();
 
 /// Drops `value` on the background thread, or right here if that thread cannot start.
-pub(crate) fn drop_later<T: Send + 'static>(value: T) {
+pub fn drop_later<T: Send + 'static>(value: T) {
     let dropper = DROPPER.get_or_init(|| {
         let (sender, receiver) = channel::<Garbage>();
         std::thread::Builder::new()

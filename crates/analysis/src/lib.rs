@@ -44,6 +44,7 @@ pub use crate::db::{
 };
 pub use crate::diagnostic::{Diagnostic, Related};
 pub use crate::disk::{decode, project_root, read_text, LoadError, MAX_FILE_SIZE};
+pub use crate::drop_later::drop_later;
 pub use crate::file_check::file_diagnostics;
 pub use crate::op_check::check_op;
 pub use crate::previous::PreviousResults;

@@ -33,36 +33,65 @@ pub struct Documents {
 /// The export's documents, checked.
 pub fn documents(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError> {
     let docs = build::build(plan, opts)?;
-    let problems = check::check(&docs.pipeline_spec, docs.platform_spec.as_ref());
-    if !problems.is_empty() {
-        return Err(ExportError::BadIr(format!(
-            "the Kubeflow export of `{}` failed its own checks: {}",
-            plan.program.pipeline,
-            problems.join("; ")
-        )));
-    }
+    passes_checks(
+        plan,
+        check::check(&docs.pipeline_spec, docs.platform_spec.as_ref()),
+    )?;
     Ok(docs)
+}
+
+/// The error when the export's own checks found `problems`.
+fn passes_checks(plan: &Plan, problems: Vec<String>) -> Result<(), ExportError> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(ExportError::BadIr(format!(
+        "the Kubeflow export of `{}` failed its own checks: {}",
+        plan.program.pipeline,
+        problems.join("; ")
+    )))
 }
 
 impl Exporter for Kfp {
     fn export(&self, plan: &Plan, opts: &ExportOptions) -> Result<Exported, ExportError> {
-        let docs = documents(plan, opts)?;
-        let mut text = format!(
-            "# Kubeflow Pipelines v2 PipelineSpec of the MLForge pipeline `{}` ({}), made by `mlforge export kfp`.\n",
-            plan.program.pipeline.escape_debug(),
-            plan.program.file.escape_debug()
-        );
-        text.push_str(&crate::yaml::to_yaml(&docs.pipeline_spec));
-        if let Some(platform) = &docs.platform_spec {
-            text.push_str("---\n");
-            text.push_str(&crate::yaml::to_yaml(platform));
-        }
+        let docs = build::build(plan, opts)?;
+        // The checks and the YAML only read the documents: each gets a core, and the text
+        // is used only when the checks pass.
+        let (problems, text) = std::thread::scope(|scope| {
+            let checks =
+                scope.spawn(|| check::check(&docs.pipeline_spec, docs.platform_spec.as_ref()));
+            let text = yaml_text(plan, &docs);
+            (checks.join().expect("the checks do not panic"), text)
+        });
+        passes_checks(plan, problems)?;
+        let Documents {
+            pipeline_spec,
+            platform_spec,
+            warnings,
+        } = docs;
+        mlforge_analysis::drop_later((pipeline_spec, platform_spec));
         Ok(Exported {
             files: vec![ExportedFile {
                 path: format!("{}.yaml", build::pipeline_name(&plan.program.pipeline)).into(),
                 text,
             }],
-            warnings: docs.warnings,
+            warnings,
         })
     }
+}
+
+/// The file's text: a comment naming the pipeline, the PipelineSpec and, when there is one,
+/// the platform document.
+fn yaml_text(plan: &Plan, docs: &Documents) -> String {
+    let mut text = format!(
+        "# Kubeflow Pipelines v2 PipelineSpec of the MLForge pipeline `{}` ({}), made by `mlforge export kfp`.\n",
+        plan.program.pipeline.escape_debug(),
+        plan.program.file.escape_debug()
+    );
+    text.push_str(&crate::yaml::to_yaml(&docs.pipeline_spec));
+    if let Some(platform) = &docs.platform_spec {
+        text.push_str("---\n");
+        text.push_str(&crate::yaml::to_yaml(platform));
+    }
+    text
 }
