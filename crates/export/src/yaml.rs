@@ -32,35 +32,87 @@ fn indent(out: &mut String, level: usize) {
 }
 
 fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, level: usize) {
-    for (i, (key, value)) in map.iter().enumerate() {
-        // The first entry of a map inside a list item follows the `- ` on its line.
-        if i > 0 || out.ends_with('\n') || out.is_empty() {
-            indent(out, level);
-        }
-        write_key(out, key);
-        out.push(':');
-        write_child(out, value, level + 1);
+    // The first entry of a map inside a list item follows the `- ` on its line.
+    let follows_dash = !(out.is_empty() || out.ends_with('\n'));
+    let mut entries = map.iter();
+    let Some((key, value)) = entries.next() else {
+        return;
+    };
+    if !follows_dash {
+        indent(out, level);
+    }
+    write_entry(out, key, value, level);
+    if map.len() > BIG {
+        let rest: Vec<_> = entries.collect();
+        write_in_chunks(out, &rest, |out, chunk| {
+            write_entries(out, chunk.iter().copied(), level);
+        });
+    } else {
+        write_entries(out, entries, level);
     }
 }
 
-fn write_list(out: &mut String, items: &[Value], level: usize) {
-    for item in items {
+/// Map entries after the first, each on its own line.
+fn write_entries<'v>(
+    out: &mut String,
+    entries: impl Iterator<Item = (&'v String, &'v Value)>,
+    level: usize,
+) {
+    for (key, value) in entries {
         indent(out, level);
-        match item {
-            Value::Object(map) if !map.is_empty() => {
-                out.push_str("- ");
-                write_map(out, map, level + 1);
-            }
-            Value::Array(inner) if !inner.is_empty() => {
-                out.push_str("-\n");
-                write_list(out, inner, level + 1);
-            }
-            scalar => {
-                out.push_str("- ");
-                write_scalar(out, scalar);
-                out.push('\n');
+        write_entry(out, key, value, level);
+    }
+}
+
+fn write_entry(out: &mut String, key: &str, value: &Value, level: usize) {
+    write_key(out, key);
+    out.push(':');
+    write_child(out, value, level + 1);
+}
+
+fn write_list(out: &mut String, items: &[Value], level: usize) {
+    write_in_chunks(out, items, |out, items| {
+        for item in items {
+            indent(out, level);
+            match item {
+                Value::Object(map) if !map.is_empty() => {
+                    out.push_str("- ");
+                    write_map(out, map, level + 1);
+                }
+                Value::Array(inner) if !inner.is_empty() => {
+                    out.push_str("-\n");
+                    write_list(out, inner, level + 1);
+                }
+                scalar => {
+                    out.push_str("- ");
+                    write_scalar(out, scalar);
+                    out.push('\n');
+                }
             }
         }
+    });
+}
+
+/// Collections longer than this (a big workflow's templates, tasks and executors) are
+/// written on every core, a chunk of entries each; the text is the same.
+const BIG: usize = 512;
+
+/// `write` over `items`: in place, or for long runs in chunks written on several threads
+/// and appended in order. Each entry's text does not depend on what comes before it.
+fn write_in_chunks<T: Sync>(
+    out: &mut String,
+    items: &[T],
+    write: impl Fn(&mut String, &[T]) + Sync,
+) {
+    if items.len() <= BIG {
+        return write(out, items);
+    }
+    for text in mlforge_ir::map_chunks(items, |chunk| {
+        let mut text = String::new();
+        write(&mut text, chunk);
+        text
+    }) {
+        out.push_str(&text);
     }
 }
 
@@ -169,6 +221,27 @@ mod tests {
             to_yaml(&value),
             "a:\n  b:\n    - 1\n    - c: \"x\"\n      d: []\n    -\n      - true\ne: {}\n"
         );
+    }
+
+    /// Long maps and lists are written in chunks on several threads: the text is still
+    /// each entry's own text, in order, at the top level and inside a list item.
+    #[test]
+    fn long_collections_read_as_their_entries_one_after_another() {
+        let entry = |i: usize| json!({"name": format!("t{i}"), "args": [i, {"k": "v"}], "m": {}});
+        let items: Vec<Value> = (0..3 * BIG).map(entry).collect();
+        let one_by_one: String = items.iter().map(|v| to_yaml(&json!([v]))).collect();
+        assert_eq!(to_yaml(&Value::Array(items.clone())), one_by_one);
+        let map: serde_json::Map<String, Value> = items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("k{i:05}"), v.clone()))
+            .collect();
+        let one_by_one: String = map.iter().map(|(k, v)| to_yaml(&json!({ k: v }))).collect();
+        assert_eq!(to_yaml(&Value::Object(map.clone())), one_by_one);
+        // Inside a list item, the first entry follows the `- `.
+        let nested = to_yaml(&json!([map]));
+        assert!(nested.starts_with("- k00000:\n"), "{}", &nested[..40]);
+        assert_eq!(nested.lines().count(), one_by_one.lines().count());
     }
 
     #[test]
