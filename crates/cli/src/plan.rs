@@ -82,42 +82,45 @@ pub fn run(args: &PlanArgs) -> CliResult {
     };
     let plan = mlforge_runner::plan(&program, &options, &mut store)
         .map_err(|e| worded(&e, options.select.as_ref()))?;
+    if matches!(args.format, Format::Json) {
+        // Streamed through one buffer: a 5,000-step plan's JSON is never held whole.
+        let outcome = crate::check::emit_streamed(None, |out| {
+            serde_json::to_writer_pretty(&mut *out, &plan)?;
+            out.write_all(b"\n")
+        });
+        std::mem::forget((program, plan));
+        return outcome;
+    }
     // One write for the whole answer: a 5,000-step plan is 5,000 lines, and standard output
     // writes line by line.
     let mut out = String::new();
-    match args.format {
-        Format::Json => {
-            out = serde_json::to_string_pretty(&plan).expect("plans serialize");
-            out.push('\n');
-        }
-        Format::Text => {
-            let count = |s: PlanStatus| plan.entries.iter().filter(|e| e.status == s).count();
-            out.push_str(&format!(
-                "plan for pipeline `{}` ({}): {} cached, {} will run, {} not yet known, {} skipped\n",
-                plan.pipeline,
-                file.display(),
-                count(PlanStatus::Cached),
-                count(PlanStatus::WillRun),
-                count(PlanStatus::Unknown),
-                count(PlanStatus::Skipped),
-            ));
-            if let Some(origin) = &python_origin {
-                out.push_str(&format!("  (python bodies planned with {python}, {origin}; --python plans with another)\n"));
-            }
-            let names: Vec<String> = plan
-                .entries
-                .iter()
-                .map(|e| instance_name(&e.step, e.element.as_deref().unwrap_or(&[])))
-                .collect();
-            let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-            for (entry, name) in plan.entries.iter().zip(&names) {
-                out.push_str(&format!(
-                    "  {:<13}  {name:<width$}  {}\n",
-                    entry.status.label(),
-                    entry.note
-                ));
-            }
-        }
+    let count = |s: PlanStatus| plan.entries.iter().filter(|e| e.status == s).count();
+    out.push_str(&format!(
+        "plan for pipeline `{}` ({}): {} cached, {} will run, {} not yet known, {} skipped\n",
+        plan.pipeline,
+        file.display(),
+        count(PlanStatus::Cached),
+        count(PlanStatus::WillRun),
+        count(PlanStatus::Unknown),
+        count(PlanStatus::Skipped),
+    ));
+    if let Some(origin) = &python_origin {
+        out.push_str(&format!(
+            "  (python bodies planned with {python}, {origin}; --python plans with another)\n"
+        ));
+    }
+    let names: Vec<String> = plan
+        .entries
+        .iter()
+        .map(|e| instance_name(&e.step, e.element.as_deref().unwrap_or(&[])))
+        .collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (entry, name) in plan.entries.iter().zip(&names) {
+        out.push_str(&format!(
+            "  {:<13}  {name:<width$}  {}\n",
+            entry.status.label(),
+            entry.note
+        ));
     }
     print!("{out}");
     std::mem::forget((program, plan, out));
