@@ -42,7 +42,7 @@ impl std::ops::Deref for ParsedFile {
 impl Drop for ParsedFile {
     fn drop(&mut self) {
         static EMPTY: LazyLock<Arc<Parse>> = LazyLock::new(Arc::default);
-        crate::drop_later::drop_later(std::mem::replace(&mut self.0, EMPTY.clone()));
+        mlforge_syntax::drop_later::drop_later(std::mem::replace(&mut self.0, EMPTY.clone()));
     }
 }
 

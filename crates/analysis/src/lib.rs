@@ -18,7 +18,6 @@ pub mod codes;
 pub mod db;
 mod diagnostic;
 pub mod disk;
-mod drop_later;
 mod exprs;
 mod file_check;
 pub mod graph;
@@ -44,7 +43,6 @@ pub use crate::db::{
 };
 pub use crate::diagnostic::{Diagnostic, Related};
 pub use crate::disk::{decode, project_root, read_text, LoadError, MAX_FILE_SIZE};
-pub use crate::drop_later::drop_later;
 pub use crate::file_check::file_diagnostics;
 pub use crate::op_check::check_op;
 pub use crate::previous::PreviousResults;

@@ -44,7 +44,7 @@ impl<K: Hash + Eq + Send + 'static, V: Send + Sync + 'static> Previous<K, V> {
         if let Ok(mut last) = self.0.lock() {
             let dropped: Vec<_> = last.extract_if(|key, _| !keep(key)).collect();
             if !dropped.is_empty() {
-                crate::drop_later::drop_later(dropped);
+                mlforge_syntax::drop_later::drop_later(dropped);
             }
         }
     }
@@ -52,7 +52,7 @@ impl<K: Hash + Eq + Send + 'static, V: Send + Sync + 'static> Previous<K, V> {
     pub(crate) fn set(&self, key: K, text: Arc<str>, value: Arc<V>) {
         if let Ok(mut last) = self.0.lock() {
             if let Some(replaced) = last.insert(key, (text, value)) {
-                crate::drop_later::drop_later(replaced);
+                mlforge_syntax::drop_later::drop_later(replaced);
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod ast;
 pub mod body;
 mod depth;
 mod docs;
+pub mod drop_later;
 pub mod lexer;
 mod parser;
 mod reparse;

@@ -45,7 +45,7 @@ pub struct PipelineAnalysis {
 
 impl Drop for PipelineAnalysis {
     fn drop(&mut self) {
-        crate::drop_later::drop_later((
+        mlforge_syntax::drop_later::drop_later((
             std::mem::take(&mut self.graph),
             std::mem::take(&mut self.diagnostics),
         ));

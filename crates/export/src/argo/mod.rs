@@ -37,7 +37,7 @@ impl Exporter for Argo {
     fn export(&self, plan: &Plan, opts: &ExportOptions) -> Result<Exported, ExportError> {
         let (doc, warnings) = document(plan, opts)?;
         let text = crate::yaml::to_yaml(&doc);
-        mlforge_analysis::drop_later(doc);
+        mlforge_syntax::drop_later::drop_later(doc);
         Ok(Exported {
             files: vec![ExportedFile {
                 path: FILE_NAME.into(),

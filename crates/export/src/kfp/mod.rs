@@ -69,7 +69,7 @@ impl Exporter for Kfp {
             platform_spec,
             warnings,
         } = docs;
-        mlforge_analysis::drop_later((pipeline_spec, platform_spec));
+        mlforge_syntax::drop_later::drop_later((pipeline_spec, platform_spec));
         Ok(Exported {
             files: vec![ExportedFile {
                 path: format!("{}.yaml", build::pipeline_name(&plan.program.pipeline)).into(),

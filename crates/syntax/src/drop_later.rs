@@ -2,7 +2,8 @@
 //! results of a query when an edit starts a new revision, which is on the path from a
 //! keystroke to new diagnostics; handing the big values to a background thread takes that
 //! off the path (and onto the second core). Exporters hand over their documents the same
-//! way once the text is written.
+//! way once the text is written. It lives here, in the bottom layer, so that every crate
+//! that frees big values uses the one thread.
 
 use std::sync::mpsc::{channel, Sender};
 use std::sync::OnceLock;
