@@ -116,10 +116,12 @@ pub fn compile(db: &dyn Db, key: ItemKey<'_>) -> Result<Program, CompileError> {
 /// so they are computed on every core.
 fn fill_step_hashes(steps: &mut [Step], ops: &BTreeMap<String, Op>) {
     let hashes = map_chunks(steps, |chunk| {
+        let mut buffer = Vec::with_capacity(4096);
         chunk
             .iter()
             .map(|step| {
                 step_hash(
+                    &mut buffer,
                     &ops[&step.op].hash,
                     &step.bindings,
                     &step.after,

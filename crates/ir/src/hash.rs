@@ -5,11 +5,13 @@ use sha2::{Digest, Sha256};
 
 use crate::types::{Binding, Body, EnvValue, Interpreter, Op, OpInput, OpOutput, Resources};
 
-fn sha256_json(value: &impl Serialize) -> String {
-    // One buffer, hashed at once: serde_json writes a byte or two at a time, and feeding
-    // those to sha256 one by one costs more than the copy.
-    let json = serde_json::to_vec(value).expect("IR values serialize");
-    let digest = Sha256::digest(&json);
+/// sha256 of `value`'s JSON, hex. The JSON is made in `buffer` (cleared first) and hashed
+/// at once: serde_json writes a byte or two at a time, and feeding those to sha256 one by
+/// one costs more than the copy; reusing the buffer saves growing one per step.
+fn sha256_json(buffer: &mut Vec<u8>, value: &impl Serialize) -> String {
+    buffer.clear();
+    serde_json::to_writer(&mut *buffer, value).expect("IR values serialize");
+    let digest = Sha256::digest(&buffer);
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(64);
     for byte in digest {
@@ -68,28 +70,32 @@ impl<'a> BodyContent<'a> {
 }
 
 pub(crate) fn op_hash(op: &Op) -> String {
-    sha256_json(&OpContent {
-        interpreter: op.interpreter,
-        body: BodyContent::of(&op.body),
-        inputs: &op.inputs,
-        outputs: &op.outputs,
-        image: &op.image,
-        retries: op.retries,
-        timeout_seconds: op.timeout_seconds,
-        cache: op.cache,
-        resources: &op.resources,
-        env: &op.env,
-        requires: &op.requires,
-    })
+    sha256_json(
+        &mut Vec::new(),
+        &OpContent {
+            interpreter: op.interpreter,
+            body: BodyContent::of(&op.body),
+            inputs: &op.inputs,
+            outputs: &op.outputs,
+            image: &op.image,
+            retries: op.retries,
+            timeout_seconds: op.timeout_seconds,
+            cache: op.cache,
+            resources: &op.resources,
+            env: &op.env,
+            requires: &op.requires,
+        },
+    )
 }
 
 /// A step's definition: its op's content, what it is given, what it waits for, and the
-/// blocks around it.
+/// blocks around it. `buffer` is scratch space, kept across the steps hashed in a row.
 pub(crate) fn step_hash(
+    buffer: &mut Vec<u8>,
     op_hash: &str,
     bindings: &[Binding],
     after: &[String],
     scope: &[String],
 ) -> String {
-    sha256_json(&(op_hash, bindings, after, scope))
+    sha256_json(buffer, &(op_hash, bindings, after, scope))
 }
