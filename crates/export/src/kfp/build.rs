@@ -2,7 +2,7 @@
 //! `for` blocks as ParallelFor sub-DAGs, `if` branches as condition sub-DAGs, values
 //! wired across them (see `wiring.rs`), one component and executor per op.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use mlforge_ir::{Block, Branch, Expr, Function, Source as IrSource, Type, Value};
 use serde_json::{json, Map, Value as Json};
@@ -49,23 +49,45 @@ fn is_artifact(ty: &Type) -> bool {
     KfpType::of(ty).is_artifact()
 }
 
+/// The block tree as wiring asks about it, looked up once per block: wiring asks for
+/// every read, and a block's task name is otherwise a `format!` and two map lookups.
 struct Tree<'a, 'p> {
-    plan: &'a Plan<'p>,
-    tasks: &'a NameMap,
+    blocks: HashMap<&'p str, TreeBlock<'a, 'p>>,
+}
+
+struct TreeBlock<'a, 'p> {
+    parent: DagId<'p>,
+    is_for: bool,
+    task: &'a str,
+}
+
+impl<'a, 'p> Tree<'a, 'p> {
+    fn new(plan: &Plan<'p>, tasks: &'a NameMap) -> Self {
+        let blocks = plan
+            .blocks
+            .iter()
+            .map(|(id, b)| {
+                let node = TreeBlock {
+                    parent: b.parent,
+                    is_for: matches!(b.block, Block::For { .. }),
+                    task: tasks.get(&block_key(plan, id)),
+                };
+                (*id, node)
+            })
+            .collect();
+        Tree { blocks }
+    }
 }
 
 impl<'a, 'p> wiring::Tree<'p> for Tree<'a, 'p> {
     fn parent(&self, block: &'p str) -> DagId<'p> {
-        self.plan.blocks.get(block).and_then(|b| b.parent)
+        self.blocks.get(block).and_then(|b| b.parent)
     }
     fn is_for(&self, block: &'p str) -> bool {
-        matches!(
-            self.plan.blocks.get(block).map(|b| b.block),
-            Some(Block::For { .. })
-        )
+        self.blocks.get(block).is_some_and(|b| b.is_for)
     }
     fn block_task(&self, block: &'p str) -> &str {
-        self.tasks.get(&block_key(self.plan, block))
+        self.blocks[block].task
     }
 }
 
@@ -133,10 +155,7 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
     )?;
     let executor_of = |key: &str| format!("exec-{}", &components.get(key)["comp-".len()..]);
 
-    let tree = Tree {
-        plan,
-        tasks: &tasks,
-    };
+    let tree = Tree::new(plan, &tasks);
     let mut w = Wiring::new(&tree);
     let mut spec_components = Map::new();
     let mut executors = Map::new();
