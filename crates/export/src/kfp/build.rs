@@ -2,7 +2,7 @@
 //! `for` blocks as ParallelFor sub-DAGs, `if` branches as condition sub-DAGs, values
 //! wired across them (see `wiring.rs`), one component and executor per op.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use mlforge_ir::{Block, Branch, Expr, Function, Source as IrSource, Type, Value};
 use serde_json::{json, Map, Value as Json};
@@ -49,23 +49,45 @@ fn is_artifact(ty: &Type) -> bool {
     KfpType::of(ty).is_artifact()
 }
 
+/// The block tree as wiring asks about it, looked up once per block: wiring asks for
+/// every read, and a block's task name is otherwise a `format!` and two map lookups.
 struct Tree<'a, 'p> {
-    plan: &'a Plan<'p>,
-    tasks: &'a NameMap,
+    blocks: HashMap<&'p str, TreeBlock<'a, 'p>>,
+}
+
+struct TreeBlock<'a, 'p> {
+    parent: DagId<'p>,
+    is_for: bool,
+    task: &'a str,
+}
+
+impl<'a, 'p> Tree<'a, 'p> {
+    fn new(plan: &Plan<'p>, tasks: &'a NameMap) -> Self {
+        let blocks = plan
+            .blocks
+            .iter()
+            .map(|(id, b)| {
+                let node = TreeBlock {
+                    parent: b.parent,
+                    is_for: matches!(b.block, Block::For { .. }),
+                    task: tasks.get(&block_key(plan, id)),
+                };
+                (*id, node)
+            })
+            .collect();
+        Tree { blocks }
+    }
 }
 
 impl<'a, 'p> wiring::Tree<'p> for Tree<'a, 'p> {
     fn parent(&self, block: &'p str) -> DagId<'p> {
-        self.plan.blocks.get(block).and_then(|b| b.parent)
+        self.blocks.get(block).and_then(|b| b.parent)
     }
     fn is_for(&self, block: &'p str) -> bool {
-        matches!(
-            self.plan.blocks.get(block).map(|b| b.block),
-            Some(Block::For { .. })
-        )
+        self.blocks.get(block).is_some_and(|b| b.is_for)
     }
     fn block_task(&self, block: &'p str) -> &str {
-        self.tasks.get(&block_key(self.plan, block))
+        self.blocks[block].task
     }
 }
 
@@ -133,10 +155,7 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
     )?;
     let executor_of = |key: &str| format!("exec-{}", &components.get(key)["comp-".len()..]);
 
-    let tree = Tree {
-        plan,
-        tasks: &tasks,
-    };
+    let tree = Tree::new(plan, &tasks);
     let mut w = Wiring::new(&tree);
     let mut spec_components = Map::new();
     let mut executors = Map::new();
@@ -296,11 +315,15 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
             .insert(tasks.get(&key).to_string(), task);
         w.dag(Some(id));
     }
+    // A step's own spec is kept aside (in `plan.tasks`' order) while its inputs and
+    // component are filled in, and moved into its DAG after: wiring only ever touches the
+    // tasks of blocks, and a step's spec is otherwise looked up by name for each input.
+    // Its `componentRef` is set with its component, below.
+    let mut step_specs: Vec<Json> = Vec::with_capacity(plan.tasks.len());
     for task in &plan.tasks {
         let op = task.op;
         let mut spec = json!({
             "taskInfo": {"name": task.id()},
-            "componentRef": {"name": components.get(task.op_id)},
             "cachingOptions": {"enableCache": op.cache},
         });
         // KFP's `cacheKey` replaces its own key (component, image, command and input
@@ -321,9 +344,7 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                 "backoffMaxDuration": "30s",
             });
         }
-        w.dag(task.block)
-            .tasks
-            .insert(tasks.get(task.id()).to_string(), spec);
+        step_specs.push(spec);
     }
 
     // Blocks: what each `for` walks and each `if` decides on, outer blocks first.
@@ -455,9 +476,9 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
 
     // Step inputs. A step whose inputs are computed needs a component of its own shape
     // (its op's inputs plus the values they are computed from), recorded here.
-    let mut shapes: BTreeMap<&str, Shape> = BTreeMap::new();
-    for task in &plan.tasks {
-        let name = tasks.get(task.id()).to_string();
+    let mut shapes: Vec<Shape> = Vec::with_capacity(plan.tasks.len());
+    for (task, spec) in plan.tasks.iter().zip(&mut step_specs) {
+        let mut shape = Shape::new();
         for input in &task.inputs {
             let ty = KfpType::of(input.ty);
             let artifact = ty.is_artifact();
@@ -471,7 +492,6 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                     }
                 }
                 InputSource::Literal(v) | InputSource::Default(v) => {
-                    let spec = w.dag(task.block).tasks.get_mut(&name).expect("made above");
                     spec["inputs"]["parameters"][input.name] =
                         json!({"runtimeValue": {"constant": value_json(v)}});
                     continue;
@@ -511,7 +531,6 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                     if !direct {
                         let (expr_def, reads) =
                             computed_input(&mut w, plan, &tasks, task, input.name, expr)?;
-                        let spec = w.dag(task.block).tasks.get_mut(&name).expect("made above");
                         spec["inputs"]["parameters"][format!("{}--expr", input.name)] =
                             json!({"runtimeValue": {"constant": expr_def}});
                         for (i, (r, ty)) in reads.iter().enumerate() {
@@ -522,7 +541,7 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                                 r,
                             );
                         }
-                        shapes.entry(task.id()).or_default().push((
+                        shape.push((
                             input.name.to_string(),
                             reads.into_iter().map(|(_, t)| t).collect(),
                         ));
@@ -534,9 +553,54 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
                     w.resolve(src, task.block)?.0
                 }
             };
-            let spec = w.dag(task.block).tasks.get_mut(&name).expect("made above");
             set_input(spec, input.name, artifact, &r);
         }
+        shapes.push(shape);
+    }
+
+    // Components and executors: one per op, and one more per other shape of computed
+    // inputs among its steps (`comp-<op>--1`, …; `--` never occurs in a mapped name).
+    let mut variants: BTreeMap<&str, Vec<(Shape, String)>> = BTreeMap::new();
+    for ((task, shape), mut spec) in plan.tasks.iter().zip(shapes).zip(step_specs) {
+        let list = variants.entry(task.op_id).or_default();
+        let label = match list.iter().find(|(s, _)| *s == shape) {
+            Some((_, label)) => label.clone(),
+            None => {
+                let base = &components.get(task.op_id)["comp-".len()..];
+                let others = list.iter().filter(|(s, _)| !s.is_empty()).count();
+                let label = if shape.is_empty() {
+                    base.to_string()
+                } else {
+                    format!("{base}--{}", others + 1)
+                };
+                let inputs = component::inputs(task.op, &shape);
+                let exec = format!("exec-{label}");
+                spec_components.insert(
+                    format!("comp-{label}"),
+                    component::component(task.op, &inputs, &exec),
+                );
+                let made = component::executor(
+                    task.op_id,
+                    task.op,
+                    &inputs,
+                    &launch::task_spec(task),
+                    opts,
+                );
+                executors.insert(exec.clone(), made.spec);
+                if let Some(p) = made.platform {
+                    platform.insert(exec, p);
+                }
+                if list.is_empty() {
+                    warnings.extend(made.warnings);
+                }
+                list.push((shape, label.clone()));
+                label
+            }
+        };
+        spec["componentRef"] = json!({"name": format!("comp-{label}")});
+        w.dag(task.block)
+            .tasks
+            .insert(tasks.get(task.id()).to_string(), spec);
     }
 
     // `after`: the waiting task (or the block holding it) waits for the step (or the block
@@ -591,54 +655,6 @@ pub fn build(plan: &Plan, opts: &ExportOptions) -> Result<Documents, ExportError
             json!({"valueFromParameter": {"producerSubtask": task, "outputParameterKey": key}})
         };
         root_outputs.push((out.name.to_string(), ty, selector));
-    }
-
-    // Components and executors: one per op, and one more per other shape of computed
-    // inputs among its steps (`comp-<op>--1`, …; `--` never occurs in a mapped name).
-    let mut variants: BTreeMap<&str, Vec<(Shape, String)>> = BTreeMap::new();
-    for task in &plan.tasks {
-        let shape = shapes.remove(task.id()).unwrap_or_default();
-        let list = variants.entry(task.op_id).or_default();
-        let label = match list.iter().find(|(s, _)| *s == shape) {
-            Some((_, label)) => label.clone(),
-            None => {
-                let base = &components.get(task.op_id)["comp-".len()..];
-                let others = list.iter().filter(|(s, _)| !s.is_empty()).count();
-                let label = if shape.is_empty() {
-                    base.to_string()
-                } else {
-                    format!("{base}--{}", others + 1)
-                };
-                let inputs = component::inputs(task.op, &shape);
-                let exec = format!("exec-{label}");
-                spec_components.insert(
-                    format!("comp-{label}"),
-                    component::component(task.op, &inputs, &exec),
-                );
-                let made = component::executor(
-                    task.op_id,
-                    task.op,
-                    &inputs,
-                    &launch::task_spec(task),
-                    opts,
-                );
-                executors.insert(exec.clone(), made.spec);
-                if let Some(p) = made.platform {
-                    platform.insert(exec, p);
-                }
-                if list.is_empty() {
-                    warnings.extend(made.warnings);
-                }
-                list.push((shape, label.clone()));
-                label
-            }
-        };
-        let spec = w
-            .dag(task.block)
-            .tasks
-            .get_mut(tasks.get(task.id()))
-            .expect("made above");
-        spec["componentRef"]["name"] = json!(format!("comp-{label}"));
     }
 
     // Sub-DAG components, and the root.

@@ -184,11 +184,8 @@ impl<'t, 'p> Wiring<'t, 'p> {
         if dag == origin {
             return Ok((Self::base(source), made));
         }
-        let origin_path = path(self.tree, origin);
-        let dag_path = path(self.tree, dag);
-        if dag_path.len() < origin_path.len() && origin_path.starts_with(&dag_path) {
+        if let Some(child) = self.child_toward(dag, origin) {
             // The value is made further in: lift it out of the block below `dag`.
-            let child = origin_path[dag_path.len()];
             let (key, ty) = self.lift(source, child)?;
             return Ok((
                 Ref::Task {
@@ -207,6 +204,37 @@ impl<'t, 'p> Wiring<'t, 'p> {
         let key = Self::channel(source);
         self.pass_into(block, &key, &outer, &ty)?;
         Ok((Ref::Component(key), ty))
+    }
+
+    /// The block directly inside `outer` on the way down to `inner`, when `outer` holds
+    /// `inner` (and is not it). Walked up from `inner` rather than by comparing paths: it
+    /// runs for every read, and a path is an allocation.
+    fn child_toward(&self, outer: DagId<'p>, inner: DagId<'p>) -> Option<&'p str> {
+        let mut at = inner;
+        while let Some(b) = at {
+            let parent = self.tree.parent(b);
+            if parent == outer {
+                return Some(b);
+            }
+            at = parent;
+        }
+        None
+    }
+
+    /// Whether a `for` block stands strictly inside `block` on the way down to `inner`
+    /// (which `block` holds).
+    fn for_inside(&self, block: &'p str, inner: DagId<'p>) -> bool {
+        let mut at = inner;
+        while let Some(b) = at {
+            if b == block {
+                return false;
+            }
+            if self.tree.is_for(b) {
+                return true;
+            }
+            at = self.tree.parent(b);
+        }
+        false
     }
 
     /// Declares `key` as an input of `block`'s sub-DAG and wires it on the block's task in
@@ -261,10 +289,8 @@ impl<'t, 'p> Wiring<'t, 'p> {
         let lifted = if self.tree.is_for(block) {
             // Gathered over an inner `for` already: KFP's behaviour for lists of lists
             // is not the runner's nesting, so it is reported.
-            let origin_path = path(self.tree, Self::origin(source));
-            let inner = origin_path.iter().skip_while(|b| **b != block).skip(1);
             if let Source::Output { task, output, .. } = source {
-                if inner.clone().any(|b| self.tree.is_for(b)) {
+                if self.for_inside(block, Self::origin(source)) {
                     self.nested_gathers.insert((task, output));
                 }
             }
