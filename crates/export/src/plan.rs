@@ -297,11 +297,6 @@ impl<'p> Plan<'p> {
     pub fn task(&self, step: &str) -> Option<&Task<'p>> {
         self.by_id.get(step).map(|&i| &self.tasks[i])
     }
-
-    /// The blocks around a task, outermost first.
-    pub fn scope(&self, task: &Task<'p>) -> impl Iterator<Item = &PlanBlock<'p>> {
-        task.step.scope.iter().map(|b| &self.blocks[b.as_str()])
-    }
 }
 
 /// The scope of a block's parent: the parent's ancestors, then the parent.
