@@ -107,7 +107,7 @@ fn write_in_chunks<T: Sync>(
     if items.len() <= BIG {
         return write(out, items);
     }
-    for text in mlforge_ir::map_chunks(items, |chunk| {
+    for text in mlforge_syntax::parallel::map_chunks(items, |chunk| {
         let mut text = String::new();
         write(&mut text, chunk);
         text

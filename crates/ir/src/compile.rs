@@ -18,10 +18,10 @@ use mlforge_analysis::signature::callee_signature;
 use mlforge_analysis::types::Ty;
 use mlforge_analysis::{check_files, duration_seconds, memory_bytes, Db, Diagnostic, SourceFile};
 use mlforge_syntax::ast::{self, AttrValue, BodySource, ExprKind, Stmt, UnaryOp};
+use mlforge_syntax::parallel::map_chunks;
 use mlforge_syntax::{LineIndex, Span};
 
 use crate::hash::{op_hash, step_hash};
-use crate::parallel::map_chunks;
 use crate::types::*;
 
 #[derive(Debug)]

@@ -5,11 +5,9 @@
 
 mod compile;
 mod hash;
-mod parallel;
 mod types;
 
 pub use crate::compile::{compile, CompileError};
-pub use crate::parallel::map_chunks;
 pub use crate::types::*;
 
 /// The canonical JSON of a program: one line, fields in declaration order, maps sorted.
@@ -50,7 +48,7 @@ pub fn write_json(
     let open = head
         .strip_suffix(b"]}")
         .expect("the steps are the program's last field");
-    let chunks = parallel::map_chunks(&program.steps, |steps| {
+    let chunks = mlforge_syntax::parallel::map_chunks(&program.steps, |steps| {
         let mut text = Vec::with_capacity(steps.len() * 1024);
         for step in steps {
             text.push(b',');

@@ -10,6 +10,7 @@ mod depth;
 mod docs;
 pub mod drop_later;
 pub mod lexer;
+pub mod parallel;
 mod parser;
 mod reparse;
 mod shift;

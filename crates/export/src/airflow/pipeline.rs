@@ -4,7 +4,8 @@
 //! task runs, as the local runner's engine does.
 
 use mlforge_body::quote::python_str;
-use mlforge_ir::{map_chunks, Binding, BindingValue, Block, Branch, Expr};
+use mlforge_ir::{Binding, BindingValue, Block, Branch, Expr};
+use mlforge_syntax::parallel::map_chunks;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 

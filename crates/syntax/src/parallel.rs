@@ -1,4 +1,6 @@
-//! Work over a big program's steps, split across the machine's cores.
+//! Work over a big program's steps (or nodes, tasks, list entries), split across the
+//! machine's cores. It lives here, in the bottom layer, so that the IR, the graph and the
+//! exporters share one way of doing it.
 
 /// Below this many items a thread costs more than it saves.
 const PER_THREAD: usize = 256;
