@@ -634,7 +634,7 @@ pub fn plan(program: &Program, options: &RunOptions, store: &mut Store) -> Resul
         .enumerate()
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
-    let mut entries = engine.plan.clone();
+    let mut entries = std::mem::take(&mut engine.plan);
     // Keyed once per entry: looking the step up in each comparison cost more than the plan.
     entries.sort_by_cached_key(|e| (order.get(e.step.as_str()).copied(), e.element.clone()));
     Ok(Plan {

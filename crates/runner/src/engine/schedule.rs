@@ -53,15 +53,20 @@ impl<'a> Engine<'a> {
     /// An instance is done: store it and wake its dependants.
     pub(super) fn finish(&mut self, step: usize, path: Path, done: Done) {
         self.waiting[step].remove(&path);
-        let scope = self.steps[step].scope.clone();
-        for &d in &self.steps[step].dependents.clone() {
-            let depth = self.shared_depth(&scope, &self.steps[d].scope);
+        // Indexed, not iterated: the lists stay borrowed from `self.steps` only while a
+        // depth is worked out, instead of being copied for each finished instance.
+        for k in 0..self.steps[step].dependents.len() {
+            let info = &self.steps[step];
+            let d = info.dependents[k];
+            let depth = self.shared_depth(&info.scope, &self.steps[d].scope);
             self.dirty_steps
                 .push((d, path[..depth.min(path.len())].to_vec()));
         }
-        for b in self.steps[step].block_dependents.clone() {
-            let ancestors = self.blocks[&b].ancestors.clone();
-            let depth = self.shared_depth(&scope, &ancestors);
+        for k in 0..self.steps[step].block_dependents.len() {
+            let info = &self.steps[step];
+            let b = &info.block_dependents[k];
+            let depth = self.shared_depth(&info.scope, &self.blocks[b].ancestors);
+            let b = b.clone();
             self.dirty_blocks
                 .push((b, path[..depth.min(path.len())].to_vec()));
         }
