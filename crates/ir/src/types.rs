@@ -4,6 +4,7 @@
 //! program always serializes to the same bytes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -73,7 +74,10 @@ pub enum Type {
     /// A file or folder; `kinds` lists the kind and its ancestors, e.g. `["Features",
     /// "Dataset", "File"]`. A kind whose root is `Dir` is a folder.
     Artifact {
-        kinds: Vec<String>,
+        // Shared (a plain comment: the schema describes only the JSON): every binding and
+        // expression of an artifact type holds its own type, and copying the names for
+        // each was a seventh of the IR compile's work on a big program.
+        kinds: Arc<[String]>,
     },
     List {
         of: Box<Type>,

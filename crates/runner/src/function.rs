@@ -376,7 +376,7 @@ mod tests {
     #[test]
     fn artifacts_arrive_as_paths() {
         let art = Type::Artifact {
-            kinds: vec!["File".into()],
+            kinds: vec!["File".into()].into(),
         };
         assert_eq!(
             argument(&RValue::Str("/in/a.csv".into()), &art),

@@ -589,7 +589,7 @@ mod tests {
     #[test]
     fn json_round_trips_by_type() {
         let ty = list(Type::Artifact {
-            kinds: vec!["Model".into(), "File".into()],
+            kinds: vec!["Model".into(), "File".into()].into(),
         });
         let value = RValue::List(vec![RValue::Artifact(ArtifactRef {
             hash: "ab".into(),
