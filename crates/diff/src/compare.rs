@@ -41,7 +41,7 @@ pub fn compare(old: Option<&Program>, new: Option<&Program>) -> (PipelineDiff, V
 
 fn location(source: &Source) -> Location {
     Location {
-        file: source.file.clone(),
+        file: source.file.to_string(),
         line: source.line,
         column: source.column,
     }

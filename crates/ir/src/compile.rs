@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
@@ -293,13 +294,15 @@ struct Compiler<'db> {
     db: &'db dyn Db,
     ops: BTreeMap<String, Op>,
     op_ids: HashMap<OpIdentity, String>,
-    /// The op id each (op, pipeline defaults) pair compiled to, so each op is built once.
-    op_uses: HashMap<(SourceFile, String, Defaults), String>,
+    /// The op id each (op, pipeline defaults) pair compiled to, so each op is built once:
+    /// by file and op name, then each set of defaults, so that the lookup for every step
+    /// copies neither the name nor the defaults.
+    op_uses: HashMap<SourceFile, HashMap<String, Vec<(Defaults, String)>>>,
     blocks: BTreeMap<String, Block>,
     /// Ids of the `for` blocks (the others are `if` branches).
     for_blocks: FxHashSet<String>,
     /// Each file's line index and its path as the IR writes it, made once per file.
-    file_positions: HashMap<SourceFile, (LineIndex, String)>,
+    file_positions: HashMap<SourceFile, (LineIndex, Arc<str>)>,
     /// The compiled pipeline's file: artifact paths in the IR are relative to its folder.
     root: SourceFile,
 }
@@ -779,8 +782,12 @@ impl<'db> Compiler<'db> {
     /// different settings in different sub-pipelines get distinct ids.
     /// The id of the op `callee` under the pipeline's `defaults`, compiled on first use.
     fn op(&mut self, callee: &CalleeRef, defaults: &Defaults) -> String {
-        let use_key = (callee.file, callee.name.clone(), defaults.clone());
-        if let Some(id) = self.op_uses.get(&use_key) {
+        let compiled = self
+            .op_uses
+            .get(&callee.file)
+            .and_then(|ops| ops.get(callee.name.as_str()))
+            .and_then(|uses| uses.iter().find(|(used, _)| used == defaults));
+        if let Some((_, id)) = compiled {
             return id.clone();
         }
         let ast_op = find_op(self.db, callee.file, &callee.name).expect("checked program");
@@ -808,7 +815,12 @@ impl<'db> Compiler<'db> {
                 id
             }
         };
-        self.op_uses.insert(use_key, id.clone());
+        self.op_uses
+            .entry(callee.file)
+            .or_default()
+            .entry(callee.name.clone())
+            .or_default()
+            .push((defaults.clone(), id.clone()));
         id
     }
 
@@ -993,10 +1005,12 @@ impl<'db> Compiler<'db> {
     fn source(&mut self, file: SourceFile, span: Span) -> Source {
         let db = self.db;
         let text = file.text(db).as_deref().unwrap_or("");
-        let (index, path) = self
-            .file_positions
-            .entry(file)
-            .or_insert_with(|| (LineIndex::new(text), file.path(db).display().to_string()));
+        let (index, path) = self.file_positions.entry(file).or_insert_with(|| {
+            (
+                LineIndex::new(text),
+                file.path(db).display().to_string().into(),
+            )
+        });
         let at = index.line_col(text, span.start as usize);
         Source {
             file: path.clone(),

@@ -149,7 +149,8 @@ pub enum Value {
 pub struct Source {
     /// The file, as the compiler reached it. For what the standard library defines, the
     /// module's virtual path `std/NAME.mlf`, which names no file on disk.
-    pub file: String,
+    // Shared by everything in one file (a plain comment: the schema describes the JSON).
+    pub file: Arc<str>,
     /// Byte offsets.
     pub start: u32,
     pub end: u32,

@@ -73,7 +73,7 @@ fn every_std_op_compiles_from_its_virtual_path_with_an_inline_body() {
             let ir_op = &program.ops[&program.steps[0].op];
             assert_eq!(ir_op.name, *op);
             let path = format!("std/{}.mlf", module.name);
-            assert_eq!(ir_op.source.file, path);
+            assert_eq!(*ir_op.source.file, path);
             assert_eq!(
                 ir_op.body.path, None,
                 "std/{}.{op}'s body is inline",

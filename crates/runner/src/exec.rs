@@ -487,7 +487,7 @@ fn prepare(spec: &AttemptSpec) -> Result<Prepared, String> {
     }
     let inline = op.body.path.is_none();
     let body_file = op.body.path.as_ref().and_then(|p| {
-        Path::new(&op.source.file)
+        Path::new(&*op.source.file)
             .parent()
             .unwrap_or(Path::new(""))
             .join(p)
@@ -608,7 +608,7 @@ fn search_paths(spec: &AttemptSpec, body_file: Option<&Path>) -> Vec<(String, St
     let op = &spec.op;
     let body_folder = match body_file {
         Some(file) => file.parent().map(Path::to_path_buf),
-        None => Path::new(&op.source.file)
+        None => Path::new(&*op.source.file)
             .parent()
             .map(|p| {
                 if p.as_os_str().is_empty() {

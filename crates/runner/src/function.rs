@@ -266,7 +266,7 @@ mod tests {
             python: None,
             hash: String::new(),
             source: mlforge_ir::Source {
-                file: String::new(),
+                file: "".into(),
                 start: 0,
                 end: 0,
                 line: 1,

@@ -355,7 +355,7 @@ fn upgrading_std_reruns_exactly_the_steps_whose_std_ops_changed() {
     let old = compile(&db);
     // A std op is compiled like any op, from its virtual path; its body is inline.
     let score = &old.ops[&old.steps[1].op];
-    assert_eq!(score.source.file, "std/eval.mlf");
+    assert_eq!(&*score.source.file, "std/eval.mlf");
     assert_eq!(score.body.path, None);
 
     let mut bench = Bench::new();

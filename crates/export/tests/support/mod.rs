@@ -56,14 +56,17 @@ pub fn example_pipeline(relative: &str, pipeline: Option<&str>) -> Program {
     let key = select_pipeline(&db, file, pipeline).unwrap();
     let mut program = mlforge_ir::compile(&db, key).unwrap_or_else(|e| panic!("{e:?}"));
     let prefix = format!("{}/", root.canonicalize().unwrap().display());
-    let strip = |s: &mut String| {
+    let relative = |s: &str| -> String {
         if let Some(rest) = s.strip_prefix(&prefix) {
-            *s = rest.to_string();
+            rest.to_string()
         } else if let Some(i) = s.find("examples/") {
-            *s = s[i..].to_string();
+            s[i..].to_string()
+        } else {
+            s.to_string()
         }
     };
-    strip(&mut program.file);
+    program.file = relative(&program.file);
+    let strip = |s: &mut Arc<str>| *s = relative(s).into();
     for p in &mut program.params {
         strip(&mut p.source.file);
     }
