@@ -226,7 +226,7 @@ pub struct Cluster {
 /// In JSON, the array `[start_line, start_column, end_line, end_column, start_offset,
 /// end_offset]`: ranges are most of a big graph's JSON, and the array is a quarter of the
 /// object's size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Range {
     pub start_line: u32,
     pub start_column: u32,

@@ -25,6 +25,38 @@ fn big_model() -> GraphModel {
     model
 }
 
+fn synth_files() -> Vec<(String, String)> {
+    mlforge_synth::generate(1_500)
+}
+
+/// `build` makes the nodes' ports, arguments, signatures and ranges in chunks on several
+/// threads: each lands on its own node.
+#[test]
+fn node_bodies_made_in_chunks_land_on_their_nodes() {
+    let model = big_model();
+    let files = synth_files();
+    for node in &model.nodes {
+        let file = model.file_of(&node.file);
+        let name = file.rsplit('/').next().unwrap();
+        let text = &files.iter().find(|(n, _)| n == name).unwrap().1;
+        let range = |r: &Range| &text[r.start_offset as usize..r.end_offset as usize];
+        assert_eq!(range(&node.name_range), node.label, "{}", node.id);
+        assert!(range(&node.range).contains(&node.op), "{}", node.id);
+        let signature = node.signature.as_ref().expect("every callee resolves");
+        for input in &signature.inputs {
+            let given = node.args.iter().any(|a| *a.name == *input.name);
+            assert_eq!(input.given, given, "{}.{}", node.id, input.name);
+        }
+        for arg in &node.args {
+            assert!(
+                node.inputs.iter().any(|p| p.name == arg.name),
+                "{}",
+                node.id
+            );
+        }
+    }
+}
+
 fn assert_one_piece(model: &GraphModel) {
     let one_piece = serde_json::to_string(model).unwrap();
     assert!(model.to_json() == one_piece, "to_json");
