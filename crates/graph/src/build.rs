@@ -290,6 +290,9 @@ impl Builder<'_> {
 
         // Steps: a node each, or a cluster holding a sub-pipeline.
         let mut ends: Vec<Ends> = Vec::with_capacity(graph.steps.len());
+        // The nodes pushed below, by index into `graph.steps`: their ports, arguments,
+        // signature and ranges are made after the loop (see `node_bodies`).
+        let mut plain: Vec<(usize, usize)> = Vec::new();
         // Where each step's diagnostics go: a node index or a cluster index.
         let mut slots: Vec<Slot> = Vec::with_capacity(graph.steps.len());
         for (i, step) in graph.steps.iter().enumerate() {
@@ -340,16 +343,14 @@ impl Builder<'_> {
                     CalleeKind::Op => "op",
                     CalleeKind::Pipeline => "pipeline",
                 });
-                let inputs = self.ports(&step.inputs);
-                let outputs = self.ports(&step.outputs);
-                let signature = step.callee.as_ref().and_then(|callee| {
-                    let mut signature = self.signature(callee)?;
-                    for input in &mut signature.inputs {
-                        input.given = step.args.iter().any(|(name, _)| **name == *input.name);
+                if let Some(callee) = step.callee.as_ref() {
+                    if !self.signatures.contains_key(callee) {
+                        // Resolved here, once per callee, for `node_bodies` to copy.
+                        self.signature(callee);
                     }
-                    Some(signature)
-                });
+                }
                 slots.push(Slot::Node(self.nodes.len()));
+                plain.push((self.nodes.len(), i));
                 self.nodes.push(Node {
                     id: id.clone(),
                     kind: "step",
@@ -357,20 +358,13 @@ impl Builder<'_> {
                     op,
                     op_kind,
                     file: own_file.clone(),
-                    range: range(&info, step.span),
-                    name_range: range(&info, step.name_span),
+                    range: Range::default(),
+                    name_range: Range::default(),
                     cluster,
-                    inputs,
-                    outputs,
-                    args: step
-                        .args
-                        .iter()
-                        .map(|(name, value)| Arg {
-                            name: name.clone(),
-                            value: value.clone(),
-                        })
-                        .collect(),
-                    signature,
+                    inputs: Vec::new(),
+                    outputs: Vec::new(),
+                    args: Vec::new(),
+                    signature: None,
                     diagnostics: Vec::new(),
                     broken: false,
                     hidden_up: 0,
@@ -379,11 +373,19 @@ impl Builder<'_> {
                 ends.push(Ends::Node(id));
             }
         }
+        self.node_bodies(&plain, graph, &info);
 
         // Edges between steps, and from steps into the blocks whose list or condition
         // reads them.
-        for edge in &graph.edges {
-            let edge_range = range(&info, edge.span);
+        // Finding an edge's line and column is the one part of it that needs no ids, so it
+        // is made on every core first.
+        let edge_ranges = mlforge_syntax::parallel::map_chunks(&graph.edges, |edges| {
+            edges
+                .iter()
+                .map(|e| range(&info, e.span))
+                .collect::<Vec<_>>()
+        });
+        for (edge, edge_range) in graph.edges.iter().zip(edge_ranges.into_iter().flatten()) {
             match &edge.kind {
                 AEdgeKind::Data { input, output, ty } => {
                     let ty = self.type_text(ty);
@@ -580,14 +582,7 @@ impl Builder<'_> {
     }
 
     fn type_text(&mut self, ty: &Ty) -> Arc<str> {
-        if let Some((_, text)) = self.types.iter().find(|(t, _)| t == ty) {
-            return text.clone();
-        }
-        let text: Arc<str> = Arc::from(ty.to_string());
-        if self.types.len() < 64 {
-            self.types.push((ty.clone(), text.clone()));
-        }
-        text
+        type_text(&mut self.types, ty)
     }
 
     /// `callee`'s signature, no input marked given.
@@ -621,14 +616,62 @@ impl Builder<'_> {
         signature
     }
 
-    fn ports(&mut self, items: &[(String, Ty)]) -> Vec<Port> {
-        items
-            .iter()
-            .map(|(name, ty)| Port {
-                name: name.clone(),
-                ty: self.type_text(ty),
-            })
-            .collect()
+    /// Fills in the ports, arguments, signature and ranges of the nodes `plain` (node index,
+    /// step index): the bulk of a node, made on every core for a big pipeline. Nothing here
+    /// names or orders anything, so the model is the one made in order.
+    fn node_bodies(&mut self, plain: &[(usize, usize)], graph: &StepGraph, info: &FileInfo) {
+        let (types, signatures) = (&self.types, &self.signatures);
+        let bodies = mlforge_syntax::parallel::map_chunks(plain, |chunk| {
+            // Each thread adds the types it meets to a copy of its own.
+            let mut types = types.clone();
+            let mut ports = |items: &[(String, Ty)]| -> Vec<Port> {
+                items
+                    .iter()
+                    .map(|(name, ty)| Port {
+                        name: name.clone(),
+                        ty: type_text(&mut types, ty),
+                    })
+                    .collect()
+            };
+            chunk
+                .iter()
+                .map(|&(_, i)| {
+                    let step = &graph.steps[i];
+                    let signature = step.callee.as_ref().and_then(|callee| {
+                        let mut signature = signatures.get(callee)?.clone()?;
+                        for input in &mut signature.inputs {
+                            input.given = step.args.iter().any(|(name, _)| **name == *input.name);
+                        }
+                        Some(signature)
+                    });
+                    let args = step
+                        .args
+                        .iter()
+                        .map(|(name, value)| Arg {
+                            name: name.clone(),
+                            value: value.clone(),
+                        })
+                        .collect();
+                    NodeBody {
+                        range: range(info, step.span),
+                        name_range: range(info, step.name_span),
+                        inputs: ports(&step.inputs),
+                        outputs: ports(&step.outputs),
+                        args,
+                        signature,
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        for (&(n, _), body) in plain.iter().zip(bodies.into_iter().flatten()) {
+            let node = &mut self.nodes[n];
+            node.range = body.range;
+            node.name_range = body.name_range;
+            node.inputs = body.inputs;
+            node.outputs = body.outputs;
+            node.args = body.args;
+            node.signature = body.signature;
+        }
     }
 
     /// Adds an edge, with its id: `KIND:FROM.OUTPUT->TO.INPUT`, or `after:FROM->TO`.
@@ -669,6 +712,16 @@ impl Builder<'_> {
     }
 }
 
+/// What [`Builder::node_bodies`] makes of a node.
+struct NodeBody {
+    range: Range,
+    name_range: Range,
+    inputs: Vec<Port>,
+    outputs: Vec<Port>,
+    args: Vec<Arg>,
+    signature: Option<Signature>,
+}
+
 #[derive(Clone, Copy)]
 enum Slot {
     Node(usize),
@@ -686,6 +739,19 @@ fn range(info: &FileInfo, span: Span) -> Range {
         start_offset: span.start,
         end_offset: span.end,
     }
+}
+
+/// A type's text, from `types` (programs use few distinct types; a scan beats hashing) or
+/// written and added there.
+fn type_text(types: &mut Vec<(Ty, Arc<str>)>, ty: &Ty) -> Arc<str> {
+    if let Some((_, text)) = types.iter().find(|(t, _)| t == ty) {
+        return text.clone();
+    }
+    let text: Arc<str> = Arc::from(ty.to_string());
+    if types.len() < 64 {
+        types.push((ty.clone(), text.clone()));
+    }
+    text
 }
 
 fn within(inner: Span, outer: Span) -> bool {

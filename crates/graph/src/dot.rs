@@ -68,14 +68,25 @@ fn placeholder_id(cluster: &str) -> String {
     format!("{cluster}#empty")
 }
 
-/// An edge as drawn (ends after collapsing, kind, output, input): drawn once.
-type DrawnEdge<'m> = (
+/// What makes edges the same as drawn (ends after collapsing, kind, output, input): of
+/// those, only the first is drawn.
+type EdgeKey<'m> = (
     Cow<'m, str>,
     Cow<'m, str>,
     EdgeKind,
     Option<&'m str>,
     Option<&'m str>,
 );
+
+/// An edge to draw: its DOT ends, and the clusters they stand for when they are anchors in
+/// expanded clusters (see [`Drawing::end`]).
+struct DrawnEdge<'m> {
+    edge: &'m Edge,
+    from: Cow<'m, str>,
+    to: Cow<'m, str>,
+    tail: Option<usize>,
+    head: Option<usize>,
+}
 
 /// Something drawn inside a cluster (or at the top): a node or a cluster, by index.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -190,14 +201,10 @@ impl<'m> Drawing<'m> {
         w.defaults(Defaults::Edge, |a| {
             a.attr("fontname", FONT).attr("fontsize", "9");
         });
-        for &child in &self.top {
-            self.draw_child(child, w);
-        }
-        let mut seen =
-            HashSet::with_capacity_and_hasher(self.model.edges.len(), FxBuild::default());
-        for edge in &self.model.edges {
-            self.draw_edge(edge, &mut seen, w);
-        }
+        // The statements of a big graph are made on every core: the top-level steps and
+        // clusters (each cluster whole, subgraph and all), then the edges.
+        w.each_in_parallel(&self.top, |w, &child| self.draw_child(child, w));
+        w.each_in_parallel(&self.edges_drawn(), |w, edge| self.draw_edge(edge, w));
     }
 
     fn draw_child(&self, child: Child, w: &mut DotWriter) {
@@ -469,35 +476,53 @@ impl<'m> Drawing<'m> {
         self.ancestors(child).contains(&c)
     }
 
-    fn draw_edge(
-        &self,
-        edge: &'m Edge,
-        seen: &mut HashSet<DrawnEdge<'m>, FxBuild>,
-        w: &mut DotWriter,
-    ) {
-        let Some((from, tail)) = self.end(&edge.from, true) else {
-            return;
-        };
-        let Some((to, head)) = self.end(&edge.to, false) else {
-            return;
-        };
-        if from == to && (tail.is_some() || head.is_some() || edge.from != edge.to) {
-            // Both ends inside one collapsed cluster: nothing to draw.
-            return;
+    /// The edges to draw, in the model's order: those with both ends drawn, once each.
+    fn edges_drawn(&self) -> Vec<DrawnEdge<'m>> {
+        let mut seen: HashSet<EdgeKey<'m>, FxBuild> =
+            HashSet::with_capacity_and_hasher(self.model.edges.len(), FxBuild::default());
+        let mut drawn = Vec::with_capacity(self.model.edges.len());
+        for edge in &self.model.edges {
+            let Some((from, tail)) = self.end(&edge.from, true) else {
+                continue;
+            };
+            let Some((to, head)) = self.end(&edge.to, false) else {
+                continue;
+            };
+            if from == to && (tail.is_some() || head.is_some() || edge.from != edge.to) {
+                // Both ends inside one collapsed cluster: nothing to draw.
+                continue;
+            }
+            let key = (
+                from.clone(),
+                to.clone(),
+                edge.kind,
+                edge.label.as_deref(),
+                edge.input.as_deref(),
+            );
+            if seen.insert(key) {
+                drawn.push(DrawnEdge {
+                    edge,
+                    from,
+                    to,
+                    tail,
+                    head,
+                });
+            }
         }
-        let key = (
-            from.clone(),
-            to.clone(),
-            edge.kind,
-            edge.label.as_deref(),
-            edge.input.as_deref(),
-        );
-        if !seen.insert(key) {
-            return;
-        }
-        let ltail = tail.filter(|&c| !self.drawn_inside(&to, c));
-        let lhead = head.filter(|&c| !self.drawn_inside(&from, c));
-        w.edge(&from, &to, |a| {
+        drawn
+    }
+
+    fn draw_edge(&self, drawn: &DrawnEdge<'m>, w: &mut DotWriter) {
+        let DrawnEdge {
+            edge,
+            from,
+            to,
+            tail,
+            head,
+        } = drawn;
+        let ltail = tail.filter(|&c| !self.drawn_inside(to, c));
+        let lhead = head.filter(|&c| !self.drawn_inside(from, c));
+        w.edge(from, to, |a| {
             a.attr("id", &edge.id);
             match (&edge.label, &edge.ty) {
                 (Some(label), Some(ty)) => {
@@ -689,4 +714,59 @@ fn write_shortened(e: &mut impl Write, text: &str, width: usize) -> fmt::Result 
         }
     }
     e.write_char('…')
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use mlforge_analysis::items::select_pipeline;
+    use mlforge_analysis::{Db, MemoryLoader, RootDatabase};
+
+    use super::*;
+
+    /// The DOT of a big graph, whose top-level steps and clusters and edges are drawn in
+    /// chunks on several threads, is the DOT of drawing them in order: whole, streamed, and
+    /// with clusters collapsed (which moves and merges edges).
+    #[test]
+    fn a_big_graph_drawn_in_parallel_is_the_graph_drawn_in_order() {
+        let mut loader = MemoryLoader::default();
+        for (name, text) in mlforge_synth::generate(1_500) {
+            loader
+                .files
+                .insert(PathBuf::from("/synth").join(name), text);
+        }
+        let db = RootDatabase::new(Arc::new(loader));
+        let file = db.file(Path::new("/synth/main.mlf"));
+        let key = select_pipeline(&db, file, Some(mlforge_synth::PIPELINE)).unwrap();
+        let model = crate::build(&db, key);
+        let collapse_all = DotOptions {
+            collapse: model.clusters.iter().map(|c| c.id.clone()).collect(),
+        };
+        let collapse_some = DotOptions {
+            collapse: model
+                .clusters
+                .iter()
+                .step_by(3)
+                .map(|c| c.id.clone())
+                .collect(),
+        };
+        for options in [DotOptions::default(), collapse_some, collapse_all] {
+            let drawing = Drawing::new(&model, &options);
+            let (top, edges) = (drawing.top.len(), drawing.edges_drawn().len());
+            // `map_chunks` splits lists of 512 items or more.
+            assert!(
+                top >= 512 && edges >= 512,
+                "{top} top-level parts, {edges} edges"
+            );
+            let mut w = DotWriter::digraph(&model.pipeline).in_order();
+            drawing.draw(&mut w);
+            let in_order = w.finish();
+            assert!(to_dot_with(&model, &options) == in_order);
+            let mut streamed = Vec::new();
+            write_dot_with(&model, &options, &mut streamed).unwrap();
+            assert!(streamed == in_order.as_bytes());
+        }
+    }
 }

@@ -32,6 +32,9 @@ pub struct DotWriter<'s> {
     sink: Option<&'s mut dyn std::io::Write>,
     /// The sink's first error; nothing more is written after it.
     error: Option<std::io::Error>,
+    /// [`DotWriter::each_in_parallel`] draws on this thread, item after item: what the
+    /// tests hold its text to.
+    in_order: bool,
 }
 
 const SPILL_AT: usize = 1 << 16;
@@ -71,7 +74,14 @@ impl<'s> DotWriter<'s> {
             depth: 0,
             sink,
             error: None,
+            in_order: false,
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn in_order(mut self) -> Self {
+        self.in_order = true;
+        self
     }
 
     /// Hands the text so far to the sink, if there is one and it holds enough (or `all`).
@@ -141,6 +151,56 @@ impl<'s> DotWriter<'s> {
         self.depth -= 1;
         self.line().push_str("}\n");
         self.spill(false);
+    }
+
+    /// The statements `draw` writes for each of `items`, in order: the same text as drawing
+    /// them one after another here, but made on every core, each chunk of items by a writer
+    /// of its own (at this writer's depth) whose text is then added here. A statement's text
+    /// depends only on its depth, so this holds as long as `draw` closes what it opens.
+    pub fn each_in_parallel<T: Sync>(
+        &mut self,
+        items: &[T],
+        draw: impl Fn(&mut DotWriter<'_>, &T) + Sync,
+    ) {
+        if self.in_order {
+            for item in items {
+                draw(self, item);
+            }
+            return;
+        }
+        let depth = self.depth;
+        let texts = mlforge_syntax::parallel::map_chunks(items, |chunk| {
+            let mut w = DotWriter {
+                out: String::new(),
+                depth,
+                sink: None,
+                error: None,
+                in_order: false,
+            };
+            for item in chunk {
+                draw(&mut w, item);
+            }
+            assert_eq!(w.depth, depth, "each item closes the subgraphs it opens");
+            w.out
+        });
+        for text in &texts {
+            self.append(text);
+        }
+    }
+
+    /// Adds statements already written (at this depth). A streaming writer hands its own
+    /// text over first and then the statements, without copying them into its buffer.
+    fn append(&mut self, text: &str) {
+        if self.sink.is_none() {
+            self.out.push_str(text);
+            return;
+        }
+        self.spill(true);
+        if let (Some(sink), None) = (self.sink.as_mut(), &self.error) {
+            if let Err(e) = sink.write_all(text.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
     }
 
     /// Closes the graph (and any subgraph left open) and returns the text.
@@ -434,6 +494,37 @@ mod tests {
         draw_many(&mut streamed);
         streamed.finish_streamed().unwrap();
         assert_eq!(String::from_utf8(sink).unwrap(), whole);
+    }
+
+    /// Items drawn in parallel chunks, each opening and closing subgraphs: the text of
+    /// drawing them in order, whole or streamed.
+    #[test]
+    fn statements_drawn_in_parallel_are_those_drawn_in_order() {
+        let groups: Vec<usize> = (0..2_000).collect();
+        let draw = |w: &mut DotWriter<'_>, &g: &usize| {
+            w.subgraph(&format!("cluster_{g}"));
+            w.node(&format!("n{g}"), |a| {
+                a.attr("label", "a \"quoted\" label");
+            });
+            w.end_subgraph();
+            w.edge(&format!("n{g}"), &format!("n{}", g + 1), |_| {});
+        };
+        let text = |w: DotWriter<'static>| {
+            let mut w = w;
+            w.subgraph("cluster_outer");
+            w.each_in_parallel(&groups, draw);
+            w.finish()
+        };
+        let in_order = text(DotWriter::digraph("g").in_order());
+        assert_eq!(in_order.matches("subgraph").count(), 2_001);
+        assert_eq!(text(DotWriter::digraph("g")), in_order);
+
+        let mut sink = Vec::new();
+        let mut streamed = DotWriter::streaming("g", &mut sink);
+        streamed.subgraph("cluster_outer");
+        streamed.each_in_parallel(&groups, draw);
+        streamed.finish_streamed().unwrap();
+        assert_eq!(String::from_utf8(sink).unwrap(), in_order);
     }
 
     #[test]

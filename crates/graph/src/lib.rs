@@ -19,6 +19,7 @@ mod dot;
 mod dot_writer;
 mod focus;
 mod fx;
+mod json;
 pub mod model;
 mod svg;
 

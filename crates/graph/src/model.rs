@@ -226,7 +226,7 @@ pub struct Cluster {
 /// In JSON, the array `[start_line, start_column, end_line, end_column, start_offset,
 /// end_offset]`: ranges are most of a big graph's JSON, and the array is a quarter of the
 /// object's size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Range {
     pub start_line: u32,
     pub start_column: u32,
@@ -284,43 +284,6 @@ impl GraphModel {
     pub fn broken_count(&self) -> usize {
         self.nodes.iter().filter(|n| n.broken).count()
             + self.clusters.iter().filter(|c| c.broken).count()
-    }
-
-    /// The model as compact JSON, for machines (deterministic: same model, same bytes).
-    pub fn to_json(&self) -> String {
-        // Room for the whole text at once: growing a 5 MB buffer by doubling copies it again.
-        let mut out = Vec::with_capacity(self.json_size_guess());
-        serde_json::to_writer(&mut out, self).expect("the graph model serializes to JSON");
-        String::from_utf8(out).expect("serde_json writes UTF-8")
-    }
-
-    /// Writes the model's JSON (compact, or indented when `pretty`) to `out` as it is
-    /// produced, without holding the whole text.
-    pub fn write_json(&self, out: impl std::io::Write, pretty: bool) -> std::io::Result<()> {
-        use std::io::Write;
-        // serde_json writes a few bytes at a time (a quote, a key, a comma): into a buffer of
-        // a type known here, each of those is a store; into `out` (often `&mut dyn Write`),
-        // each was a call (on the 5,000-step program, a fifth of `mlforge graph --format json`).
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-        if pretty {
-            serde_json::to_writer_pretty(&mut out, self)?;
-        } else {
-            serde_json::to_writer(&mut out, self)?;
-        }
-        out.flush()
-    }
-
-    fn json_size_guess(&self) -> usize {
-        1024 + 700 * self.nodes.len() + 250 * self.edges.len() + 300 * self.clusters.len()
-    }
-
-    /// The model as indented JSON, for people and snapshots.
-    pub fn to_json_pretty(&self) -> String {
-        let mut out = Vec::with_capacity(2 * self.json_size_guess());
-        let mut serializer = serde_json::Serializer::pretty(&mut out);
-        self.serialize(&mut serializer)
-            .expect("the graph model serializes to JSON");
-        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 }
 

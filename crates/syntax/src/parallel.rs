@@ -8,8 +8,13 @@ const PER_THREAD: usize = 256;
 /// `work` on consecutive chunks of `items`, one chunk a core (at most 8), results in order.
 /// Small inputs are done in one piece on the calling thread.
 pub fn map_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    // The length first: asking how many cores there are reads files (the cgroup's quota),
+    // which a caller with many small lists (a sub-pipeline's steps) would pay each time.
+    if items.len() < 2 * PER_THREAD {
+        return vec![work(items)];
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads == 1 || items.len() < 2 * PER_THREAD {
+    if threads == 1 {
         return vec![work(items)];
     }
     let chunk = items.len().div_ceil(threads).max(PER_THREAD);
