@@ -28,9 +28,9 @@ pub(crate) struct BlockInfo {
 }
 
 /// Collects the steps an expression reads.
-pub(super) fn expr_steps(expr: &Expr, out: &mut Vec<String>) {
+pub(super) fn expr_steps<'p>(expr: &'p Expr, out: &mut Vec<&'p str>) {
     if let Expr::StepOutput { step, .. } = expr {
-        out.push(step.clone());
+        out.push(step);
     }
     for child in expr.children() {
         expr_steps(child, out);
@@ -86,6 +86,9 @@ pub(crate) fn analyze(
         .map(|(id, op)| (id.as_str(), Arc::new(op.clone())))
         .collect();
     let mut steps = Vec::with_capacity(program.steps.len());
+    // Each step's data and `after` reads, for the reverse edges below; one buffer for all.
+    let mut data_reads: Vec<(usize, usize)> = Vec::new();
+    let mut reads: Vec<&str> = Vec::new();
     for (i, step) in program.steps.iter().enumerate() {
         let op = ops.get(step.op.as_str()).ok_or_else(|| {
             format!(
@@ -93,13 +96,14 @@ pub(crate) fn analyze(
                 step.op, step.id
             )
         })?;
-        let mut reads = Vec::new();
+        reads.clear();
         for binding in &step.bindings {
             if let BindingValue::Given { expr } = &binding.value {
                 expr_steps(expr, &mut reads);
             }
         }
-        reads.extend(step.after.iter().cloned());
+        reads.extend(step.after.iter().map(String::as_str));
+        let data = reads.len();
         for block in &step.scope {
             if let Some(info) = blocks.get(block) {
                 for expr in info.block.exprs() {
@@ -108,12 +112,15 @@ pub(crate) fn analyze(
             }
         }
         let mut upstream: Vec<usize> = Vec::new();
-        for name in reads {
+        for (k, &name) in reads.iter().enumerate() {
             let &j = index
-                .get(name.as_str())
+                .get(name)
                 .ok_or_else(|| format!("step `{}` reads unknown step `{name}`", step.id))?;
             if !upstream.contains(&j) {
                 upstream.push(j);
+            }
+            if k < data {
+                data_reads.push((j, i));
             }
         }
         steps.push(StepInfo {
@@ -128,19 +135,9 @@ pub(crate) fn analyze(
         });
     }
     // Reverse edges: data and `after` only (block expressions are tracked per block).
-    for (i, step) in program.steps.iter().enumerate() {
-        let mut reads = Vec::new();
-        for binding in &step.bindings {
-            if let BindingValue::Given { expr } = &binding.value {
-                expr_steps(expr, &mut reads);
-            }
-        }
-        reads.extend(step.after.iter().cloned());
-        for name in reads {
-            let j = index[name.as_str()];
-            if !steps[j].dependents.contains(&i) {
-                steps[j].dependents.push(i);
-            }
+    for (j, i) in data_reads {
+        if !steps[j].dependents.contains(&i) {
+            steps[j].dependents.push(i);
         }
     }
     for (id, info) in &blocks {
@@ -149,7 +146,7 @@ pub(crate) fn analyze(
             expr_steps(expr, &mut reads);
         }
         for name in reads {
-            if let Some(&j) = index.get(name.as_str()) {
+            if let Some(&j) = index.get(name) {
                 if !steps[j].block_dependents.contains(id) {
                     steps[j].block_dependents.push(id.clone());
                 }
