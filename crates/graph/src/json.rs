@@ -89,21 +89,8 @@ fn fill<'f, T: Serialize + Sync>(
         + list.len()
         - 1;
     out.write_all(&frame[..at])?;
-    let chunks = mlforge_syntax::parallel::map_chunks(items, |items| {
-        let mut text = Vec::with_capacity(items.len() * item_bytes);
-        for item in items {
-            text.push(b',');
-            serde_json::to_writer(&mut text, item).expect("graph values serialize");
-        }
-        text
-    });
-    for (i, chunk) in chunks.iter().enumerate() {
-        // Each chunk starts with a comma; the list's first item has none before it.
-        out.write_all(if i == 0 {
-            &chunk[1.min(chunk.len())..]
-        } else {
-            chunk
-        })?;
-    }
+    mlforge_syntax::parallel::write_joined(out, items, b",", item_bytes, |item, text| {
+        serde_json::to_writer(text, item).expect("graph values serialize")
+    })?;
     Ok(&frame[at..])
 }

@@ -8,21 +8,10 @@ mod support;
 use std::sync::Arc;
 
 use graphviz_rust::dot_structures::{Graph, Stmt};
-use mlforge_graph::model::{
-    Arg, Cluster, ClusterKind, Edge, EdgeKind, GraphModel, Node, Port, Range,
-};
+use mlforge_graph::model::{Arg, Cluster, ClusterKind, Edge, EdgeKind, GraphModel, Node, Port};
 use mlforge_graph::{parse_dot, to_dot, to_dot_with, DotOptions};
 use proptest::prelude::*;
-use support::dot_nodes;
-
-const RANGE: Range = Range {
-    start_line: 1,
-    start_column: 1,
-    end_line: 1,
-    end_column: 2,
-    start_offset: 0,
-    end_offset: 1,
-};
+use support::{dot_nodes, RANGE};
 
 fn node(id: &str, text: &str, cluster: Option<&str>) -> Node {
     Node {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use mlforge_graph::model::{NodeDiagnostic, Range};
 use mlforge_graph::GraphModel;
-use support::model_of;
+use support::{model_of, RANGE};
 
 /// The synthetic program at 1,500 steps: lists long enough to be split across threads.
 fn big_model() -> GraphModel {
@@ -78,14 +78,7 @@ fn chunked_json_is_the_one_piece_json() {
         severity: "error",
         message: r#""clusters":[]"#.to_string(),
         file: None,
-        range: Range {
-            start_line: 1,
-            start_column: 1,
-            end_line: 1,
-            end_column: 2,
-            start_offset: 0,
-            end_offset: 1,
-        },
+        range: RANGE,
     });
     assert_one_piece(&model);
 

@@ -48,23 +48,10 @@ pub fn write_json(
     let open = head
         .strip_suffix(b"]}")
         .expect("the steps are the program's last field");
-    let chunks = mlforge_syntax::parallel::map_chunks(&program.steps, |steps| {
-        let mut text = Vec::with_capacity(steps.len() * 1024);
-        for step in steps {
-            text.push(b',');
-            serde_json::to_writer(&mut text, step).expect("IR values serialize");
-        }
-        text
-    });
     out.write_all(open)?;
-    for (i, chunk) in chunks.iter().enumerate() {
-        // Each chunk starts with a comma; the list's first step has none before it.
-        out.write_all(if i == 0 {
-            &chunk[1.min(chunk.len())..]
-        } else {
-            chunk
-        })?;
-    }
+    mlforge_syntax::parallel::write_joined(&mut out, &program.steps, b",", 1024, |step, text| {
+        serde_json::to_writer(text, step).expect("IR values serialize")
+    })?;
     out.write_all(b"]}\n")
 }
 

@@ -8,7 +8,18 @@ use std::sync::Arc;
 use graphviz_rust::dot_structures::{Attribute, Graph, Id, Node, Stmt};
 use mlforge_analysis::items::select_pipeline;
 use mlforge_analysis::{Db, FileLoader, MemoryLoader, RootDatabase};
+use mlforge_graph::model::Range;
 use mlforge_graph::{build, GraphModel};
+
+/// The first character of a file, for models made by hand.
+pub const RANGE: Range = Range {
+    start_line: 1,
+    start_column: 1,
+    end_line: 1,
+    end_column: 2,
+    start_offset: 0,
+    end_offset: 1,
+};
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
