@@ -179,8 +179,11 @@ impl<'a> Engine<'a> {
         current: &mut Path,
     ) -> Eval<RValue> {
         let info = &self.steps[step];
+        // The keys below borrow `current` for the lookup (and give it back), rather than
+        // copying the path for each instance looked at.
         if depth == info.scope.len() {
-            return match self.insts.get(&(step, current.clone())) {
+            let key = (step, std::mem::take(current));
+            let value = match self.insts.get(&key) {
                 Some(State::Done(Done::Ok(outputs))) => Ok(match output {
                     Some(name) => outputs.get(name).cloned().unwrap_or(RValue::Absent),
                     None => RValue::Absent,
@@ -189,9 +192,13 @@ impl<'a> Engine<'a> {
                 Some(State::Done(Done::Unknown)) => Ok(RValue::Unknown),
                 _ => Err(EvalError::NotReady),
             };
+            *current = key.1;
+            return value;
         }
-        let block = &info.scope[depth];
-        match self.block_states.get(&(block.clone(), current.clone())) {
+        let key = (info.scope[depth].clone(), std::mem::take(current));
+        let state = self.block_states.get(&key);
+        *current = key.1;
+        match state {
             None => Err(EvalError::NotReady),
             Some(BlockState::For(items)) => {
                 let mut values = Vec::with_capacity(items.len());
