@@ -40,7 +40,11 @@ export function ensureNode24() {
 /** code-server, installed with Node 24 (its native modules build against its headers). */
 export function ensureCodeServer() {
   const node = ensureNode24();
-  const env = { ...process.env, PATH: `${join(node, "bin")}:${process.env.PATH}`, npm_config_nodedir: node };
+  // Without the `npm_*` variables of the `npm run` that started the tests: npm reads them as
+  // its own settings, and its user agent would then name the outer npm's Node 20, which
+  // code-server's install script reads and refuses.
+  const outer = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+  const env = { ...outer, PATH: `${join(node, "bin")}:${process.env.PATH}`, npm_config_nodedir: node };
   const folder = installPinned("code-server", env);
   return { node: join(node, "bin", "node"), entry: join(folder, "node_modules", "code-server", "out", "node", "entry.js"), env };
 }
