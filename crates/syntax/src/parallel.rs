@@ -8,12 +8,14 @@ const PER_THREAD: usize = 256;
 /// `work` on consecutive chunks of `items`, one chunk a core (at most 8), results in order.
 /// Small inputs are done in one piece on the calling thread.
 pub fn map_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    // The length first: asking how many cores there are reads files (the cgroup's quota),
-    // which a caller with many small lists (a sub-pipeline's steps) would pay each time.
     if items.len() < 2 * PER_THREAD {
         return vec![work(items)];
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // Asked once per process: the answer reads files (the cgroup's quota), and one command
+    // splits several lists.
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let threads =
+        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)));
     if threads == 1 {
         return vec![work(items)];
     }
